@@ -12,3 +12,10 @@ void run_global_constructors() {
 }
 
 extern "C" void __cxa_pure_virtual() { panic("pure virtual function called"); }
+
+#include <new>
+
+// The tag object behind `new (std::nothrow) T`, which fallible allocation uses everywhere.
+namespace std {
+const nothrow_t nothrow {};
+}

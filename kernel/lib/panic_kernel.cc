@@ -28,7 +28,7 @@ void panic(const char* fmt, ...) {
     stop_other_harts();
     console_force_unlock();
 
-    kprintf("\nPANIC on hart %u: ", current_hart_id());
+    kprintf("\nPANIC on hart %lu: ", current_hart_id());
     va_list args;
     va_start(args, fmt);
     vkprintf(fmt, args);

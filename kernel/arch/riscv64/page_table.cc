@@ -1,0 +1,313 @@
+// The Sv39 walker: see page_table.h.
+#include "arch/riscv64/page_table.h"
+
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/layout.h"
+#include "drivers/console.h"
+#include "lib/assert.h"
+#include "mm/kernel_page_table.h"
+#include "mm/physical_allocator.h"
+
+using namespace sv39;
+
+namespace {
+
+constexpr size_t kFirstKernelRootEntry = kEntriesPerTable / 2;
+
+Pte* table_at(uint64_t phys) { return static_cast<Pte*>(phys_to_virt(phys)); }
+
+ErrorOr<uint64_t> allocate_table()
+{
+    Page* page = TRY(allocate_page(ZeroFill::Yes, PageUse::PageTable));
+    return page_to_phys(page);
+}
+
+void free_table(uint64_t phys)
+{
+    Page* page = page_from_phys(phys);
+    ASSERT(page && page->use == PageUse::PageTable);
+    free_page(page);
+}
+
+// Frees the table at `phys` (at `level`) and every table below it.
+void free_table_tree(uint64_t phys, unsigned level)
+{
+    if (level > 0) {
+        Pte* table = table_at(phys);
+        for (size_t i = 0; i < kEntriesPerTable; ++i) {
+            if (pte_is_table(table[i]))
+                free_table_tree(pte_phys(table[i]), level - 1);
+        }
+    }
+    free_table(phys);
+}
+
+// Bytes from `vaddr` to the next boundary of a `level` leaf.
+uint64_t distance_to_boundary(uint64_t vaddr, unsigned level)
+{
+    uint64_t span = level_size(level);
+    return span - (vaddr & (span - 1));
+}
+
+} // namespace
+
+ErrorOr<OwnPtr<PageTable>> PageTable::try_create(KernelHalf kernel_half)
+{
+    uint64_t root_phys = TRY(allocate_table());
+    auto* table = new (std::nothrow) PageTable(root_phys);
+    if (!table) {
+        free_table(root_phys);
+        return Error::from_errno(ENOMEM);
+    }
+    if (kernel_half == KernelHalf::SharedWithKernel) {
+        // The kernel's root entries never change after boot (kernel_page_table.h), so a
+        // copy taken now stays exact for the life of this table.
+        const PageTable& kernel = kernel_page_table();
+        for (size_t i = kFirstKernelRootEntry; i < kEntriesPerTable; ++i)
+            table->root()[i] = kernel.root_entry(i);
+    }
+    return adopt_own(table);
+}
+
+PageTable::~PageTable()
+{
+    Pte* entries = root();
+    for (size_t i = 0; i < kFirstKernelRootEntry; ++i) {
+        if (pte_is_table(entries[i]))
+            free_table_tree(pte_phys(entries[i]), kRootLevel - 1);
+    }
+    free_table(m_root_phys);
+}
+
+Pte* PageTable::root() const { return table_at(m_root_phys); }
+
+Pte PageTable::root_entry(size_t index) const
+{
+    ASSERT(index < kEntriesPerTable);
+    return __atomic_load_n(&root()[index], __ATOMIC_RELAXED);
+}
+
+void PageTable::flush_local(uint64_t vaddr) const
+{
+    // Kernel-half changes are visible through every address space, and a user-half change
+    // to a table that is not active costs one needless fence: cheaper than deciding.
+    local_flush_tlb_page(vaddr);
+}
+
+Pte* PageTable::find_leaf_locked(uint64_t vaddr, unsigned& level) const
+{
+    Pte* table = root();
+    for (level = kRootLevel;; --level) {
+        Pte* entry = &table[table_index(vaddr, level)];
+        if (pte_is_leaf(*entry))
+            return entry;
+        if (!pte_is_valid(*entry) || level == 0)
+            return nullptr;
+        table = table_at(pte_phys(*entry));
+    }
+}
+
+ErrorOr<Pte*> PageTable::entry_at_level_locked(uint64_t vaddr, unsigned level, CreateTables create)
+{
+    Pte* table = root();
+    for (unsigned current = kRootLevel; current > level; --current) {
+        Pte* entry = &table[table_index(vaddr, current)];
+        if (pte_is_leaf(*entry)) {
+            if (create == CreateTables::Yes)
+                return Error::from_errno(EEXIST);
+            TRY(split_leaf_locked(entry, current));
+        } else if (!pte_is_valid(*entry)) {
+            if (create == CreateTables::No)
+                return nullptr;
+            uint64_t phys = TRY(allocate_table());
+            *entry = make_pte(phys, PteFlags::Valid);
+        }
+        table = table_at(pte_phys(*entry));
+    }
+    return &table[table_index(vaddr, level)];
+}
+
+ErrorOr<void> PageTable::split_leaf_locked(Pte* entry, unsigned level)
+{
+    ASSERT(level > 0 && pte_is_leaf(*entry));
+    uint64_t table_phys = TRY(allocate_table());
+    Pte* table = table_at(table_phys);
+    uint64_t base = pte_phys(*entry);
+    PteFlags flags = pte_flags(*entry);
+    uint64_t child_size = level_size(level - 1);
+    for (size_t i = 0; i < kEntriesPerTable; ++i)
+        table[i] = make_pte(base + i * child_size, flags);
+    // One store replaces the leaf, so a concurrent hardware walk sees either the old
+    // large leaf or the new table, and both translate every address identically.
+    __atomic_store_n(entry, make_pte(table_phys, PteFlags::Valid), __ATOMIC_RELEASE);
+    return {};
+}
+
+ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteFlags flags, LargePages large_pages)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(paddr, kPageSize) && is_aligned(size, kPageSize));
+    ASSERT(is_canonical(vaddr) && is_canonical(vaddr + size - 1));
+    ASSERT(has_any(flags, kPermissionFlags));
+    // W without R is a reserved encoding.
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    PteFlags leaf_flags = (flags & (kPermissionFlags | PteFlags::User | PteFlags::Global)) | PteFlags::Valid
+        | PteFlags::Accessed | PteFlags::Dirty;
+    unsigned max_level = large_pages == LargePages::Allowed ? kRootLevel : 0;
+
+    SpinlockLocker guard(m_lock);
+    uint64_t done = 0;
+    while (done < size) {
+        uint64_t va = vaddr + done;
+        unsigned level = best_leaf_level(va, paddr + done, size - done, max_level);
+        auto entry = entry_at_level_locked(va, level, CreateTables::Yes);
+        if (!entry.is_error() && pte_is_valid(*entry.value()))
+            entry = Error::from_errno(EEXIST);
+        if (entry.is_error()) {
+            // Undo what this call mapped: whole leaves only, so no split and no failure.
+            if (done > 0) {
+                auto undone = for_each_leaf_locked(vaddr, done, [](Pte* leaf, uint64_t, unsigned) { *leaf = 0; });
+                ASSERT(!undone.is_error());
+            }
+            return entry.release_error();
+        }
+        __atomic_store_n(entry.value(), make_pte(paddr + done, leaf_flags), __ATOMIC_RELEASE);
+        flush_local(va);
+        done += level_size(level);
+    }
+    return {};
+}
+
+template<typename Change>
+ErrorOr<void> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, Change change)
+{
+    uint64_t va = vaddr;
+    uint64_t remaining = size;
+    while (remaining > 0) {
+        unsigned level;
+        Pte* leaf = find_leaf_locked(va, level);
+        uint64_t step = distance_to_boundary(va, level);
+        if (!leaf) {
+            if (step >= remaining)
+                break;
+            va += step;
+            remaining -= step;
+            continue;
+        }
+        if (step != level_size(level) || remaining < step) {
+            // The range covers only part of this large leaf: split it and look again.
+            TRY(split_leaf_locked(leaf, level));
+            continue;
+        }
+        change(leaf, va, level);
+        flush_local(va);
+        va += step;
+        remaining -= step;
+    }
+    return {};
+}
+
+ErrorOr<void> PageTable::unmap(uint64_t vaddr, uint64_t size)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    SpinlockLocker guard(m_lock);
+    return for_each_leaf_locked(vaddr, size, [](Pte* leaf, uint64_t, unsigned) {
+        __atomic_store_n(leaf, Pte(0), __ATOMIC_RELEASE);
+    });
+}
+
+ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    constexpr PteFlags kChangeable = kPermissionFlags | PteFlags::User | PteFlags::Global;
+    PteFlags new_bits = flags & kChangeable;
+    SpinlockLocker guard(m_lock);
+    return for_each_leaf_locked(vaddr, size, [new_bits](Pte* leaf, uint64_t, unsigned) {
+        Pte kept = *leaf & ~uint64_t(kChangeable);
+        __atomic_store_n(leaf, kept | uint64_t(new_bits), __ATOMIC_RELEASE);
+    });
+}
+
+std::optional<Translation> PageTable::translate(uint64_t vaddr) const
+{
+    if (!is_canonical(vaddr))
+        return std::nullopt;
+    SpinlockLocker guard(m_lock);
+    unsigned level;
+    Pte* leaf = find_leaf_locked(vaddr, level);
+    if (!leaf)
+        return std::nullopt;
+    uint64_t offset = vaddr & (level_size(level) - 1);
+    return Translation { pte_phys(*leaf) + offset, pte_flags(*leaf), level };
+}
+
+ErrorOr<void> PageTable::populate_root_entries(size_t first, size_t last)
+{
+    ASSERT(first <= last && last < kEntriesPerTable);
+    SpinlockLocker guard(m_lock);
+    for (size_t i = first; i <= last; ++i) {
+        if (pte_is_valid(root()[i]))
+            continue;
+        uint64_t phys = TRY(allocate_table());
+        root()[i] = make_pte(phys, PteFlags::Valid);
+    }
+    return {};
+}
+
+namespace {
+
+// Accumulates leaves into runs that are contiguous in both address spaces.
+struct DumpRun {
+    uint64_t vstart { 0 };
+    uint64_t pstart { 0 };
+    uint64_t size { 0 };
+    PteFlags flags { PteFlags::None };
+
+    void flush()
+    {
+        if (size == 0)
+            return;
+        auto bit = [&](PteFlags f, char c) { return has_any(flags, f) ? c : '-'; };
+        kprintf("  %p..%p -> %p %c%c%c%c%c\n", reinterpret_cast<void*>(vstart),
+                reinterpret_cast<void*>(vstart + size), reinterpret_cast<void*>(pstart), bit(PteFlags::Read, 'r'),
+                bit(PteFlags::Write, 'w'), bit(PteFlags::Execute, 'x'), bit(PteFlags::User, 'u'),
+                bit(PteFlags::Global, 'g'));
+        size = 0;
+    }
+
+    void add(uint64_t vaddr, uint64_t paddr, uint64_t bytes, PteFlags leaf_flags)
+    {
+        if (size && vstart + size == vaddr && pstart + size == paddr && flags == leaf_flags) {
+            size += bytes;
+            return;
+        }
+        flush();
+        vstart = vaddr;
+        pstart = paddr;
+        size = bytes;
+        flags = leaf_flags;
+    }
+};
+
+void dump_table(const Pte* table, unsigned level, uint64_t base, DumpRun& run)
+{
+    for (size_t i = 0; i < kEntriesPerTable; ++i) {
+        uint64_t vaddr = level == kRootLevel ? root_entry_base(i) : base + i * level_size(level);
+        if (pte_is_leaf(table[i]))
+            run.add(vaddr, pte_phys(table[i]), level_size(level), pte_flags(table[i]));
+        else if (pte_is_table(table[i]) && level > 0)
+            dump_table(table_at(pte_phys(table[i])), level - 1, vaddr, run);
+    }
+}
+
+} // namespace
+
+void PageTable::dump() const
+{
+    SpinlockLocker guard(m_lock);
+    kprintf("page table at %p:\n", reinterpret_cast<void*>(m_root_phys));
+    DumpRun run;
+    dump_table(root(), kRootLevel, 0, run);
+    run.flush();
+}

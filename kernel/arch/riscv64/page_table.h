@@ -1,0 +1,129 @@
+// PageTable: one Sv39 translation tree (a root frame and the tables below it), and the one
+// walker under every map, unmap, protect and translate in the kernel.
+//
+//   satp -> root (level 2) --> level-1 table --> level-0 table --> 4 KiB frame
+//                 |                 `--> 2 MiB leaf
+//                 `--> 1 GiB leaf
+//
+// The address split and the entry format are in arch/riscv64/sv39.h.
+//
+// Rules the walker keeps:
+//   - Every leaf it writes has A and D set, so nothing depends on the hardware updating
+//     them (many implementations fault instead).
+//   - Mapping never replaces a valid entry: mapping over an existing mapping is EEXIST.
+//   - Unmapping or protecting part of a large leaf first splits it into a table of
+//     next-smaller leaves with the same flags (which can fail with ENOMEM).
+//   - Intermediate tables are allocated on demand (zero-filled, PageUse::PageTable) and
+//     kept until the PageTable is destroyed, even if they become empty.
+//   - The destructor frees the tables reachable from root entries 0..255 (the user half)
+//     and the root. The tables under root entries 256..511 belong to the kernel page table
+//     and are shared by every address space (mm/kernel_page_table.h): never freed.
+//   - The frames that leaves point to are not the page table's: unmapping never frees them.
+//
+// TLB: map, unmap and protect flush the changed addresses from this hart's TLB when the
+// table is the active one. Other harts are the caller's business (a remote sfence.vma),
+// because only the caller knows which harts may be using the table.
+//
+// Locking: each PageTable has its own Spinlock of rank LockRank::PageTable; only the page
+// allocator's lock (PhysicalMemory) is taken inside it. All public functions take
+// it themselves; callers hold no page-table lock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "arch/riscv64/sv39.h"
+#include "lib/error_or.h"
+#include "lib/own_ptr.h"
+#include "sync/spinlock.h"
+
+using sv39::PteFlags;
+
+// Whether map() may use 2 MiB and 1 GiB leaves where the addresses line up.
+enum class LargePages : uint8_t { Forbidden, Allowed };
+
+// What a new page table holds in its kernel half (root entries 256..511).
+enum class KernelHalf : uint8_t {
+    Empty,            // Nothing: for the kernel page table itself, and for tests.
+    SharedWithKernel, // Copies of the kernel page table's root entries 256..511.
+};
+
+struct Translation {
+    uint64_t phys;   // The physical address `vaddr` translates to (offset included).
+    PteFlags flags;  // The leaf's flags.
+    unsigned level;  // The leaf's level: 0 (4 KiB), 1 (2 MiB), 2 (1 GiB).
+};
+
+class PageTable {
+public:
+    // Allocates a zeroed root frame (and copies the kernel half if asked). ENOMEM if no frame.
+    static ErrorOr<OwnPtr<PageTable>> try_create(KernelHalf kernel_half);
+
+    ~PageTable();
+    PageTable(const PageTable&) = delete;
+    PageTable& operator=(const PageTable&) = delete;
+
+    uint64_t root_phys() const { return m_root_phys; }
+    uint64_t satp() const { return sv39::make_satp(m_root_phys); }
+
+    // Maps [vaddr, vaddr + size) to [paddr, paddr + size) with `flags` (some of R W X U G;
+    // V, A and D are added). All three numbers must be page-aligned and the range
+    // canonical. With LargePages::Allowed, 2 MiB and 1 GiB leaves are used wherever both
+    // addresses are aligned to them. On failure (EEXIST, ENOMEM) nothing stays mapped.
+    ErrorOr<void> map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteFlags flags,
+                      LargePages large_pages = LargePages::Forbidden);
+
+    // Removes every mapping in [vaddr, vaddr + size); holes are skipped. ENOMEM only if a
+    // large leaf straddling an end had to be split and no frame was left; the part before
+    // the failure is then unmapped.
+    ErrorOr<void> unmap(uint64_t vaddr, uint64_t size);
+
+    // Replaces the permission bits (R W X U G) of every mapping in [vaddr, vaddr + size);
+    // holes are skipped. Same failure rule as unmap().
+    ErrorOr<void> protect(uint64_t vaddr, uint64_t size, PteFlags flags);
+
+    // The translation of one address, or nullopt if it is not mapped.
+    std::optional<Translation> translate(uint64_t vaddr) const;
+
+    // Makes sure root entries [first, last] each point to a table (allocating empty ones),
+    // so that later mappings below them never change the root. For the kernel half.
+    ErrorOr<void> populate_root_entries(size_t first, size_t last);
+
+    // The raw root entry `index`, for sharing the kernel half and for tests.
+    sv39::Pte root_entry(size_t index) const;
+
+    // Prints every leaf, merging runs that are contiguous in both spaces with equal flags.
+    void dump() const;
+
+private:
+    enum class CreateTables : uint8_t { No, Yes };
+
+    explicit PageTable(uint64_t root_phys)
+        : m_root_phys(root_phys)
+    {
+    }
+
+    sv39::Pte* root() const;
+
+    // The entry for `vaddr` at `level`, descending from the root. Missing tables are
+    // allocated with CreateTables::Yes (else nullptr is returned); a large leaf above
+    // `level` is split. Expects m_lock held.
+    ErrorOr<sv39::Pte*> entry_at_level_locked(uint64_t vaddr, unsigned level, CreateTables create);
+
+    // The leaf mapping `vaddr` and its level, or nullptr and the level at which the walk
+    // found an invalid entry. Expects m_lock held (or the table otherwise quiescent).
+    sv39::Pte* find_leaf_locked(uint64_t vaddr, unsigned& level) const;
+
+    // Turns the large leaf `*entry` at `level` into a table of `level - 1` leaves.
+    ErrorOr<void> split_leaf_locked(sv39::Pte* entry, unsigned level);
+
+    // Applies `change` to every leaf in the range, splitting leaves that straddle its ends.
+    template<typename Change>
+    ErrorOr<void> for_each_leaf_locked(uint64_t vaddr, uint64_t size, Change change);
+
+    void flush_local(uint64_t vaddr) const;
+
+    uint64_t m_root_phys;
+    mutable Spinlock m_lock { "page table", LockRank::PageTable };
+};

@@ -1,0 +1,54 @@
+// Bringing up the other harts and talking to them.
+//
+// The boot hart numbers every usable hart found in the device tree (cpu index 0 is
+// itself), then starts each of the others through SBI HSM at _start_secondary with a
+// SecondaryBoot record; those harts switch to the kernel page table, take the stack
+// prepared for them and enter secondary_main(), which initialises their traps, reports
+// them online and makes them schedule threads.
+//
+//   boot hart                              hart i
+//   allocate stack, fill record i
+//   sbi hart_start(hart, _start_secondary, phys(record i))
+//                                          entry.S: satp = record.satp, sp, tp = &cpu[i]
+//                                          secondary_main: trap_init_hart, online = true
+//   wait for cpu[i].online (timeout)       scheduler_enter (idle loop)
+//
+// Inter-hart requests: a hart sets an IpiRequest bit in the target's Cpu and sends it a
+// software interrupt; the target's trap code calls smp_handle_ipi(), which takes the bits.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/riscv64/cpu.h"
+
+struct MachineInfo;
+
+// Layout known to entry.S: do not reorder.
+struct SecondaryBoot {
+    uint64_t satp;
+    uint64_t stack_top;
+    uint64_t tp;
+};
+
+// Fills the Cpu table from the machine description and points tp at the boot hart's Cpu.
+void smp_init_boot_hart(const MachineInfo& machine, unsigned long boot_hart_id);
+
+// Starts every other hart; returns when all of them are online or have failed to come up
+// within a timeout (reported on the console; such a hart stays offline and is never
+// used). Needs kernel stacks and the kernel page table.
+void smp_start_secondary_harts();
+
+// The number of harts that are online (the boot hart included).
+unsigned online_cpu_count();
+
+unsigned long current_hart_id();
+
+// Posts `request` to `cpu` and sends it a software interrupt.
+void smp_send_ipi(Cpu& cpu, IpiRequest request);
+
+// Called by the trap code on a supervisor software interrupt (after it has cleared
+// sip.SSIP and checked for a panic): handles whatever other harts asked of this one.
+void smp_handle_ipi();
+
+// For panic(): asks every other online hart to halt (software interrupt), without waiting.
+void stop_other_harts();

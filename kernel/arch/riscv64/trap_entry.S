@@ -1,0 +1,179 @@
+/*
+ * The supervisor trap vector: every interrupt and exception taken in supervisor mode enters
+ * at trap_entry (stvec, direct mode). It saves the interrupted registers as a TrapFrame
+ * (trap_frame.h), calls trap_dispatch(frame) in trap.cc and returns with sret through
+ * trap_return. See trap.h for the protocol around sscratch and the emergency stack.
+ *
+ * On entry the hart has cleared sstatus.SIE, so nothing interrupts this code; only a fault
+ * of its own (a store onto an overflowed stack) can re-enter it, and that case is exactly
+ * what the emergency stack is for.
+ */
+#include "arch/riscv64/trap_frame.h"
+
+#define FRAME_AND_RECORD (TRAP_FRAME_SIZE + TRAP_FRAME_RECORD_SIZE)
+#define SSTATUS_SIE 2
+
+.macro SAVE_REG n, reg
+    sd \reg, TRAP_FRAME_X(\n)(sp)
+.endm
+.macro LOAD_REG n, reg
+    ld \reg, TRAP_FRAME_X(\n)(sp)
+.endm
+
+    .text
+    .balign 4
+    .globl trap_entry
+trap_entry:
+    /*
+     * Park t0 and t1 in this hart's TrapScratch before touching any stack. sscratch is
+     * restored to the scratch address before the first store to the stack, so that a
+     * fault on that store re-enters here with sscratch intact.
+     */
+    csrrw t0, sscratch, t0           /* t0 = &TrapScratch, sscratch = interrupted t0 */
+    sd t1, TRAP_SCRATCH_SAVED_T1(t0)
+    csrrw t1, sscratch, t0           /* t1 = interrupted t0, sscratch = &TrapScratch */
+    sd t1, TRAP_SCRATCH_SAVED_T0(t0)
+
+    /*
+     * A future user-mode entry branches off here on sstatus.SPP == 0: it saves the user sp
+     * and tp and loads TRAP_SCRATCH_KERNEL_STACK_TOP and TRAP_SCRATCH_KERNEL_TP instead.
+     */
+
+    /*
+     * Page faults (causes 12, 13, 15) on kernel-half addresses are always fatal, and they
+     * are what a kernel stack overflow into a guard page looks like. Pushing a frame onto
+     * that stack would fault again, forever, so such traps move to the emergency stack.
+     */
+    csrr t1, scause
+    addi t1, t1, -12
+    sltiu t1, t1, 4                  /* Interrupts have bit 63 set and fail this too. */
+    beqz t1, .Lcurrent_stack
+    csrr t1, stval
+    bltz t1, .Lemergency_stack       /* The kernel half is where bit 63 is set. */
+
+.Lcurrent_stack:
+    mv t1, sp
+    addi sp, sp, -FRAME_AND_RECORD
+    j .Lsave
+
+.Lemergency_stack:
+    mv t1, sp
+    /* Already on the emergency stack (a fault while reporting a fault): stay on it. */
+    ld sp, TRAP_SCRATCH_EMERGENCY_STACK_TOP(t0)
+    bgeu t1, sp, .Lswitch
+    ld sp, TRAP_SCRATCH_EMERGENCY_STACK_BOTTOM(t0)
+    bltu t1, sp, .Lswitch
+    andi sp, t1, -16
+    addi sp, sp, -FRAME_AND_RECORD
+    j .Lsave
+.Lswitch:
+    ld sp, TRAP_SCRATCH_EMERGENCY_STACK_TOP(t0)
+    addi sp, sp, -FRAME_AND_RECORD
+
+.Lsave:
+    /* t0 = &TrapScratch, t1 = interrupted sp, sp = the new TrapFrame. */
+    SAVE_REG 2, t1
+    ld t1, TRAP_SCRATCH_SAVED_T0(t0)
+    SAVE_REG 5, t1
+    ld t1, TRAP_SCRATCH_SAVED_T1(t0)
+    SAVE_REG 6, t1
+    SAVE_REG 0, zero
+    SAVE_REG 1, ra
+    SAVE_REG 3, gp
+    SAVE_REG 4, tp
+    SAVE_REG 7, t2
+    SAVE_REG 8, s0
+    SAVE_REG 9, s1
+    SAVE_REG 10, a0
+    SAVE_REG 11, a1
+    SAVE_REG 12, a2
+    SAVE_REG 13, a3
+    SAVE_REG 14, a4
+    SAVE_REG 15, a5
+    SAVE_REG 16, a6
+    SAVE_REG 17, a7
+    SAVE_REG 18, s2
+    SAVE_REG 19, s3
+    SAVE_REG 20, s4
+    SAVE_REG 21, s5
+    SAVE_REG 22, s6
+    SAVE_REG 23, s7
+    SAVE_REG 24, s8
+    SAVE_REG 25, s9
+    SAVE_REG 26, s10
+    SAVE_REG 27, s11
+    SAVE_REG 28, t3
+    SAVE_REG 29, t4
+    SAVE_REG 30, t5
+    SAVE_REG 31, t6
+    csrr t0, sepc
+    sd t0, TRAP_FRAME_SEPC(sp)
+    csrr t1, sstatus
+    sd t1, TRAP_FRAME_SSTATUS(sp)
+    csrr t1, scause
+    sd t1, TRAP_FRAME_SCAUSE(sp)
+    csrr t1, stval
+    sd t1, TRAP_FRAME_STVAL(sp)
+
+    /*
+     * A frame record above the TrapFrame makes the trapped instruction look like a call
+     * site, so a backtrace taken inside a handler continues into the interrupted code.
+     * The "return address" is sepc + 4 because backtraces print return address - 4.
+     */
+    addi t0, t0, 4
+    sd t0, (TRAP_FRAME_SIZE + 8)(sp)
+    sd s0, TRAP_FRAME_SIZE(sp)
+    addi s0, sp, FRAME_AND_RECORD
+
+    mv a0, sp
+    call trap_dispatch
+
+/*
+ * Returns from the TrapFrame at sp. Besides the end of trap_entry, this is where a new
+ * thread can start: point sp at a prepared TrapFrame (with a frame record above it) and
+ * jump here.
+ */
+    .globl trap_return
+trap_return:
+    /* The frame's sepc and sstatus must not be overwritten by a trap while we restore. */
+    csrci sstatus, SSTATUS_SIE
+    ld t0, TRAP_FRAME_SEPC(sp)
+    csrw sepc, t0
+    ld t0, TRAP_FRAME_SSTATUS(sp)
+    csrw sstatus, t0
+    /*
+     * tp is not restored: in the kernel it is the Cpu* of the hart running the code, and a
+     * thread preempted inside this trap may resume on another hart. (A user-mode return
+     * will restore the user's tp and keep the kernel's in TrapScratch.)
+     */
+    LOAD_REG 1, ra
+    LOAD_REG 3, gp
+    LOAD_REG 5, t0
+    LOAD_REG 6, t1
+    LOAD_REG 7, t2
+    LOAD_REG 8, s0
+    LOAD_REG 9, s1
+    LOAD_REG 10, a0
+    LOAD_REG 11, a1
+    LOAD_REG 12, a2
+    LOAD_REG 13, a3
+    LOAD_REG 14, a4
+    LOAD_REG 15, a5
+    LOAD_REG 16, a6
+    LOAD_REG 17, a7
+    LOAD_REG 18, s2
+    LOAD_REG 19, s3
+    LOAD_REG 20, s4
+    LOAD_REG 21, s5
+    LOAD_REG 22, s6
+    LOAD_REG 23, s7
+    LOAD_REG 24, s8
+    LOAD_REG 25, s9
+    LOAD_REG 26, s10
+    LOAD_REG 27, s11
+    LOAD_REG 28, t3
+    LOAD_REG 29, t4
+    LOAD_REG 30, t5
+    LOAD_REG 31, t6
+    LOAD_REG 2, sp
+    sret

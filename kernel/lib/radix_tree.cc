@@ -1,0 +1,262 @@
+// The engine of RadixTree<T>; see radix_tree.h for the shape and the invariants.
+#include "lib/radix_tree.h"
+
+#include <bit>
+#include <new>
+#include <utility>
+
+#include "lib/assert.h"
+
+namespace {
+
+constexpr unsigned kBitsPerLevel = 6;
+constexpr unsigned kFanout = 1u << kBitsPerLevel;
+constexpr uint64_t kSlotMask = kFanout - 1;
+// Eleven levels of six bits cover all 64 bits of an index.
+constexpr unsigned kMaxHeight = (64 + kBitsPerLevel - 1) / kBitsPerLevel;
+
+unsigned slot_of(uint64_t index, unsigned level)
+{
+    return static_cast<unsigned>((index >> (level * kBitsPerLevel)) & kSlotMask);
+}
+
+// The smallest height whose tree can hold index.
+unsigned height_for(uint64_t index)
+{
+    unsigned height = 1;
+    while (height < kMaxHeight && (index >> (height * kBitsPerLevel)) != 0)
+        ++height;
+    return height;
+}
+
+bool fits(uint64_t index, unsigned height)
+{
+    return height != 0 && height_for(index) <= height;
+}
+
+} // namespace
+
+struct RadixTreeBase::Node {
+    // Bit i is set exactly when slots[i] is non-null.
+    uint64_t present { 0 };
+    void* slots[kFanout] {};
+};
+
+RadixTreeBase::RadixTreeBase(RadixTreeBase&& other)
+    : m_root(std::exchange(other.m_root, nullptr))
+    , m_height(std::exchange(other.m_height, 0))
+    , m_size(std::exchange(other.m_size, 0))
+    , m_node_count(std::exchange(other.m_node_count, 0))
+{
+}
+
+RadixTreeBase& RadixTreeBase::operator=(RadixTreeBase&& other)
+{
+    if (this != &other) {
+        clear();
+        m_root = std::exchange(other.m_root, nullptr);
+        m_height = std::exchange(other.m_height, 0);
+        m_size = std::exchange(other.m_size, 0);
+        m_node_count = std::exchange(other.m_node_count, 0);
+    }
+    return *this;
+}
+
+RadixTreeBase::Node* RadixTreeBase::allocate_node()
+{
+    Node* node = new (std::nothrow) Node;
+    if (node)
+        ++m_node_count;
+    return node;
+}
+
+void RadixTreeBase::free_node(Node* node)
+{
+    ASSERT(m_node_count > 0);
+    --m_node_count;
+    delete node;
+}
+
+void RadixTreeBase::free_subtree(Node* node, unsigned level)
+{
+    if (level > 0) {
+        for (uint64_t present = node->present; present; present &= present - 1)
+            free_subtree(static_cast<Node*>(node->slots[std::countr_zero(present)]), level - 1);
+    }
+    free_node(node);
+}
+
+void RadixTreeBase::clear()
+{
+    if (m_root)
+        free_subtree(m_root, m_height - 1);
+    m_root = nullptr;
+    m_height = 0;
+    m_size = 0;
+}
+
+ErrorOr<void> RadixTreeBase::insert_slot(uint64_t index, void* value)
+{
+    ASSERT(value);
+    unsigned needed = height_for(index);
+
+    if (!m_root) {
+        m_root = allocate_node();
+        if (!m_root)
+            return Error::from_errno(ENOMEM);
+        m_height = needed;
+    }
+
+    // Grow by pushing the old root down into slot 0 of a new root; everything already
+    // present has a zero in the new top six bits.
+    while (m_height < needed) {
+        Node* new_root = allocate_node();
+        if (!new_root) {
+            shrink();
+            return Error::from_errno(ENOMEM);
+        }
+        new_root->slots[0] = m_root;
+        new_root->present = 1;
+        m_root = new_root;
+        ++m_height;
+    }
+
+    Node* node = m_root;
+    for (unsigned level = m_height - 1; level > 0; --level) {
+        unsigned slot = slot_of(index, level);
+        if (!node->slots[slot]) {
+            Node* child = allocate_node();
+            if (!child) {
+                release_empty_nodes_on_path(index);
+                shrink();
+                return Error::from_errno(ENOMEM);
+            }
+            node->slots[slot] = child;
+            node->present |= uint64_t(1) << slot;
+        }
+        node = static_cast<Node*>(node->slots[slot]);
+    }
+
+    unsigned slot = slot_of(index, 0);
+    if (node->slots[slot]) {
+        // The slot was occupied, so its whole path already existed: nothing to undo.
+        return Error::from_errno(EEXIST);
+    }
+    node->slots[slot] = value;
+    node->present |= uint64_t(1) << slot;
+    ++m_size;
+    return {};
+}
+
+void* RadixTreeBase::lookup_slot(uint64_t index) const
+{
+    if (!fits(index, m_height))
+        return nullptr;
+    const Node* node = m_root;
+    for (unsigned level = m_height - 1; level > 0; --level) {
+        node = static_cast<const Node*>(node->slots[slot_of(index, level)]);
+        if (!node)
+            return nullptr;
+    }
+    return node->slots[slot_of(index, 0)];
+}
+
+void* RadixTreeBase::erase_slot(uint64_t index)
+{
+    if (!fits(index, m_height))
+        return nullptr;
+    Node* node = m_root;
+    for (unsigned level = m_height - 1; level > 0; --level) {
+        node = static_cast<Node*>(node->slots[slot_of(index, level)]);
+        if (!node)
+            return nullptr;
+    }
+    unsigned slot = slot_of(index, 0);
+    void* value = node->slots[slot];
+    if (!value)
+        return nullptr;
+    node->slots[slot] = nullptr;
+    node->present &= ~(uint64_t(1) << slot);
+    --m_size;
+    release_empty_nodes_on_path(index);
+    shrink();
+    return value;
+}
+
+// Frees the nodes on index's path that have become empty, deepest first, clearing
+// each one's slot in its parent; that may empty the parent in turn.
+void RadixTreeBase::release_empty_nodes_on_path(uint64_t index)
+{
+    if (!m_root)
+        return;
+    Node* path[kMaxHeight];
+    unsigned depth = 0;
+    Node* node = m_root;
+    for (unsigned level = m_height - 1;; --level) {
+        path[depth++] = node;
+        if (level == 0)
+            break;
+        node = static_cast<Node*>(node->slots[slot_of(index, level)]);
+        if (!node)
+            break;
+    }
+
+    // path[i] sits at level m_height - 1 - i.
+    while (depth > 0 && path[depth - 1]->present == 0) {
+        --depth;
+        free_node(path[depth]);
+        if (depth == 0) {
+            m_root = nullptr;
+            m_height = 0;
+            return;
+        }
+        unsigned parent_level = m_height - depth;
+        unsigned slot = slot_of(index, parent_level);
+        path[depth - 1]->slots[slot] = nullptr;
+        path[depth - 1]->present &= ~(uint64_t(1) << slot);
+    }
+}
+
+// Drops root levels whose only child is slot 0, restoring the minimal height.
+void RadixTreeBase::shrink()
+{
+    if (m_root && m_root->present == 0) {
+        free_node(m_root);
+        m_root = nullptr;
+        m_height = 0;
+        return;
+    }
+    while (m_height > 1 && m_root->present == 1) {
+        Node* child = static_cast<Node*>(m_root->slots[0]);
+        free_node(m_root);
+        m_root = child;
+        --m_height;
+    }
+}
+
+// Searches the subtree of node (at level, covering indices from base) for the first
+// entry at or after index. Children are never empty, so only the child containing
+// index can come back empty-handed; the next present child always has an entry.
+std::optional<RadixTreeBase::SlotEntry> RadixTreeBase::find_next_in(const Node* node, unsigned level,
+                                                                    uint64_t base, uint64_t index)
+{
+    unsigned start = index <= base ? 0 : slot_of(index, level);
+    for (uint64_t present = node->present & (~uint64_t(0) << start); present; present &= present - 1) {
+        unsigned slot = std::countr_zero(present);
+        uint64_t child_base = base + (uint64_t(slot) << (level * kBitsPerLevel));
+        if (level == 0)
+            return SlotEntry { child_base, node->slots[slot] };
+        auto found = find_next_in(static_cast<const Node*>(node->slots[slot]), level - 1, child_base,
+                                  slot == start ? index : child_base);
+        if (found)
+            return found;
+    }
+    return std::nullopt;
+}
+
+std::optional<RadixTreeBase::SlotEntry> RadixTreeBase::find_next_slot(uint64_t index) const
+{
+    if (!fits(index, m_height))
+        return std::nullopt;
+    return find_next_in(m_root, m_height - 1, 0, index);
+}

@@ -1,0 +1,132 @@
+// A sparse map from a 64-bit index (a page index in a file or object) to T*.
+//
+// The page cache keeps each file's resident pages here. Files may be gigabytes long and
+// sparsely cached, so a dense array is out of the question; a radix tree costs memory
+// in proportion to the populated index ranges and looks up in a handful of steps.
+//
+// Shape: 64-way nodes, six index bits per level, the low bits at the leaves. A tree of
+// height h covers indices below 64^h (h = 11 covers all 64 bits). Level 0 nodes hold
+// the T* values; higher levels hold child nodes.
+//
+//     height 2:  root (bits 11..6) --slot--> leaf (bits 5..0) --slot--> T*
+//
+// Invariants:
+//   - The root is null exactly when the tree is empty (height 0 then).
+//   - Every node has at least one non-null slot, and its `present` bitmap has a bit set
+//     exactly for the non-null slots; erase() frees nodes as they empty.
+//   - The height is the smallest that covers the largest index present: it grows when
+//     a larger index is inserted and shrinks when the root's only child is slot 0.
+//   - Values are non-null and not owned; the tree never dereferences them.
+//
+// Operations are O(height) except find_next, which may also scan up to 64 slots per
+// level. Allocation uses new (std::nothrow); insert reports ENOMEM and then leaves the
+// tree exactly as it was.
+//
+// Not thread-safe: the owning VmObject's lock guards it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "lib/error_or.h"
+
+// The type-erased engine behind RadixTree<T>, so that each T does not get its own copy.
+class RadixTreeBase {
+public:
+    RadixTreeBase() = default;
+    RadixTreeBase(const RadixTreeBase&) = delete;
+    RadixTreeBase& operator=(const RadixTreeBase&) = delete;
+    RadixTreeBase(RadixTreeBase&& other);
+    RadixTreeBase& operator=(RadixTreeBase&& other);
+    ~RadixTreeBase() { clear(); }
+
+    size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+
+    // Levels of nodes currently in use (0 when empty), and the number of nodes; both
+    // are exposed so that tests can check the tree grows and shrinks as promised.
+    unsigned height() const { return m_height; }
+    size_t node_count() const { return m_node_count; }
+
+    // Removes every entry and frees every node; the values themselves are untouched.
+    void clear();
+
+protected:
+    struct SlotEntry {
+        uint64_t index;
+        void* value;
+    };
+
+    ErrorOr<void> insert_slot(uint64_t index, void* value);
+    void* lookup_slot(uint64_t index) const;
+    void* erase_slot(uint64_t index);
+    std::optional<SlotEntry> find_next_slot(uint64_t index) const;
+
+private:
+    struct Node;
+
+    Node* allocate_node();
+    void free_node(Node* node);
+    void free_subtree(Node* node, unsigned level);
+    void release_empty_nodes_on_path(uint64_t index);
+    void shrink();
+    static std::optional<SlotEntry> find_next_in(const Node* node, unsigned level, uint64_t base, uint64_t index);
+
+    Node* m_root { nullptr };
+    unsigned m_height { 0 };
+    size_t m_size { 0 };
+    size_t m_node_count { 0 };
+};
+
+template<typename T>
+class RadixTree : private RadixTreeBase {
+public:
+    struct Entry {
+        uint64_t index;
+        T* value;
+    };
+
+    using RadixTreeBase::clear;
+    using RadixTreeBase::empty;
+    using RadixTreeBase::height;
+    using RadixTreeBase::node_count;
+    using RadixTreeBase::size;
+
+    // Maps index to value (non-null). Fails with EEXIST if index is already mapped and
+    // with ENOMEM if a node cannot be allocated; either way the tree is unchanged.
+    ErrorOr<void> insert(uint64_t index, T* value) { return insert_slot(index, to_slot(value)); }
+
+    // Returns the value at index, or nullptr.
+    T* lookup(uint64_t index) const { return static_cast<T*>(lookup_slot(index)); }
+
+    // Unmaps index and returns the value it had, or nullptr if it was not mapped.
+    T* erase(uint64_t index) { return static_cast<T*>(erase_slot(index)); }
+
+    // Returns the entry with the smallest index >= index, or nothing.
+    std::optional<Entry> find_next(uint64_t index) const
+    {
+        auto slot = find_next_slot(index);
+        if (!slot)
+            return std::nullopt;
+        return Entry { slot->index, static_cast<T*>(slot->value) };
+    }
+
+    // Calls callback(index, T*) for every entry in increasing index order. The callback
+    // may erase the entry it is given (each step is a fresh find_next), but must not
+    // insert.
+    template<typename Callback>
+    void for_each(Callback callback) const
+    {
+        uint64_t index = 0;
+        while (auto entry = find_next(index)) {
+            callback(entry->index, entry->value);
+            if (entry->index == UINT64_MAX)
+                break;
+            index = entry->index + 1;
+        }
+    }
+
+private:
+    static void* to_slot(T* value) { return const_cast<void*>(static_cast<const void*>(value)); }
+};

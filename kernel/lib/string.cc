@@ -1,0 +1,233 @@
+// The kernel's memory and string primitives; see string.h for the contracts.
+//
+// Every loop here is marked no-tree-loop-distribute-patterns: otherwise GCC may
+// recognise a byte loop as "memset" or "memcpy" and replace it with a call to that
+// symbol, which in the kernel is these very functions, giving infinite recursion.
+#include "lib/string.h"
+
+#include <cstdint>
+
+#define KLIB_NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+namespace klib {
+
+namespace {
+
+// Word accesses through this type may alias any object, like accesses through char.
+using Word = uint64_t __attribute__((may_alias));
+constexpr size_t kWordSize = sizeof(Word);
+
+bool mutually_aligned(const void* a, const void* b)
+{
+    return ((reinterpret_cast<uintptr_t>(a) ^ reinterpret_cast<uintptr_t>(b)) & (kWordSize - 1)) == 0;
+}
+
+bool word_aligned(const void* pointer)
+{
+    return (reinterpret_cast<uintptr_t>(pointer) & (kWordSize - 1)) == 0;
+}
+
+KLIB_NO_LIBCALLS void copy_forward(unsigned char* destination, const unsigned char* source, size_t count)
+{
+    if (count >= kWordSize && mutually_aligned(destination, source)) {
+        while (!word_aligned(destination)) {
+            *destination++ = *source++;
+            --count;
+        }
+        while (count >= 4 * kWordSize) {
+            Word* to = reinterpret_cast<Word*>(destination);
+            const Word* from = reinterpret_cast<const Word*>(source);
+            to[0] = from[0];
+            to[1] = from[1];
+            to[2] = from[2];
+            to[3] = from[3];
+            destination += 4 * kWordSize;
+            source += 4 * kWordSize;
+            count -= 4 * kWordSize;
+        }
+        while (count >= kWordSize) {
+            *reinterpret_cast<Word*>(destination) = *reinterpret_cast<const Word*>(source);
+            destination += kWordSize;
+            source += kWordSize;
+            count -= kWordSize;
+        }
+    }
+    while (count--)
+        *destination++ = *source++;
+}
+
+// Copies from the end towards the start, for overlapping moves to higher addresses.
+KLIB_NO_LIBCALLS void copy_backward(unsigned char* destination, const unsigned char* source, size_t count)
+{
+    destination += count;
+    source += count;
+    if (count >= kWordSize && mutually_aligned(destination, source)) {
+        while (!word_aligned(destination)) {
+            *--destination = *--source;
+            --count;
+        }
+        while (count >= kWordSize) {
+            destination -= kWordSize;
+            source -= kWordSize;
+            *reinterpret_cast<Word*>(destination) = *reinterpret_cast<const Word*>(source);
+            count -= kWordSize;
+        }
+    }
+    while (count--)
+        *--destination = *--source;
+}
+
+} // namespace
+
+KLIB_NO_LIBCALLS void* memcpy(void* destination, const void* source, size_t count)
+{
+    copy_forward(static_cast<unsigned char*>(destination), static_cast<const unsigned char*>(source), count);
+    return destination;
+}
+
+KLIB_NO_LIBCALLS void* memmove(void* destination, const void* source, size_t count)
+{
+    auto* to = static_cast<unsigned char*>(destination);
+    const auto* from = static_cast<const unsigned char*>(source);
+    // Compare as integers: ordering pointers into different objects is unspecified.
+    uintptr_t to_address = reinterpret_cast<uintptr_t>(to);
+    uintptr_t from_address = reinterpret_cast<uintptr_t>(from);
+    if (to_address - from_address >= count)
+        copy_forward(to, from, count); // No overlap, or the destination is below.
+    else
+        copy_backward(to, from, count);
+    return destination;
+}
+
+KLIB_NO_LIBCALLS void* memset(void* destination, int value, size_t count)
+{
+    auto* to = static_cast<unsigned char*>(destination);
+    auto byte = static_cast<unsigned char>(value);
+    if (count >= kWordSize) {
+        while (!word_aligned(to)) {
+            *to++ = byte;
+            --count;
+        }
+        Word pattern = Word(byte) * 0x0101010101010101ull;
+        while (count >= kWordSize) {
+            *reinterpret_cast<Word*>(to) = pattern;
+            to += kWordSize;
+            count -= kWordSize;
+        }
+    }
+    while (count--)
+        *to++ = byte;
+    return destination;
+}
+
+KLIB_NO_LIBCALLS int memcmp(const void* left, const void* right, size_t count)
+{
+    const auto* a = static_cast<const unsigned char*>(left);
+    const auto* b = static_cast<const unsigned char*>(right);
+    if (count >= kWordSize && mutually_aligned(a, b)) {
+        while (!word_aligned(a)) {
+            if (*a != *b)
+                return *a - *b;
+            ++a;
+            ++b;
+            --count;
+        }
+        // Skip equal words; the byte loop below finds the difference in the first
+        // unequal word, so the word order in memory does not matter.
+        while (count >= kWordSize && *reinterpret_cast<const Word*>(a) == *reinterpret_cast<const Word*>(b)) {
+            a += kWordSize;
+            b += kWordSize;
+            count -= kWordSize;
+        }
+    }
+    for (; count; --count, ++a, ++b) {
+        if (*a != *b)
+            return *a - *b;
+    }
+    return 0;
+}
+
+KLIB_NO_LIBCALLS const void* memchr(const void* memory, int value, size_t count)
+{
+    const auto* bytes = static_cast<const unsigned char*>(memory);
+    auto wanted = static_cast<unsigned char>(value);
+    for (size_t i = 0; i < count; ++i) {
+        if (bytes[i] == wanted)
+            return bytes + i;
+    }
+    return nullptr;
+}
+
+void* memchr(void* memory, int value, size_t count)
+{
+    return const_cast<void*>(memchr(static_cast<const void*>(memory), value, count));
+}
+
+KLIB_NO_LIBCALLS size_t strlen(const char* string)
+{
+    size_t length = 0;
+    while (string[length])
+        ++length;
+    return length;
+}
+
+KLIB_NO_LIBCALLS size_t strnlen(const char* string, size_t max_length)
+{
+    size_t length = 0;
+    while (length < max_length && string[length])
+        ++length;
+    return length;
+}
+
+KLIB_NO_LIBCALLS int strcmp(const char* left, const char* right)
+{
+    const auto* a = reinterpret_cast<const unsigned char*>(left);
+    const auto* b = reinterpret_cast<const unsigned char*>(right);
+    while (*a && *a == *b) {
+        ++a;
+        ++b;
+    }
+    return *a - *b;
+}
+
+KLIB_NO_LIBCALLS int strncmp(const char* left, const char* right, size_t count)
+{
+    const auto* a = reinterpret_cast<const unsigned char*>(left);
+    const auto* b = reinterpret_cast<const unsigned char*>(right);
+    for (; count; --count, ++a, ++b) {
+        if (*a != *b)
+            return *a - *b;
+        if (!*a)
+            return 0;
+    }
+    return 0;
+}
+
+KLIB_NO_LIBCALLS size_t strlcpy(char* destination, const char* source, size_t size)
+{
+    size_t length = strlen(source);
+    if (size > 0) {
+        size_t copied = length < size - 1 ? length : size - 1;
+        memcpy(destination, source, copied);
+        destination[copied] = '\0';
+    }
+    return length;
+}
+
+KLIB_NO_LIBCALLS const char* strchr(const char* string, int character)
+{
+    char wanted = static_cast<char>(character);
+    for (;; ++string) {
+        if (*string == wanted)
+            return string;
+        if (!*string)
+            return nullptr;
+    }
+}
+
+char* strchr(char* string, int character)
+{
+    return const_cast<char*>(strchr(static_cast<const char*>(string), character));
+}
+
+} // namespace klib

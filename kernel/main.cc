@@ -1,0 +1,111 @@
+// The kernel's entry point after entry.S: the order in which Atlas comes up.
+//
+// Everything that can be learned from the device tree is learned from it first, so that
+// nothing below depends on a fixed board layout.
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/layout.h"
+#include "arch/riscv64/machine.h"
+#include "arch/riscv64/smp.h"
+#include "arch/riscv64/trap.h"
+#include "drivers/console.h"
+#include "drivers/poweroff.h"
+#include "drivers/uart.h"
+#include "lib/fdt.h"
+#include "lib/ktest.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "mm/memory_init.h"
+#include "proc/scheduler.h"
+#include "proc/thread.h"
+
+void run_global_constructors();
+
+MachineInfo g_machine;
+
+// The kernel command line decides what happens after boot: "selftest" runs the in-kernel
+// self-tests and powers off with their verdict, "selftest=FILTER" runs a subset.
+static const char* selftest_filter(const char* bootargs, bool& requested) {
+    requested = false;
+    for (const char* p = bootargs; p && *p;) {
+        while (*p == ' ')
+            ++p;
+        if (klib::strncmp(p, "selftest", 8) == 0 && (p[8] == ' ' || p[8] == '\0' || p[8] == '=')) {
+            requested = true;
+            if (p[8] != '=')
+                return nullptr;
+            static char filter[64];
+            size_t i = 0;
+            for (p += 9; *p && *p != ' ' && i + 1 < sizeof(filter); ++p)
+                filter[i++] = *p;
+            filter[i] = '\0';
+            return filter;
+        }
+        while (*p && *p != ' ')
+            ++p;
+    }
+    return nullptr;
+}
+
+// The first thread: runs the self-tests (and powers off with their verdict) or, for now,
+// echoes the console until the shell exists.
+static void first_thread_main(void*) {
+    bool selftest_requested = false;
+    const char* filter = selftest_filter(g_machine.bootargs, selftest_requested);
+    unsigned failed = run_kernel_selftests(filter);
+    if (selftest_requested)
+        power_off(failed ? PowerOffStatus::TestsFailed : PowerOffStatus::Success);
+
+    kprintf("No shell yet: the console echoes what you type. Ctrl-A X leaves QEMU.\n");
+    for (;;) {
+        int c = uart::wait_for_char();  // Sleeps in wfi until the UART interrupt brings input.
+        if (c >= 0)
+            kprintf("%c", c);
+        Thread::yield();
+    }
+}
+
+extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_tree_phys) {
+    run_global_constructors();
+
+    auto fdt = Fdt::from_blob(phys_to_virt(device_tree_phys));
+    if (!fdt)
+        panic("no valid device tree at %p", reinterpret_cast<void*>(device_tree_phys));
+    const char* reason = nullptr;
+    if (!parse_machine_info(*fdt, g_machine, &reason))
+        panic("unusable device tree: %s", reason);
+
+    smp_init_boot_hart(g_machine, hart_id);
+    if (g_machine.uart.present)
+        uart::init(reinterpret_cast<uint64_t>(phys_to_virt(g_machine.uart.base)));
+    if (g_machine.test_device.present)
+        poweroff_init(reinterpret_cast<uint64_t>(phys_to_virt(g_machine.test_device.base)));
+
+    // [traps] Trap vector, PLIC, timer and UART input; then interrupts on for good.
+    trap_init(g_machine);
+    trap_init_hart();
+    enable_interrupts();
+    trap_run_boot_debug_requests(g_machine.bootargs);
+    memory_init(g_machine, MemoryRange { device_tree_phys, fdt->total_size() });
+    scheduler_init(g_machine);
+    smp_start_secondary_harts();
+
+    uint64_t memory_bytes = 0;
+    for (size_t i = 0; i < g_machine.memory_count; ++i)
+        memory_bytes += g_machine.memory[i].size;
+    kprintf("\nAtlas: %u harts, %lu MiB of memory, booted on hart %lu\n", online_cpu_count(), memory_bytes >> 20,
+            hart_id);
+
+    // Everything from here on runs in threads: the first one does what the command line
+    // asks, and this context becomes the boot hart's idle thread.
+    auto first = Thread::try_spawn("main", first_thread_main, nullptr);
+    if (first.is_error())
+        panic("cannot create the first thread: %s", first.error().name());
+    scheduler_enter();
+}
+
+extern "C" [[noreturn]] void secondary_main(unsigned long, SecondaryBoot*) {
+    // entry.S has switched to the kernel page table and pointed tp at this hart's Cpu.
+    trap_init_hart();
+    this_cpu()->online.store(true, std::memory_order_release);
+    scheduler_enter();
+}

@@ -1,0 +1,59 @@
+// The kernel heap: kmalloc/kfree and the global operator new and delete.
+//
+// Small blocks (up to kMaxSmallSize bytes) come from size classes, each served from
+// slabs: single 4 KiB frames cut into equal objects, reached through the direct map.
+// A slab's free objects are linked through the objects themselves; the slab's frame
+// descriptor (mm/page.h) records its class, its free list and how many objects are out:
+//
+//   SizeClass 64: partial slabs -> [Page: free list, in use 37] -> [Page: ...] -> ...
+//                 full slabs are on no list; an empty slab is returned to the page
+//                 allocator (one empty slab per class is kept to absorb alloc/free
+//                 ping-pong at a slab boundary).
+//
+// Larger blocks are made of whole frames mapped side by side in the kernel virtual area,
+// since the page allocator hands out single frames (O(1)) and never contiguous runs.
+// Each large block sits in a virtual slot of a power-of-two number of pages with at least
+// one unmapped page after the block, so running off its end faults. Slots are recycled
+// through one free list per size; nothing is ever coalesced, because the 63 GiB of
+// virtual space set aside is far more than physical memory can fill.
+//
+// Guarantees: every allocation is aligned to 16 bytes; a block whose size is a power of
+// two up to 4096 is aligned to that size; large blocks are page-aligned. Allocation and
+// free are O(1) for small blocks and O(pages) for large ones.
+//
+// Running out of memory: kmalloc returns nullptr, and so does `new (std::nothrow)`,
+// which is what fallible code uses (try_make and try_make_ref_counted do). Plain `new`
+// cannot report failure without exceptions, so it panics on exhaustion: use it only where
+// running out of memory is truly fatal.
+//
+// Locking: each size class has its own lock, and large blocks share one (all of rank
+// LockRank::KernelHeap). None of them is held while the heap calls the page allocator or
+// the page table, so the heap's locks never nest. Callers may hold any lock that comes
+// before KernelHeap in sync/lock_order.h. Interrupt handlers may allocate.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+constexpr size_t kMaxSmallSize = 2048;
+
+// Returns a block of at least `size` bytes, or nullptr when memory runs out. kmalloc(0)
+// returns a unique minimal block, as operator new must.
+void* kmalloc(size_t size);
+
+// Frees a block from kmalloc (or operator new). kfree(nullptr) does nothing.
+void kfree(void* pointer);
+
+// Returns a block of `size` bytes aligned to `alignment` (a power of two, at most 4096).
+void* kmalloc_aligned(size_t size, size_t alignment);
+
+// The usable size of a block: what its size class or page count gives it.
+size_t kmalloc_usable_size(const void* pointer);
+
+struct KernelHeapStatistics {
+    size_t small_bytes_in_use; // Sum of object sizes handed out from size classes.
+    size_t slab_pages;         // Frames held by slabs (full, partial and cached empty).
+    size_t large_blocks;       // Large blocks in use.
+    size_t large_pages;        // Frames mapped for them.
+};
+KernelHeapStatistics kernel_heap_statistics();

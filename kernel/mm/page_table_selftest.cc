@@ -1,0 +1,217 @@
+// Self-tests of the Sv39 walker (arch/riscv64/page_table.cc) and of the kernel page table.
+#include "arch/riscv64/layout.h"
+#include "arch/riscv64/page_table.h"
+#include "lib/ktest.h"
+#include "mm/kernel_page_table.h"
+#include "mm/kernel_stack.h"
+#include "mm/physical_allocator.h"
+
+using namespace sv39;
+
+namespace {
+
+// User-half addresses for scratch tables: these tables are never activated, so the frames
+// their leaves name are never touched.
+constexpr uint64_t kScratchVaddr = 0x40000000;      // 1 GiB-aligned.
+constexpr uint64_t kScratchPhys = 0x80000000;       // 1 GiB-aligned.
+constexpr uint64_t k2MiB = 2ull << 20;
+constexpr uint64_t k1GiB = 1ull << 30;
+
+constexpr PteFlags kReadWrite = PteFlags::Read | PteFlags::Write;
+
+int s_data_probe = 1;
+const int s_rodata_probe = 2;
+
+constexpr unsigned kUnmapped = 99;
+
+// The level of the leaf mapping `vaddr`, or kUnmapped.
+unsigned leaf_level(const PageTable& table, uint64_t vaddr)
+{
+    auto translation = table.translate(vaddr);
+    return translation ? translation->level : kUnmapped;
+}
+
+// Where `vaddr` translates to, or ~0 if it is not mapped.
+uint64_t phys_of(const PageTable& table, uint64_t vaddr)
+{
+    auto translation = table.translate(vaddr);
+    return translation ? translation->phys : ~0ull;
+}
+
+} // namespace
+
+KTEST(PageTable, MapTranslateUnmap)
+{
+    size_t free_before = free_page_count();
+    {
+        auto created = PageTable::try_create(KernelHalf::Empty);
+        KASSERT(!created.is_error());
+        PageTable& table = *created.value();
+
+        KEXPECT(!table.map(kScratchVaddr, kScratchPhys, 3 * kPageSize, kReadWrite).is_error());
+        for (uint64_t i = 0; i < 3; ++i) {
+            auto translation = table.translate(kScratchVaddr + i * kPageSize + 0x123);
+            KASSERT(translation);
+            KEXPECT_EQ(kScratchPhys + i * kPageSize + 0x123, translation->phys);
+            KEXPECT_EQ(0u, translation->level);
+            // A and D are always set by the walker; X and U were not asked for.
+            KEXPECT(has_all(translation->flags, PteFlags::Valid | kReadWrite | PteFlags::Accessed | PteFlags::Dirty));
+            KEXPECT(!has_any(translation->flags, PteFlags::Execute | PteFlags::User));
+        }
+        KEXPECT(!table.translate(kScratchVaddr + 3 * kPageSize));
+
+        // Mapping over an existing mapping is refused and leaves nothing new behind.
+        auto again = table.map(kScratchVaddr + 2 * kPageSize, kScratchPhys, 2 * kPageSize, kReadWrite);
+        KASSERT(again.is_error());
+        KEXPECT_EQ(EEXIST, again.error().code());
+        KEXPECT(!table.translate(kScratchVaddr + 3 * kPageSize));
+        KEXPECT_EQ(kScratchPhys + 2 * kPageSize, phys_of(table, kScratchVaddr + 2 * kPageSize));
+
+        KEXPECT(!table.unmap(kScratchVaddr + kPageSize, kPageSize).is_error());
+        KEXPECT(table.translate(kScratchVaddr));
+        KEXPECT(!table.translate(kScratchVaddr + kPageSize));
+        KEXPECT(table.translate(kScratchVaddr + 2 * kPageSize));
+
+        // Unmapping holes is fine.
+        KEXPECT(!table.unmap(kScratchVaddr, 64 * kPageSize).is_error());
+        KEXPECT(!table.translate(kScratchVaddr));
+        KEXPECT(!table.translate(kScratchVaddr + 2 * kPageSize));
+    }
+    // The destructor freed the root and every intermediate table.
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+KTEST(PageTable, LargeLeavesAndSplitting)
+{
+    size_t free_before = free_page_count();
+    {
+        auto created = PageTable::try_create(KernelHalf::Empty);
+        KASSERT(!created.is_error());
+        PageTable& table = *created.value();
+
+        // A 1 GiB leaf, then a 2 MiB leaf and 4 KiB leaves where alignment runs out.
+        KEXPECT(!table.map(kScratchVaddr, kScratchPhys, k1GiB, kReadWrite, LargePages::Allowed).is_error());
+        KEXPECT_EQ(2u, leaf_level(table, kScratchVaddr + 12345));
+        uint64_t second = kScratchVaddr + k1GiB;
+        KEXPECT(!table.map(second, kScratchPhys, k2MiB + kPageSize, kReadWrite, LargePages::Allowed).is_error());
+        KEXPECT_EQ(1u, leaf_level(table, second));
+        KEXPECT_EQ(0u, leaf_level(table, second + k2MiB));
+        // Forbidden large pages: 4 KiB leaves even where aligned.
+        uint64_t third = second + k1GiB;
+        KEXPECT(!table.map(third, kScratchPhys, k2MiB, kReadWrite, LargePages::Forbidden).is_error());
+        KEXPECT_EQ(0u, leaf_level(table, third));
+
+        // Unmapping one page in the middle of the 2 MiB leaf splits it; the rest stays.
+        uint64_t hole = second + 5 * kPageSize;
+        KEXPECT(!table.unmap(hole, kPageSize).is_error());
+        KEXPECT(!table.translate(hole));
+        auto before_hole = table.translate(hole - kPageSize);
+        auto after_hole = table.translate(hole + kPageSize);
+        KASSERT(before_hole && after_hole);
+        KEXPECT_EQ(kScratchPhys + 4 * kPageSize, before_hole->phys);
+        KEXPECT_EQ(kScratchPhys + 6 * kPageSize, after_hole->phys);
+        KEXPECT_EQ(0u, after_hole->level);
+        KEXPECT_EQ(kScratchPhys + k2MiB - kPageSize, phys_of(table, second + k2MiB - kPageSize));
+
+        // Protecting 2 MiB inside the 1 GiB leaf splits it once, to 2 MiB leaves.
+        uint64_t window = kScratchVaddr + 4 * k2MiB;
+        KEXPECT(!table.protect(window, k2MiB, PteFlags::Read).is_error());
+        auto protected_page = table.translate(window + kPageSize);
+        KASSERT(protected_page);
+        KEXPECT_EQ(1u, protected_page->level);
+        KEXPECT(!has_any(protected_page->flags, PteFlags::Write));
+        KEXPECT_EQ(kScratchPhys + 4 * k2MiB + kPageSize, protected_page->phys);
+        auto neighbour = table.translate(window + k2MiB);
+        KASSERT(neighbour);
+        KEXPECT(has_any(neighbour->flags, PteFlags::Write));
+    }
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+KTEST(PageTable, ProtectChangesPermissionsOnly)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    KEXPECT(!table.map(kScratchVaddr, kScratchPhys, 2 * kPageSize, kReadWrite | PteFlags::User).is_error());
+    KEXPECT(!table.protect(kScratchVaddr, kPageSize, PteFlags::Read | PteFlags::Execute | PteFlags::User).is_error());
+    auto changed = table.translate(kScratchVaddr);
+    auto unchanged = table.translate(kScratchVaddr + kPageSize);
+    KASSERT(changed && unchanged);
+    KEXPECT(has_all(changed->flags, PteFlags::Read | PteFlags::Execute | PteFlags::User | PteFlags::Accessed));
+    KEXPECT(!has_any(changed->flags, PteFlags::Write));
+    KEXPECT_EQ(kScratchPhys, changed->phys);
+    KEXPECT(has_all(unchanged->flags, kReadWrite | PteFlags::User));
+}
+
+KTEST(KernelPageTable, ImageSectionsHaveTheirPermissions)
+{
+    PageTable& table = kernel_page_table();
+    KEXPECT_EQ(table.satp(), kernel_satp());
+
+    auto text = table.translate(reinterpret_cast<uint64_t>(&kernel_page_table));
+    KASSERT(text);
+    KEXPECT(has_all(text->flags, PteFlags::Read | PteFlags::Execute | PteFlags::Global));
+    KEXPECT(!has_any(text->flags, PteFlags::Write | PteFlags::User));
+    KEXPECT_EQ(kernel_image_phys(reinterpret_cast<const void*>(&kernel_page_table)), text->phys);
+
+    auto rodata = table.translate(reinterpret_cast<uint64_t>(&s_rodata_probe));
+    KASSERT(rodata);
+    KEXPECT(has_any(rodata->flags, PteFlags::Read));
+    KEXPECT(!has_any(rodata->flags, PteFlags::Write | PteFlags::Execute));
+
+    auto data = table.translate(reinterpret_cast<uint64_t>(&s_data_probe));
+    KASSERT(data);
+    KEXPECT(has_all(data->flags, kReadWrite));
+    KEXPECT(!has_any(data->flags, PteFlags::Execute));
+
+    auto symbols = table.translate(reinterpret_cast<uint64_t>(kernel_data_end));
+    if (reinterpret_cast<uint64_t>(kernel_data_end) != reinterpret_cast<uint64_t>(kernel_end)) {
+        KASSERT(symbols);
+        KEXPECT(!has_any(symbols->flags, PteFlags::Write | PteFlags::Execute));
+    }
+
+    KEXPECT(!table.translate(reinterpret_cast<uint64_t>(boot_stack_guard)));
+    KEXPECT(table.translate(reinterpret_cast<uint64_t>(boot_stack_bottom)));
+}
+
+KTEST(KernelPageTable, DirectMapCoversRamWithoutExecute)
+{
+    auto allocated = allocate_page(ZeroFill::No);
+    KASSERT(!allocated.is_error());
+    Page* page = allocated.value();
+    auto translation = kernel_page_table().translate(reinterpret_cast<uint64_t>(page_to_virt(page)));
+    KASSERT(translation);
+    KEXPECT_EQ(page_to_phys(page), translation->phys);
+    KEXPECT(has_all(translation->flags, kReadWrite | PteFlags::Global));
+    KEXPECT(!has_any(translation->flags, PteFlags::Execute | PteFlags::User));
+    free_page(page);
+
+    // The kernel image's frames are in the direct map too (large leaves where aligned).
+    auto image = kernel_page_table().translate(kDirectMapBase + kernel_image_phys(kernel_start));
+    KASSERT(image);
+    KEXPECT(!has_any(image->flags, PteFlags::Execute));
+}
+
+KTEST(KernelPageTable, KernelHalfRootEntriesAreAllPresent)
+{
+    PageTable& table = kernel_page_table();
+    size_t missing = 0;
+    for (size_t i = kEntriesPerTable / 2; i < kEntriesPerTable; ++i) {
+        if (!pte_is_valid(table.root_entry(i)))
+            ++missing;
+    }
+    KEXPECT_EQ(0u, missing);
+
+    // A table that shares the kernel half sees a kernel stack mapped after it was made.
+    auto created = PageTable::try_create(KernelHalf::SharedWithKernel);
+    KASSERT(!created.is_error());
+    auto stack = allocate_kernel_stack();
+    KASSERT(!stack.is_error());
+    auto seen = created.value()->translate(stack.value().bottom);
+    KASSERT(seen);
+    KEXPECT_EQ(phys_of(kernel_page_table(), stack.value().bottom), seen->phys);
+    KEXPECT(!created.value()->translate(stack.value().bottom - kPageSize));
+    free_kernel_stack(stack.value());
+    KEXPECT(!created.value()->translate(stack.value().bottom));
+}

@@ -1,0 +1,114 @@
+// Self-tests of the physical page allocator over the machine's real RAM.
+#include "arch/riscv64/layout.h"
+#include "lib/intrusive_list.h"
+#include "lib/ktest.h"
+#include "mm/physical_allocator.h"
+
+namespace {
+
+bool frame_is_filled_with(const Page* page, uint8_t value)
+{
+    auto* bytes = static_cast<const uint8_t*>(page_to_virt(page));
+    for (size_t i = 0; i < kPageSize; ++i) {
+        if (bytes[i] != value)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+KTEST(PhysicalAllocator, AllocateEveryFrameThenFreeThem)
+{
+    size_t free_before = free_page_count();
+    KASSERT(free_before > 0);
+    KEXPECT(free_before <= total_page_count());
+
+    // Allocated frames are on no list, so their list hooks can hold them here; a frame
+    // handed out twice would already be linked.
+    IntrusiveList<Page, &Page::list_node> taken;
+    size_t duplicates = 0;
+    for (;;) {
+        auto page = allocate_page(ZeroFill::No, PageUse::Other);
+        if (page.is_error()) {
+            KEXPECT_EQ(ENOMEM, page.error().code());
+            break;
+        }
+        if (page.value()->list_node.is_linked()) {
+            ++duplicates;
+            continue;
+        }
+        taken.push_back(*page.value());
+    }
+    KEXPECT_EQ(0u, duplicates);
+    KEXPECT_EQ(free_before, taken.size());
+    KEXPECT_EQ(0u, free_page_count());
+
+    while (Page* page = taken.pop_front())
+        free_page(page);
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+KTEST(PhysicalAllocator, FreedFrameIsReusedFirst)
+{
+    auto first = allocate_page(ZeroFill::No);
+    KASSERT(!first.is_error());
+    Page* page = first.value();
+    free_page(page);
+    auto second = allocate_page(ZeroFill::No);
+    KASSERT(!second.is_error());
+    KEXPECT_EQ(page, second.value());
+    free_page(second.value());
+}
+
+KTEST(PhysicalAllocator, FramesAreZeroedOrPoisonedAsAsked)
+{
+    auto poisoned = allocate_page(ZeroFill::No);
+    KASSERT(!poisoned.is_error());
+    KEXPECT(frame_is_filled_with(poisoned.value(), kPagePoisonByte));
+    static_cast<uint8_t*>(page_to_virt(poisoned.value()))[100] = 7;
+    free_page(poisoned.value());
+
+    // The same frame comes back (freed frames are reused first) and must be clean again.
+    auto zeroed = allocate_page(ZeroFill::Yes);
+    KASSERT(!zeroed.is_error());
+    KEXPECT(frame_is_filled_with(zeroed.value(), 0));
+    free_page(zeroed.value());
+}
+
+KTEST(PhysicalAllocator, DescriptorAndAddressRoundTrip)
+{
+    auto allocated = allocate_page(ZeroFill::No, PageUse::Anonymous);
+    KASSERT(!allocated.is_error());
+    Page* page = allocated.value();
+    uint64_t phys = page_to_phys(page);
+    KEXPECT_EQ(0u, phys % kPageSize);
+    KEXPECT_EQ(page, page_from_phys(phys));
+    KEXPECT_EQ(page, page_from_phys(phys + kPageSize - 1));
+    KEXPECT_EQ(page, page_from_virt(page_to_virt(page)));
+    KEXPECT_EQ(PageUse::Anonymous, page->use);
+    KEXPECT_EQ(1u, page->ref_count.load());
+    free_page(page);
+    KEXPECT_EQ(PageUse::Free, page->use);
+
+    // Device memory and the kernel image have no free frames.
+    KEXPECT(page_from_phys(0x10000000) == nullptr);
+    Page* kernel_frame = page_from_phys(kernel_image_phys(kernel_start));
+    KASSERT(kernel_frame != nullptr);
+    KEXPECT_EQ(PageUse::Reserved, kernel_frame->use);
+}
+
+KTEST(PhysicalAllocator, LastReferenceFreesTheFrame)
+{
+    size_t free_before = free_page_count();
+    auto allocated = allocate_page(ZeroFill::No);
+    KASSERT(!allocated.is_error());
+    Page* page = allocated.value();
+    page_ref(page);
+    KEXPECT_EQ(2u, page->ref_count.load());
+    page_unref(page);
+    KEXPECT_EQ(free_before - 1, free_page_count());
+    page_unref(page);
+    KEXPECT_EQ(free_before, free_page_count());
+    KEXPECT_EQ(PageUse::Free, page->use);
+}

@@ -1,0 +1,59 @@
+// The lock-order checker: see lock_order.h.
+#include "sync/lock_order.h"
+
+#include "lib/assert.h"
+#include "lib/panic.h"
+
+const char* lock_rank_name(LockRank rank) {
+    switch (rank) {
+    case LockRank::None: return "None";
+    case LockRank::Process: return "Process";
+    case LockRank::AddressSpace: return "AddressSpace";
+    case LockRank::VmObject: return "VmObject";
+    case LockRank::Inode: return "Inode";
+    case LockRank::Log: return "Log";
+    case LockRank::BlockCache: return "BlockCache";
+    case LockRank::PageQueue: return "PageQueue";
+    case LockRank::PageTable: return "PageTable";
+    case LockRank::Device: return "Device";
+    case LockRank::PhysicalMemory: return "PhysicalMemory";
+    case LockRank::KernelHeap: return "KernelHeap";
+    case LockRank::Test: return "Test";
+    case LockRank::ThreadExit: return "ThreadExit";
+    case LockRank::SleepingLockState: return "SleepingLockState";
+    case LockRank::SleepQueue: return "SleepQueue";
+    case LockRank::WaitQueue: return "WaitQueue";
+    case LockRank::Scheduler: return "Scheduler";
+    case LockRank::Console: return "Console";
+    case LockRank::Count: break;
+    }
+    return "?";
+}
+
+void HeldLockRanks::check_acquire(LockRank rank, const HeldLockRanks* other, const char* lock_name) const {
+    if (rank == LockRank::None)
+        return;
+    uint32_t held = m_mask | (other ? other->m_mask : 0);
+    if (held == 0)
+        return;
+    // The highest rank held is the one that matters: everything below it is fine.
+    unsigned highest_index = 0;
+    // A loop rather than std::bit_width: the kernel has no Zbb and links no libgcc, and the
+    // mask has fewer than 32 bits.
+    for (uint32_t rest = held >> 1; rest; rest >>= 1)
+        ++highest_index;
+    auto highest = static_cast<LockRank>(highest_index);
+    if (highest < rank || (highest == rank && lock_rank_nests(rank)))
+        return;
+    panic("lock order violated: taking %s (rank %s) while holding a lock of rank %s", lock_name,
+          lock_rank_name(rank), lock_rank_name(highest));
+}
+
+void HeldLockRanks::note_released(LockRank rank) {
+    if (rank == LockRank::None)
+        return;
+    auto index = static_cast<unsigned>(rank);
+    ASSERT(m_counts[index] > 0);
+    if (--m_counts[index] == 0)
+        m_mask &= ~(1u << index);
+}

@@ -1,0 +1,99 @@
+// The global lock order of the kernel, written down once.
+//
+// A thread may take a lock only if every lock it already holds comes earlier in this
+// list (has a smaller rank). Two locks of the same rank may be held together only where
+// the rank says how they are ordered among themselves (the VmObject chain: from the top
+// of a shadow chain down). Following one order everywhere makes deadlock impossible.
+//
+//   outermost (taken first)
+//     Process           process table, parent/child links (sleeping)
+//     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
+//     VmObject          VmObject locks, from the top of a shadow chain down (sleeping)
+//     Inode             inode contents and block map (sleeping)
+//     Log               the file-system log's transaction state (sleeping)
+//     BlockCache        the block cache and its buffers (sleeping)
+//     PageQueue         the reclaim queues (active, inactive) (spinlock)
+//     PageTable         page-table pages of one address space (spinlock)
+//     Device            driver state: virtio queues, the UART ring, the PLIC (spinlock)
+//     PhysicalMemory    the physical page allocator (spinlock)
+//     KernelHeap        the kernel heap and the kernel virtual area (spinlock)
+//     Test              locks that self-tests create (so tests exercise the checker)
+//     ThreadExit        a thread's exit flag and code, for join (spinlock)
+//     SleepingLockState the spinlock guarding a Mutex's or RwLock's own state
+//     SleepQueue        threads sleeping until a timer tick (spinlock)
+//     WaitQueue         the lock inside every WaitQueue (spinlock)
+//     Scheduler         the run queue and every thread's state (spinlock)
+//     Console           kprintf's lock: anything may print while holding anything
+//   innermost (taken last)
+//
+// Sleeping locks (Mutex, RwLock) must come before every spinlock: a thread holding a
+// spinlock may not sleep, so it can never wait for a sleeping lock. The Console lock is a
+// bare test-and-set lock outside this checker (it must work inside panic()); it is listed
+// so that nobody tries to take a lock while printing.
+//
+// Checking: a Spinlock, Mutex or RwLock constructed with a rank other than LockRank::None
+// is checked on every acquisition. Spinlocks held are counted per hart (a spinlock never
+// migrates: interrupts are off while it is held), sleeping locks per thread. Taking a lock
+// whose rank is not greater than that of a lock already held panics with both ranks,
+// except for ranks listed as nestable below. Locks with LockRank::None are not checked:
+// use them only for locks that are never held together with another lock.
+#pragma once
+
+#include <cstdint>
+
+enum class LockRank : uint8_t {
+    None = 0,
+    Process,
+    AddressSpace,
+    VmObject,
+    Inode,
+    Log,
+    BlockCache,
+    PageQueue,
+    PageTable,
+    Device,
+    PhysicalMemory,
+    KernelHeap,
+    Test,
+    ThreadExit,
+    SleepingLockState,
+    SleepQueue,
+    WaitQueue,
+    Scheduler,
+    Console,
+    Count,
+};
+
+static_assert(static_cast<unsigned>(LockRank::Count) <= 32, "held ranks are tracked in a 32-bit mask");
+
+// Ranks whose locks may be held several at a time, in an order the owner defines.
+constexpr bool lock_rank_nests(LockRank rank) { return rank == LockRank::VmObject || rank == LockRank::Inode; }
+
+const char* lock_rank_name(LockRank rank);
+
+// The ranks a hart (spinlocks) or a thread (sleeping locks) holds right now: a count per
+// rank and a mask of the ranks with a non-zero count, so that "is anything of this rank or
+// later held" is one shift. Not thread-safe: each set is touched only by its owner.
+class HeldLockRanks {
+public:
+    // Panics if taking a lock of `rank` would break the order, given also the ranks in
+    // `other` (the spinlocks of this hart when a thread takes a sleeping lock, or the
+    // sleeping locks of the current thread when a hart takes a spinlock).
+    void check_acquire(LockRank rank, const HeldLockRanks* other, const char* lock_name) const;
+
+    void note_acquired(LockRank rank) {
+        if (rank == LockRank::None)
+            return;
+        auto index = static_cast<unsigned>(rank);
+        ++m_counts[index];
+        m_mask |= 1u << index;
+    }
+
+    void note_released(LockRank rank);
+
+    uint32_t mask() const { return m_mask; }
+
+private:
+    uint32_t m_mask { 0 };
+    uint8_t m_counts[static_cast<unsigned>(LockRank::Count)] {};
+};

@@ -1,0 +1,92 @@
+// Self-tests of Mutex.
+#include <atomic>
+
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/smp.h"
+#include "lib/ktest.h"
+#include "proc/thread.h"
+#include "proc/thread_test_support.h"
+#include "sync/mutex.h"
+
+using namespace ktest_threads;
+
+KTEST(Mutex, CounterIncrementedFromEveryHartIsExact) {
+    constexpr size_t kIncrements = 2'000;
+    Mutex mutex { "test counter", LockRank::Test };
+    uint64_t counter = 0;
+    std::atomic<int> inside { 0 };
+    std::atomic<int> overlaps { 0 };
+    std::atomic<uint32_t> harts { 0 };
+    const size_t threads = 2 * online_cpu_count() + 1;
+    run_in_threads(threads, [&](size_t) {
+        for (size_t i = 0; i < kIncrements; ++i) {
+            MutexLocker locker(mutex);
+            if (inside.fetch_add(1) != 0)
+                overlaps.fetch_add(1);
+            uint64_t value = counter;
+            // Sleeping-lock critical sections may give up the hart: make some do so, so
+            // that waiters really sleep and get woken.
+            if (i % 64 == 0)
+                Thread::yield();
+            counter = value + 1;
+            harts.fetch_or(1u << current_cpu_index());
+            inside.fetch_sub(1);
+        }
+    });
+    KEXPECT_EQ(threads * kIncrements, counter);
+    KEXPECT_EQ(0, overlaps.load());
+    if (online_cpu_count() > 1)
+        KEXPECT_NE(0u, harts.load() & ~1u);
+}
+
+KTEST(Mutex, OwnerIsRecordedAndRankCounted) {
+    Mutex mutex { "owned", LockRank::Test };
+    Thread* self = Thread::current();
+    KEXPECT(!mutex.is_locked_by_current_thread());
+    mutex.lock();
+    KEXPECT(mutex.is_locked_by_current_thread());
+    KEXPECT_EQ(1, self->sleeping_locks_held());
+    KEXPECT(self->held_sleeping_lock_ranks().mask() & (1u << static_cast<unsigned>(LockRank::Test)));
+    mutex.unlock();
+    KEXPECT(!mutex.is_locked_by_current_thread());
+    KEXPECT_EQ(0, self->sleeping_locks_held());
+    KEXPECT_EQ(0u, self->held_sleeping_lock_ranks().mask());
+}
+
+KTEST(Mutex, TryLockFailsWhileAnotherThreadOwnsIt) {
+    Mutex mutex { "contended" };
+    mutex.lock();
+    bool other_got_it = true;
+    auto other = Thread::try_spawn("try", [&] {
+        other_got_it = mutex.try_lock();
+        if (other_got_it)
+            mutex.unlock();
+    });
+    KASSERT(!other.is_error());
+    other.value()->join();
+    KEXPECT(!other_got_it);
+    mutex.unlock();
+    KEXPECT(mutex.try_lock());
+    mutex.unlock();
+}
+
+KTEST(Mutex, WaiterSleepsUntilUnlock) {
+    Mutex mutex { "handoff" };
+    std::atomic<int> state { 0 };
+    mutex.lock();
+    auto waiter = Thread::try_spawn("waiter", [&] {
+        state.store(1);
+        MutexLocker locker(mutex);
+        state.store(2);
+    });
+    KASSERT(!waiter.is_error());
+    while (state.load() == 0)
+        Thread::yield();
+    // The waiter is blocked in lock(): it stays there while this thread sleeps.
+    Thread::sleep_for_us(10'000);
+    KEXPECT_EQ(1, state.load());
+    KEXPECT_EQ(ThreadState::Blocked, waiter.value()->state());
+    mutex.unlock();
+    waiter.value()->join();
+    KEXPECT_EQ(2, state.load());
+}

@@ -1,0 +1,75 @@
+// Spinlock: see spinlock.h.
+#include "sync/spinlock.h"
+
+#include "lib/panic.h"
+#include "proc/thread.h"
+#include "sync/interrupt_disabler.h"
+
+namespace {
+
+// Roughly tens of seconds of spinning under QEMU: far longer than any critical section,
+// so reaching it means a deadlock or a lost unlock, which is better reported than hung.
+constexpr uint64_t kSpinLimit = 1ull << 32;
+
+const HeldLockRanks* current_thread_sleeping_ranks(Cpu* cpu) {
+    return cpu->current_thread ? &cpu->current_thread->held_sleeping_lock_ranks() : nullptr;
+}
+
+}  // namespace
+
+void Spinlock::lock() {
+    push_interrupts_disabled();
+    Cpu* cpu = this_cpu();
+    if (m_holder.load(std::memory_order_relaxed) == cpu)
+        panic("spinlock '%s' taken recursively on hart %lu", m_name, cpu->hart_id);
+    cpu->spinlock_ranks.check_acquire(m_rank, current_thread_sleeping_ranks(cpu), m_name);
+
+    uint64_t spins = 0;
+    while (m_locked.exchange(1, std::memory_order_acquire)) {
+        // Spin on a plain load so that waiting harts do not bounce the line between them.
+        while (m_locked.load(std::memory_order_relaxed)) {
+            if (++spins == kSpinLimit) {
+                Cpu* holder = m_holder.load(std::memory_order_relaxed);
+                panic("spinlock '%s' held for too long (by hart %lu), wanted by hart %lu", m_name,
+                      holder ? holder->hart_id : ~0ul, cpu->hart_id);
+            }
+        }
+    }
+    note_acquired(cpu);
+}
+
+bool Spinlock::try_lock() {
+    push_interrupts_disabled();
+    Cpu* cpu = this_cpu();
+    if (m_holder.load(std::memory_order_relaxed) == cpu)
+        panic("spinlock '%s' taken recursively on hart %lu", m_name, cpu->hart_id);
+    if (m_locked.exchange(1, std::memory_order_acquire)) {
+        pop_interrupts_disabled();
+        return false;
+    }
+    // A lock taken without waiting cannot deadlock, but it still joins the order for the
+    // locks taken after it.
+    note_acquired(cpu);
+    return true;
+}
+
+void Spinlock::note_acquired(Cpu* cpu) {
+    m_holder.store(cpu, std::memory_order_relaxed);
+    ++cpu->spinlocks_held;
+    cpu->spinlock_ranks.note_acquired(m_rank);
+}
+
+void Spinlock::unlock() {
+    Cpu* cpu = this_cpu();
+    Cpu* holder = m_holder.load(std::memory_order_relaxed);
+    if (holder != cpu) {
+        panic("spinlock '%s' released by hart %lu, but %s", m_name, cpu->hart_id,
+              holder ? "another hart holds it" : "nobody holds it");
+    }
+    ASSERT(cpu->spinlocks_held > 0);
+    --cpu->spinlocks_held;
+    cpu->spinlock_ranks.note_released(m_rank);
+    m_holder.store(nullptr, std::memory_order_relaxed);
+    m_locked.store(0, std::memory_order_release);
+    pop_interrupts_disabled();
+}

@@ -1,0 +1,356 @@
+// Behaviour of RadixTree: lookups, sparse huge indices, growth and shrinking of the
+// height, node reclamation, find_next order, ENOMEM handling, all checked against
+// std::map in randomized runs.
+#include <cstdint>
+#include <map>
+#include <new>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "lib/radix_tree.h"
+
+// Replaces the nothrow operator new for this test program so that tests can make the
+// Nth allocation (and every later one) fail. Unarmed, it forwards to the ordinary,
+// sanitizer-tracked operator new.
+namespace {
+long g_allocations_before_failure = -1; // Negative: never fail.
+}
+
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept
+{
+    if (g_allocations_before_failure == 0)
+        return nullptr;
+    if (g_allocations_before_failure > 0)
+        --g_allocations_before_failure;
+    try {
+        return ::operator new(size);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+namespace {
+
+struct Page {
+    uint64_t index;
+};
+
+using PageTree = RadixTree<Page>;
+
+// The height and node count a minimal tree holding exactly these keys must have:
+// one level per six bits of the largest key, and at each level one node per distinct
+// key prefix.
+std::pair<unsigned, size_t> expected_shape(const std::map<uint64_t, Page*>& model)
+{
+    if (model.empty())
+        return { 0, 0 };
+    uint64_t largest = model.rbegin()->first;
+    unsigned height = 1;
+    while (height < 11 && (largest >> (6 * height)) != 0)
+        ++height;
+    size_t nodes = 0;
+    for (unsigned level = 0; level < height; ++level) {
+        unsigned shift = 6 * (level + 1);
+        std::set<uint64_t> prefixes;
+        for (auto& [key, value] : model)
+            prefixes.insert(shift >= 64 ? 0 : key >> shift);
+        nodes += prefixes.size();
+    }
+    return { height, nodes };
+}
+
+TEST(RadixTree, EmptyTreeFindsNothing)
+{
+    PageTree tree;
+    EXPECT_TRUE(tree.empty());
+    EXPECT_EQ(tree.size(), 0u);
+    EXPECT_EQ(tree.height(), 0u);
+    EXPECT_EQ(tree.lookup(0), nullptr);
+    EXPECT_EQ(tree.lookup(UINT64_MAX), nullptr);
+    EXPECT_EQ(tree.erase(5), nullptr);
+    EXPECT_FALSE(tree.find_next(0).has_value());
+}
+
+TEST(RadixTree, LookupReturnsWhatWasInserted)
+{
+    PageTree tree;
+    Page a { 3 }, b { 64 }, c { 4095 };
+    ASSERT_FALSE(tree.insert(3, &a).is_error());
+    ASSERT_FALSE(tree.insert(64, &b).is_error());
+    ASSERT_FALSE(tree.insert(4095, &c).is_error());
+    EXPECT_EQ(tree.lookup(3), &a);
+    EXPECT_EQ(tree.lookup(64), &b);
+    EXPECT_EQ(tree.lookup(4095), &c);
+    EXPECT_EQ(tree.lookup(4), nullptr);
+    EXPECT_EQ(tree.lookup(4096), nullptr);
+    EXPECT_EQ(tree.size(), 3u);
+    EXPECT_EQ(tree.height(), 2u);
+}
+
+TEST(RadixTree, InsertIntoOccupiedIndexFailsWithEexistAndKeepsOldValue)
+{
+    PageTree tree;
+    Page a { 9 }, b { 9 };
+    ASSERT_FALSE(tree.insert(9, &a).is_error());
+    auto result = tree.insert(9, &b);
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().code(), EEXIST);
+    EXPECT_EQ(tree.lookup(9), &a);
+    EXPECT_EQ(tree.size(), 1u);
+}
+
+TEST(RadixTree, HeightGrowsForLargeIndicesAndShrinksAfterErase)
+{
+    PageTree tree;
+    Page low { 1 }, high { 1ull << 40 };
+    ASSERT_FALSE(tree.insert(1, &low).is_error());
+    EXPECT_EQ(tree.height(), 1u);
+    ASSERT_FALSE(tree.insert(1ull << 40, &high).is_error());
+    EXPECT_EQ(tree.height(), 7u); // 41 significant bits need seven six-bit levels.
+    EXPECT_EQ(tree.lookup(1), &low);
+    EXPECT_EQ(tree.lookup(1ull << 40), &high);
+    // Two separate paths below the root: 1 + 2 * 6 nodes.
+    EXPECT_EQ(tree.node_count(), 13u);
+
+    EXPECT_EQ(tree.erase(1ull << 40), &high);
+    EXPECT_EQ(tree.height(), 1u);
+    EXPECT_EQ(tree.node_count(), 1u);
+    EXPECT_EQ(tree.lookup(1), &low);
+}
+
+TEST(RadixTree, ErasingEverythingFreesEveryNode)
+{
+    PageTree tree;
+    std::vector<Page> pages(300);
+    for (uint64_t i = 0; i < pages.size(); ++i) {
+        pages[i].index = i * 977;
+        ASSERT_FALSE(tree.insert(pages[i].index, &pages[i]).is_error());
+    }
+    EXPECT_GT(tree.node_count(), 1u);
+    for (Page& page : pages)
+        EXPECT_EQ(tree.erase(page.index), &page);
+    EXPECT_TRUE(tree.empty());
+    EXPECT_EQ(tree.node_count(), 0u);
+    EXPECT_EQ(tree.height(), 0u);
+    EXPECT_EQ(tree.erase(0), nullptr);
+}
+
+TEST(RadixTree, ExtremeIndicesWork)
+{
+    PageTree tree;
+    Page zero { 0 }, top { UINT64_MAX }, middle { 1ull << 63 };
+    ASSERT_FALSE(tree.insert(UINT64_MAX, &top).is_error());
+    EXPECT_EQ(tree.height(), 11u);
+    ASSERT_FALSE(tree.insert(0, &zero).is_error());
+    ASSERT_FALSE(tree.insert(1ull << 63, &middle).is_error());
+    EXPECT_EQ(tree.lookup(UINT64_MAX), &top);
+    EXPECT_EQ(tree.lookup(0), &zero);
+    EXPECT_EQ(tree.lookup(1ull << 63), &middle);
+    EXPECT_EQ(tree.lookup(UINT64_MAX - 1), nullptr);
+
+    auto after_zero = tree.find_next(1);
+    ASSERT_TRUE(after_zero.has_value());
+    EXPECT_EQ(after_zero->index, 1ull << 63);
+    auto last = tree.find_next((1ull << 63) + 1);
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->index, UINT64_MAX);
+    EXPECT_EQ(last->value, &top);
+}
+
+TEST(RadixTree, FindNextSkipsGapsAndReportsTheIndex)
+{
+    PageTree tree;
+    Page a { 5 }, b { 70 }, c { 1ull << 33 };
+    ASSERT_FALSE(tree.insert(5, &a).is_error());
+    ASSERT_FALSE(tree.insert(70, &b).is_error());
+    ASSERT_FALSE(tree.insert(1ull << 33, &c).is_error());
+
+    auto first = tree.find_next(0);
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->index, 5u);
+    EXPECT_EQ(first->value, &a);
+    EXPECT_EQ(tree.find_next(5)->index, 5u);
+    EXPECT_EQ(tree.find_next(6)->index, 70u);
+    EXPECT_EQ(tree.find_next(71)->index, 1ull << 33);
+    EXPECT_EQ(tree.find_next(71)->value, &c);
+    EXPECT_FALSE(tree.find_next((1ull << 33) + 1).has_value());
+    EXPECT_FALSE(tree.find_next(UINT64_MAX).has_value());
+}
+
+TEST(RadixTree, ForEachVisitsEntriesInIndexOrder)
+{
+    PageTree tree;
+    std::vector<uint64_t> indices { 1ull << 40, 7, 1ull << 20, 64, 0, 63 };
+    std::vector<Page> pages(indices.size());
+    for (size_t i = 0; i < indices.size(); ++i) {
+        pages[i].index = indices[i];
+        ASSERT_FALSE(tree.insert(indices[i], &pages[i]).is_error());
+    }
+    std::vector<uint64_t> visited;
+    tree.for_each([&](uint64_t index, Page* page) {
+        EXPECT_EQ(page->index, index);
+        visited.push_back(index);
+    });
+    EXPECT_EQ(visited, (std::vector<uint64_t> { 0, 7, 63, 64, 1ull << 20, 1ull << 40 }));
+}
+
+TEST(RadixTree, ForEachMayEraseTheEntryItIsGiven)
+{
+    PageTree tree;
+    std::vector<Page> pages(200);
+    for (uint64_t i = 0; i < pages.size(); ++i) {
+        pages[i].index = i * 131;
+        ASSERT_FALSE(tree.insert(pages[i].index, &pages[i]).is_error());
+    }
+    size_t visited = 0;
+    tree.for_each([&](uint64_t index, Page*) {
+        ++visited;
+        EXPECT_NE(tree.erase(index), nullptr);
+    });
+    EXPECT_EQ(visited, pages.size());
+    EXPECT_TRUE(tree.empty());
+    EXPECT_EQ(tree.node_count(), 0u);
+}
+
+TEST(RadixTree, FailedAllocationLeavesTheTreeUnchanged)
+{
+    PageTree tree;
+    Page existing { 100 }, fresh { 1ull << 36 };
+    ASSERT_FALSE(tree.insert(100, &existing).is_error());
+    unsigned height = tree.height();
+    size_t nodes = tree.node_count();
+
+    // Fail at every possible allocation in turn; inserting 1 << 36 needs several.
+    long allowed = 0;
+    for (;; ++allowed) {
+        g_allocations_before_failure = allowed;
+        auto result = tree.insert(1ull << 36, &fresh);
+        g_allocations_before_failure = -1;
+        if (!result.is_error())
+            break;
+        EXPECT_EQ(result.error().code(), ENOMEM);
+        EXPECT_EQ(tree.height(), height) << "after " << allowed << " allocations";
+        EXPECT_EQ(tree.node_count(), nodes) << "after " << allowed << " allocations";
+        EXPECT_EQ(tree.size(), 1u);
+        EXPECT_EQ(tree.lookup(100), &existing);
+        EXPECT_EQ(tree.lookup(1ull << 36), nullptr);
+        ASSERT_LT(allowed, 20);
+    }
+    EXPECT_GT(allowed, 2);
+    EXPECT_EQ(tree.lookup(1ull << 36), &fresh);
+
+    // An empty tree stays empty, with no nodes, after a failed insert.
+    PageTree empty;
+    g_allocations_before_failure = 2;
+    auto result = empty.insert(1ull << 30, &fresh);
+    g_allocations_before_failure = -1;
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(empty.node_count(), 0u);
+    EXPECT_EQ(empty.height(), 0u);
+    EXPECT_TRUE(empty.empty());
+}
+
+TEST(RadixTree, ClearAndMoveReleaseOrTransferNodes)
+{
+    PageTree tree;
+    Page a { 1 }, b { 1ull << 50 };
+    ASSERT_FALSE(tree.insert(1, &a).is_error());
+    ASSERT_FALSE(tree.insert(1ull << 50, &b).is_error());
+    PageTree moved = std::move(tree);
+    EXPECT_TRUE(tree.empty());
+    EXPECT_EQ(tree.node_count(), 0u);
+    EXPECT_EQ(moved.lookup(1ull << 50), &b);
+    moved.clear();
+    EXPECT_TRUE(moved.empty());
+    EXPECT_EQ(moved.node_count(), 0u);
+    EXPECT_EQ(moved.lookup(1), nullptr);
+}
+
+// Random operations over a key distribution that mixes dense runs, a sparse file of
+// several GiB, and a few enormous indices.
+void run_random_operations(uint64_t seed, int steps)
+{
+    std::mt19937_64 random(seed);
+    auto random_index = [&]() -> uint64_t {
+        switch (random() % 4) {
+        case 0:
+            return random() % 256;
+        case 1:
+            return random() % (1ull << 21); // Pages of an 8 GiB file.
+        case 2:
+            return (1ull << 40) + random() % 4096;
+        default:
+            return random() >> (random() % 64);
+        }
+    };
+
+    std::vector<Page> pages(steps);
+    std::map<uint64_t, Page*> model;
+    PageTree tree;
+    for (int step = 0; step < steps; ++step) {
+        uint64_t index = random_index();
+        if (random() % 3 != 0) {
+            pages[step].index = index;
+            auto result = tree.insert(index, &pages[step]);
+            bool fresh = model.emplace(index, &pages[step]).second;
+            ASSERT_EQ(result.is_error(), !fresh);
+            if (!fresh) {
+                ASSERT_EQ(result.error().code(), EEXIST);
+            }
+        } else {
+            // Erase either a present key or a random (probably absent) one.
+            if (!model.empty() && random() % 2) {
+                auto it = model.lower_bound(index);
+                if (it == model.end())
+                    it = model.begin();
+                index = it->first;
+            }
+            auto it = model.find(index);
+            Page* expected = it == model.end() ? nullptr : it->second;
+            ASSERT_EQ(tree.erase(index), expected);
+            if (it != model.end())
+                model.erase(it);
+        }
+        ASSERT_EQ(tree.size(), model.size());
+
+        uint64_t probe = random_index();
+        auto model_it = model.find(probe);
+        ASSERT_EQ(tree.lookup(probe), model_it == model.end() ? nullptr : model_it->second);
+        auto next = tree.find_next(probe);
+        auto model_next = model.lower_bound(probe);
+        if (model_next == model.end()) {
+            ASSERT_FALSE(next.has_value());
+        } else {
+            ASSERT_TRUE(next.has_value());
+            ASSERT_EQ(next->index, model_next->first);
+            ASSERT_EQ(next->value, model_next->second);
+        }
+
+        if (step % 97 == 0) {
+            auto [height, nodes] = expected_shape(model);
+            ASSERT_EQ(tree.height(), height) << "at step " << step;
+            ASSERT_EQ(tree.node_count(), nodes) << "at step " << step;
+        }
+    }
+
+    // A full walk sees exactly the model, in order.
+    auto model_it = model.begin();
+    tree.for_each([&](uint64_t index, Page* page) {
+        ASSERT_NE(model_it, model.end());
+        EXPECT_EQ(index, model_it->first);
+        EXPECT_EQ(page, model_it->second);
+        ++model_it;
+    });
+    EXPECT_EQ(model_it, model.end());
+}
+
+TEST(RadixTree, RandomOperationsMatchStdMap)
+{
+    run_random_operations(1, 20000);
+    run_random_operations(2, 5000);
+}
+
+} // namespace
