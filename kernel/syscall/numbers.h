@@ -1,0 +1,48 @@
+// System-call numbers: the one table shared by the kernel's dispatcher and the user
+// library's stubs (user/lib includes this header), so the two cannot disagree.
+//
+// Calling convention (RISC-V, like Linux): `ecall` with the number in a7 and up to six
+// arguments in a0..a5; the result comes back in a0, a negative errno on failure
+// (-ENOENT), which the user stubs turn into errno and -1 (MAP_FAILED for mmap).
+//
+// Numbers are Atlas's own and never reused; append new calls at the end.
+#pragma once
+
+#define SYS_fork 1
+#define SYS_exit 2
+#define SYS_wait 3        // wait(int* status): POSIX-encoded status, any child.
+#define SYS_pipe 4
+#define SYS_read 5
+#define SYS_kill 6
+#define SYS_exec 7        // execve(path, argv, envp)
+#define SYS_fstat 8
+#define SYS_chdir 9
+#define SYS_dup 10
+#define SYS_getpid 11
+#define SYS_sbrk 12
+#define SYS_sleep 13      // sleep(ticks), xv6's unit: 1/100 s
+#define SYS_uptime 14     // ticks since boot
+#define SYS_open 15       // open(path, flags, mode)
+#define SYS_write 16
+#define SYS_mknod 17
+#define SYS_unlink 18
+#define SYS_link 19
+#define SYS_mkdir 20
+#define SYS_close 21
+#define SYS_waitpid 22    // waitpid(pid, int* status, options)
+#define SYS_getppid 23
+#define SYS_lseek 24
+#define SYS_dup2 25
+#define SYS_rmdir 26
+#define SYS_ftruncate 27
+#define SYS_fsync 28
+#define SYS_stat 29
+#define SYS_mmap 30
+#define SYS_munmap 31
+#define SYS_mprotect 32
+#define SYS_msync 33
+#define SYS_madvise 34
+#define SYS_getdents 35   // directory entries, for ls
+#define SYS_vmstat 36     // VM counters, for the vmstat program
+#define SYS_procmaps 37   // a process's mappings, for pmap
+#define SYS_count 38
