@@ -26,6 +26,7 @@ constexpr uint8_t kLcrEightBits = 0x03;
 constexpr uint8_t kMcrLoopback = 1 << 4;
 constexpr uint8_t kLsrDataReady = 1 << 0;
 constexpr uint8_t kLsrTransmitEmpty = 1 << 5;
+constexpr uint8_t kLsrTransmitterIdle = 1 << 6;  // Holding and shift registers both empty.
 
 volatile uint8_t* s_registers;
 
@@ -113,8 +114,15 @@ int wait_for_char() {
 uint64_t dropped_input_count() { return s_dropped.load(std::memory_order_relaxed); }
 
 void set_loopback(Loopback mode) {
-    if (s_registers)
-        write_register(kMcr, mode == Loopback::On ? kMcrLoopback : 0);
+    if (!s_registers)
+        return;
+    // Let the bytes already written leave first. put_char() waits only for room in the
+    // holding register, so the end of the last kprintf may still be in the transmitter;
+    // switching now would loop it back as input (a self-test then read a ' ' from its own
+    // "ktest: PASS" line instead of the byte it sent), or swallow it when switching off.
+    while (!(read_register(kLsr) & kLsrTransmitterIdle)) {
+    }
+    write_register(kMcr, mode == Loopback::On ? kMcrLoopback : 0);
 }
 
 }  // namespace uart

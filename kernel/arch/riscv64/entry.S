@@ -16,10 +16,28 @@
 #define DIRECT_MAP_ROOT_INDEX 256  /* kDirectMapBase = 0xffffffc000000000 */
 #define DIRECT_MAP_GIGABYTES 64
 #define KERNEL_ROOT_INDEX 510      /* 0xffffffff80000000 */
+/* struct SecondaryBoot and the record table in smp.cc (static_asserts there keep these in step). */
+#define SECONDARY_BOOT_HART_ID 24
+#define SECONDARY_BOOT_RECORD_SIZE 32
+#define SECONDARY_BOOT_RECORD_COUNT 8
 
     .section .text.boot, "ax"
     .globl _start
 _start:
+    /*
+     * Only the first hart to arrive here is the boot hart. The OpenSBI that QEMU 7.2 ships
+     * (v1.1) can send a hart that is being started through HSM here instead of to
+     * _start_secondary: its hart_start marks the hart START_PENDING before it stores the new
+     * start address, so a hart that reaches its wait loop in that window jumps to the old
+     * one (this entry) with the old a1 (the device tree). Such a hart would clear .bss and
+     * run kernel_main on the boot hart's stack. Seen as a panic in
+     * smp_start_secondary_harts (s0 zeroed on the boot stack) once in a few dozen boots.
+     */
+    la t0, boot_entry_taken
+    li t1, 1
+    amoswap.w.aqrl t1, t1, (t0)
+    bnez t1, .Lmisdirected_secondary
+
     csrw sie, zero
     csrw sip, zero
 
@@ -62,7 +80,29 @@ _start:
     ld t0, .Lboot_high
     jr t0
 
+/*
+ * A secondary hart that OpenSBI sent to _start (see there). a0 = its hart id is right, a1 is
+ * not: find the record the boot hart filled in for this hart before calling hart_start, and
+ * continue as if HSM had passed it. A record counts once its stack and tp are set.
+ */
+.Lmisdirected_secondary:
+    la t0, secondary_boot_records
+    li t1, SECONDARY_BOOT_RECORD_SIZE * SECONDARY_BOOT_RECORD_COUNT
+    add t1, t1, t0
+6:  ld t2, SECONDARY_BOOT_HART_ID(t0)
+    bne t2, a0, 7f
+    ld t2, 8(t0)
+    beqz t2, 7f
+    ld t2, 16(t0)
+    beqz t2, 7f
+    mv a1, t0
+    j _start_secondary
+7:  addi t0, t0, SECONDARY_BOOT_RECORD_SIZE
+    bltu t0, t1, 6b
+    j .Lmisdirected_secondary
+
 /* Secondary harts: same page table, then the stack and satp that the boot hart prepared. */
+    .balign 4                 /* Some SBI implementations want a 4-byte aligned start address. */
     .globl _start_secondary
 _start_secondary:
     csrw sie, zero
@@ -100,7 +140,7 @@ boot_high:
 
 /*
  * a1 = physical address of a SecondaryBoot record (arch/riscv64/smp.h):
- *   0: satp of the kernel page table, 8: stack top, 16: value for tp.
+ *   0: satp of the kernel page table, 8: stack top, 16: value for tp, 24: hart id.
  */
 secondary_high:
     li t0, 0xffffffc000000000
@@ -115,6 +155,12 @@ secondary_high:
     call secondary_main
 5:  wfi
     j 5b
+
+    /* In .data, not .bss: _start claims it before it clears .bss. */
+    .section .data
+    .balign 4
+boot_entry_taken:
+    .word 0
 
     .section .bss
     .balign 4096

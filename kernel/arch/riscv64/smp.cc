@@ -2,6 +2,7 @@
 #include "arch/riscv64/smp.h"
 
 #include <atomic>
+#include <cstddef>
 
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
@@ -24,11 +25,15 @@ Cpu s_cpus[kMaxCpus];
 unsigned s_cpu_count = 1;
 uint64_t s_timebase_frequency = 10'000'000;
 
-// Read by the secondary harts through their physical addresses (kernel image, so
-// kernel_image_phys() applies), before they have a kernel stack or a Cpu.
-SecondaryBoot s_boot_records[kMaxCpus];
-
 }  // namespace
+
+// Read by the secondary harts through their physical addresses (kernel image, so
+// kernel_image_phys() applies), before they have a kernel stack or a Cpu. Not static:
+// entry.S searches it by hart id for a hart that firmware started at the wrong entry.
+extern "C" SecondaryBoot secondary_boot_records[kMaxCpus];
+SecondaryBoot secondary_boot_records[kMaxCpus];
+// The layout entry.S assumes (SECONDARY_BOOT_* there).
+static_assert(offsetof(SecondaryBoot, hart_id) == 24 && sizeof(SecondaryBoot) == 32 && kMaxCpus == 8);
 
 Cpu& cpu_by_index(unsigned index) { return s_cpus[index]; }
 unsigned cpu_count() { return s_cpu_count; }
@@ -62,17 +67,19 @@ void smp_start_secondary_harts() {
             continue;
         }
         cpu.boot_stack_top = stack.value().top;
-        s_boot_records[i] = SecondaryBoot {
+        secondary_boot_records[i] = SecondaryBoot {
             .satp = kernel_satp(),
             .stack_top = stack.value().top,
             .tp = reinterpret_cast<uint64_t>(&cpu),
+            .hart_id = cpu.hart_id,
         };
         // The record must be in memory before the hart can read it.
         std::atomic_thread_fence(std::memory_order_seq_cst);
         auto result = sbi::hart_start(cpu.hart_id, kernel_image_phys(_start_secondary),
-                                      kernel_image_phys(&s_boot_records[i]));
+                                      kernel_image_phys(&secondary_boot_records[i]));
         if (result.error != 0) {
             kprintf("smp: SBI could not start hart %lu (error %ld); it stays offline\n", cpu.hart_id, result.error);
+            secondary_boot_records[i] = {};  // So that entry.S never hands it to a hart.
             free_kernel_stack(stack.value());
             continue;
         }

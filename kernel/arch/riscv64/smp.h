@@ -28,6 +28,9 @@ struct SecondaryBoot {
     uint64_t satp;
     uint64_t stack_top;
     uint64_t tp;
+    // Lets a hart that firmware started at _start instead of _start_secondary find its
+    // record (entry.S).
+    uint64_t hart_id;
 };
 
 // Fills the Cpu table from the machine description and points tp at the boot hart's Cpu.
