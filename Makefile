@@ -1,8 +1,8 @@
 # Atlas: the commands a newcomer needs. CMake and Ninja do the building; this file only
 # names the steps. See docs/build.md.
 #
-#   make qemu        build and boot (CPUS=1..4, MEM=128M)
-#   make qemu-gdb    boot, waiting for gdb (then run gdb-multiarch in another terminal)
+#   make qemu        build and boot to the shell (CPUS=1..4, MEM=128M, BOOTARGS=...)
+#   make qemu-gdb    boot, waiting for gdb (then run gdb-multiarch -x .gdbinit elsewhere)
 #   make check       build and run every test; ends with "N passed, N failed"
 #   make image       build the disk image build/fs.img with mkfs from build/fs-root/
 #   make format      clang-format every source file
@@ -17,7 +17,10 @@ HOST_BUILD := $(BUILD)/host
 KERNEL := $(TARGET_BUILD)/kernel/kernel.elf
 
 QEMU := qemu-system-riscv64
-QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kernel $(KERNEL) -append "$(BOOTARGS)"
+# The disk is attached as a modern virtio-mmio device (QEMU's default is the legacy one).
+QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kernel $(KERNEL) -append "$(BOOTARGS)" \
+	-global virtio-mmio.force-legacy=false \
+	-drive file=$(FS_IMAGE),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
 
 .PHONY: all deps kernel host image qemu qemu-gdb check format clean FORCE
 
@@ -49,26 +52,35 @@ FS_ROOT_FILES := $(FS_ROOT)/README
 
 image: $(FS_IMAGE)
 
-# Ninja decides whether mkfs needs relinking; make then compares its timestamp with the image's.
+# Ninja decides whether mkfs needs relinking; make then compares its timestamp with the
+# image's. Ninja's output is shown only if it fails ("no work to do" is noise).
 $(MKFS): $(HOST_BUILD)/build.ninja FORCE
-	@ninja -C $(HOST_BUILD) --quiet mkfs
+	@output=$$(ninja -C $(HOST_BUILD) --quiet mkfs 2>&1) || { echo "$$output"; exit 1; }
 
 $(FS_ROOT)/README:
 	@mkdir -p $(FS_ROOT)
 	@printf '%s\n' "This is the root of Atlas's file system, made by tools/mkfs from build/fs-root/." > $@
 
+# The user programs: the target build installs them into $(FS_ROOT)/bin and touches a
+# stamp only when one changed (user/CMakeLists.txt, target user_fs_root).
+USER_STAMP := $(TARGET_BUILD)/user/fs-root.stamp
+FS_ROOT_FILES += $(USER_STAMP)
+
+$(USER_STAMP): $(TARGET_BUILD)/build.ninja FORCE
+	@ninja -C $(TARGET_BUILD) --quiet user_fs_root
+
 $(FS_IMAGE): $(MKFS) $(FS_ROOT_FILES)
 	@$(MKFS) $@ $(FS_ROOT)
 
-qemu: kernel
+qemu: kernel image
 	$(QEMU) $(QEMU_FLAGS)
 
-qemu-gdb: kernel
+qemu-gdb: kernel image
 	@sed "s|@KERNEL@|$(abspath $(KERNEL))|" tools/gdbinit.in > .gdbinit
 	@echo "QEMU is waiting for gdb: run 'gdb-multiarch -x .gdbinit' in this directory."
 	$(QEMU) $(QEMU_FLAGS) -S -gdb tcp::$(or $(GDBPORT),1234)
 
-check: kernel host
+check: kernel host image
 	@tools/run-tests --build $(BUILD)
 
 format:

@@ -10,12 +10,16 @@
 #include "drivers/console.h"
 #include "drivers/poweroff.h"
 #include "drivers/uart.h"
+#include "drivers/virtio_blk.h"
+#include "fs/fs_benchmark.h"
+#include "fs/root_file_system.h"
 #include "lib/fdt.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "mm/memory_init.h"
 #include "proc/scheduler.h"
+#include "proc/user_land.h"
 #include "proc/thread.h"
 
 void run_global_constructors();
@@ -46,16 +50,40 @@ static const char* selftest_filter(const char* bootargs, bool& requested) {
     return nullptr;
 }
 
-// The first thread: runs the self-tests (and powers off with their verdict) or, for now,
-// echoes the console until the shell exists.
+// Whether the command line holds `word` on its own ("fsbench").
+static bool has_boot_word(const char* bootargs, const char* word) {
+    size_t length = klib::strlen(word);
+    for (const char* p = bootargs; p && *p;) {
+        while (*p == ' ')
+            ++p;
+        if (klib::strncmp(p, word, length) == 0 && (p[length] == ' ' || p[length] == '\0'))
+            return true;
+        while (*p && *p != ' ')
+            ++p;
+    }
+    return false;
+}
+
+// The first thread: mounts the root file system, then runs the self-tests (and powers off
+// with their verdict), or the file-system benchmark ("fsbench"), or starts user land (pid
+// 1), or, if that is impossible (no disk, no /bin/init), echoes the console.
 static void first_thread_main(void*) {
+    mount_root_file_system();
+    if (has_boot_word(g_machine.bootargs, "fsbench"))
+        power_off(run_fs_benchmark(64) ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
+
     bool selftest_requested = false;
     const char* filter = selftest_filter(g_machine.bootargs, selftest_requested);
-    unsigned failed = run_kernel_selftests(filter);
-    if (selftest_requested)
+    if (selftest_requested) {
+        unsigned failed = run_kernel_selftests(filter);
         power_off(failed ? PowerOffStatus::TestsFailed : PowerOffStatus::Success);
+    }
 
-    kprintf("No shell yet: the console echoes what you type. Ctrl-A X leaves QEMU.\n");
+    // [processes] pid 1: /bin/init, or the one command of atlas-run mode (proc/user_land.h).
+    if (start_user_land(g_machine.bootargs))
+        return;
+
+    kprintf("No user land: the console echoes what you type. Ctrl-A X leaves QEMU.\n");
     for (;;) {
         int c = uart::wait_for_char();  // Sleeps in wfi until the UART interrupt brings input.
         if (c >= 0)
@@ -94,6 +122,8 @@ extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_
         memory_bytes += g_machine.memory[i].size;
     kprintf("\nAtlas: %u harts, %lu MiB of memory, booted on hart %lu\n", online_cpu_count(), memory_bytes >> 20,
             hart_id);
+    // [storage] The root disk, if one is attached (the kernel boots without one).
+    virtio_init(g_machine);
 
     // Everything from here on runs in threads: the first one does what the command line
     // asks, and this context becomes the boot hart's idle thread.

@@ -161,6 +161,23 @@ void* RadixTreeBase::lookup_slot(uint64_t index) const
     return node->slots[slot_of(index, 0)];
 }
 
+void* RadixTreeBase::replace_slot(uint64_t index, void* value)
+{
+    if (!fits(index, m_height))
+        return nullptr;
+    Node* node = m_root;
+    for (unsigned level = m_height - 1; level > 0; --level) {
+        node = static_cast<Node*>(node->slots[slot_of(index, level)]);
+        if (!node)
+            return nullptr;
+    }
+    unsigned slot = slot_of(index, 0);
+    void* old = node->slots[slot];
+    if (old)
+        node->slots[slot] = value;
+    return old;
+}
+
 void* RadixTreeBase::erase_slot(uint64_t index)
 {
     if (!fits(index, m_height))

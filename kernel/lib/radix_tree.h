@@ -61,6 +61,7 @@ protected:
     ErrorOr<void> insert_slot(uint64_t index, void* value);
     void* lookup_slot(uint64_t index) const;
     void* erase_slot(uint64_t index);
+    void* replace_slot(uint64_t index, void* value);
     std::optional<SlotEntry> find_next_slot(uint64_t index) const;
 
 private:
@@ -99,6 +100,11 @@ public:
 
     // Returns the value at index, or nullptr.
     T* lookup(uint64_t index) const { return static_cast<T*>(lookup_slot(index)); }
+
+    // Puts value (non-null) in place of the value at index and returns the old one; does
+    // nothing and returns nullptr if index is not mapped. Never allocates, so never fails
+    // (copy-on-write swaps a frame this way under memory pressure).
+    T* replace(uint64_t index, T* value) { return static_cast<T*>(replace_slot(index, to_slot(value))); }
 
     // Unmaps index and returns the value it had, or nullptr if it was not mapped.
     T* erase(uint64_t index) { return static_cast<T*>(erase_slot(index)); }

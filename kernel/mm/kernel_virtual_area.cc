@@ -4,9 +4,14 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/sbi.h"
+#include "sync/interrupt_disabler.h"
 
 void flush_kernel_tlb_range(uint64_t start, uint64_t size)
 {
+    // The local flush and the choice of "self" must happen on the same hart: a thread
+    // migrated in between would skip the hart it now runs on, which keeps stale entries.
+    InterruptDisabler stay_on_this_hart;
+
     // Flushing page by page is cheaper than a full flush for the few pages of a stack;
     // beyond a few dozen pages the full flush wins.
     constexpr uint64_t kMaxPagesFlushedOneByOne = 32;

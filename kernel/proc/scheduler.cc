@@ -12,11 +12,14 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/machine.h"
+#include "arch/riscv64/fp_state.h"
 #include "arch/riscv64/smp.h"
+#include "arch/riscv64/user_trap.h"
 #include "lib/assert.h"
 #include "lib/intrusive_list.h"
 #include "lib/intrusive_tree.h"
 #include "lib/panic.h"
+#include "mm/address_space.h"
 #include "mm/kernel_stack.h"
 #include "proc/thread.h"
 #include "sync/spinlock.h"
@@ -95,10 +98,22 @@ public:
             ++cpu->context_switches;
 
         previous->m_interrupts_were_enabled = cpu->interrupts_were_enabled;
+        fp_switch_out(*previous);
         context_switch(&previous->m_context, &next->m_context);
         // Running as `previous` again, on whichever hart picked it; that hart's switcher
         // took s_lock and leaves it to us. `cpu` is stale here.
         this_cpu()->interrupts_were_enabled = previous->m_interrupts_were_enabled;
+        finish_switch_in(*previous);
+    }
+
+    // The hart-side state of the thread now running here, set up after every switch in
+    // (s_lock held): the kernel stack user traps land on, the address space in satp (the
+    // kernel page table for kernel threads), and the user floating-point registers.
+    static void finish_switch_in(Thread& self) {
+        if (!self.m_is_idle)
+            trap_set_kernel_stack_top(self.m_stack.top);
+        address_space_switch_on_this_cpu(self.m_address_space);
+        fp_switch_in(self);
     }
 
     // Expects s_lock held. Queues a thread and, if some other hart idles, wakes it.
@@ -121,6 +136,7 @@ public:
     [[noreturn]] static void first_run() {
         // A new thread starts with interrupts on once the lock is dropped.
         this_cpu()->interrupts_were_enabled = true;
+        finish_switch_in(*Thread::current());
         s_lock.unlock();
         Thread* self = Thread::current();
         self->m_entry(self->m_argument);
@@ -144,8 +160,13 @@ public:
             s_lock.unlock();
             // Until the trap code enables software interrupts on this hart, nothing could end
             // a wfi, so the idle loop polls instead.
-            if (wait && (csr::read_sie() & csr::kSoftwareInterrupt))
+            if (wait && (csr::read_sie() & csr::kSoftwareInterrupt)) {
+                uint64_t before = csr::read_instret();
                 wait_for_interrupt();
+                Cpu* cpu = this_cpu();
+                cpu->idle_instret.store(cpu->idle_instret.load(std::memory_order_relaxed) + csr::read_instret() - before,
+                                        std::memory_order_relaxed);
+            }
             enable_interrupts();
         }
     }

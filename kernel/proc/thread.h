@@ -62,6 +62,21 @@ enum class ThreadState : uint8_t {
 
 const char* thread_state_name(ThreadState);
 
+class AddressSpace;
+
+// The floating-point registers of a thread that runs user code (f0..f31 and fcsr), saved
+// by the scheduler when the thread leaves a hart with sstatus.FS Dirty and restored when
+// it comes back (arch/riscv64/fp_state.S). Layout known to fp_state.S: do not reorder.
+struct FpState {
+    uint64_t f[32];
+    uint64_t fcsr;
+    // Whether f/fcsr hold a saved state; until then the thread's registers are "Initial"
+    // (zero) and the scheduler zeroes the hart's registers when it switches the thread in.
+    uint64_t valid;
+};
+
+class Process;
+
 class Thread : public RefCounted<Thread> {
 public:
     using EntryFunction = void (*)(void* argument);
@@ -127,6 +142,16 @@ public:
         m_sleeping_lock_ranks.note_released(rank);
     }
 
+    // The user address space this thread runs in, or nullptr for a kernel thread. Set by
+    // the process code (mm/address_space.h: address_space_switch_current); the scheduler
+    // activates it on every switch into the thread.
+    AddressSpace* address_space() const { return m_address_space; }
+    void set_address_space(AddressSpace* space) { m_address_space = space; }
+
+    // Saved user floating-point state (see FpState); touched by the scheduler on switches
+    // and by fork (fp_state_copy_current_to) only.
+    FpState& fp_state() { return m_fp_state; }
+
     // Used by the scheduler only.
     ThreadContext& context() { return m_context; }
     const KernelStack& stack() const { return m_stack; }
@@ -134,6 +159,12 @@ public:
 
     // Threads that exist now (created and not yet freed), for tests and statistics.
     static size_t live_count();
+
+    // The user process this thread runs, or nullptr for a kernel thread. Set by the
+    // process code (proc/process.cc) before the thread starts and cleared by the thread
+    // itself when its process exits; read by the thread itself and by the scheduler.
+    Process* process() const { return m_process; }
+    void set_process(Process* process) { m_process = process; }
 
 private:
     friend class Scheduler;
@@ -168,6 +199,14 @@ private:
     bool m_exited { false };
     int m_exit_code { 0 };
     WaitQueue m_joiners { "thread joiners" };
+
+    // Not a reference: the process owns its thread (see proc/process.h).
+    Process* m_process { nullptr };
+
+    // Written by the thread itself (or its creator before start); read by the scheduler
+    // when it switches the thread in.
+    AddressSpace* m_address_space { nullptr };
+    FpState m_fp_state {};
 
     // Touched only by the thread itself.
     HeldLockRanks m_sleeping_lock_ranks;

@@ -54,6 +54,10 @@ struct Cpu {
     uint64_t timer_ticks { 0 };
     // Switches into a thread other than the idle thread, for statistics and tests.
     uint64_t context_switches { 0 };
+    // rdinstret ticks that passed while this hart waited in wfi. Under QEMU's -icount the
+    // instret counter is the virtual clock, which keeps running while a hart sleeps in wfi;
+    // benchmarks subtract this to count only the instructions actually retired.
+    std::atomic<uint64_t> idle_instret { 0 };
 
     // IpiRequest bits other harts have posted; taken by smp_handle_ipi().
     std::atomic<uint32_t> ipi_requests { 0 };

@@ -6,23 +6,35 @@
 #include "arch/riscv64/backtrace.h"
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
+#include "arch/riscv64/fp_state.h"
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/smp.h"
 #include "arch/riscv64/timer.h"
 #include "arch/riscv64/trap_cause.h"
+#include "arch/riscv64/user_copy.h"
+#include "arch/riscv64/user_trap.h"
 #include "drivers/console.h"
 #include "drivers/irq.h"
 #include "drivers/plic.h"
 #include "drivers/uart.h"
 #include "lib/assert.h"
+#include "lib/errno.h"
 #include "lib/panic.h"
+#include "mm/address_space.h"
+#include "mm/fault.h"
+#include "mm/user_memory.h"
 #include "proc/scheduler.h"
+#include "proc/thread.h"
+#include "sync/interrupt_disabler.h"
+#include "sync/spinlock.h"
 
 #if __has_include("mm/kernel_stack.h")
 #    include "mm/kernel_stack.h"
 #    define ATLAS_HAVE_KERNEL_STACK_GUARDS 1
 #endif
+
+extern "C" [[noreturn]] void user_mode_start(TrapFrame* frame);
 
 namespace {
 
@@ -128,7 +140,195 @@ void handle_interrupt(uint64_t code) {
           where.offset, reinterpret_cast<void*>(frame.stval));
 }
 
+Access access_of_page_fault(uint64_t scause) {
+    switch (scause) {
+    case trap_cause::kInstructionPageFault: return Access::Execute;
+    case trap_cause::kStorePageFault: return Access::Write;
+    default: return Access::Read;
+    }
+}
+
+// A page fault taken by one of the user-copy routines (user_copy.S) on a user address:
+// bring the page in through the fault pipeline and retry, or make the routine return
+// -EFAULT. Returns false if the fault is not of that kind (then it is a kernel bug).
+bool recover_user_copy_fault(TrapFrame& frame) {
+    if (!is_page_fault(frame.scause) || !is_user_copy_pc(frame.sepc) || frame.stval >= kUserSpaceEnd)
+        return false;
+    AddressSpace* space = current_address_space();
+    FaultResult result = FaultResult::Segfault;
+    if (space) {
+        // The copy routines run with interrupts as their caller had them; the pipeline may
+        // sleep, which is fine either way, but a long fault should not hold off the timer.
+        if (frame.sstatus & csr::kSstatusSpie)
+            enable_interrupts();
+        result = handle_page_fault(*space, frame.stval, access_of_page_fault(frame.scause), FaultOrigin::KernelCopy);
+        disable_interrupts();
+    }
+    if (result != FaultResult::Resolved)
+        frame.sepc = reinterpret_cast<uint64_t>(&user_copy_fault);
+    return true;
+}
+
+// The self-tests' stand-in for the process layer (register_user_trap_test_thread).
+struct UserTrapTestSlot {
+    std::atomic<const void*> thread { nullptr };
+    UserTrapTestHandler handler { nullptr };
+};
+UserTrapTestSlot s_test_slots[4];
+Spinlock s_test_slots_lock { "user trap test slots", LockRank::Test };
+
+UserTrapTestHandler test_handler_of_current_thread() {
+    const void* self = Thread::current();
+    for (auto& slot : s_test_slots) {
+        if (slot.thread.load(std::memory_order_acquire) == self)
+            return slot.handler;
+    }
+    return nullptr;
+}
+
+[[noreturn]] void kill_for_exception(TrapFrame& frame, FaultResult result, const char* cause) {
+    if (UserTrapTestHandler handler = test_handler_of_current_thread()) {
+        handler(frame, result, cause);
+        panic("user-trap test handler returned from a fatal fault");
+    }
+    kill_current_process_for_fault(frame.stval, result, cause);
+}
+
+void handle_user_exception(TrapFrame& frame) {
+    uint64_t code = scause_code(frame.scause);
+    switch (code) {
+    case trap_cause::kEcallFromUser:
+        enable_interrupts();
+        if (UserTrapTestHandler handler = test_handler_of_current_thread()) {
+            handler(frame, FaultResult::Resolved, nullptr);
+            return;
+        }
+        frame.sepc += 4;
+        syscall_dispatch(frame);
+        return;
+    case trap_cause::kInstructionPageFault:
+    case trap_cause::kLoadPageFault:
+    case trap_cause::kStorePageFault: {
+        enable_interrupts();
+        Access access = access_of_page_fault(code);
+        AddressSpace* space = current_address_space();
+        if (!space)
+            kill_for_exception(frame, FaultResult::Segfault, "no address space");
+        FaultResult result = handle_page_fault(*space, frame.stval, access, FaultOrigin::User);
+        if (result != FaultResult::Resolved)
+            kill_for_exception(frame, result, describe_fault(*space, frame.stval, access, result));
+        return;
+    }
+    case trap_cause::kIllegalInstruction:
+        enable_interrupts();
+        kill_for_exception(frame, FaultResult::Segfault, "illegal instruction");
+    case trap_cause::kInstructionMisaligned:
+    case trap_cause::kLoadMisaligned:
+    case trap_cause::kStoreMisaligned:
+        enable_interrupts();
+        kill_for_exception(frame, FaultResult::BusError, "misaligned access");
+    case trap_cause::kInstructionAccessFault:
+    case trap_cause::kLoadAccessFault:
+    case trap_cause::kStoreAccessFault:
+        enable_interrupts();
+        kill_for_exception(frame, FaultResult::Segfault, "access fault");
+    case trap_cause::kBreakpoint:
+        enable_interrupts();
+        kill_for_exception(frame, FaultResult::Segfault, "breakpoint");
+    default:
+        enable_interrupts();
+        kill_for_exception(frame, FaultResult::Segfault, trap_cause_name(frame.scause));
+    }
+}
+
+// Last stop before user mode: a pending kill() takes effect here, then interrupts go off
+// so that trap_return can restore the frame undisturbed.
+void prepare_return_to_user() {
+    enable_interrupts();
+    process_check_pending_kill();
+    disable_interrupts();
+}
+
 }  // namespace
+
+// Weak fallbacks for the process layer's hooks (user_trap.h), so that the kernel links and
+// the self-tests run before (or without) kernel/syscall and kernel/proc providing them.
+[[gnu::weak]] void syscall_dispatch(TrapFrame& frame) {
+    frame.reg(Reg::a0) = static_cast<uint64_t>(-static_cast<int64_t>(ENOSYS));
+}
+
+[[gnu::weak]] void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause) {
+    panic("user fault with no process layer: %s at %p (%s)", fault_result_name(result), reinterpret_cast<void*>(vaddr),
+          cause);
+}
+
+[[gnu::weak]] void process_check_pending_kill() { }
+
+void enter_user_mode(uint64_t entry, uint64_t user_sp, uint64_t a0, uint64_t a1) {
+    disable_interrupts();
+    Thread* thread = Thread::current();
+    ASSERT(thread && thread->address_space());
+    trap_set_kernel_stack_top(thread->stack().top);
+    // A fresh program starts with FP state Initial: zero registers, nothing saved.
+    thread->fp_state().valid = 0;
+    csr::set_sstatus(fp::kFsInitial);
+    fp_zero();
+
+    TrapFrame frame {};
+    frame.sepc = entry;
+    frame.reg(Reg::sp) = user_sp;
+    frame.reg(Reg::a0) = a0;
+    frame.reg(Reg::a1) = a1;
+    // SPP = 0 (user), SPIE = 1 (interrupts on in user mode), FS = Initial, SUM = 0.
+    uint64_t sstatus = csr::read_sstatus();
+    sstatus &= ~(csr::kSstatusSpp | csr::kSstatusSum | csr::kSstatusSie | fp::kFsMask);
+    sstatus |= csr::kSstatusSpie | fp::kFsInitial;
+    frame.sstatus = sstatus;
+    user_mode_start(&frame);
+}
+
+void return_to_user_mode(const TrapFrame& saved) {
+    disable_interrupts();
+    Thread* thread = Thread::current();
+    ASSERT(thread && thread->address_space());
+    trap_set_kernel_stack_top(thread->stack().top);
+    TrapFrame frame = saved;
+    uint64_t fs = frame.sstatus & fp::kFsMask;
+    frame.sstatus &= ~(csr::kSstatusSpp | csr::kSstatusSum | csr::kSstatusSie | fp::kFsMask);
+    frame.sstatus |= csr::kSstatusSpie | (fs == fp::kFsOff ? fp::kFsInitial : fs);
+    user_mode_start(&frame);
+}
+
+void fp_state_reset_for_exec(TrapFrame& frame) {
+    InterruptDisabler disabler;
+    if (Thread* thread = Thread::current())
+        thread->fp_state().valid = 0;
+    csr::clear_sstatus(fp::kFsMask);
+    csr::set_sstatus(fp::kFsInitial);
+    fp_zero();
+    frame.sstatus = (frame.sstatus & ~fp::kFsMask) | fp::kFsInitial;
+}
+
+bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler handler) {
+    SpinlockLocker locker(s_test_slots_lock);
+    for (auto& slot : s_test_slots) {
+        if (slot.thread.load(std::memory_order_relaxed) == nullptr) {
+            slot.handler = handler;
+            slot.thread.store(thread, std::memory_order_release);
+            return true;
+        }
+    }
+    return false;
+}
+
+void unregister_user_trap_test_thread(const void* thread) {
+    for (auto& slot : s_test_slots) {
+        const void* expected = thread;
+        slot.thread.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+    }
+}
+
+void trap_set_kernel_stack_top(uint64_t top) { this_hart().scratch.kernel_stack_top = top; }
 
 KernelFaultKind classify_kernel_fault(const TrapFrame& frame) {
     if (in_stack_guard(frame.stval) || in_stack_guard(frame.sp()))
@@ -152,13 +352,17 @@ void print_trap_frame(const TrapFrame& frame) {
 extern "C" void trap_dispatch(TrapFrame* frame) {
     if (scause_is_interrupt(frame->scause)) {
         handle_interrupt(scause_code(frame->scause));
+        if (trap_origin(frame->sstatus) == TrapOrigin::User)
+            prepare_return_to_user();
         return;
     }
-    if (trap_origin(frame->sstatus) == TrapOrigin::Kernel)
+    if (trap_origin(frame->sstatus) == TrapOrigin::Kernel) {
+        if (recover_user_copy_fault(*frame))
+            return;
         report_kernel_exception(*frame);
-    // FIXME: user-mode traps (system calls, user page faults) arrive with the process work.
-    panic("trap from user mode before user mode exists: %s at %p", trap_cause_name(frame->scause),
-          reinterpret_cast<void*>(frame->sepc));
+    }
+    handle_user_exception(*frame);
+    prepare_return_to_user();
 }
 
 void trap_init(const MachineInfo& machine) {

@@ -9,6 +9,9 @@
 //                                     panicking, otherwise smp_handle_ipi()
 //   supervisor external interrupt  -> PLIC claim, the handler registered for that IRQ
 //                                     (drivers/irq.h), PLIC complete; until none is left
+//   exception from user mode       -> system call, user page fault or kill: see
+//                                     arch/riscv64/user_trap.h
+//   page fault in user_copy.S      -> the fault pipeline, else the copy returns -EFAULT
 //   exception from kernel mode     -> panic with a report: cause name, sepc (symbolized),
 //                                     stval, every register and a backtrace of the trapped
 //                                     code ("kernel stack overflow" for guard-page hits)
@@ -22,8 +25,8 @@
 // sscratch. At all times, in kernel and (later) in user mode, sscratch holds the address
 // of this hart's TrapScratch. The entry swaps it with t0 to gain two scratch registers
 // without touching memory that might be unmapped, and swaps it back before the first stack
-// store. The plan for traps from user mode (user programs in the lower half, the kernel
-// mapped above, so no page-table switch): the scheduler stores the incoming thread's
+// store. Traps from user mode (user programs in the lower half, the kernel mapped above,
+// so no page-table switch): the scheduler stores the incoming thread's
 // kernel stack top in TrapScratch::kernel_stack_top on every switch, and kernel_tp holds
 // the hart's Cpu*. The entry checks sstatus.SPP; coming from user mode it saves the user
 // sp and tp into the TrapFrame, loads sp = kernel_stack_top and tp = kernel_tp, and

@@ -12,6 +12,7 @@
 
 #define FRAME_AND_RECORD (TRAP_FRAME_SIZE + TRAP_FRAME_RECORD_SIZE)
 #define SSTATUS_SIE 2
+#define SSTATUS_SPP 0x100
 
 .macro SAVE_REG n, reg
     sd \reg, TRAP_FRAME_X(\n)(sp)
@@ -35,9 +36,21 @@ trap_entry:
     sd t1, TRAP_SCRATCH_SAVED_T0(t0)
 
     /*
-     * A future user-mode entry branches off here on sstatus.SPP == 0: it saves the user sp
-     * and tp and loads TRAP_SCRATCH_KERNEL_STACK_TOP and TRAP_SCRATCH_KERNEL_TP instead.
+     * From user mode (sstatus.SPP == 0): the user's sp means nothing to us, so the frame goes
+     * at the top of the running thread's kernel stack (TrapScratch::kernel_stack_top, kept
+     * current by the scheduler). tp is switched to the hart's Cpu* after the save below.
+     * This test comes before the kernel-half fault test: a user access to a kernel address
+     * is the user's fault, not a kernel stack overflow.
      */
+    csrr t1, sstatus
+    andi t1, t1, SSTATUS_SPP
+    bnez t1, .Lfrom_kernel
+    mv t1, sp
+    ld sp, TRAP_SCRATCH_KERNEL_STACK_TOP(t0)
+    addi sp, sp, -FRAME_AND_RECORD
+    j .Lsave
+
+.Lfrom_kernel:
 
     /*
      * Page faults (causes 12, 13, 15) on kernel-half addresses are always fatal, and they
@@ -115,6 +128,22 @@ trap_entry:
     csrr t1, stval
     sd t1, TRAP_FRAME_STVAL(sp)
 
+    ld t1, TRAP_FRAME_SSTATUS(sp)
+    andi t1, t1, SSTATUS_SPP
+    bnez t1, .Lkernel_record
+
+    /*
+     * From user mode: run the kernel with its own tp (this hart's Cpu*), and end kernel
+     * backtraces here with an all-zero frame record (user frames are not ours to walk).
+     */
+    csrr t1, sscratch
+    ld tp, TRAP_SCRATCH_KERNEL_TP(t1)
+    sd zero, (TRAP_FRAME_SIZE + 8)(sp)
+    sd zero, TRAP_FRAME_SIZE(sp)
+    addi s0, sp, FRAME_AND_RECORD
+    j .Ldispatch
+
+.Lkernel_record:
     /*
      * A frame record above the TrapFrame makes the trapped instruction look like a call
      * site, so a backtrace taken inside a handler continues into the interrupted code.
@@ -125,6 +154,7 @@ trap_entry:
     sd s0, TRAP_FRAME_SIZE(sp)
     addi s0, sp, FRAME_AND_RECORD
 
+.Ldispatch:
     mv a0, sp
     call trap_dispatch
 
@@ -142,10 +172,14 @@ trap_return:
     ld t0, TRAP_FRAME_SSTATUS(sp)
     csrw sstatus, t0
     /*
-     * tp is not restored: in the kernel it is the Cpu* of the hart running the code, and a
-     * thread preempted inside this trap may resume on another hart. (A user-mode return
-     * will restore the user's tp and keep the kernel's in TrapScratch.)
+     * tp is not restored for a return to kernel code: there it is the Cpu* of the hart
+     * running the code, and a thread preempted inside this trap may resume on another hart.
+     * A return to user mode restores the user's tp; the kernel's stays in TrapScratch.
      */
+    andi t0, t0, SSTATUS_SPP
+    bnez t0, 1f
+    LOAD_REG 4, tp
+1:
     LOAD_REG 1, ra
     LOAD_REG 3, gp
     LOAD_REG 5, t0
@@ -177,3 +211,13 @@ trap_return:
     LOAD_REG 31, t6
     LOAD_REG 2, sp
     sret
+
+/*
+ * user_mode_start(frame): the first return to user mode of a new program (enter_user_mode
+ * in trap.cc built the frame on the current kernel stack). Later user traps build their
+ * frames at the stack's top again, over whatever this left behind.
+ */
+    .globl user_mode_start
+user_mode_start:
+    mv sp, a0
+    j trap_return

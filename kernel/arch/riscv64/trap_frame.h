@@ -75,7 +75,7 @@ struct TrapScratch {
     // This hart's emergency stack, used for faults on kernel addresses (stack overflow).
     uint64_t emergency_stack_top;
     uint64_t emergency_stack_bottom;
-    // Reserved for traps from user mode (not taken yet): the kernel stack of the thread
+    // For traps from user mode: the kernel stack of the thread
     // running on this hart and the hart's Cpu*, loaded into sp and tp on entry.
     uint64_t kernel_stack_top;
     uint64_t kernel_tp;

@@ -1,0 +1,22 @@
+// The assembly routines that touch user memory (user_copy.S) and the address range the
+// trap code recognises as theirs. Only mm/user_memory.cc calls them; only trap.cc looks at
+// the range. See user_copy.S for the recovery protocol.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+long user_copy_bytes(void* dst, const void* src, size_t length);
+long user_clear_bytes(void* dst, size_t length);
+long user_copy_string(char* dst, const char* src, size_t capacity);
+
+void user_copy_fault();
+extern char user_copy_begin[];
+extern char user_copy_end[];
+}
+
+// Whether `pc` lies in one of the routines above (a fault there may be recovered).
+inline bool is_user_copy_pc(uint64_t pc) {
+    return pc >= reinterpret_cast<uint64_t>(user_copy_begin) && pc < reinterpret_cast<uint64_t>(user_copy_end);
+}

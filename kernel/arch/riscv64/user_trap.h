@@ -1,0 +1,69 @@
+// The user side of traps: entering a user program, and the hooks through which the trap
+// code hands user events to the process layer.
+//
+//   user mode ──trap──> trap_entry.S (SPP = 0: sp = this thread's kernel stack top from
+//                       TrapScratch, tp = this hart's Cpu*, user sp/tp saved in the frame)
+//     interrupt                  -> handled as in kernel mode (the timer may preempt)
+//     ecall (scause 8)           -> sepc += 4, interrupts on, syscall_dispatch(frame)
+//     page fault (12, 13, 15)    -> interrupts on, handle_page_fault(); unless Resolved:
+//                                   kill_current_process_for_fault(stval, result, cause)
+//     any other exception        -> kill_current_process_for_fault(...) (illegal
+//                                   instruction, misaligned access, access fault, ebreak)
+//   then, before every return to user mode: process_check_pending_kill() (interrupts on),
+//   interrupts off, trap_return restores the user registers (tp and sp included) and srets.
+//
+// The kernel page table is never switched on a user trap: the kernel half is mapped in
+// every address space (arch/riscv64/layout.h).
+//
+// Hooks defined by the process layer (kernel/syscall, kernel/proc). Weak fallbacks in
+// trap.cc keep the kernel linkable without them: syscall_dispatch answers -ENOSYS, a fault
+// panics ("no process layer"), a pending kill is ignored.
+#pragma once
+
+#include <cstdint>
+
+#include "arch/riscv64/trap_frame.h"
+#include "mm/fault.h"
+
+// Carries out the system call in frame.x[a7] with arguments a0..a5 and stores the result
+// (or -errno) in frame.x[a0]. Runs with interrupts enabled and no lock held; sepc already
+// points past the ecall (exec rewrites the whole frame).
+void syscall_dispatch(TrapFrame& frame);
+
+// Kills the current process for a bad access: prints one line (pid, name, `vaddr`,
+// `cause`) and exits it with SIGSEGV status (SIGBUS for FaultResult::BusError; an
+// out-of-memory fault is reported as SIGKILL or SIGSEGV as the process layer prefers).
+// Never returns. Interrupts enabled, no lock held.
+[[noreturn]] void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause);
+
+// Exits the current process if someone has killed it (kill()); returns otherwise. Called
+// before every return to user mode, with interrupts enabled and no lock held.
+void process_check_pending_kill();
+
+// Starts the current thread in user mode at `entry` with the user stack pointer `user_sp`
+// and a0/a1 as given; every other register is 0, sstatus.FS Initial (FP registers zeroed),
+// interrupts enabled. The current thread's address space must already be active
+// (address_space_switch_current). Never returns; the kernel stack is reset to its top.
+[[noreturn]] void enter_user_mode(uint64_t entry, uint64_t user_sp, uint64_t a0, uint64_t a1);
+
+// Resumes user mode from a complete saved register set (fork's child: the parent's frame
+// with a0 = 0). The frame's sstatus is made a user one (SPP 0, SPIE 1, SUM 0; FS kept, or
+// Initial if it was Off). The current thread's address space must be active. Never returns.
+[[noreturn]] void return_to_user_mode(const TrapFrame& frame);
+
+// exec: the current thread's FP state becomes Initial (zero registers, nothing saved), and
+// `frame` (the one exec rewrites) will return to user mode with FS Initial.
+void fp_state_reset_for_exec(TrapFrame& frame);
+
+// The scheduler's half of keeping the user trap path right: records the kernel stack top
+// of the thread now running on this hart in its TrapScratch. Interrupts disabled.
+void trap_set_kernel_stack_top(uint64_t top);
+
+// Self-tests only: user exceptions of a registered thread go to `handler` instead of the
+// process layer. An ecall calls handler(frame, Resolved, nullptr) before sepc is advanced
+// (the handler advances it and returns); a fault that would kill calls handler(frame,
+// result, cause), which must not return (Thread::exit). Up to four threads at a time;
+// returns false if all slots are taken.
+using UserTrapTestHandler = void (*)(TrapFrame& frame, FaultResult result, const char* cause);
+bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler handler);
+void unregister_user_trap_test_thread(const void* thread);

@@ -1,0 +1,238 @@
+// File data: read, write, truncate, fsync, and the VM's read_page/write_page. See
+// file_system.h for the rules (transactions per chunk, ordered mode, zeroing on growth).
+#include "fs/block_memory.h"
+#include "fs/file_system.h"
+#include "lib/string.h"
+
+namespace fs {
+
+// One page-aligned block buffer for the length of a call: block I/O needs memory that is
+// physically contiguous, which the caller's buffer need not be. (It is also where a user
+// copy will go once read and write take user buffers.)
+class ScratchBlock {
+public:
+    ScratchBlock() = default;
+    ~ScratchBlock() { free_block_memory(m_memory); }
+    ScratchBlock(const ScratchBlock&) = delete;
+    ScratchBlock& operator=(const ScratchBlock&) = delete;
+
+    ErrorOr<void> allocate()
+    {
+        m_memory = TRY(allocate_block_memory());
+        return {};
+    }
+    uint8_t* data() { return static_cast<uint8_t*>(m_memory); }
+
+private:
+    void* m_memory { nullptr };
+};
+
+// Inodes whose data read() and write() handle: regular files.
+static ErrorOr<void> check_data_inode(const Inode& inode)
+{
+    if (inode.is_directory())
+        return Error::from_errno(EISDIR);
+    if (!inode.is_file())
+        return Error::from_errno(EINVAL);
+    return {};
+}
+
+ErrorOr<size_t> FileSystem::read(Inode& inode, uint64_t offset, void* buffer, size_t length)
+{
+    ScratchBlock scratch;
+    TRY(scratch.allocate());
+    auto* destination = static_cast<uint8_t*>(buffer);
+    MutexLocker locker(inode.lock());
+    TRY(check_data_inode(inode));
+    uint64_t size = inode.size();
+    if (offset >= size)
+        return size_t(0);
+    if (length > size - offset)
+        length = size_t(size - offset);
+    size_t done = 0;
+    while (done < length) {
+        uint64_t position = offset + done;
+        uint32_t within = uint32_t(position % kBlockSize);
+        size_t count = length - done < kBlockSize - within ? length - done : kBlockSize - within;
+        BlockNumber block = TRY(inode.block_for(position / kBlockSize));
+        if (block == 0) {
+            klib::memset(destination + done, 0, count);
+        } else {
+            TRY(m_device.read_blocks(block, 1, scratch.data()));
+            klib::memcpy(destination + done, scratch.data() + within, count);
+        }
+        done += count;
+    }
+    return done;
+}
+
+// Zeroes the part of the last block beyond the end of file on disk, before the file grows
+// over it: write_page writes whole blocks, so those bytes may hold anything. Expects the
+// inode lock.
+ErrorOr<void> FileSystem::zero_tail(Inode& inode, uint8_t* scratch)
+{
+    uint32_t within = uint32_t(inode.size() % kBlockSize);
+    if (within == 0)
+        return {};
+    BlockNumber block = TRY(inode.block_for(inode.size() / kBlockSize));
+    if (block == 0)
+        return {};
+    TRY(m_device.read_blocks(block, 1, scratch));
+    klib::memset(scratch + within, 0, kBlockSize - within);
+    return m_device.write_blocks(block, 1, scratch);
+}
+
+ErrorOr<size_t> FileSystem::write(Inode& inode, uint64_t offset, const void* buffer, size_t length)
+{
+    if (length == 0)
+        return size_t(0);
+    if (offset >= kMaxFileSize)
+        return Error::from_errno(EFBIG);
+    if (length > kMaxFileSize - offset)
+        length = size_t(kMaxFileSize - offset);
+    ScratchBlock scratch;
+    TRY(scratch.allocate());
+    auto* source = static_cast<const uint8_t*>(buffer);
+    uint64_t last = (offset + length - 1) / kBlockSize;
+
+    size_t done = 0;
+    while (done < length) {
+        uint64_t first = (offset + done) / kBlockSize;
+        uint32_t count = last - first + 1 < m_write_chunk_blocks ? uint32_t(last - first + 1) : m_write_chunk_blocks;
+        auto transaction = m_log->begin(inode.write_reservation(first, count));
+        if (transaction.is_error())
+            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(transaction.release_error());
+        MutexLocker locker(inode.lock());
+        TRY(check_data_inode(inode));
+
+        ErrorOr<void> failure;
+        size_t chunk_done = 0;
+        if (offset + done > inode.size())
+            failure = zero_tail(inode, scratch.data());
+        for (uint32_t i = 0; i < count && !failure.is_error(); ++i) {
+            uint64_t position = offset + done + chunk_done;
+            uint32_t within = uint32_t(position % kBlockSize);
+            size_t remaining = length - done - chunk_done;
+            size_t piece = remaining < kBlockSize - within ? remaining : kBlockSize - within;
+            auto mapped = inode.block_for_writing(transaction.value(), position / kBlockSize);
+            if (mapped.is_error()) {
+                failure = mapped.release_error();
+                break;
+            }
+            BlockNumber block = mapped.value().block;
+            if (piece < kBlockSize) {
+                if (mapped.value().fresh)
+                    klib::memset(scratch.data(), 0, kBlockSize);
+                else
+                    failure = m_device.read_blocks(block, 1, scratch.data());
+            }
+            if (failure.is_error())
+                break;
+            klib::memcpy(scratch.data() + within, source + done + chunk_done, piece);
+            // Ordered mode: the data is on its block before this transaction can commit.
+            failure = m_device.write_blocks(block, 1, scratch.data());
+            if (failure.is_error())
+                break;
+            chunk_done += piece;
+        }
+        if (chunk_done > 0 && offset + done + chunk_done > inode.size()) {
+            inode.disk().size = offset + done + chunk_done;
+            auto written = inode.write_back(transaction.value());
+            if (written.is_error() && !failure.is_error())
+                failure = written;
+        }
+        locker.unlock();
+        auto ended = transaction.value().end();
+        done += chunk_done;
+        if (failure.is_error())
+            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(failure.release_error());
+        if (ended.is_error())
+            return ended.release_error();
+    }
+    return done;
+}
+
+ErrorOr<void> FileSystem::truncate(Inode& inode, uint64_t size)
+{
+    if (size > kMaxFileSize)
+        return Error::from_errno(EFBIG);
+    ScratchBlock scratch;
+    TRY(scratch.allocate());
+    for (;;) {
+        auto transaction = TRY(m_log->begin(inode.shrink_reservation(m_truncate_step_blocks)));
+        MutexLocker locker(inode.lock());
+        TRY(check_data_inode(inode));
+        if (size == inode.size())
+            break;
+        if (size > inode.size()) {
+            // Growing only moves the end: the new range is a hole, which reads as zeros.
+            TRY(zero_tail(inode, scratch.data()));
+            inode.disk().size = size;
+            TRY(inode.write_back(transaction));
+            break;
+        }
+        TRY(inode.shrink_step(transaction, size, m_truncate_step_blocks));
+        locker.unlock();
+        TRY(transaction.end());
+    }
+    return {};
+}
+
+ErrorOr<void> FileSystem::fsync(Inode&)
+{
+    // Metadata: every operation commits when it is the last one running, so waiting for the
+    // running transaction covers this inode's changes. Data written by write_page outside
+    // any transaction is made durable by the device flush.
+    TRY(m_log->commit_now());
+    return m_device.flush();
+}
+
+ErrorOr<void> FileSystem::read_page(Inode& inode, uint64_t page_index, void* frame)
+{
+    auto* bytes = static_cast<uint8_t*>(frame);
+    MutexLocker locker(inode.lock());
+    if (inode.is_directory())
+        return Error::from_errno(EISDIR);
+    uint64_t size = inode.size();
+    if (page_index >= (size + kBlockSize - 1) / kBlockSize) {
+        klib::memset(bytes, 0, kBlockSize);
+        return {};
+    }
+    BlockNumber block = TRY(inode.block_for(page_index));
+    if (block == 0) {
+        klib::memset(bytes, 0, kBlockSize);
+        return {};
+    }
+    TRY(m_device.read_blocks(block, 1, bytes));
+    uint64_t valid = size - page_index * kBlockSize;
+    if (valid < kBlockSize)
+        klib::memset(bytes + valid, 0, kBlockSize - valid);
+    return {};
+}
+
+ErrorOr<void> FileSystem::write_page(Inode& inode, uint64_t page_index, const void* frame, size_t valid_bytes)
+{
+    if (valid_bytes == 0 || valid_bytes > kBlockSize)
+        return Error::from_errno(EINVAL);
+    {
+        MutexLocker locker(inode.lock());
+        if (inode.is_directory())
+            return Error::from_errno(EISDIR);
+        if (page_index * kBlockSize >= inode.size())
+            return {};  // Truncated away meanwhile: nothing to write.
+        BlockNumber block = TRY(inode.block_for(page_index));
+        if (block != 0)
+            return m_device.write_blocks(block, 1, frame);
+    }
+    // A hole: the block is allocated in a transaction, and written before it ends.
+    auto transaction = TRY(m_log->begin(inode.write_reservation(page_index, 1)));
+    MutexLocker locker(inode.lock());
+    if (page_index * kBlockSize >= inode.size())
+        return {};
+    MappedBlock mapped = TRY(inode.block_for_writing(transaction, page_index));
+    TRY(m_device.write_blocks(mapped.block, 1, frame));
+    locker.unlock();
+    return transaction.end();
+}
+
+}  // namespace fs

@@ -1,0 +1,132 @@
+// Inode: the in-memory form of one file, directory or device node.
+//
+// There is at most one Inode per inode number at a time, kept in the file system's
+// InodeTable (inode_table.h); everyone who uses the file holds a RefPtr<Inode> to it. The
+// Inode caches the DiskInode (read when it enters the table) and owns the file's block map:
+// which disk block holds file block i (direct, indirect, double-indirect; format.h), with
+// allocation on write and freeing on truncation (block_map.cc).
+//
+// Life cycle (file_system.cc and inode_table.cc):
+//
+//   get(number) ──> in table, references > 0 ──last unref──> removed from the table
+//                                                              │ links > 0: forgotten
+//                                                              │ links = 0: blocks freed in
+//                                                              v   bounded transactions, then
+//                                                                  the inode itself (its bit)
+//
+// So an unlinked file that is still open keeps its inode and blocks until its last
+// reference goes (unlink while open). If the system stops before that, the disk holds an
+// orphan (in use, link count 0); mount finds and frees orphans (file_system.cc).
+//
+// Invariants:
+//   - m_disk is the inode's current contents; every change is written back to its
+//     inode-table buffer (write_back) inside the transaction that makes it.
+//   - Every block pointer in m_disk and in its indirect blocks is 0 or a block in
+//     [data_start, block_count) whose bit is set; no file block at or beyond
+//     ceil(size / kBlockSize) is mapped. Pointers read from disk are checked before use, and
+//     a bad one is reported as EIO, never trusted.
+//
+// Locking: m_lock (a Mutex of rank Inode) guards m_disk and the block map, and is held
+// across the I/O of reads and writes. Inode locks nest parent directory before child.
+// Functions below that touch m_disk say "expects the lock"; callers take it after
+// Log::begin(), never before. The reference count is managed by the InodeTable.
+#pragma once
+
+#include <cstdint>
+
+#include "fs/format.h"
+#include "fs/log.h"
+#include "lib/error_or.h"
+#include "lib/intrusive_tree.h"
+#include "sync/mutex.h"
+
+namespace fs {
+
+class FileSystem;
+class InodeTable;
+
+// A block of a file, and whether it was allocated just now (so holds nothing yet).
+struct MappedBlock {
+    BlockNumber block;
+    bool fresh;
+};
+
+class Inode {
+public:
+    InodeNumber number() const { return m_number; }
+    FileSystem& file_system() const { return m_fs; }
+    Mutex& lock() const { return m_lock; }
+
+    // The cached disk inode. Expects the lock.
+    DiskInode& disk() { return m_disk; }
+    const DiskInode& disk() const { return m_disk; }
+    InodeType type() const { return m_disk.type; }
+    bool is_directory() const { return m_disk.type == InodeType::Directory; }
+    bool is_file() const { return m_disk.type == InodeType::File; }
+    uint64_t size() const { return m_disk.size; }
+
+    // Copies m_disk into its inode-table block and adds that to the transaction. Expects
+    // the lock.
+    ErrorOr<void> write_back(Transaction& transaction);
+
+    // --- The block map (block_map.cc). All expect the lock. ---
+
+    // The disk block holding file block `index`, or 0 for a hole. EIO on a bad pointer,
+    // EFBIG beyond the largest file.
+    ErrorOr<BlockNumber> block_for(uint64_t index);
+
+    // The disk block for file block `index`, allocating it and any indirect blocks on the
+    // way (all or nothing: ENOSPC leaves the map unchanged). A fresh block's contents are
+    // undefined on disk; the caller writes all of it.
+    ErrorOr<MappedBlock> block_for_writing(Transaction& transaction, uint64_t index);
+
+    // One bounded step of truncation towards `new_size` (< size()): frees at most
+    // `max_blocks` data blocks from the end of the file, and the indirect blocks that become
+    // empty, and sets the size to what is left (new_size once nothing beyond it remains).
+    // Repeat, each time in a new transaction, while size() > new_size.
+    ErrorOr<void> shrink_step(Transaction& transaction, uint64_t new_size, uint32_t max_blocks);
+
+    // The log blocks a transaction must reserve to map `count` file blocks from `first`
+    // with block_for_writing (the inode, indirect blocks, bitmap blocks).
+    uint32_t write_reservation(uint64_t first, uint32_t count) const;
+    // The same for one shrink_step of `max_blocks`.
+    uint32_t shrink_reservation(uint32_t max_blocks) const;
+
+    // How many data blocks the file maps (holes excluded), walking only present indirect
+    // blocks.
+    ErrorOr<uint64_t> count_mapped_blocks();
+
+    // RefPtr<Inode> support; the InodeTable does the bookkeeping.
+    void ref() const;
+    void unref() const;
+    uint32_t ref_count() const { return __atomic_load_n(&m_ref_count, __ATOMIC_RELAXED); }
+
+    Inode(FileSystem& fs, InodeNumber number)
+        : m_fs(fs)
+        , m_number(number)
+    {
+    }
+
+private:
+    friend class InodeTable;
+    friend struct InodeTreeTraits;
+
+    ErrorOr<void> free_range(Transaction& transaction, uint64_t first, uint64_t end);
+    // One past the last mapped file block below `end`, or 0 if there is none (skips holes
+    // an indirect block at a time).
+    ErrorOr<uint64_t> end_of_mapped_blocks(uint64_t end);
+
+    FileSystem& m_fs;
+    InodeNumber m_number;
+    mutable Mutex m_lock { "inode", LockRank::Inode };
+    DiskInode m_disk {};             // Guarded by m_lock.
+    bool m_loaded { false };         // Guarded by m_lock.
+    mutable uint32_t m_ref_count { 1 };  // Atomic; reaches 0 only under the table's lock.
+    TreeNode m_tree_node;            // Guarded by the table's lock.
+};
+
+struct InodeTreeTraits {
+    static InodeNumber key(const Inode& inode) { return inode.m_number; }
+};
+
+}  // namespace fs

@@ -1,0 +1,23 @@
+// The root file system: the Atlas file system on the root disk, mounted once at boot.
+//
+// mount_root_file_system() runs in the first kernel thread (mounting sleeps on disk I/O):
+// it takes the root disk found by the virtio-blk probe (drivers/virtio_blk.h), mounts it
+// with fs::FileSystem::mount (which replays a committed log transaction), and prints one
+// line either way. A disk that does not hold a sound Atlas file system (blank, foreign,
+// corrupted) is refused with the file system's message and the kernel boots on without a
+// root file system; so does a machine without a disk. Nothing here panics.
+//
+// Invariants: root_file_system() is null until a mount succeeded and never changes after
+// that (the root file system is never unmounted while the kernel runs).
+#pragma once
+
+namespace fs {
+class FileSystem;
+}
+
+// Mounts the root disk's file system, if there is one. Call once, from a thread, with no
+// lock held.
+void mount_root_file_system();
+
+// The mounted root file system, or nullptr.
+fs::FileSystem* root_file_system();

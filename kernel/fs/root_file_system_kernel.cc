@@ -1,0 +1,36 @@
+// Mounting the root file system at boot: see root_file_system.h.
+#include "drivers/console.h"
+#include "drivers/virtio_blk.h"
+#include "fs/file_system.h"
+#include "fs/root_file_system.h"
+
+namespace {
+
+OwnPtr<fs::FileSystem> s_root;
+
+}  // namespace
+
+void mount_root_file_system() {
+    BlockDevice* disk = root_block_device();
+    if (!disk) {
+        kprintf("fs: no root disk, so no root file system\n");
+        return;
+    }
+    auto mounted = fs::FileSystem::mount(*disk);
+    if (mounted.is_error()) {
+        // The file system has said why on the console already (for EINVAL); the error name
+        // covers the rest (EIO, ENOMEM).
+        kprintf("fs: the root disk was not mounted (%s); running without a root file system\n",
+                mounted.error().name());
+        return;
+    }
+    s_root = mounted.release_value();
+    auto usage = s_root->usage();
+    const fs::Superblock& super = s_root->superblock();
+    kprintf("fs: root file system mounted: %u blocks (%u free), %u inodes (%u free), log of %u blocks\n",
+            super.block_count, usage.free_blocks, super.inode_count, usage.free_inodes, super.log_blocks);
+}
+
+fs::FileSystem* root_file_system() {
+    return s_root.ptr();
+}

@@ -1,0 +1,382 @@
+// AddressSpace: see address_space.h.
+#include "mm/address_space.h"
+
+#include "arch/riscv64/cpu.h"
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/sbi.h"
+#include "drivers/console.h"
+#include "lib/assert.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+
+using klib::memcpy;
+using klib::memset;
+#include "mm/fault.h"
+#include "mm/kernel_page_table.h"
+#include "mm/physical_allocator.h"
+#include "proc/thread.h"
+#include "sync/interrupt_disabler.h"
+
+namespace {
+
+// The address space whose table each hart has in satp (nullptr: the kernel page table).
+// Written only by that hart, with interrupts disabled.
+AddressSpace* s_active_on_cpu[kMaxCpus];
+
+bool is_valid_user_mapping_range(uint64_t start, uint64_t size) {
+    return size != 0 && vm::is_page_aligned(start) && vm::is_page_aligned(size) && start >= kUserLowestAddress &&
+           vm::is_user_range(start, size);
+}
+
+// The leaf permissions for a Vma's protection, with Write dropped when asked.
+PteFlags pte_flags_for(Prot prot, bool writable) {
+    PteFlags flags = PteFlags::User;
+    if (has_any(prot, Prot::Read))
+        flags |= PteFlags::Read;
+    if (writable && has_any(prot, Prot::Write))
+        flags |= PteFlags::Write | PteFlags::Read;  // W without R is reserved in Sv39.
+    if (has_any(prot, Prot::Exec))
+        flags |= PteFlags::Execute;
+    return flags;
+}
+
+}  // namespace
+
+ErrorOr<OwnPtr<AddressSpace>> AddressSpace::try_create() {
+    auto page_table = TRY(PageTable::try_create(KernelHalf::SharedWithKernel));
+    auto* space = new (std::nothrow) AddressSpace(std::move(page_table));
+    if (!space)
+        return Error::from_errno(ENOMEM);
+    return OwnPtr<AddressSpace>(space);
+}
+
+AddressSpace::AddressSpace(OwnPtr<PageTable> page_table)
+    : m_page_table(std::move(page_table))
+    , m_lock("address space", LockRank::AddressSpace)
+{
+}
+
+AddressSpace::~AddressSpace() {
+    {
+        InterruptDisabler disabler;
+        if (s_active_on_cpu[this_cpu()->index] == this)
+            address_space_switch_on_this_cpu(nullptr);
+        Thread* thread = Thread::current();
+        if (thread && thread->address_space() == this)
+            thread->set_address_space(nullptr);
+    }
+    ASSERT(m_active_cpus.load(std::memory_order_acquire) == 0);
+    // No hart can reach the table any more, so the PTEs need no unmapping: the PageTable
+    // destructor frees the user-half tables, and each Vma's object drops its frames.
+    while (Vma* vma = m_vmas.first()) {
+        m_vmas.erase(*vma);
+        delete vma;
+    }
+}
+
+Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const {
+    Vma* vma = m_vmas.find_le(vaddr);
+    if (vma && vma->range().contains(vaddr))
+        return vma;
+    return nullptr;
+}
+
+ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
+                                              uint64_t page_offset) {
+    // Overlap: the last Vma starting below our end must end at or before our start.
+    if (Vma* below = m_vmas.find_le(range.end - 1); below && below->end() > range.start)
+        return Error::from_errno(EEXIST);
+    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset);
+    if (!vma)
+        return Error::from_errno(ENOMEM);
+    bool inserted = m_vmas.insert(*vma);
+    ASSERT(inserted);
+    ++m_generation;
+    return vma;
+}
+
+ErrorOr<void> AddressSpace::map_anonymous(uint64_t start, uint64_t size, Prot prot, VmaKind kind) {
+    if (!is_valid_user_mapping_range(start, size))
+        return Error::from_errno(EINVAL);
+    WriteLocker locker(m_lock);
+    RefPtr<VmObject> object;
+    if (kind != VmaKind::Guard)
+        object = TRY(AnonObject::try_create());
+    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), 0));
+    return {};
+}
+
+ErrorOr<uint64_t> AddressSpace::map_stack() {
+    TRY(map_anonymous(kUserStackBottom - kUserStackGuardSize, kUserStackGuardSize, Prot::None, VmaKind::Guard));
+    TRY(map_anonymous(kUserStackBottom, kUserStackSize, Prot::Read | Prot::Write, VmaKind::Stack));
+    return kUserStackTop;
+}
+
+void AddressSpace::unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush) {
+    // User mappings are 4 KiB leaves, so unmap never has to split a large leaf.
+    MUST(m_page_table->unmap(range.start, range.size()));
+    if (flush == ShouldFlushTlb::Yes)
+        flush_tlb(range.start, range.size());
+}
+
+ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
+    Vma* vma = find_vma_locked(address);
+    if (!vma || vma->start() == address)
+        return {};
+    auto* upper = new (std::nothrow) Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object,
+                                         vma->object_index(address));
+    if (!upper)
+        return Error::from_errno(ENOMEM);
+    vma->m_range.end = address;
+    m_vmas.update_path(*vma);
+    bool inserted = m_vmas.insert(*upper);
+    ASSERT(inserted);
+    ++m_generation;
+    return {};
+}
+
+void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
+    unmap_ptes_locked(vma.range(), flush);
+    if (VmObject* object = vma.object())
+        object->remove_pages(vma.page_offset(), vma.range().page_count());
+    m_vmas.erase(vma);
+    ++m_generation;
+    delete &vma;
+}
+
+ErrorOr<void> AddressSpace::unmap(uint64_t start, uint64_t size) {
+    if (size == 0 || !vm::is_page_aligned(start) || !vm::is_page_aligned(size) || !vm::is_user_range(start, size))
+        return Error::from_errno(EINVAL);
+    WriteLocker locker(m_lock);
+    VirtRange range { start, start + size };
+    TRY(clip_at_locked(range.start));
+    TRY(clip_at_locked(range.end));
+    Vma* vma = m_vmas.lower_bound(range.start);
+    while (vma && vma->start() < range.end) {
+        Vma* next = m_vmas.next(*vma);
+        if (vma->kind() == VmaKind::Heap && vma->start() == m_heap_start)
+            m_heap_break = m_heap_start;  // The whole heap Vma went (after the clip).
+        remove_vma_locked(*vma, ShouldFlushTlb::Yes);
+        vma = next;
+    }
+    return {};
+}
+
+ErrorOr<void> AddressSpace::write_initial(uint64_t vaddr, const void* data, size_t length) {
+    if (!vm::is_user_range(vaddr, length))
+        return Error::from_errno(EFAULT);
+    const auto* source = static_cast<const uint8_t*>(data);
+    while (length > 0) {
+        uint64_t page_va = vm::round_down(vaddr);
+        size_t in_page = std::min<size_t>(length, page_va + vm::kPageSize - vaddr);
+        Page* page = TRY(fault_in_for_kernel_write(*this, page_va));
+        memcpy(static_cast<uint8_t*>(page_to_virt(page)) + (vaddr - page_va), source, in_page);
+        source += in_page;
+        vaddr += in_page;
+        length -= in_page;
+    }
+    return {};
+}
+
+ErrorOr<void> AddressSpace::read_initial(uint64_t vaddr, void* data, size_t length) {
+    if (!vm::is_user_range(vaddr, length))
+        return Error::from_errno(EFAULT);
+    ReadLocker locker(m_lock);
+    auto* destination = static_cast<uint8_t*>(data);
+    while (length > 0) {
+        uint64_t page_va = vm::round_down(vaddr);
+        size_t in_page = std::min<size_t>(length, page_va + vm::kPageSize - vaddr);
+        Vma* vma = find_vma_locked(page_va);
+        if (!vma || !vma->object())
+            return Error::from_errno(EFAULT);
+        Page* page = vma->object()->lookup_page(vma->object_index(page_va));
+        if (page)
+            memcpy(destination, static_cast<uint8_t*>(page_to_virt(page)) + (vaddr - page_va), in_page);
+        else
+            memset(destination, 0, in_page);
+        destination += in_page;
+        vaddr += in_page;
+        length -= in_page;
+    }
+    return {};
+}
+
+ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
+    auto child = TRY(AddressSpace::try_create());
+    WriteLocker locker(m_lock);
+    // The child is not shared with anyone yet, so its tree is filled without its lock
+    // (taking it would nest two locks of rank AddressSpace).
+    for (Vma& vma : m_vmas) {
+        RefPtr<VmObject> object;
+        if (vma.object()) {
+            // Every object of this issue is an AnonObject (see vm_object.h).
+            auto* anon = static_cast<AnonObject*>(vma.object());
+            object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
+        }
+        TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset()));
+        if (has_any(vma.prot(), Prot::Write)) {
+            // Every frame of the Vma is now shared: no writable PTE may remain, here or in
+            // any TLB, until a write fault has given this side its own copy.
+            MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(vma.prot(), false)));
+        }
+    }
+    flush_tlb(0, kUserSpaceEnd);
+    child->m_heap_start = m_heap_start;
+    child->m_heap_break = m_heap_break;
+    return child;
+}
+
+void AddressSpace::set_heap(uint64_t start) {
+    ASSERT(vm::is_page_aligned(start));
+    WriteLocker locker(m_lock);
+    m_heap_start = start;
+    m_heap_break = start;
+}
+
+ErrorOr<uint64_t> AddressSpace::set_heap_break(uint64_t new_break) {
+    WriteLocker locker(m_lock);
+    uint64_t old_break = m_heap_break;
+    if (new_break < m_heap_start || new_break > kUserHeapLimit)
+        return Error::from_errno(ENOMEM);
+    uint64_t old_end = vm::round_up(old_break);
+    uint64_t new_end = vm::round_up(new_break);
+    Vma* heap = find_vma_locked(m_heap_start);
+    if (heap && (heap->kind() != VmaKind::Heap || heap->start() != m_heap_start))
+        return Error::from_errno(ENOMEM);  // Someone mapped over the heap's start.
+    ASSERT(!heap || heap->end() == old_end);
+
+    if (new_end > old_end) {
+        if (Vma* below = m_vmas.find_le(new_end - 1); below && below != heap && below->end() > old_end)
+            return Error::from_errno(ENOMEM);
+        if (heap) {
+            heap->m_range.end = new_end;
+            m_vmas.update_path(*heap);
+            ++m_generation;
+        } else {
+            RefPtr<VmObject> object = TRY(AnonObject::try_create());
+            TRY(insert_vma_locked({ m_heap_start, new_end }, Prot::Read | Prot::Write, VmaKind::Heap, std::move(object),
+                                  0));
+        }
+    } else if (new_end < old_end) {
+        ASSERT(heap);
+        if (new_end == m_heap_start) {
+            remove_vma_locked(*heap, ShouldFlushTlb::Yes);
+        } else {
+            VirtRange dropped { new_end, old_end };
+            unmap_ptes_locked(dropped, ShouldFlushTlb::Yes);
+            heap->object()->remove_pages(heap->object_index(new_end), dropped.page_count());
+            heap->m_range.end = new_end;
+            m_vmas.update_path(*heap);
+            ++m_generation;
+        }
+    }
+    m_heap_break = new_break;
+    return old_break;
+}
+
+void AddressSpace::activate() {
+    InterruptDisabler disabler;
+    address_space_switch_on_this_cpu(this);
+}
+
+void AddressSpace::deactivate_on_this_cpu() {
+    m_active_cpus.fetch_and(~(1u << this_cpu()->index), std::memory_order_acq_rel);
+}
+
+void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
+    uint32_t active = m_active_cpus.load(std::memory_order_acquire);
+    if (active == 0)
+        return;
+    bool whole = size >= 64 * vm::kPageSize;
+    InterruptDisabler disabler;
+    Cpu* self = this_cpu();
+    for (unsigned i = 0; i < cpu_count(); ++i) {
+        if (!(active & (1u << i)))
+            continue;
+        Cpu& cpu = cpu_by_index(i);
+        if (&cpu == self) {
+            if (whole) {
+                local_flush_tlb_all();
+            } else {
+                for (uint64_t va = start; va < start + size; va += vm::kPageSize)
+                    local_flush_tlb_page(va);
+            }
+        } else {
+            // Hart ids need not fit one mask, so each hart gets its own call.
+            sbi::remote_sfence_vma(1, cpu.hart_id, whole ? 0 : start, whole ? ~0ull : size);
+        }
+    }
+}
+
+size_t AddressSpace::vma_count() {
+    ReadLocker locker(m_lock);
+    return m_vmas.size();
+}
+
+size_t AddressSpace::resident_page_count() {
+    ReadLocker locker(m_lock);
+    size_t count = 0;
+    VmObject* previous = nullptr;
+    for (Vma& vma : m_vmas) {
+        // Vmas made by a clip share one object; count it once.
+        if (vma.object() && vma.object() != previous)
+            count += vma.object()->resident_page_count();
+        previous = vma.object();
+    }
+    return count;
+}
+
+void AddressSpace::dump() {
+    ReadLocker locker(m_lock);
+    kprintf("address space %p: %zu vmas, heap [%p, %p), generation %lu\n", this, m_vmas.size(),
+            reinterpret_cast<void*>(m_heap_start), reinterpret_cast<void*>(m_heap_break), m_generation);
+    for (Vma& vma : m_vmas) {
+        kprintf("  %p-%p %c%c%c %-5s object %p offset %lu resident %zu\n", reinterpret_cast<void*>(vma.start()),
+                reinterpret_cast<void*>(vma.end()), has_any(vma.prot(), Prot::Read) ? 'r' : '-',
+                has_any(vma.prot(), Prot::Write) ? 'w' : '-', has_any(vma.prot(), Prot::Exec) ? 'x' : '-',
+                vma_kind_name(vma.kind()), vma.object(), vma.page_offset(),
+                vma.object() ? vma.object()->resident_page_count() : 0);
+    }
+}
+
+void AddressSpace::validate() {
+    ReadLocker locker(m_lock);
+    if (!m_vmas.validate())
+        panic("address space %p: Vma tree invalid", this);
+    uint64_t previous_end = 0;
+    for (Vma& vma : m_vmas) {
+        if (vma.start() >= vma.end() || !vma.range().is_page_aligned() || vma.end() > kUserSpaceEnd ||
+            vma.start() < previous_end)
+            panic("address space %p: bad Vma [%p, %p)", this, reinterpret_cast<void*>(vma.start()),
+                  reinterpret_cast<void*>(vma.end()));
+        previous_end = vma.end();
+    }
+}
+
+void address_space_switch_on_this_cpu(AddressSpace* space) {
+    ASSERT(!interrupts_enabled());
+    Cpu* cpu = this_cpu();
+    AddressSpace*& active = s_active_on_cpu[cpu->index];
+    if (active == space)
+        return;
+    if (active)
+        active->deactivate_on_this_cpu();
+    if (space) {
+        space->m_active_cpus.fetch_or(1u << cpu->index, std::memory_order_acq_rel);
+        // The fence after the satp write drops every translation of the previous table
+        // (no ASIDs); the one before orders the page-table stores that preceded it.
+        local_flush_tlb_all();
+        csr::write_satp(space->page_table().satp());
+        local_flush_tlb_all();
+    } else {
+        kernel_page_table_activate();
+    }
+    active = space;
+}
+
+void address_space_switch_current(AddressSpace* space) {
+    InterruptDisabler disabler;
+    if (Thread* thread = Thread::current())
+        thread->set_address_space(space);
+    address_space_switch_on_this_cpu(space);
+}

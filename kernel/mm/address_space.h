@@ -1,0 +1,188 @@
+// AddressSpace: one process's user memory: a Sv39 page table whose kernel half is shared
+// with every other address space, and an ordered tree of Vmas (mm/vma.h) that says what
+// each user address may hold.
+//
+//   AddressSpace
+//     m_lock (RwLock, rank AddressSpace)
+//     m_page_table ---> root: entries 0..255 private (user half), 256..511 = the kernel's
+//     m_vmas (AVL by start) ---> Vma ---> VmObject (radix tree of Pages)
+//     m_heap_start, m_heap_break
+//     m_active_cpus: harts whose satp holds this table right now
+//
+// The page table is a cache of the Vmas and their objects: every valid user PTE maps a
+// frame that the Vma's object holds at the matching index, with at most the Vma's
+// permissions, and never Write while the frame is shared (ref_count > 1). Anything may be
+// missing from it; the fault pipeline (mm/fault.h) fills it in on the next access. That
+// rule is what lets fork, sbrk-shrink and teardown simply drop PTEs.
+//
+// Invariants:
+//   - Vmas never overlap, are page-aligned and lie in [0, kUserSpaceEnd).
+//   - The heap is [m_heap_start, page_round_up(m_heap_break)): a Heap Vma covering exactly
+//     that (absent while it is empty). m_heap_start <= m_heap_break.
+//   - m_generation increases with every change of the Vma tree.
+//
+// TLB: there are no ASIDs (satp's ASID is 0); switching satp flushes the whole local TLB,
+// so only harts in m_active_cpus can cache this table's user entries. Every operation that
+// removes a permission or a mapping flushes the range on those harts (local sfence.vma and
+// SBI remote fences) before it returns.
+//
+// Locking: m_lock guards the Vma tree, the heap fields and the objects of this address
+// space; every public function takes it itself (for writing: one thread per process, so
+// there is nothing to gain from readers yet) and may sleep: call with no spinlock held.
+// Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
+//
+// Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
+// its thread points at it through Thread::set_address_space(); the scheduler activates
+// the incoming thread's address space (or the kernel page table for kernel threads) on
+// every switch. Before destroying an address space that the current thread runs in, call
+// address_space_switch_current(nullptr).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "arch/riscv64/page_table.h"
+#include "lib/error_or.h"
+#include "lib/own_ptr.h"
+#include "mm/vma.h"
+#include "mm/vm_range.h"
+#include "sync/rw_lock.h"
+
+// The fixed parts of the user layout (docs/vm.md):
+//   - the stack's top (the initial sp is below the argument strings laid out there),
+//   - its reserved size (pages come on first touch) and the guard page below it.
+constexpr uint64_t kUserStackTop = 0x0000003fffff0000ull;
+constexpr uint64_t kUserStackSize = 8ull * 1024 * 1024;
+constexpr uint64_t kUserStackGuardSize = 4096;
+constexpr uint64_t kUserStackBottom = kUserStackTop - kUserStackSize;
+// The lowest address a Vma may start at: page 0 stays unmapped so that NULL faults.
+constexpr uint64_t kUserLowestAddress = 0x1000;
+// The heap may not grow closer than this to the next Vma above it (the stack guard
+// included), and never beyond kUserStackBottom - kUserStackGuardSize.
+constexpr uint64_t kUserHeapLimit = kUserStackBottom - kUserStackGuardSize;
+
+enum class ShouldFlushTlb : uint8_t { No, Yes };
+
+class AddressSpace {
+public:
+    // An empty address space (no Vmas) whose page table shares the kernel half. ENOMEM.
+    static ErrorOr<OwnPtr<AddressSpace>> try_create();
+
+    // Frees every frame this address space alone holds (shared ones lose a reference),
+    // every Vma and every user page-table page. Must not be active on another hart; if it
+    // is active on this one, the kernel page table is activated first.
+    ~AddressSpace();
+
+    AddressSpace(const AddressSpace&) = delete;
+    AddressSpace& operator=(const AddressSpace&) = delete;
+
+    // Maps [start, start + size) (page-aligned, inside user space, above page 0) as
+    // demand-zero private memory with `prot`. EINVAL for a bad range, EEXIST if it
+    // overlaps a Vma, ENOMEM. No frame is allocated here: pages come on first touch.
+    ErrorOr<void> map_anonymous(uint64_t start, uint64_t size, Prot prot, VmaKind kind);
+
+    // exec: maps the user stack [kUserStackBottom, kUserStackTop) read-write (lazily) and
+    // the guard Vma under it. Returns the stack's top.
+    ErrorOr<uint64_t> map_stack();
+
+    // Removes every mapping in [start, start + size) (page-aligned), clipping Vmas that
+    // straddle the ends, freeing frames no longer referenced and flushing TLBs. Holes are
+    // fine. EINVAL for a bad range; ENOMEM only if a clip needed memory (nothing changed).
+    ErrorOr<void> unmap(uint64_t start, uint64_t size);
+
+    // Copies `length` bytes from kernel memory to `vaddr`, bringing pages in as needed
+    // and ignoring the Vmas' protections (exec uses it to load segments into read-only
+    // text and to lay out argv on the stack). EFAULT if part of the range has no Vma.
+    ErrorOr<void> write_initial(uint64_t vaddr, const void* data, size_t length);
+
+    // Copies `length` bytes at `vaddr` into kernel memory, ignoring protections; pages
+    // never touched read as zeros (nothing is allocated for them). EFAULT outside Vmas.
+    // For tests and debugging; the syscall path uses copy_from_user.
+    ErrorOr<void> read_initial(uint64_t vaddr, void* data, size_t length);
+
+    // fork: a new address space with the same Vmas, whose objects name the same frames
+    // (copy-on-write). This address space's writable PTEs are write-protected and the TLBs
+    // of the harts running it flushed, so that its next write faults too. ENOMEM leaves
+    // this address space unchanged apart from write protection (harmless: faults restore it).
+    ErrorOr<OwnPtr<AddressSpace>> clone_for_fork();
+
+    // exec: the heap begins, empty, at `start` (page-aligned, normally the page after the
+    // highest ELF segment). Must be called before the first set_heap_break().
+    void set_heap(uint64_t start);
+
+    uint64_t heap_start() const { return m_heap_start; }
+    uint64_t heap_break() const { return m_heap_break; }
+
+    // sbrk: moves the break to `new_break` and returns the previous break. Growing extends
+    // the Heap Vma (frames come on first touch); shrinking frees the frames of whole pages
+    // above the new break and unmaps them. ENOMEM if the heap would go below its start,
+    // meet another Vma or pass kUserHeapLimit.
+    ErrorOr<uint64_t> set_heap_break(uint64_t new_break);
+
+    // Loads satp with this address space's page table on the calling hart and flushes the
+    // local TLB (if it was not already active here). Call with interrupts disabled, or via
+    // address_space_switch_current().
+    void activate();
+
+    // Drops this hart from m_active_cpus (the hart is about to load another satp).
+    void deactivate_on_this_cpu();
+
+    // Flushes [start, start + size) from the TLB of every hart this address space is
+    // active on (the local one included).
+    void flush_tlb(uint64_t start, uint64_t size);
+
+    PageTable& page_table() { return *m_page_table; }
+    RwLock& lock() { return m_lock; }
+
+    // The Vma containing `vaddr`, or nullptr. O(log n). Expects m_lock held.
+    Vma* find_vma_locked(uint64_t vaddr) const;
+
+    // Statistics and debugging.
+    size_t vma_count();
+    size_t resident_page_count();  // Frames held by this address space's objects.
+    uint64_t generation() const { return m_generation; }
+    void dump();
+
+    // Checks the tree (order, balance, augmentation, no overlaps); panics on failure.
+    void validate();
+
+private:
+    explicit AddressSpace(OwnPtr<PageTable> page_table);
+
+    // Inserts a new Vma; EEXIST on overlap, ENOMEM. Expects m_lock held for writing.
+    ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
+                                    uint64_t page_offset);
+
+    // The clip helper: makes sure no Vma straddles `address`, splitting the one that does
+    // into two (the upper half shares the object at the matching offset). ENOMEM.
+    // Expects m_lock held for writing.
+    ErrorOr<void> clip_at_locked(uint64_t address);
+
+    // Unlinks and deletes `vma`, dropping its PTEs and the frames only it held.
+    void remove_vma_locked(Vma& vma, ShouldFlushTlb flush);
+
+    // Unmaps [range) from the page table (and flushes); the objects are untouched.
+    void unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush);
+
+    friend class FaultHandler;
+    friend void address_space_switch_on_this_cpu(AddressSpace* space);
+
+    OwnPtr<PageTable> m_page_table;
+    RwLock m_lock;
+    VmaTree m_vmas;              // Guarded by m_lock.
+    uint64_t m_generation { 0 }; // Guarded by m_lock.
+    uint64_t m_heap_start { 0 }; // Guarded by m_lock.
+    uint64_t m_heap_break { 0 }; // Guarded by m_lock.
+    // Bit i: the hart with Cpu index i has this table in satp. Changed by that hart only.
+    std::atomic<uint32_t> m_active_cpus { 0 };
+};
+
+// Makes `space` (nullptr: none, i.e. a kernel thread) the current thread's address space
+// and activates it (or the kernel page table) on this hart, with interrupts disabled for
+// the switch. exec and exit use it; the scheduler does the same on every switch.
+void address_space_switch_current(AddressSpace* space);
+
+// The scheduler's half: activates `space` (or the kernel page table if nullptr) on this
+// hart, deactivating whatever was active. Expects interrupts disabled.
+void address_space_switch_on_this_cpu(AddressSpace* space);

@@ -1,0 +1,226 @@
+// Self-tests of AddressSpace and the fault pipeline on real page tables: demand-zero
+// faults, protections, copy-on-write fork with frame counts, sbrk, clipping, teardown.
+#include "arch/riscv64/layout.h"
+#include "lib/assert.h"
+#include "lib/ktest.h"
+#include "mm/address_space.h"
+#include "mm/fault.h"
+#include "mm/physical_allocator.h"
+
+namespace {
+
+constexpr uint64_t kBase = 0x200000;
+constexpr uint64_t kPage = 4096;
+constexpr Prot kReadWrite = Prot::Read | Prot::Write;
+
+OwnPtr<AddressSpace> make_space() {
+    auto space = AddressSpace::try_create();
+    ASSERT(!space.is_error());  // A test machine that cannot make one empty table is broken.
+    return space.release_value();
+}
+
+uint64_t read_u64(AddressSpace& space, uint64_t vaddr) {
+    uint64_t value = ~0ull;
+    KEXPECT(!space.read_initial(vaddr, &value, sizeof(value)).is_error());
+    return value;
+}
+
+void write_u64(AddressSpace& space, uint64_t vaddr, uint64_t value) {
+    KEXPECT(!space.write_initial(vaddr, &value, sizeof(value)).is_error());
+}
+
+// The frame currently mapped at `vaddr`, or nullptr.
+Page* mapped_page(AddressSpace& space, uint64_t vaddr) {
+    auto translation = space.page_table().translate(vaddr);
+    return translation ? page_from_phys(translation->phys) : nullptr;
+}
+
+bool mapped_writable(AddressSpace& space, uint64_t vaddr) {
+    auto translation = space.page_table().translate(vaddr);
+    return translation && has_any(translation->flags, PteFlags::Write);
+}
+
+}  // namespace
+
+KTEST(AddressSpace, FirstTouchBringsInAZeroedPage) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, 4 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    KEXPECT_EQ(0u, space->resident_page_count());
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + kPage + 8, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(1u, space->resident_page_count());
+    KEXPECT_EQ(0u, read_u64(*space, kBase + kPage + 8));
+    auto translation = space->page_table().translate(kBase + kPage);
+    KASSERT(translation.has_value());
+    KEXPECT(has_all(translation->flags, PteFlags::User | PteFlags::Read | PteFlags::Write));
+    KEXPECT(!has_any(translation->flags, PteFlags::Execute));
+    KEXPECT(!space->page_table().translate(kBase).has_value());
+}
+
+KTEST(AddressSpace, FaultsOutsideTheRulesAreSegfaults) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, kPage, Prot::Read, VmaKind::Data).is_error());
+    KASSERT(!space->map_anonymous(kBase + 2 * kPage, kPage, Prot::Read | Prot::Exec, VmaKind::Text).is_error());
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase, Access::Execute, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase + kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, 0, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kKernelImageBase, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kUserSpaceEnd, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 2 * kPage, Access::Execute, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase, Access::Read, FaultOrigin::User));
+    KEXPECT(!mapped_writable(*space, kBase));
+}
+
+KTEST(AddressSpace, StackGuardPageIsNeverMapped) {
+    auto space = make_space();
+    auto top = space->map_stack();
+    KASSERT(!top.is_error());
+    KEXPECT_EQ(kUserStackTop, top.value());
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackTop - 8, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackBottom, Access::Write, FaultOrigin::User));
+    uint64_t guard = kUserStackBottom - 8;
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, guard, Access::Write, FaultOrigin::User));
+    KEXPECT(!space->page_table().translate(guard).has_value());
+    // The kill message names the guard page.
+    const char* cause = describe_fault(*space, guard, Access::Write, FaultResult::Segfault);
+    KEXPECT(cause[0] == 's' && cause[1] == 't');
+    // mmap-style mapping over the guard is refused.
+    KEXPECT(space->map_anonymous(kUserStackBottom - kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+}
+
+KTEST(AddressSpace, OverlappingAndMisalignedMappingsAreRefused) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, 4 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    KEXPECT_EQ(EEXIST, space->map_anonymous(kBase + 3 * kPage, 2 * kPage, kReadWrite, VmaKind::Anonymous).error().code());
+    KEXPECT_EQ(EEXIST, space->map_anonymous(kBase - kPage, 2 * kPage, kReadWrite, VmaKind::Anonymous).error().code());
+    KEXPECT_EQ(EINVAL, space->map_anonymous(kBase + 8 * kPage + 1, kPage, kReadWrite, VmaKind::Anonymous).error().code());
+    KEXPECT_EQ(EINVAL, space->map_anonymous(0, kPage, kReadWrite, VmaKind::Anonymous).error().code());
+    KEXPECT_EQ(EINVAL, space->map_anonymous(kUserSpaceEnd - kPage, 2 * kPage, kReadWrite, VmaKind::Anonymous).error().code());
+    KEXPECT(!space->map_anonymous(kBase + 4 * kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    KEXPECT_EQ(2u, space->vma_count());
+    space->validate();
+}
+
+KTEST(AddressSpace, ForkSharesFramesUntilWritten) {
+    constexpr unsigned kPages = 32;
+    auto parent = make_space();
+    KASSERT(!parent->map_anonymous(kBase, kPages * kPage, kReadWrite, VmaKind::Data).is_error());
+    for (unsigned i = 0; i < kPages; ++i)
+        write_u64(*parent, kBase + i * kPage, 1000 + i);
+    for (unsigned i = 0; i < kPages; ++i)
+        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase + i * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT(mapped_writable(*parent, kBase));
+
+    size_t free_before_fork = free_page_count();
+    auto cloned = parent->clone_for_fork();
+    KASSERT(!cloned.is_error());
+    auto child = cloned.release_value();
+    // Only bookkeeping (page tables, tree nodes) was allocated, not the 32 frames.
+    KEXPECT(free_before_fork - free_page_count() < kPages / 2);
+    Page* shared = mapped_page(*parent, kBase);
+    KASSERT(shared);
+    KEXPECT_EQ(2u, shared->ref_count.load());
+    KEXPECT(!mapped_writable(*parent, kBase));
+    KEXPECT_EQ(kPages, child->resident_page_count());
+
+    // Both sides read the same frame.
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*child, kBase, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(shared, mapped_page(*child, kBase));
+    KEXPECT(!mapped_writable(*child, kBase));
+
+    // The child's writes copy: one new frame per page written, the parent keeps its data.
+    size_t free_before_writes = free_page_count();
+    for (unsigned i = 0; i < kPages; ++i)
+        write_u64(*child, kBase + i * kPage, 2000 + i);
+    KEXPECT(free_before_writes - free_page_count() >= kPages);
+    for (unsigned i = 0; i < kPages; ++i) {
+        KEXPECT_EQ(1000u + i, read_u64(*parent, kBase + i * kPage));
+        KEXPECT_EQ(2000u + i, read_u64(*child, kBase + i * kPage));
+    }
+    KEXPECT_EQ(1u, shared->ref_count.load());
+
+    // The parent is now the only holder: its write fault takes the frame over, no copy.
+    size_t free_before_takeover = free_page_count();
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(free_before_takeover, free_page_count());
+    KEXPECT_EQ(shared, mapped_page(*parent, kBase));
+    KEXPECT(mapped_writable(*parent, kBase));
+    KEXPECT_EQ(1000u, read_u64(*parent, kBase));
+}
+
+KTEST(AddressSpace, HeapGrowsLazilyAndShrinkFreesFrames) {
+    auto space = make_space();
+    constexpr uint64_t kHeap = 0x400000;
+    space->set_heap(kHeap);
+    auto old = space->set_heap_break(kHeap + 10 * kPage + 100);
+    KASSERT(!old.is_error());
+    KEXPECT_EQ(kHeap, old.value());
+    KEXPECT_EQ(kHeap + 10 * kPage + 100, space->heap_break());
+    KEXPECT_EQ(0u, space->resident_page_count());
+    for (unsigned i = 0; i <= 10; ++i)
+        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kHeap + i * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kHeap + 11 * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(11u, space->resident_page_count());
+
+    size_t free_before = free_page_count();
+    KEXPECT(!space->set_heap_break(kHeap + kPage).is_error());
+    KEXPECT_EQ(10u, free_page_count() - free_before);
+    KEXPECT_EQ(1u, space->resident_page_count());
+    KEXPECT(!space->page_table().translate(kHeap + kPage).has_value());
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kHeap + kPage, Access::Read, FaultOrigin::User));
+
+    // Below the start, past the limit, or into another Vma: ENOMEM, nothing changes.
+    KEXPECT_EQ(ENOMEM, space->set_heap_break(kHeap - 1).error().code());
+    KEXPECT_EQ(ENOMEM, space->set_heap_break(kUserHeapLimit + kPage).error().code());
+    KASSERT(!space->map_anonymous(kHeap + 64 * kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    KEXPECT_EQ(ENOMEM, space->set_heap_break(kHeap + 65 * kPage).error().code());
+    KEXPECT_EQ(kHeap + kPage, space->heap_break());
+    KEXPECT(!space->set_heap_break(kHeap + 64 * kPage).is_error());
+
+    // Back to empty: the heap Vma goes away.
+    KEXPECT(!space->set_heap_break(kHeap).is_error());
+    KEXPECT_EQ(1u, space->vma_count());
+    space->validate();
+}
+
+KTEST(AddressSpace, UnmapClipsAVmaInTwo) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, 8 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    for (unsigned i = 0; i < 8; ++i)
+        write_u64(*space, kBase + i * kPage, 300 + i);
+    KEXPECT(!space->unmap(kBase + 3 * kPage, 2 * kPage).is_error());
+    KEXPECT_EQ(2u, space->vma_count());
+    KEXPECT_EQ(6u, space->resident_page_count());
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase + 3 * kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(302u, read_u64(*space, kBase + 2 * kPage));
+    KEXPECT_EQ(305u, read_u64(*space, kBase + 5 * kPage));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 7 * kPage, Access::Read, FaultOrigin::User));
+    space->validate();
+}
+
+KTEST(AddressSpace, TeardownReturnsEveryFrame) {
+    // One warm-up round fills the heap's caches, so that the measured round can be exact.
+    for (int round = 0; round < 2; ++round) {
+        size_t free_before = free_page_count();
+        {
+            auto parent = make_space();
+            KASSERT(!parent->map_anonymous(kBase, 64 * kPage, kReadWrite, VmaKind::Data).is_error());
+            KASSERT(!parent->map_stack().is_error());
+            parent->set_heap(0x10000000);
+            KASSERT(!parent->set_heap_break(0x10000000 + 16 * kPage).is_error());
+            for (unsigned i = 0; i < 64; ++i)
+                write_u64(*parent, kBase + i * kPage, i);
+            for (unsigned i = 0; i < 16; ++i)
+                KEXPECT_EQ(FaultResult::Resolved,
+                           handle_page_fault(*parent, 0x10000000 + i * kPage, Access::Write, FaultOrigin::User));
+            KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kUserStackTop - 8, Access::Write, FaultOrigin::User));
+            auto child = parent->clone_for_fork();
+            KASSERT(!child.is_error());
+            for (unsigned i = 0; i < 32; ++i)
+                write_u64(*child.value(), kBase + i * kPage, 7);
+        }
+        if (round == 1)
+            KEXPECT_EQ(free_before, free_page_count());
+    }
+}
+

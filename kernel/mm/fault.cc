@@ -1,0 +1,178 @@
+// The fault pipeline: see fault.h.
+#include "mm/fault.h"
+
+#include "arch/riscv64/layout.h"
+#include "arch/riscv64/sv39.h"
+#include "lib/assert.h"
+#include "lib/string.h"
+
+using klib::memcpy;
+#include "mm/address_space.h"
+#include "mm/physical_allocator.h"
+
+// Everything here runs under the address space's lock, which is what keeps the checks of
+// ref_count meaningful: a frame held once (by this space's object) cannot gain a sharer
+// while we hold the lock, because only a fork of this space could add one.
+class FaultHandler {
+public:
+    enum class Permissions : uint8_t { Check, Ignore };
+
+    struct Outcome {
+        FaultResult result;
+        Page* page;
+    };
+
+    static Outcome resolve_locked(AddressSpace& space, uint64_t vaddr, Access access, Permissions permissions) {
+        if (vaddr >= kUserSpaceEnd)
+            return { FaultResult::Segfault, nullptr };
+        uint64_t page_va = vm::round_down(vaddr);
+        Vma* vma = space.find_vma_locked(page_va);
+        if (!vma || !vma->object())
+            return { FaultResult::Segfault, nullptr };
+        if (permissions == Permissions::Check && !allows(vma->prot(), access))
+            return { FaultResult::Segfault, nullptr };
+
+        VmObject& object = *vma->object();
+        uint64_t index = vma->object_index(page_va);
+        Page* page = object.lookup_page(index);
+        bool wants_private = access == Access::Write;
+        bool replaced = false;
+        if (!page) {
+            // Demand-zero: the first touch of the page, whatever the access.
+            auto fresh = allocate_page(ZeroFill::Yes, PageUse::Anonymous);
+            if (fresh.is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            page = fresh.value();
+            page->owner = &object;
+            page->index = index;
+            if (object.insert_page(index, page).is_error()) {
+                free_page(page);
+                return { FaultResult::OutOfMemory, nullptr };
+            }
+        } else if (wants_private && page->ref_count.load(std::memory_order_acquire) > 1) {
+            // Copy-on-write: the frame is shared with another object (a fork relative);
+            // give this object its own copy. If every sharer has copied already, the
+            // count is 1 and the frame is simply taken over below.
+            auto fresh = allocate_page(ZeroFill::No, PageUse::Anonymous);
+            if (fresh.is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            Page* copy = fresh.value();
+            memcpy(page_to_virt(copy), page_to_virt(page), vm::kPageSize);
+            copy->owner = &object;
+            copy->index = index;
+            object.replace_page(index, copy);
+            page = copy;
+            replaced = true;
+        }
+
+        bool exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
+        if (exclusive) {
+            page->owner = &object;
+            page->index = index;
+        }
+        PteFlags flags = leaf_flags(vma->prot(), exclusive);
+        if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced).is_error())
+            return { FaultResult::OutOfMemory, nullptr };
+        return { FaultResult::Resolved, page };
+    }
+
+private:
+    static bool allows(Prot prot, Access access) {
+        switch (access) {
+        case Access::Read: return has_any(prot, Prot::Read);
+        case Access::Write: return has_any(prot, Prot::Write);
+        case Access::Execute: return has_any(prot, Prot::Exec);
+        }
+        return false;
+    }
+
+    // The permissions a PTE may carry: the Vma's, minus Write while the frame is shared.
+    static PteFlags leaf_flags(Prot prot, bool exclusive) {
+        PteFlags flags = PteFlags::User;
+        if (has_any(prot, Prot::Read))
+            flags |= PteFlags::Read;
+        if (exclusive && has_any(prot, Prot::Write))
+            flags |= PteFlags::Write | PteFlags::Read;  // W without R is reserved in Sv39.
+        if (has_any(prot, Prot::Exec))
+            flags |= PteFlags::Execute;
+        return flags;
+    }
+
+    // Points the PTE of `page_va` at `phys` with `flags`, replacing whatever was there, and
+    // flushes the old translation from every hart that may cache it.
+    static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
+                                            bool frame_changed) {
+        PageTable& table = space.page_table();
+        auto existing = table.translate(page_va);
+        if (existing) {
+            if (!frame_changed && existing->phys == phys) {
+                TRY(table.protect(page_va, vm::kPageSize, flags));
+            } else {
+                TRY(table.unmap(page_va, vm::kPageSize));
+                TRY(table.map(page_va, phys, vm::kPageSize, flags));
+            }
+            space.flush_tlb(page_va, vm::kPageSize);
+            return {};
+        }
+        // Nothing was mapped, so no TLB holds a translation (invalid entries are not
+        // cached); the local fence inside map() covers the rest.
+        return table.map(page_va, phys, vm::kPageSize, flags);
+    }
+};
+
+FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultOrigin) {
+    if (vaddr >= kUserSpaceEnd)
+        return FaultResult::Segfault;
+    WriteLocker locker(space.lock());
+    return FaultHandler::resolve_locked(space, vaddr, access, FaultHandler::Permissions::Check).result;
+}
+
+ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va) {
+    WriteLocker locker(space.lock());
+    auto outcome = FaultHandler::resolve_locked(space, page_va, Access::Write, FaultHandler::Permissions::Ignore);
+    switch (outcome.result) {
+    case FaultResult::Resolved: return outcome.page;
+    case FaultResult::OutOfMemory: return Error::from_errno(ENOMEM);
+    default: return Error::from_errno(EFAULT);
+    }
+}
+
+const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultResult result) {
+    if (result == FaultResult::OutOfMemory)
+        return "out of memory";
+    if (result == FaultResult::BusError)
+        return "bus error";
+    if (vaddr >= kUserSpaceEnd)
+        return "kernel or non-canonical address";
+    ReadLocker locker(space.lock());
+    Vma* vma = space.find_vma_locked(vaddr);
+    if (!vma)
+        return vaddr < vm::kPageSize ? "null pointer dereference" : "unmapped address";
+    if (vma->kind() == VmaKind::Guard)
+        return "stack guard page (stack overflow)";
+    switch (access) {
+    case Access::Read: return "read of unreadable memory";
+    case Access::Write: return "write to read-only memory";
+    case Access::Execute: return "execute of non-executable memory";
+    }
+    return "bad access";
+}
+
+const char* fault_result_name(FaultResult result) {
+    switch (result) {
+    case FaultResult::Resolved: return "resolved";
+    case FaultResult::Segfault: return "segfault";
+    case FaultResult::BusError: return "bus error";
+    case FaultResult::OutOfMemory: return "out of memory";
+    }
+    return "?";
+}
+
+const char* access_name(Access access) {
+    switch (access) {
+    case Access::Read: return "read";
+    case Access::Write: return "write";
+    case Access::Execute: return "execute";
+    }
+    return "?";
+}

@@ -1,0 +1,137 @@
+// Self-tests of copy_from_user / copy_to_user / copy_string_from_user: the fault pipeline
+// behind them (demand-zero, copy-on-write) and EFAULT for every kind of bad pointer.
+#include "arch/riscv64/layout.h"
+#include "lib/assert.h"
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "mm/address_space.h"
+#include "mm/physical_allocator.h"
+#include "mm/user_memory.h"
+
+namespace {
+
+constexpr uint64_t kBase = 0x300000;
+constexpr uint64_t kPage = 4096;
+constexpr Prot kReadWrite = Prot::Read | Prot::Write;
+
+// Makes `space` the current thread's address space for the scope, as a process would.
+class CurrentSpace {
+public:
+    explicit CurrentSpace(AddressSpace& space) { address_space_switch_current(&space); }
+    ~CurrentSpace() { address_space_switch_current(nullptr); }
+};
+
+OwnPtr<AddressSpace> make_space() {
+    auto space = AddressSpace::try_create();
+    ASSERT(!space.is_error());
+    auto result = space.release_value();
+    // [kBase, +4 pages) read-write, then a hole, then a read-only page.
+    ASSERT(!result->map_anonymous(kBase, 4 * kPage, kReadWrite, VmaKind::Data).is_error());
+    ASSERT(!result->map_anonymous(kBase + 5 * kPage, kPage, Prot::Read, VmaKind::Text).is_error());
+    return result;
+}
+
+int error_code(const ErrorOr<void>& result) { return result.is_error() ? result.error().code() : 0; }
+
+}  // namespace
+
+KTEST(UserMemory, CopiesRoundTripThroughLazyPages) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    char message[64];
+    for (unsigned i = 0; i < sizeof(message); ++i)
+        message[i] = static_cast<char>('a' + i % 26);
+    // Straddles a page boundary; neither page has been touched yet.
+    uint64_t where = kBase + kPage - 20;
+    KEXPECT_EQ(0, error_code(copy_to_user(where, message, sizeof(message))));
+    KEXPECT_EQ(2u, space->resident_page_count());
+    char back[64] = {};
+    KEXPECT_EQ(0, error_code(copy_from_user(back, where, sizeof(back))));
+    KEXPECT_EQ(0, klib::memcmp(message, back, sizeof(message)));
+    // A never-touched page reads as zeros.
+    uint64_t value = 1;
+    KEXPECT_EQ(0, error_code(copy_from_user(value, kBase + 3 * kPage)));
+    KEXPECT_EQ(0u, value);
+    KEXPECT_EQ(0, error_code(clear_user(where, 8)));
+    KEXPECT_EQ(0, error_code(copy_from_user(value, where)));
+    KEXPECT_EQ(0u, value);
+    // Unaligned word-sized copies take the byte path.
+    KEXPECT_EQ(0, error_code(copy_to_user(kBase + 1, message, 15)));
+    KEXPECT_EQ(0, error_code(copy_from_user(back, kBase + 1, 15)));
+    KEXPECT_EQ(0, klib::memcmp(message, back, 15));
+}
+
+KTEST(UserMemory, BadPointersAreEfaultNotFatal) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    char buffer[16] = {};
+    // Kernel, non-canonical, wrapping and end-of-user-space pointers: rejected up front.
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, reinterpret_cast<uint64_t>(buffer), 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_to_user(kKernelImageBase + 0x200000, buffer, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_to_user(0x0000800000000000ull, buffer, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, ~0ull - 3, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, kUserSpaceEnd - 4, 8)));
+    // Unmapped: NULL, the hole, past the end of a Vma.
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, 0, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, kBase + 4 * kPage, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_to_user(kBase + 4 * kPage - 4, buffer, 8)));
+    // Read-only: readable, not writable.
+    KEXPECT_EQ(0, error_code(copy_from_user(buffer, kBase + 5 * kPage, 8)));
+    KEXPECT_EQ(EFAULT, error_code(copy_to_user(kBase + 5 * kPage, buffer, 8)));
+    // Zero length never faults.
+    KEXPECT_EQ(0, error_code(copy_to_user(kBase + 4 * kPage, buffer, 0)));
+}
+
+KTEST(UserMemory, NoAddressSpaceMeansEfault) {
+    char buffer[8];
+    KEXPECT(current_address_space() == nullptr);
+    KEXPECT_EQ(EFAULT, error_code(copy_from_user(buffer, kBase, 8)));
+    KEXPECT(copy_string_from_user(buffer, kBase, sizeof(buffer)).is_error());
+}
+
+KTEST(UserMemory, CopyToUserBreaksCopyOnWrite) {
+    auto parent = make_space();
+    uint64_t original = 0x1111;
+    KASSERT(!parent->write_initial(kBase, &original, sizeof(original)).is_error());
+    auto cloned = parent->clone_for_fork();
+    KASSERT(!cloned.is_error());
+    auto child = cloned.release_value();
+    {
+        CurrentSpace current(*child);
+        uint64_t changed = 0x2222;
+        KEXPECT_EQ(0, error_code(copy_to_user(kBase, changed)));
+        uint64_t seen = 0;
+        KEXPECT_EQ(0, error_code(copy_from_user(seen, kBase)));
+        KEXPECT_EQ(0x2222u, seen);
+    }
+    uint64_t parent_value = 0;
+    KEXPECT(!parent->read_initial(kBase, &parent_value, sizeof(parent_value)).is_error());
+    KEXPECT_EQ(0x1111u, parent_value);
+}
+
+KTEST(UserMemory, StringsStopAtNulOrCapacity) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    const char path[] = "/bin/sh";
+    KASSERT(!space->write_initial(kBase + 100, path, sizeof(path)).is_error());
+    char buffer[32];
+    auto length = copy_string_from_user(buffer, kBase + 100, sizeof(buffer));
+    KASSERT(!length.is_error());
+    KEXPECT_EQ(7u, length.value());
+    KEXPECT_EQ(0, klib::strcmp(buffer, path));
+    // Exactly fitting (7 characters + NUL in 8 bytes) works; one byte less does not.
+    KEXPECT(!copy_string_from_user(buffer, kBase + 100, 8).is_error());
+    auto too_long = copy_string_from_user(buffer, kBase + 100, 7);
+    KASSERT(too_long.is_error());
+    KEXPECT_EQ(ENAMETOOLONG, too_long.error().code());
+    // A string running into unmapped memory is EFAULT.
+    char filler[16];
+    klib::memset(filler, 'x', sizeof(filler));
+    KASSERT(!space->write_initial(kBase + 4 * kPage - 16, filler, sizeof(filler)).is_error());
+    auto faulted = copy_string_from_user(buffer, kBase + 4 * kPage - 16, sizeof(buffer));
+    KASSERT(faulted.is_error());
+    KEXPECT_EQ(EFAULT, faulted.error().code());
+    auto kernel = copy_string_from_user(buffer, reinterpret_cast<uint64_t>(path), sizeof(buffer));
+    KASSERT(kernel.is_error());
+    KEXPECT_EQ(EFAULT, kernel.error().code());
+}

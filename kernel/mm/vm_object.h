@@ -1,0 +1,82 @@
+// VmObject: what a Vma maps. A reference-counted owner of frames, indexed by page number
+// through a radix tree (sparse: an 8 MiB stack with three touched pages costs three
+// entries).
+//
+//   Vma [start, end) --object, page_offset--> VmObject
+//                                              radix tree: page index -> Page*
+//                                                  5 -> Page (ref_count 1)
+//                                                  6 -> Page (ref_count 2, also in the
+//                                                         parent's object after fork)
+//
+// This issue has one kind, AnonObject: private, demand-zero memory (text, data, heap,
+// stack, anonymous mmap later). The file issue adds FileObject (an inode's page cache);
+// the fault pipeline asks the object for a page and does not care which kind it is.
+//
+// Copy-on-write is done with per-frame reference counts rather than shadow objects:
+// fork gives the child its own AnonObject whose radix tree names the very same Pages, each
+// page_ref()'d once more. A frame with ref_count > 1 is therefore shared by several
+// objects and is never mapped writable; the first write copies it (or takes it over when
+// the count has dropped back to 1). See docs/vm.md for why this and not shadow chains.
+//
+// Invariants:
+//   - Every Page in the tree holds one reference on behalf of this object (page_ref),
+//     dropped by remove_page() or the destructor; use == Anonymous.
+//   - An AnonObject belongs to exactly one AddressSpace (several of its Vmas may share it
+//     after a clip), so that address space's lock guards the tree. A frame whose
+//     ref_count is 1 therefore cannot gain a sharer while that lock is held.
+//
+// Locking: no lock of its own (see above); callers hold the owning address space's lock
+// for writing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/error_or.h"
+#include "lib/radix_tree.h"
+#include "lib/ref_ptr.h"
+#include "mm/page.h"
+
+class VmObject : public RefCounted<VmObject> {
+public:
+    virtual ~VmObject();
+    VmObject(const VmObject&) = delete;
+    VmObject& operator=(const VmObject&) = delete;
+
+    // The frame at `index`, or nullptr if none is resident.
+    Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
+
+    // Adds `page` at `index`, taking over one reference the caller holds. EEXIST if the
+    // index is taken, ENOMEM if the tree cannot grow; the caller keeps its reference then.
+    ErrorOr<void> insert_page(uint64_t index, Page* page);
+
+    // Replaces the frame at `index` (which must exist) with `page`, taking over the
+    // caller's reference to `page` and dropping the object's reference to the old one.
+    // Cannot fail: the radix-tree slot already exists.
+    void replace_page(uint64_t index, Page* page);
+
+    // Drops the frames at indices [first, first + count) (absent ones are skipped).
+    void remove_pages(uint64_t first, uint64_t count);
+
+    size_t resident_page_count() const { return m_pages.size(); }
+
+    template<typename Callback>
+    void for_each_page(Callback callback) const { m_pages.for_each(callback); }
+
+protected:
+    VmObject() = default;
+
+    RadixTree<Page> m_pages;
+};
+
+class AnonObject final : public VmObject {
+public:
+    static ErrorOr<RefPtr<AnonObject>> try_create();
+
+    // A new object naming the same frames as this one at indices [first, first + count),
+    // each page_ref()'d: the copy-on-write half of fork. ENOMEM leaves nothing behind.
+    ErrorOr<RefPtr<AnonObject>> try_clone_shared(uint64_t first, uint64_t count) const;
+
+private:
+    AnonObject() = default;
+};

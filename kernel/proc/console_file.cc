@@ -1,0 +1,107 @@
+// ConsoleFile: see console_file.h.
+#include "proc/console_file.h"
+
+#include <algorithm>
+
+#include "drivers/console.h"
+#include "drivers/uart.h"
+#include "lib/string.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "sync/mutex.h"
+#include "syscall/abi.h"
+
+namespace {
+
+constexpr size_t kLineCapacity = 1024;
+constexpr int kControlD = 4;
+constexpr int kBackspace = 8;
+constexpr int kDelete = 127;
+
+Mutex s_line_lock { "console line", LockRank::Process };
+// The line being assembled, and how much of it is complete (ready for readers).
+// Guarded by s_line_lock.
+char s_line[kLineCapacity];
+size_t s_line_length = 0;
+size_t s_ready = 0;
+bool s_end_of_file = false;
+
+// Takes one byte of input, sleeping a tick at a time until one arrives. EINTR if the
+// calling process is killed meanwhile.
+ErrorOr<int> next_input_byte() {
+    for (;;) {
+        int c = uart::try_get_char();
+        if (c >= 0)
+            return c;
+        Process* process = current_process();
+        if (process && process->is_killed())
+            return Error::from_errno(EINTR);
+        Thread::sleep_for_us(10000);
+    }
+}
+
+}  // namespace
+
+ErrorOr<RefPtr<OpenFile>> ConsoleFile::try_create(FileAccess access) {
+    auto file = TRY(try_make_ref_counted<ConsoleFile>(access));
+    return RefPtr<OpenFile>(std::move(file));
+}
+
+ErrorOr<size_t> ConsoleFile::read(void* buffer, size_t length) {
+    if (!readable())
+        return Error::from_errno(EBADF);
+    if (length == 0)
+        return 0;
+    MutexLocker locker(s_line_lock);
+    while (s_ready == 0 && !s_end_of_file) {
+        int c = TRY(next_input_byte());
+        if (c == '\r')
+            c = '\n';
+        if (c == kControlD) {
+            // ^D hands over the line as it is; on an empty line it is end of file.
+            if (s_line_length == 0)
+                s_end_of_file = true;
+            s_ready = s_line_length;
+            continue;
+        }
+        if (c == kBackspace || c == kDelete) {
+            if (s_line_length > s_ready) {
+                --s_line_length;
+                console_write("\b \b", 3);
+            }
+            continue;
+        }
+        if (s_line_length == kLineCapacity - 1 && c != '\n')
+            continue;  // The line is full: only its end is accepted.
+        s_line[s_line_length++] = static_cast<char>(c);
+        char echo = static_cast<char>(c);
+        console_write(&echo, 1);
+        if (c == '\n')
+            s_ready = s_line_length;
+    }
+    if (s_ready == 0) {
+        s_end_of_file = false;  // This read reports it; the next one waits for new input.
+        return 0;
+    }
+    size_t count = std::min(length, s_ready);
+    klib::memcpy(buffer, s_line, count);
+    klib::memmove(s_line, s_line + count, s_line_length - count);
+    s_line_length -= count;
+    s_ready -= count;
+    return count;
+}
+
+ErrorOr<size_t> ConsoleFile::write(const void* buffer, size_t length) {
+    if (!writable())
+        return Error::from_errno(EBADF);
+    console_write(static_cast<const char*>(buffer), length);
+    return length;
+}
+
+ErrorOr<void> ConsoleFile::stat(atlas_stat& out) {
+    klib::memset(&out, 0, sizeof(out));
+    out.st_mode = S_IFCHR | 0666;
+    out.st_nlink = 1;
+    out.st_rdev = static_cast<uint64_t>(kConsoleMajor) << 8;
+    return {};
+}

@@ -1,0 +1,33 @@
+// ConsoleFile: the console device (major kConsoleMajor) as an OpenFile.
+//
+// Writes go to the UART through console_write. Reads are line-oriented with a little line
+// discipline, since there is no terminal driver: typed bytes are echoed, backspace (DEL or
+// ^H) erases the last byte of the line being typed, CR becomes LF, and a read returns once a
+// whole line (ending in LF) is there, or at ^D (end of file on an empty line). One line
+// buffer is shared by every reader (there is one console); a reader takes what it asked for
+// and leaves the rest of the line for the next read.
+//
+// Waiting: the UART interrupt fills a ring (drivers/uart.h); a reader with nothing to take
+// sleeps one timer tick at a time, checking between ticks whether its process was killed
+// (EINTR), so a killed shell never hangs on its prompt.
+//
+// Locking: s_line_lock (console_file.cc), a Mutex of rank Process, serialises readers.
+#pragma once
+
+#include "lib/error_or.h"
+#include "lib/ref_ptr.h"
+#include "proc/open_file.h"
+
+class ConsoleFile final : public OpenFile {
+public:
+    static ErrorOr<RefPtr<OpenFile>> try_create(FileAccess access);
+
+    explicit ConsoleFile(FileAccess access)
+        : OpenFile(OpenFileKind::Console, access)
+    {
+    }
+
+    ErrorOr<size_t> read(void* buffer, size_t length) override;
+    ErrorOr<size_t> write(const void* buffer, size_t length) override;
+    ErrorOr<void> stat(atlas_stat& out) override;
+};

@@ -1,0 +1,138 @@
+// exit, wait and kill. See process.h for the life cycle and the references.
+//
+// exit runs on the exiting process's own thread and releases things in the order that
+// keeps every pointer valid:
+//   1. files and cwd (may sleep: the last reference to an inode may free it on disk);
+//   2. the address space (the thread switches to the kernel page table first);
+//   3. the thread forgets its process (Thread::set_process(nullptr));
+//   4. under the table lock: children go to init, the process becomes a zombie with its
+//      status, and the parent is woken;
+//   5. the thread ends. From step 4 on, the parent may reap and free the Process at any
+//      moment, so nothing after it touches the Process.
+//
+// pid 1 never becomes a zombie: in atlas-run mode its exit powers the machine off with its
+// status (user_land.cc); otherwise init exiting is fatal, as on any Unix.
+#include "drivers/console.h"
+#include "fs/inode.h"
+#include "lib/panic.h"
+#include "mm/address_space.h"
+#include "mm/user_memory.h"
+#include "proc/pipe.h"
+#include "proc/process.h"
+#include "proc/process_table.h"
+#include "proc/thread.h"
+#include "proc/user_land.h"
+#include "syscall/abi.h"
+
+void Process::exit_current(int status) {
+    Process* self = current_process();
+    ASSERT(self);
+
+    self->m_files.close_all();
+    self->m_cwd = nullptr;
+    self->set_blocked_pipe(nullptr);
+    address_space_switch_current(nullptr);
+    self->m_address_space = nullptr;
+
+    if (self->m_pid == 1)
+        first_process_exited(status);
+
+    Thread::current()->set_process(nullptr);
+    {
+        SpinlockLocker locker(ProcessTable::lock());
+        Process* init = ProcessTable::init_locked();
+        ASSERT(init && init != self);
+        bool orphaned_zombie = false;
+        while (Process* child = self->m_children.first()) {
+            // The child's reference moves from this process's list to init's.
+            self->m_children.remove(*child);
+            child->m_parent = init;
+            init->m_children.push_back(*child);
+            if (child->m_state == ProcessState::Zombie)
+                orphaned_zombie = true;
+        }
+        if (orphaned_zombie)
+            init->m_child_exited.wake_all();
+        self->m_exit_status = status;
+        self->m_state = ProcessState::Zombie;
+        // The parent is alive: a parent that exits takes this lock to hand its children
+        // on, so it cannot go away while we hold it.
+        self->m_parent->m_child_exited.wake_all();
+    }
+    Thread::exit(0);
+}
+
+ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
+    Process* self = current_process();
+    ASSERT(self);
+    if (options & ~WNOHANG)
+        return Error::from_errno(EINVAL);
+    // Check the status pointer before reaping anything, so that EFAULT never loses a child.
+    if (user_status)
+        TRY(copy_to_user(user_status, 0));
+
+    Process* reaped = nullptr;
+    int status = 0;
+    {
+        SpinlockLocker locker(ProcessTable::lock());
+        for (;;) {
+            bool any = false;
+            for (Process& child : self->m_children) {
+                if (pid != -1 && child.m_pid != pid)
+                    continue;
+                any = true;
+                if (child.m_state == ProcessState::Zombie) {
+                    reaped = &child;
+                    break;
+                }
+            }
+            if (!any)
+                return Error::from_errno(ECHILD);
+            if (reaped)
+                break;
+            if (options & WNOHANG)
+                return 0;
+            if (self->is_killed())
+                return Error::from_errno(EINTR);
+            self->m_child_exited.sleep(ProcessTable::lock());
+        }
+        status = reaped->m_exit_status;
+        ProcessTable::remove_locked(*reaped);
+    }
+    int reaped_pid = reaped->m_pid;
+    // The table's and the parent's references, dropped without the lock: the last one
+    // frees the Process (and, through it, its Thread reference).
+    adopt_ref(*reaped).clear();
+    adopt_ref(*reaped).clear();
+    if (user_status)
+        TRY(copy_to_user(user_status, status));
+    return reaped_pid;
+}
+
+ErrorOr<void> Process::kill(int pid, int signal) {
+    if (signal < 0 || signal > 31)
+        signal = SIGKILL;
+    RefPtr<Process> target;
+    {
+        SpinlockLocker locker(ProcessTable::lock());
+        Process* found = ProcessTable::find_locked(pid);
+        if (!found || found->m_state == ProcessState::Zombie)
+            return Error::from_errno(ESRCH);
+        if (signal == 0)
+            return {};
+        target = found;
+        int expected = 0;
+        // The first kill decides the signal the status reports.
+        target->m_kill_signal.compare_exchange_strong(expected, signal, std::memory_order_acq_rel);
+        // A process sleeping in wait() sleeps on its own queue under this lock.
+        target->m_child_exited.wake_all();
+    }
+    RefPtr<Pipe> pipe;
+    {
+        SpinlockLocker locker(target->m_blocked_lock);
+        pipe = target->m_blocked_pipe;
+    }
+    if (pipe)
+        pipe->wake_all_for_kill();
+    return {};
+}

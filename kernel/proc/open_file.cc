@@ -1,0 +1,164 @@
+// OpenFile and InodeFile: see open_file.h.
+#include "proc/open_file.h"
+
+#include "fs/directory.h"
+#include "fs/file_system.h"
+#include "fs/inode.h"
+#include "lib/string.h"
+#include "syscall/abi.h"
+
+// --- Defaults: what a kind without the operation answers. ---
+
+ErrorOr<uint64_t> OpenFile::seek(int64_t, int) { return Error::from_errno(ESPIPE); }
+
+ErrorOr<void> OpenFile::truncate(uint64_t) { return Error::from_errno(EINVAL); }
+
+// Devices and pipes have nothing to make durable.
+ErrorOr<void> OpenFile::fsync() { return {}; }
+
+ErrorOr<size_t> OpenFile::read_directory(uint8_t*, size_t) { return Error::from_errno(ENOTDIR); }
+
+// --- InodeFile ---
+
+InodeFile::InodeFile(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess access, Append append)
+    : OpenFile(OpenFileKind::Inode, access)
+    , m_fs(fs)
+    , m_inode(std::move(inode))
+    , m_append(append)
+{
+}
+
+InodeFile::~InodeFile() = default;
+
+ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess access,
+                                                Append append) {
+    auto file = TRY(try_make_ref_counted<InodeFile>(fs, std::move(inode), access, append));
+    return RefPtr<OpenFile>(std::move(file));
+}
+
+ErrorOr<size_t> InodeFile::read(void* buffer, size_t length) {
+    if (!readable())
+        return Error::from_errno(EBADF);
+    if (m_inode->is_directory())
+        return Error::from_errno(EISDIR);
+    MutexLocker locker(m_offset_lock);
+    size_t count = TRY(m_fs.read(*m_inode, m_offset, buffer, length));
+    m_offset += count;
+    return count;
+}
+
+ErrorOr<size_t> InodeFile::write(const void* buffer, size_t length) {
+    if (!writable())
+        return Error::from_errno(EBADF);
+    if (m_inode->is_directory())
+        return Error::from_errno(EISDIR);
+    MutexLocker locker(m_offset_lock);
+    // O_APPEND: every write goes to the end as it is now, even if another process has
+    // grown the file since this one last wrote.
+    if (m_append == Append::Yes)
+        m_offset = m_fs.stat(*m_inode).size;
+    size_t count = TRY(m_fs.write(*m_inode, m_offset, buffer, length));
+    m_offset += count;
+    return count;
+}
+
+ErrorOr<uint64_t> InodeFile::seek(int64_t offset, int whence) {
+    MutexLocker locker(m_offset_lock);
+    int64_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = static_cast<int64_t>(m_offset); break;
+    case SEEK_END: base = static_cast<int64_t>(m_fs.stat(*m_inode).size); break;
+    default: return Error::from_errno(EINVAL);
+    }
+    int64_t target;
+    if (__builtin_add_overflow(base, offset, &target))
+        return Error::from_errno(EOVERFLOW);
+    if (target < 0)
+        return Error::from_errno(EINVAL);
+    // A directory's offset is a position in its records; only rewinding makes sense.
+    if (m_inode->is_directory() && target != 0)
+        return Error::from_errno(EINVAL);
+    m_offset = static_cast<uint64_t>(target);
+    return m_offset;
+}
+
+ErrorOr<void> InodeFile::stat(atlas_stat& out) {
+    fill_stat_from_inode(m_fs, *m_inode, out);
+    return {};
+}
+
+ErrorOr<void> InodeFile::truncate(uint64_t length) {
+    if (m_inode->is_directory())
+        return Error::from_errno(EISDIR);
+    if (!writable())
+        return Error::from_errno(EINVAL);
+    return m_fs.truncate(*m_inode, length);
+}
+
+ErrorOr<void> InodeFile::fsync() { return m_fs.fsync(*m_inode); }
+
+static uint8_t dirent_type(fs::DirEntryType type) {
+    switch (type) {
+    case fs::DirEntryType::Directory: return DT_DIR;
+    case fs::DirEntryType::File: return DT_REG;
+    case fs::DirEntryType::Device: return DT_CHR;
+    default: return DT_UNKNOWN;
+    }
+}
+
+ErrorOr<size_t> InodeFile::read_directory(uint8_t* buffer, size_t length) {
+    if (!m_inode->is_directory())
+        return Error::from_errno(ENOTDIR);
+    MutexLocker locker(m_offset_lock);
+    size_t used = 0;
+    for (;;) {
+        fs::DirectoryEntry entry;
+        uint64_t next = m_offset;
+        bool found;
+        {
+            MutexLocker inode_locker(m_inode->lock());
+            found = TRY(fs::directory_read(*m_inode, &next, &entry));
+        }
+        if (!found)
+            break;
+        size_t record = (sizeof(atlas_dirent64) + entry.name_length + 1 + 7) & ~size_t(7);
+        if (used + record > length) {
+            // Leave the entry for the next call; a buffer too small for even one is EINVAL.
+            if (used == 0)
+                return Error::from_errno(EINVAL);
+            break;
+        }
+        auto* out = reinterpret_cast<atlas_dirent64*>(buffer + used);
+        klib::memset(out, 0, record);
+        out->d_ino = entry.inode;
+        out->d_off = static_cast<int64_t>(next);
+        out->d_reclen = static_cast<uint16_t>(record);
+        out->d_type = dirent_type(entry.type);
+        klib::memcpy(out->d_name, entry.name, entry.name_length);
+        used += record;
+        m_offset = next;
+    }
+    return used;
+}
+
+void fill_stat_from_inode(fs::FileSystem& fs, fs::Inode& inode, atlas_stat& out) {
+    fs::InodeInfo info = fs.stat(inode);
+    klib::memset(&out, 0, sizeof(out));
+    out.st_dev = 1;
+    out.st_ino = info.number;
+    switch (info.type) {
+    case fs::InodeType::Directory: out.st_mode = S_IFDIR | 0777; break;
+    case fs::InodeType::Device: out.st_mode = S_IFCHR | 0666; break;
+    default: out.st_mode = S_IFREG | 0666; break;
+    }
+    out.st_nlink = info.link_count;
+    out.st_rdev = (static_cast<uint64_t>(info.major) << 8) | info.minor;
+    out.st_size = static_cast<int64_t>(info.size);
+    out.st_blksize = static_cast<int32_t>(fs::kBlockSize);
+    out.st_blocks = static_cast<int64_t>(info.blocks * (fs::kBlockSize / 512));
+    int64_t seconds = static_cast<int64_t>(info.mtime_ns / 1000000000ull);
+    uint64_t nanoseconds = info.mtime_ns % 1000000000ull;
+    out.st_atime_sec = out.st_mtime_sec = out.st_ctime_sec = seconds;
+    out.st_atime_nsec = out.st_mtime_nsec = out.st_ctime_nsec = nanoseconds;
+}

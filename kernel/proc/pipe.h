@@ -1,0 +1,80 @@
+// Pipe: a bounded byte buffer between a read end and a write end, each an OpenFile.
+//
+//   PipeEnd(read) ──┐                          ┌── PipeEnd(write)
+//                   v                          v
+//            Pipe: [ ....bytes.... ]  ring of kPipeCapacity bytes
+//                   readers = 1, writers = 1
+//
+// The ring's positions (m_read_total, m_write_total) count bytes forever and are reduced
+// modulo the capacity when used, so "full" is write_total - read_total == capacity with no
+// wasted slot.
+//
+// Semantics (POSIX):
+//   - read blocks while the pipe is empty and a write end is open; it returns whatever is
+//     there (up to the request), or 0 (end of file) once empty with no write end left.
+//   - write blocks while the pipe is full and a read end is open, until every byte is in;
+//     with no read end it fails with EPIPE (or returns the bytes already written).
+//   - A process killed while blocked in either returns EINTR at once (or the count so
+//     far): kill() reaches the sleeper through Process::set_blocked_pipe (process.h).
+//
+// Locking: m_lock (a Spinlock held alone, only around ring and count updates, never across
+// a copy to user memory) guards everything below; the two wait queues sleep on it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/error_or.h"
+#include "lib/ref_ptr.h"
+#include "proc/open_file.h"
+#include "sync/spinlock.h"
+#include "sync/wait_queue.h"
+#include "syscall/abi.h"
+
+class Pipe : public RefCounted<Pipe> {
+public:
+    static constexpr size_t kPipeCapacity = ATLAS_PIPE_BUFFER;
+
+    struct Ends {
+        RefPtr<OpenFile> read_end;
+        RefPtr<OpenFile> write_end;
+    };
+    // Makes a pipe and its two ends. ENOMEM.
+    static ErrorOr<Ends> try_create();
+
+    ErrorOr<size_t> read(void* buffer, size_t length);
+    ErrorOr<size_t> write(const void* buffer, size_t length);
+
+    // An end went away (its OpenFile's last reference).
+    void close_read_end();
+    void close_write_end();
+
+    // Wakes every sleeper so that a killed one notices (Process::kill).
+    void wake_all_for_kill();
+
+    size_t buffered() const;
+
+private:
+    mutable Spinlock m_lock { "pipe", LockRank::None };
+    WaitQueue m_readable { "pipe readable" };
+    WaitQueue m_writable { "pipe writable" };
+    uint64_t m_read_total { 0 };
+    uint64_t m_write_total { 0 };
+    unsigned m_readers { 1 };
+    unsigned m_writers { 1 };
+    uint8_t m_data[kPipeCapacity];
+};
+
+// One end of a pipe, as an OpenFile.
+class PipeEnd final : public OpenFile {
+public:
+    PipeEnd(RefPtr<Pipe> pipe, FileAccess side);
+    ~PipeEnd() override;
+
+    ErrorOr<size_t> read(void* buffer, size_t length) override;
+    ErrorOr<size_t> write(const void* buffer, size_t length) override;
+    ErrorOr<void> stat(atlas_stat& out) override;
+
+private:
+    RefPtr<Pipe> m_pipe;
+};

@@ -1,0 +1,147 @@
+// Process and ProcessTable: the table, pids, and the small per-process services. fork is
+// in fork.cc, exec in exec.cc, exit/wait/kill in exit.cc.
+#include "proc/process.h"
+
+#include <algorithm>
+
+#include "arch/riscv64/timer.h"
+#include "arch/riscv64/trap_frame.h"
+#include "arch/riscv64/user_trap.h"
+#include "drivers/console.h"
+#include "fs/inode.h"
+#include "mm/address_space.h"
+#include "mm/physical_allocator.h"
+#include "proc/pipe.h"
+#include "proc/process_table.h"
+#include "proc/thread.h"
+#include "syscall/abi.h"
+
+namespace {
+
+using ProcessTree = IntrusiveTree<Process, &Process::m_table_node, ProcessTreeTraits>;
+
+Spinlock s_table_lock { "process table", LockRank::None };
+ProcessTree s_tree;          // Guarded by s_table_lock.
+int s_next_pid = 1;          // Guarded by s_table_lock.
+Process* s_init = nullptr;   // Guarded by s_table_lock.
+std::atomic<size_t> s_count { 0 };
+
+}  // namespace
+
+// --- ProcessTable ---
+
+Spinlock& ProcessTable::lock() { return s_table_lock; }
+
+size_t ProcessTable::count() { return s_count.load(std::memory_order_relaxed); }
+
+// Each process costs at least a kernel stack (4 frames), a page-table root and a few
+// page-table pages, a stack page and the frames its first writes copy: about 16 frames.
+// Allowing one process per 64 frames keeps fork's EAGAIN well ahead of memory running out
+// (which would be ENOMEM, or a process killed at its next fault).
+size_t ProcessTable::limit() { return std::clamp<size_t>(total_page_count() / 64, 16, 4096); }
+
+ErrorOr<void> ProcessTable::insert_locked(Process& process, Process* parent) {
+    if (s_count.load(std::memory_order_relaxed) >= limit())
+        return Error::from_errno(EAGAIN);
+    // Find a pid not in use, starting after the last one handed out. The limit is far
+    // below kMaxPid, so the search ends.
+    int pid = s_next_pid;
+    while (s_tree.find(pid))
+        pid = pid >= kMaxPid ? 2 : pid + 1;
+    s_next_pid = pid >= kMaxPid ? 2 : pid + 1;
+    process.m_pid = pid;
+    bool inserted = s_tree.insert(process);
+    ASSERT(inserted);
+    process.ref();  // The table's reference.
+    process.m_parent = parent;
+    if (parent) {
+        parent->m_children.push_back(process);
+        process.ref();  // The parent's reference.
+    } else {
+        ASSERT(!s_init);
+        s_init = &process;
+    }
+    s_count.fetch_add(1, std::memory_order_relaxed);
+    return {};
+}
+
+void ProcessTable::remove_locked(Process& process) {
+    s_tree.erase(process);
+    if (process.m_parent)
+        process.m_parent->m_children.remove(process);
+    process.m_parent = nullptr;
+    s_count.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Process* ProcessTable::find_locked(int pid) { return s_tree.find(pid); }
+
+Process* ProcessTable::init_locked() { return s_init; }
+
+// --- Process ---
+
+Process::Process() = default;
+
+Process::~Process() {
+    ASSERT(!m_table_node.is_linked());
+    ASSERT(m_children.empty());
+}
+
+void Process::set_cwd(RefPtr<fs::Inode> cwd) { m_cwd = std::move(cwd); }
+
+int Process::parent_pid() const {
+    SpinlockLocker locker(s_table_lock);
+    return m_parent ? m_parent->m_pid : 0;
+}
+
+void Process::set_blocked_pipe(Pipe* pipe) {
+    RefPtr<Pipe> old;
+    {
+        SpinlockLocker locker(m_blocked_lock);
+        old = std::move(m_blocked_pipe);
+        m_blocked_pipe = pipe;
+    }
+    // `old` is dropped here, outside the lock: it may be the last reference.
+}
+
+ErrorOr<void> Process::sleep_ticks(uint64_t ticks) {
+    Process* self = current_process();
+    uint64_t deadline = timer_ticks() + ticks;
+    // One tick at a time, so that a kill is noticed within 10 ms.
+    while (timer_ticks() < deadline) {
+        if (self && self->is_killed())
+            return Error::from_errno(EINTR);
+        Thread::sleep_for_us(1000000 / kTimerHz);
+    }
+    return {};
+}
+
+size_t Process::count() { return ProcessTable::count(); }
+
+size_t Process::process_limit() { return ProcessTable::limit(); }
+
+Process* current_process() {
+    Thread* thread = Thread::current();
+    return thread ? thread->process() : nullptr;
+}
+
+void process_check_pending_kill() {
+    Process* process = current_process();
+    if (!process)
+        return;
+    int signal = process->kill_signal();
+    if (signal != 0)
+        Process::exit_current(ATLAS_W_SIGNALED(signal));
+}
+
+void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause) {
+    Process* process = current_process();
+    ASSERT(process);
+    int signal = SIGSEGV;
+    if (result == FaultResult::BusError)
+        signal = SIGBUS;
+    else if (result == FaultResult::OutOfMemory)
+        signal = SIGKILL;
+    kprintf("pid %d (%s): killed by signal %d: %s at %p\n", process->pid(), process->name(), signal,
+            cause ? cause : fault_result_name(result), reinterpret_cast<void*>(vaddr));
+    Process::exit_current(ATLAS_W_SIGNALED(signal));
+}

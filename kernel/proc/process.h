@@ -1,0 +1,189 @@
+// Process: a user program in execution: an AddressSpace, a file table, a working directory
+// and one thread, with its place in the tree of processes.
+//
+//            init (pid 1)
+//           /            \            children lists (parent -> child), each child
+//       sh (pid 2)     [zombie 7]     with a raw m_parent pointer back up
+//        |
+//     ls (pid 9)
+//
+// The process table is an AVL tree keyed by pid (process_table.h; no fixed array: the count
+// is bounded by memory, and by ProcessTable::limit(), which fork turns into EAGAIN). Pids
+// count up from 1 and skip any still in use.
+//
+// Life cycle (fork.cc, exec.cc, exit.cc):
+//
+//   fork ──> Running ──exit / killed──> Zombie ──parent's wait──> reaped (freed)
+//              exec replaces the AddressSpace in place
+//
+// A zombie has released everything but this object: its address space, files and working
+// directory are gone, and its thread has ended (or is about to, without touching the
+// Process again). Its exit status waits for the parent. When a process exits, its children
+// are handed to init, which reaps them.
+//
+// References: the table holds one reference to each process it lists and the parent's
+// children list another; both are dropped when the parent reaps the zombie. The Process
+// owns its Thread (RefPtr); the thread points back with a raw pointer (Thread::process())
+// that it clears itself before the process becomes a zombie, so the pointer is valid
+// whenever it is not null.
+//
+// Killing: kill() sets m_kill_signal; the process notices at its next return to user mode
+// (process_check_pending_kill), or at once if it sleeps interruptibly (wait, sleep, a pipe,
+// the console), and exits with a status that names the signal.
+//
+// Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
+// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
+// the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
+// touched only by the process's own thread, so it needs no lock (one thread per process).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/error_or.h"
+#include "lib/intrusive_list.h"
+#include "lib/intrusive_tree.h"
+#include "lib/own_ptr.h"
+#include "lib/ref_ptr.h"
+#include "mm/fault.h"
+#include "proc/file_table.h"
+#include "sync/spinlock.h"
+#include "sync/wait_queue.h"
+
+class AddressSpace;
+class Pipe;
+class Thread;
+struct TrapFrame;
+namespace fs {
+class Inode;
+}
+
+enum class ProcessState : uint8_t { Running, Zombie };
+
+// What exec builds before it touches the calling process: a complete new address space
+// and the registers to start it with (exec.cc).
+struct LoadedImage {
+    OwnPtr<AddressSpace> address_space;
+    uint64_t entry { 0 };
+    uint64_t stack_pointer { 0 };
+    uint64_t argc { 0 };
+    uint64_t argv { 0 };  // User address of the argv array.
+};
+
+// Arguments for exec, in kernel memory: `count` NUL-terminated strings.
+struct ExecArguments {
+    const char* const* strings { nullptr };
+    size_t count { 0 };
+};
+
+class Process : public RefCounted<Process> {
+public:
+    static constexpr size_t kMaxNameLength = 31;
+
+    Process();
+    ~Process();
+
+    int pid() const { return m_pid; }
+    const char* name() const { return m_name; }
+    AddressSpace* address_space() { return m_address_space.ptr(); }
+    FileTable& files() { return m_files; }
+    fs::Inode* cwd() { return m_cwd.ptr(); }
+    void set_cwd(RefPtr<fs::Inode> cwd);
+    Thread* thread() { return m_thread.ptr(); }
+
+    // The parent's pid (0 for init). Takes the table lock.
+    int parent_pid() const;
+
+    // --- Creation (fork.cc) ---
+
+    // The first user process, pid 1: fds 0, 1 and 2 on the console, cwd "/", running
+    // `path` with `arguments`. Its thread is started. The errors are exec's.
+    static ErrorOr<RefPtr<Process>> create_first(const char* path, const ExecArguments& arguments);
+
+    // fork: a copy of the calling process (copy-on-write memory, shared open files, same
+    // cwd) whose thread returns to user mode from `frame` with a0 = 0. Returns the child's
+    // pid. EAGAIN at the process limit, ENOMEM.
+    ErrorOr<int> fork(const TrapFrame& frame);
+
+    // --- exec (exec.cc) ---
+
+    // Loads `path` into a new address space with `arguments` on its stack. Touches nothing
+    // of the calling process, so any failure leaves it intact. ENOENT, EACCES (not a
+    // regular file), ENOEXEC (not a valid static RISC-V ELF64), E2BIG, ENOMEM, EIO.
+    static ErrorOr<LoadedImage> load_image(const char* path, const ExecArguments& arguments);
+
+    // Makes `image` this process's memory: swaps the address space in (and frees the old
+    // one), renames the process after `path`, and, if `frame` is given, sets the user
+    // registers so that the return from the trap starts the program. Cannot fail. Called
+    // by the process's own thread.
+    void install_image(LoadedImage image, const char* path, TrapFrame* frame);
+
+    // --- Exit, wait, kill (exit.cc) ---
+
+    // Ends the calling process with `status` (a wait status word, syscall/abi.h): closes
+    // its files, frees its memory, hands its children to init, becomes a zombie, wakes the
+    // parent and ends the thread. No lock may be held.
+    [[noreturn]] static void exit_current(int status);
+
+    // waitpid: reaps a zombie child (any child if pid == -1), storing its status at
+    // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet.
+    // ECHILD if there is no such child, EFAULT, EINTR if killed while waiting.
+    static ErrorOr<int> wait(int pid, uint64_t user_status, int options);
+
+    // Marks process `pid` killed by `signal` (0: only checks that it exists); it dies at its
+    // next return to user mode or interruptible sleep. ESRCH if there is no live process.
+    static ErrorOr<void> kill(int pid, int signal);
+
+    bool is_killed() const { return m_kill_signal.load(std::memory_order_acquire) != 0; }
+    int kill_signal() const { return m_kill_signal.load(std::memory_order_acquire); }
+
+    // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
+    void set_blocked_pipe(Pipe* pipe);
+
+    // Sleeps `ticks` timer ticks (10 ms); EINTR if killed meanwhile.
+    static ErrorOr<void> sleep_ticks(uint64_t ticks);
+
+    // Processes alive or zombie right now, and the most fork allows.
+    static size_t count();
+    static size_t process_limit();
+
+    // The table's hooks and the tree links, guarded by the table lock. Public only so that
+    // the intrusive containers can name them; nothing outside kernel/proc touches them.
+    TreeNode m_table_node;
+    ListNode m_sibling_node;
+    Process* m_parent { nullptr };
+    IntrusiveList<Process, &Process::m_sibling_node> m_children;
+    ProcessState m_state { ProcessState::Running };
+    int m_exit_status { 0 };
+    WaitQueue m_child_exited { "child exited" };
+
+private:
+    friend struct ProcessTreeTraits;
+    friend class ProcessTable;
+
+    static void fork_child_entry(void* argument);
+    static void first_process_entry(void* argument);
+
+    int m_pid { 0 };
+    char m_name[kMaxNameLength + 1] {};
+    OwnPtr<AddressSpace> m_address_space;
+    FileTable m_files;
+    RefPtr<fs::Inode> m_cwd;
+    RefPtr<Thread> m_thread;
+    // The registers fork's child starts from (freed once it has started).
+    OwnPtr<TrapFrame> m_fork_frame;
+    // create_first's image, until pid 1's thread installs it.
+    LoadedImage m_first_image;
+
+    std::atomic<int> m_kill_signal { 0 };
+    Spinlock m_blocked_lock { "blocked pipe", LockRank::None };
+    RefPtr<Pipe> m_blocked_pipe;  // Guarded by m_blocked_lock.
+};
+
+struct ProcessTreeTraits {
+    static int key(const Process& process) { return process.m_pid; }
+};
+
+// The process the calling thread runs, or nullptr for a kernel thread.
+Process* current_process();

@@ -1,0 +1,133 @@
+// Booting into user land: see user_land.h.
+#include "proc/user_land.h"
+
+#include "drivers/console.h"
+#include "drivers/poweroff.h"
+#include "fs/root_file_system.h"
+#include "lib/panic.h"
+#include "lib/string.h"
+#include "proc/process.h"
+#include "syscall/abi.h"
+
+namespace {
+
+bool s_run_mode = false;
+
+constexpr const char kRunKey[] = "atlas.run=";
+
+// The value of `key` on the command line (up to the next space) and its length, or null.
+const char* find_boot_value(const char* bootargs, const char* key, size_t& length) {
+    size_t key_length = klib::strlen(key);
+    for (const char* p = bootargs; p && *p;) {
+        while (*p == ' ')
+            ++p;
+        const char* word = p;
+        while (*p && *p != ' ')
+            ++p;
+        if (static_cast<size_t>(p - word) >= key_length && klib::strncmp(word, key, key_length) == 0) {
+            length = static_cast<size_t>(p - word) - key_length;
+            return word + key_length;
+        }
+    }
+    return nullptr;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+// Decodes "a%20b,c" into the strings "a b" and "c" (in `storage`, NUL-separated; it must
+// hold length + 1 bytes) and points `argv` at them. Returns the count, or -1 if malformed.
+int decode_command(const char* value, size_t length, char* storage, const char** argv, int max_args) {
+    int argc = 0;
+    size_t out = 0;
+    argv[argc++] = storage;
+    for (size_t i = 0; i < length; ++i) {
+        char c = value[i];
+        if (c == ',') {
+            storage[out++] = '\0';
+            if (argc == max_args)
+                return -1;
+            argv[argc++] = storage + out;
+            continue;
+        }
+        if (c == '%') {
+            if (i + 2 >= length)
+                return -1;
+            int high = hex_value(value[i + 1]);
+            int low = hex_value(value[i + 2]);
+            if (high < 0 || low < 0)
+                return -1;
+            c = static_cast<char>(high * 16 + low);
+            i += 2;
+        }
+        storage[out++] = c;
+    }
+    storage[out] = '\0';
+    return argc;
+}
+
+}  // namespace
+
+bool start_user_land(const char* bootargs) {
+    static char storage[512];
+    static char program[600];
+    static const char* argv[ATLAS_MAX_ARGS];
+    int argc = 1;
+
+    size_t length = 0;
+    const char* command = find_boot_value(bootargs, kRunKey, length);
+    if (command) {
+        s_run_mode = true;
+        if (length >= sizeof(storage) || (argc = decode_command(command, length, storage, argv, ATLAS_MAX_ARGS)) <= 0
+            || argv[0][0] == '\0') {
+            kprintf("atlas-run: malformed atlas.run= value\n");
+            power_off(PowerOffStatus::TestsFailed);
+        }
+    } else {
+        klib::strlcpy(storage, "init", sizeof(storage));
+        argv[0] = storage;
+    }
+    if (klib::strchr(argv[0], '/')) {
+        klib::strlcpy(program, argv[0], sizeof(program));
+    } else {
+        klib::strlcpy(program, "/bin/", sizeof(program));
+        klib::strlcpy(program + 5, argv[0], sizeof(program) - 5);
+    }
+
+    if (!root_file_system()) {
+        kprintf("%s: no root file system, so no user land\n", s_run_mode ? "atlas-run" : "init");
+        if (s_run_mode)
+            power_off(PowerOffStatus::TestsFailed);
+        return false;
+    }
+    if (s_run_mode)
+        kprintf("atlas-run: start\n");
+    ExecArguments arguments { argv, static_cast<size_t>(argc) };
+    auto first = Process::create_first(program, arguments);
+    if (first.is_error()) {
+        if (s_run_mode) {
+            kprintf("atlas-run: cannot run %s: %s\n", program, first.error().name());
+            power_off(PowerOffStatus::TestsFailed);
+        }
+        kprintf("init: cannot run %s: %s\n", program, first.error().name());
+        return false;
+    }
+    return true;
+}
+
+void first_process_exited(int status) {
+    if (!s_run_mode)
+        panic("init exited with status %#x", status);
+    if (WIFEXITED(status))
+        kprintf("atlas-run: exit %d\n", WEXITSTATUS(status));
+    else
+        kprintf("atlas-run: killed by signal %d\n", WTERMSIG(status));
+    power_off(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
+}

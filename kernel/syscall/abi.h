@@ -1,0 +1,199 @@
+// The data shapes of the system-call ABI that are not plain integers: the structures the
+// kernel writes into user memory (stat, directory records, vmstat), the open flags, the
+// lseek whence values, the wait-status encoding and the signal numbers used in it.
+//
+// The layouts are Linux's (riscv64 uses asm-generic), so that the user library's POSIX
+// headers (user/include/sys/stat.h, dirent.h, fcntl.h, sys/wait.h) can declare the usual
+// names with the usual types; user/lib/abi_check.cc checks that those headers agree with
+// the sizes and offsets here. This header compiles as C and C++ and needs no other header
+// (it uses the compiler's __UINT64_TYPE__-style types); the structs carry an atlas_ prefix
+// and every macro is #ifndef-guarded, so it can sit next to the user headers.
+//
+// System-call signatures (number in a7, arguments a0..a5, result in a0, -errno on failure;
+// numbers in numbers.h). Pointers are user addresses; every pointer may be bad (EFAULT).
+//
+//   fork()                                 -> child pid in the parent, 0 in the child
+//   exit(int code)                         never returns
+//   wait(int* status)                      -> pid; *status encoded as below (status may be 0)
+//   waitpid(int pid, int* status, int options)  pid -1 = any child; options WNOHANG
+//   pipe(int fds[2])                       fds[0] reads, fds[1] writes
+//   read(fd, buf, n) / write(fd, buf, n)   -> bytes moved, read 0 at end of file
+//   kill(int pid, int signal)              signal 0 only checks that pid exists; any other
+//                                          kills it, and a wait status reports `signal`
+//                                          (1..31; out-of-range values report SIGKILL)
+//   exec(const char* path, char* const argv[], char* const envp[])  envp is ignored
+//   fstat(int fd, struct stat* st)         stat(const char* path, struct stat* st)
+//   chdir(path)  dup(fd)  dup2(old, new)  getpid()  getppid()
+//   sbrk(long increment)                   -> the old break (an address below 2^38)
+//   sleep(long ticks)                      ticks of 10 ms; -EINTR if killed while asleep
+//   uptime()                               -> ticks of 10 ms since boot
+//   open(const char* path, int flags, int mode)  mode is accepted and ignored (no owners)
+//   mknod(const char* path, int major, int minor)  a device node (xv6's shape)
+//   unlink(path)  link(old, new)  mkdir(path, mode)  rmdir(path)  close(fd)
+//   lseek(int fd, long offset, int whence) -> the new offset
+//   ftruncate(int fd, long length)  fsync(int fd)
+//   getdents(int fd, void* buf, size_t n)  -> bytes of whole atlas_dirent64 records, 0 at
+//                                          the end of the directory, EINVAL if n is too
+//                                          small for the next record
+//   vmstat(struct atlas_vmstat* out)       fills the counters below
+#ifndef ATLAS_SYSCALL_ABI_H
+#define ATLAS_SYSCALL_ABI_H
+
+// --- open() flags (Linux values, octal) ---
+#ifndef O_RDONLY
+#define O_RDONLY 00
+#endif
+#ifndef O_WRONLY
+#define O_WRONLY 01
+#endif
+#ifndef O_RDWR
+#define O_RDWR 02
+#endif
+#ifndef O_ACCMODE
+#define O_ACCMODE 03
+#endif
+#ifndef O_CREAT
+#define O_CREAT 0100
+#endif
+#ifndef O_EXCL
+#define O_EXCL 0200
+#endif
+#ifndef O_TRUNC
+#define O_TRUNC 01000
+#endif
+#ifndef O_APPEND
+#define O_APPEND 02000
+#endif
+#ifndef O_DIRECTORY
+#define O_DIRECTORY 0200000
+#endif
+
+// --- lseek() whence ---
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#endif
+#ifndef SEEK_CUR
+#define SEEK_CUR 1
+#endif
+#ifndef SEEK_END
+#define SEEK_END 2
+#endif
+
+// --- File types in st_mode (Linux values). Permission bits are always 0777 or 0666. ---
+#ifndef S_IFMT
+#define S_IFMT 0170000
+#endif
+#ifndef S_IFDIR
+#define S_IFDIR 0040000
+#endif
+#ifndef S_IFCHR
+#define S_IFCHR 0020000
+#endif
+#ifndef S_IFREG
+#define S_IFREG 0100000
+#endif
+#ifndef S_IFIFO
+#define S_IFIFO 0010000
+#endif
+
+// What fstat() and stat() fill in: Linux's generic (asm-generic/stat.h) layout, 128 bytes.
+// st_dev is 1 for the root file system, 0 for pipes and the console; st_rdev is
+// (major << 8) | minor for device nodes; the file system keeps only mtime, and all three
+// times report it.
+struct atlas_stat {
+    __UINT64_TYPE__ st_dev;
+    __UINT64_TYPE__ st_ino;
+    __UINT32_TYPE__ st_mode;
+    __UINT32_TYPE__ st_nlink;
+    __UINT32_TYPE__ st_uid;
+    __UINT32_TYPE__ st_gid;
+    __UINT64_TYPE__ st_rdev;
+    __UINT64_TYPE__ pad1;
+    __INT64_TYPE__ st_size;
+    __INT32_TYPE__ st_blksize;
+    __INT32_TYPE__ pad2;
+    __INT64_TYPE__ st_blocks;  // 512-byte units.
+    __INT64_TYPE__ st_atime_sec;
+    __UINT64_TYPE__ st_atime_nsec;
+    __INT64_TYPE__ st_mtime_sec;
+    __UINT64_TYPE__ st_mtime_nsec;
+    __INT64_TYPE__ st_ctime_sec;
+    __UINT64_TYPE__ st_ctime_nsec;
+    __UINT32_TYPE__ unused4;
+    __UINT32_TYPE__ unused5;
+};
+
+// --- Directory records of getdents(): Linux's linux_dirent64. ---
+//   [d_ino u64][d_off i64][d_reclen u16][d_type u8][d_name ... NUL][pad to 8]
+// d_reclen is the record's whole size (a multiple of 8): step to the next by it.
+struct atlas_dirent64 {
+    __UINT64_TYPE__ d_ino;
+    __INT64_TYPE__ d_off;
+    __UINT16_TYPE__ d_reclen;
+    __UINT8_TYPE__ d_type;
+    char d_name[];
+};
+#ifndef DT_UNKNOWN
+#define DT_UNKNOWN 0
+#endif
+#ifndef DT_FIFO
+#define DT_FIFO 1
+#endif
+#ifndef DT_CHR
+#define DT_CHR 2
+#endif
+#ifndef DT_DIR
+#define DT_DIR 4
+#endif
+#ifndef DT_REG
+#define DT_REG 8
+#endif
+
+// --- Signals that can appear in a wait status (Linux numbers). ---
+#ifndef SIGBUS
+#define SIGBUS 7
+#endif
+#ifndef SIGKILL
+#define SIGKILL 9
+#endif
+#ifndef SIGSEGV
+#define SIGSEGV 11
+#endif
+
+// --- The wait status word (Linux's encoding) ---
+//   normal exit:          (code & 0xff) << 8
+//   killed by the kernel: the signal number, in the low 7 bits
+#define ATLAS_W_EXITCODE(code) (((code) & 0xff) << 8)
+#define ATLAS_W_SIGNALED(signal) ((signal) & 0x7f)
+#ifndef WNOHANG
+#define WNOHANG 1
+#endif
+#ifndef WIFEXITED
+#define WIFEXITED(status) (((status) & 0x7f) == 0)
+#endif
+#ifndef WEXITSTATUS
+#define WEXITSTATUS(status) (((status) >> 8) & 0xff)
+#endif
+#ifndef WTERMSIG
+#define WTERMSIG(status) ((status) & 0x7f)
+#endif
+
+// --- Limits the kernel enforces ---
+#define ATLAS_MAX_ARGS 64          // exec: more argv entries give E2BIG.
+#define ATLAS_MAX_ARG_BYTES 65536  // exec: total bytes of the argv strings (E2BIG).
+#define ATLAS_MAX_PATH 4096        // Paths of this many bytes or more: ENAMETOOLONG.
+#define ATLAS_OPEN_MAX 64          // Descriptors per process (EMFILE beyond).
+#define ATLAS_PIPE_BUFFER 4096     // Bytes a pipe holds before a writer blocks.
+
+// --- vmstat(): counters of the memory system, a snapshot ---
+struct atlas_vmstat {
+    __UINT64_TYPE__ page_size;
+    __UINT64_TYPE__ total_frames;       // Physical frames the allocator manages.
+    __UINT64_TYPE__ free_frames;        // Of those, free right now.
+    __UINT64_TYPE__ processes;          // Live processes (zombies included).
+    __UINT64_TYPE__ process_limit;      // fork() fails with EAGAIN at this many.
+    __UINT64_TYPE__ kernel_heap_bytes;  // Bytes the kernel heap has handed out.
+    __UINT64_TYPE__ reserved[10];       // Zero; room for the VM's counters.
+};
+
+#endif  // ATLAS_SYSCALL_ABI_H

@@ -1,0 +1,51 @@
+// The system-call handlers, with the parameter types their arguments decode to
+// (arguments.h). dispatch.cc maps numbers to them; abi.h describes the ABI.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/error_or.h"
+#include "syscall/arguments.h"
+
+struct atlas_stat;
+struct atlas_vmstat;
+
+// sys_proc.cc
+ErrorOr<int> sys_fork(TrapFrame& frame);
+ErrorOr<void> sys_exit(int code);
+ErrorOr<int> sys_wait(UserPtr<int> status);
+ErrorOr<int> sys_waitpid(int pid, UserPtr<int> status, int options);
+ErrorOr<void> sys_kill(int pid, int signal);
+ErrorOr<uint64_t> sys_exec(TrapFrame& frame, UserString path, UserPtr<uint64_t> argv, uint64_t envp);
+ErrorOr<int> sys_getpid();
+ErrorOr<int> sys_getppid();
+ErrorOr<void> sys_sleep(int64_t ticks);
+ErrorOr<uint64_t> sys_uptime();
+
+// sys_file.cc
+ErrorOr<int> sys_open(UserString path, int flags, int mode);
+ErrorOr<void> sys_close(int fd);
+ErrorOr<size_t> sys_read(int fd, UserBuffer buffer, size_t length);
+ErrorOr<size_t> sys_write(int fd, UserBuffer buffer, size_t length);
+ErrorOr<uint64_t> sys_lseek(int fd, int64_t offset, int whence);
+ErrorOr<int> sys_dup(int fd);
+ErrorOr<int> sys_dup2(int old_fd, int new_fd);
+ErrorOr<void> sys_pipe(UserPtr<int> fds);
+ErrorOr<void> sys_fstat(int fd, UserPtr<atlas_stat> out);
+ErrorOr<void> sys_ftruncate(int fd, int64_t length);
+ErrorOr<void> sys_fsync(int fd);
+ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length);
+
+// sys_fs.cc (the name space)
+ErrorOr<void> sys_stat(UserString path, UserPtr<atlas_stat> out);
+ErrorOr<void> sys_link(UserString existing, UserString new_path);
+ErrorOr<void> sys_unlink(UserString path);
+ErrorOr<void> sys_mkdir(UserString path, int mode);
+ErrorOr<void> sys_rmdir(UserString path);
+ErrorOr<void> sys_chdir(UserString path);
+ErrorOr<void> sys_mknod(UserString path, int major, int minor);
+
+// sys_mm.cc
+ErrorOr<uint64_t> sys_sbrk(int64_t increment);
+ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out);

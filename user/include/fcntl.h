@@ -1,0 +1,30 @@
+/* <fcntl.h>: open() and its flags, with Linux's values (octal, as Linux spells them). */
+#ifndef _ATLAS_FCNTL_H
+#define _ATLAS_FCNTL_H
+
+#include <sys/cdefs.h>
+#include <sys/types.h>
+
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_ACCMODE 03
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+
+#define AT_FDCWD (-100)
+
+__ATLAS_BEGIN_DECLS
+/* The mode (permission bits) is passed on to the kernel when O_CREAT is given. */
+int open(const char* path, int flags, ...);
+int creat(const char* path, mode_t mode);
+__ATLAS_END_DECLS
+
+#endif

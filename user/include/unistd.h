@@ -1,0 +1,64 @@
+/* <unistd.h>: processes, descriptors and files, the POSIX way. Every call returns -1 and
+ * sets errno on failure.
+ *
+ * Units: sleep() takes seconds and usleep() microseconds, as POSIX says; the kernel counts
+ * in ticks of 1/100 s (xv6's unit), which xv6's sleep() in user/include/xv6/user/user.h
+ * passes straight through, and uptime_ticks() returns. */
+#ifndef _ATLAS_UNISTD_H
+#define _ATLAS_UNISTD_H
+
+#include <sys/cdefs.h>
+#include <sys/types.h>
+
+#define STDIN_FILENO 0
+#define STDOUT_FILENO 1
+#define STDERR_FILENO 2
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+/* Kernel ticks per second (the unit of SYS_sleep and SYS_uptime). */
+#define ATLAS_TICKS_PER_SECOND 100
+
+__ATLAS_BEGIN_DECLS
+pid_t fork(void);
+int execve(const char* path, char* const argv[], char* const envp[]);
+int execv(const char* path, char* const argv[]);
+/* execv, trying /bin/NAME when `file` has no slash. */
+int execvp(const char* file, char* const argv[]);
+__ATLAS_NORETURN void _exit(int status);
+pid_t getpid(void);
+pid_t getppid(void);
+
+int pipe(int fds[2]);
+int dup(int fd);
+int dup2(int old_fd, int new_fd);
+ssize_t read(int fd, void* buffer, size_t count);
+ssize_t write(int fd, const void* buffer, size_t count);
+int close(int fd);
+off_t lseek(int fd, off_t offset, int whence);
+int ftruncate(int fd, off_t length);
+int fsync(int fd);
+int isatty(int fd);
+
+int unlink(const char* path);
+int link(const char* old_path, const char* new_path);
+int rmdir(const char* path);
+int chdir(const char* path);
+
+/* Moves the end of the heap by `increment` bytes and returns its old end, or
+ * (void*)-1 with errno ENOMEM. */
+void* sbrk(intptr_t increment);
+int brk(void* end);
+
+unsigned sleep(unsigned seconds);
+int usleep(useconds_t microseconds);
+/* Ticks of 1/100 s since boot. */
+long uptime_ticks(void);
+
+/* Raw system call: returns the kernel's result, or -1 with errno set from a negative one. */
+long syscall(long number, ...);
+__ATLAS_END_DECLS
+
+#endif
