@@ -13,10 +13,10 @@
 #include "drivers/virtio_blk.h"
 #include "fs/fs_benchmark.h"
 #include "fs/root_file_system.h"
+#include "lib/command_line.h"
 #include "lib/fdt.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
-#include "lib/string.h"
 #include "mm/memory_init.h"
 #include "proc/scheduler.h"
 #include "proc/user_land.h"
@@ -26,56 +26,20 @@ void run_global_constructors();
 
 MachineInfo g_machine;
 
-// The kernel command line decides what happens after boot: "selftest" runs the in-kernel
-// self-tests and powers off with their verdict, "selftest=FILTER" runs a subset.
-static const char* selftest_filter(const char* bootargs, bool& requested) {
-    requested = false;
-    for (const char* p = bootargs; p && *p;) {
-        while (*p == ' ')
-            ++p;
-        if (klib::strncmp(p, "selftest", 8) == 0 && (p[8] == ' ' || p[8] == '\0' || p[8] == '=')) {
-            requested = true;
-            if (p[8] != '=')
-                return nullptr;
-            static char filter[64];
-            size_t i = 0;
-            for (p += 9; *p && *p != ' ' && i + 1 < sizeof(filter); ++p)
-                filter[i++] = *p;
-            filter[i] = '\0';
-            return filter;
-        }
-        while (*p && *p != ' ')
-            ++p;
-    }
-    return nullptr;
-}
-
-// Whether the command line holds `word` on its own ("fsbench").
-static bool has_boot_word(const char* bootargs, const char* word) {
-    size_t length = klib::strlen(word);
-    for (const char* p = bootargs; p && *p;) {
-        while (*p == ' ')
-            ++p;
-        if (klib::strncmp(p, word, length) == 0 && (p[length] == ' ' || p[length] == '\0'))
-            return true;
-        while (*p && *p != ' ')
-            ++p;
-    }
-    return false;
-}
-
 // The first thread: mounts the root file system, then runs the self-tests (and powers off
 // with their verdict), or the file-system benchmark ("fsbench"), or starts user land (pid
 // 1), or, if that is impossible (no disk, no /bin/init), echoes the console.
 static void first_thread_main(void*) {
     mount_root_file_system();
-    if (has_boot_word(g_machine.bootargs, "fsbench"))
+    if (command_line_has(g_machine.bootargs, "fsbench"))
         power_off(run_fs_benchmark(64) ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
 
-    bool selftest_requested = false;
-    const char* filter = selftest_filter(g_machine.bootargs, selftest_requested);
-    if (selftest_requested) {
-        unsigned failed = run_kernel_selftests(filter);
+    // "selftest" runs every in-kernel self-test and "selftest=FILTER" those whose name
+    // holds FILTER (its first 63 bytes); either way the machine then powers off.
+    if (auto selftest = command_line_find(g_machine.bootargs, "selftest")) {
+        static char filter[64];
+        selftest->copy_value(filter, sizeof(filter));
+        unsigned failed = run_kernel_selftests(selftest->has_value() ? filter : nullptr);
         power_off(failed ? PowerOffStatus::TestsFailed : PowerOffStatus::Success);
     }
 
@@ -108,7 +72,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_
     if (g_machine.test_device.present)
         poweroff_init(reinterpret_cast<uint64_t>(phys_to_virt(g_machine.test_device.base)));
 
-    // [traps] Trap vector, PLIC, timer and UART input; then interrupts on for good.
+    // Trap vector, PLIC, timer and UART input; then interrupts on for good.
     trap_init(g_machine);
     trap_init_hart();
     enable_interrupts();
@@ -122,7 +86,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_
         memory_bytes += g_machine.memory[i].size;
     kprintf("\nAtlas: %u harts, %lu MiB of memory, booted on hart %lu\n", online_cpu_count(), memory_bytes >> 20,
             hart_id);
-    // [storage] The root disk, if one is attached (the kernel boots without one).
+    // The root disk, if one is attached (the kernel boots without one).
     virtio_init(g_machine);
 
     // Everything from here on runs in threads: the first one does what the command line

@@ -27,20 +27,6 @@ ErrorOr<void> check_name(Name name)
     return {};
 }
 
-DirEntryType dir_entry_type_for(InodeType type)
-{
-    switch (type) {
-    case InodeType::Directory:
-        return DirEntryType::Directory;
-    case InodeType::File:
-        return DirEntryType::File;
-    case InodeType::Device:
-        return DirEntryType::Device;
-    default:
-        return DirEntryType::Unknown;
-    }
-}
-
 static Error corrupted(const Inode& directory, const char* what)
 {
     kprintf("fs: directory %u is corrupted: %s\n", directory.number(), what);

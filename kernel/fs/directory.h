@@ -53,8 +53,6 @@ Name name_from(const char* string);
 // EINVAL for an empty name or one with '/' or NUL in it, ENAMETOOLONG beyond 255 bytes.
 ErrorOr<void> check_name(Name name);
 
-DirEntryType dir_entry_type_for(InodeType type);
-
 // The inode number `name` refers to in `directory`, or ENOENT.
 ErrorOr<InodeNumber> directory_lookup(Inode& directory, Name name);
 

@@ -112,6 +112,20 @@ enum class DirEntryType : uint8_t {
     Device = 3,
 };
 
+// The entry type that mirrors an inode's type; Unknown for a free or invalid type.
+constexpr DirEntryType dir_entry_type_for(InodeType type) {
+    switch (type) {
+        case InodeType::Directory:
+            return DirEntryType::Directory;
+        case InodeType::File:
+            return DirEntryType::File;
+        case InodeType::Device:
+            return DirEntryType::Device;
+        default:
+            return DirEntryType::Unknown;
+    }
+}
+
 struct DirEntry {
     InodeNumber inode;       // 0: free space.
     uint16_t record_length;  // Multiple of kDirEntryAlignment, at least dir_entry_size(name_length).

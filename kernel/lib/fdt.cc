@@ -550,34 +550,21 @@ std::optional<FdtProperty> Fdt::first_property(FdtNode node) const {
     auto token = token_at(node.offset);
     if (!token || token->kind != kTokenBeginNode)
         return std::nullopt;
-    for (uint32_t offset = token->next;;) {
-        token = token_at(offset);
-        if (!token)
-            return std::nullopt;
-        if (token->kind == kTokenProp)
-            return FdtProperty{
-                token->name, {m_struct + token->value_offset, token->value_length}, token->offset};
-        if (token->kind != kTokenNop)
-            return std::nullopt;
-        offset = token->next;
-    }
+    return property_at(token->next);
 }
 
 std::optional<FdtProperty> Fdt::next_property(const FdtProperty& property) const {
     auto token = token_at(property.offset);
     if (!token || token->kind != kTokenProp)
         return std::nullopt;
-    for (uint32_t offset = token->next;;) {
-        token = token_at(offset);
-        if (!token)
-            return std::nullopt;
-        if (token->kind == kTokenProp)
-            return FdtProperty{
-                token->name, {m_struct + token->value_offset, token->value_length}, token->offset};
-        if (token->kind != kTokenNop)
-            return std::nullopt;
-        offset = token->next;
-    }
+    return property_at(token->next);
+}
+
+std::optional<FdtProperty> Fdt::property_at(uint32_t offset) const {
+    auto token = skip_nops(offset);
+    if (!token || token->kind != kTokenProp)
+        return std::nullopt;
+    return FdtProperty{token->name, {m_struct + token->value_offset, token->value_length}, token->offset};
 }
 
 std::optional<FdtProperty> Fdt::property(FdtNode node, const char* name) const {

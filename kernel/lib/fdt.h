@@ -201,6 +201,9 @@ private:
     const char* validate_structure();
     std::optional<Token> token_at(uint32_t offset) const;
     std::optional<Token> skip_nops(uint32_t offset) const;
+    // The property whose token comes first at `offset`, NOPs skipped; nullopt when the
+    // token there is anything else, which ends a node's properties.
+    std::optional<FdtProperty> property_at(uint32_t offset) const;
     std::optional<uint32_t> end_of_subtree(FdtNode node) const;
     std::optional<FdtNode> find_child(FdtNode parent, const char* name, size_t length) const;
 

@@ -148,52 +148,47 @@ ErrorOr<void> RadixTreeBase::insert_slot(uint64_t index, void* value)
     return {};
 }
 
-void* RadixTreeBase::lookup_slot(uint64_t index) const
-{
-    if (!fits(index, m_height))
-        return nullptr;
-    const Node* node = m_root;
-    for (unsigned level = m_height - 1; level > 0; --level) {
-        node = static_cast<const Node*>(node->slots[slot_of(index, level)]);
-        if (!node)
-            return nullptr;
-    }
-    return node->slots[slot_of(index, 0)];
-}
-
-void* RadixTreeBase::replace_slot(uint64_t index, void* value)
+// Private, so handing out a mutable node from a const function lets only the tree's own
+// mutators (replace_slot, erase_slot) write through it.
+RadixTreeBase::Node* RadixTreeBase::leaf_for(uint64_t index) const
 {
     if (!fits(index, m_height))
         return nullptr;
     Node* node = m_root;
-    for (unsigned level = m_height - 1; level > 0; --level) {
+    for (unsigned level = m_height - 1; level > 0 && node; --level)
         node = static_cast<Node*>(node->slots[slot_of(index, level)]);
-        if (!node)
-            return nullptr;
-    }
+    return node;
+}
+
+void* RadixTreeBase::lookup_slot(uint64_t index) const
+{
+    const Node* leaf = leaf_for(index);
+    return leaf ? leaf->slots[slot_of(index, 0)] : nullptr;
+}
+
+void* RadixTreeBase::replace_slot(uint64_t index, void* value)
+{
+    Node* leaf = leaf_for(index);
+    if (!leaf)
+        return nullptr;
     unsigned slot = slot_of(index, 0);
-    void* old = node->slots[slot];
+    void* old = leaf->slots[slot];
     if (old)
-        node->slots[slot] = value;
+        leaf->slots[slot] = value;
     return old;
 }
 
 void* RadixTreeBase::erase_slot(uint64_t index)
 {
-    if (!fits(index, m_height))
+    Node* leaf = leaf_for(index);
+    if (!leaf)
         return nullptr;
-    Node* node = m_root;
-    for (unsigned level = m_height - 1; level > 0; --level) {
-        node = static_cast<Node*>(node->slots[slot_of(index, level)]);
-        if (!node)
-            return nullptr;
-    }
     unsigned slot = slot_of(index, 0);
-    void* value = node->slots[slot];
+    void* value = leaf->slots[slot];
     if (!value)
         return nullptr;
-    node->slots[slot] = nullptr;
-    node->present &= ~(uint64_t(1) << slot);
+    leaf->slots[slot] = nullptr;
+    leaf->present &= ~(uint64_t(1) << slot);
     --m_size;
     release_empty_nodes_on_path(index);
     shrink();

@@ -67,6 +67,9 @@ protected:
 private:
     struct Node;
 
+    // The level-0 node whose slots hold index, or null if index is beyond the height or
+    // a node on its path is missing.
+    Node* leaf_for(uint64_t index) const;
     Node* allocate_node();
     void free_node(Node* node);
     void free_subtree(Node* node, unsigned level);

@@ -74,18 +74,14 @@ AddressSpace::~AddressSpace() {
     }
 }
 
-Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const {
-    Vma* vma = m_vmas.find_le(vaddr);
-    if (vma && vma->range().contains(vaddr))
-        return vma;
-    return nullptr;
-}
+Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const { return VmaTreeOps::find(m_vmas, vaddr); }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                               uint64_t page_offset) {
-    // Overlap: the last Vma starting below our end must end at or before our start.
-    if (Vma* below = m_vmas.find_le(range.end - 1); below && below->end() > range.start)
+    if (VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
+    if (m_vmas.size() >= kMaxVmaCount)
+        return Error::from_errno(ENOMEM);
     auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset);
     if (!vma)
         return Error::from_errno(ENOMEM);
@@ -120,24 +116,18 @@ void AddressSpace::unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush) {
 }
 
 ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
-    Vma* vma = find_vma_locked(address);
-    if (!vma || vma->start() == address)
-        return {};
-    auto* upper = new (std::nothrow) Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object,
-                                         vma->object_index(address));
-    if (!upper)
-        return Error::from_errno(ENOMEM);
-    vma->m_range.end = address;
-    m_vmas.update_path(*vma);
-    bool inserted = m_vmas.insert(*upper);
-    ASSERT(inserted);
-    ++m_generation;
+    // Both halves keep the PTEs they had: a clip changes no translation, only bookkeeping.
+    if (TRY(VmaTreeOps::clip_at(m_vmas, address, kMaxVmaCount)))
+        ++m_generation;
     return {};
 }
 
 void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     unmap_ptes_locked(vma.range(), flush);
-    if (VmObject* object = vma.object())
+    // A private object's frames in this range belong to this Vma alone (clipped siblings
+    // use other indices), so they go now; a shared object keeps its frames for the other
+    // mappers and frees them when the last Vma drops the object.
+    if (VmObject* object = vma.object(); object && !object->is_shared())
         object->remove_pages(vma.page_offset(), vma.range().page_count());
     m_vmas.erase(vma);
     ++m_generation;
@@ -148,17 +138,122 @@ ErrorOr<void> AddressSpace::unmap(uint64_t start, uint64_t size) {
     if (size == 0 || !vm::is_page_aligned(start) || !vm::is_page_aligned(size) || !vm::is_user_range(start, size))
         return Error::from_errno(EINVAL);
     WriteLocker locker(m_lock);
-    VirtRange range { start, start + size };
+    return unmap_range_locked({ start, start + size });
+}
+
+ErrorOr<void> AddressSpace::unmap_range_locked(VirtRange range) {
+    // Clipping both ends first leaves only whole Vmas inside the range: a head, a tail, a
+    // hole in the middle and a span over several mappings are all this one loop.
     TRY(clip_at_locked(range.start));
     TRY(clip_at_locked(range.end));
     Vma* vma = m_vmas.lower_bound(range.start);
     while (vma && vma->start() < range.end) {
         Vma* next = m_vmas.next(*vma);
-        if (vma->kind() == VmaKind::Heap && vma->start() == m_heap_start)
-            m_heap_break = m_heap_start;  // The whole heap Vma went (after the clip).
         remove_vma_locked(*vma, ShouldFlushTlb::Yes);
         vma = next;
     }
+    return {};
+}
+
+ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t size, Prot prot,
+                                                     MapPlacement placement, MapSharing sharing) {
+    if (size == 0 || !vm::is_page_aligned(size) || size > kUserSpaceEnd)
+        return Error::from_errno(ENOMEM);
+    // The object exists before anything is unmapped, so that running out of memory here
+    // leaves a MAP_FIXED target intact.
+    RefPtr<VmObject> object;
+    if (sharing == MapSharing::Shared)
+        object = TRY(SharedAnonObject::try_create());
+    else
+        object = TRY(AnonObject::try_create());
+
+    WriteLocker locker(m_lock);
+    uint64_t start = 0;
+    if (placement == MapPlacement::Anywhere) {
+        // A hint is taken, rounded up to a page, when the whole range there is legal and
+        // free; it never displaces anything.
+        uint64_t hint = vm::round_up(address);
+        if (address != 0 && hint >= kUserLowestAddress && vm::is_user_range(hint, size) &&
+            !VmaTreeOps::overlaps(m_vmas, { hint, hint + size })) {
+            start = hint;
+        } else {
+            auto found = VmaTreeOps::find_free_range(m_vmas, size, { kUserMmapBase, kUserMmapTop });
+            if (!found)
+                return Error::from_errno(ENOMEM);
+            start = *found;
+        }
+    } else {
+        ASSERT(vm::is_page_aligned(address));
+        if (!vm::is_user_range(address, size))
+            return Error::from_errno(ENOMEM);
+        if (address < kUserLowestAddress)
+            return Error::from_errno(EPERM);
+        start = address;
+        VirtRange range { start, start + size };
+        if (placement == MapPlacement::FixedNoReplace && VmaTreeOps::overlaps(m_vmas, range))
+            return Error::from_errno(EEXIST);
+        if (placement == MapPlacement::Fixed)
+            TRY(unmap_range_locked(range));
+    }
+    TRY(insert_vma_locked({ start, start + size }, prot, VmaKind::Anonymous, std::move(object), 0));
+    return start;
+}
+
+ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
+    ASSERT(vm::is_page_aligned(start) && vm::is_page_aligned(size));
+    if (!vm::is_user_range(start, size))
+        return Error::from_errno(ENOMEM);
+    if (size == 0)
+        return {};
+    WriteLocker locker(m_lock);
+    VirtRange range { start, start + size };
+    // All or nothing for a hole: checked before the first clip or change.
+    if (!VmaTreeOps::covers(m_vmas, range))
+        return Error::from_errno(ENOMEM);
+    TRY(clip_at_locked(range.start));
+    TRY(clip_at_locked(range.end));
+    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+        vma->set_prot(prot);
+        if (!has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
+            // A PTE without R, W and X would be a pointer to a table: drop the entries
+            // instead. The frames stay in the object, so PROT_NONE keeps the contents.
+            unmap_ptes_locked(vma->range(), ShouldFlushTlb::No);
+        } else {
+            // Write is granted again only by a write fault, which is where copy-on-write
+            // is decided; a shared object's frames are never copied, so they keep it.
+            bool writable = vma->object() && vma->object()->is_shared();
+            MUST(m_page_table->protect(vma->start(), vma->range().size(), pte_flags_for(prot, writable)));
+        }
+    }
+    ++m_generation;
+    flush_tlb(range.start, range.size());
+    return {};
+}
+
+ErrorOr<void> AddressSpace::check_mapped(uint64_t start, uint64_t size) {
+    if (!vm::is_user_range(start, size))
+        return Error::from_errno(ENOMEM);
+    ReadLocker locker(m_lock);
+    if (!VmaTreeOps::covers(m_vmas, { start, start + size }))
+        return Error::from_errno(ENOMEM);
+    return {};
+}
+
+ErrorOr<void> AddressSpace::discard(uint64_t start, uint64_t size) {
+    if (!vm::is_user_range(start, size))
+        return Error::from_errno(ENOMEM);
+    WriteLocker locker(m_lock);
+    VirtRange range { start, start + size };
+    if (!VmaTreeOps::covers(m_vmas, range))
+        return Error::from_errno(ENOMEM);
+    // No clip needed: each Vma loses the pages of its part of the range and stays whole.
+    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+        VirtRange part = vma->range().intersect(range);
+        unmap_ptes_locked(part, ShouldFlushTlb::No);
+        if (VmObject* object = vma->object(); object && !object->is_shared())
+            object->remove_pages(vma->object_index(part.start), part.page_count());
+    }
+    flush_tlb(range.start, range.size());
     return {};
 }
 
@@ -208,13 +303,18 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
     // (taking it would nest two locks of rank AddressSpace).
     for (Vma& vma : m_vmas) {
         RefPtr<VmObject> object;
-        if (vma.object()) {
-            // Every object of this issue is an AnonObject (see vm_object.h).
+        bool shared = vma.object() && vma.object()->is_shared();
+        if (shared) {
+            // MAP_SHARED: the child maps the very same object, so stores on either side
+            // land in the same frames, and the object outlives whichever side goes first.
+            object = vma.m_object;
+        } else if (vma.object()) {
+            // Every private object so far is an AnonObject (see vm_object.h).
             auto* anon = static_cast<AnonObject*>(vma.object());
             object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
         }
         TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset()));
-        if (has_any(vma.prot(), Prot::Write)) {
+        if (!shared && has_any(vma.prot(), Prot::Write)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
             // any TLB, until a write fault has given this side its own copy.
             MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(vma.prot(), false)));
@@ -240,35 +340,27 @@ ErrorOr<uint64_t> AddressSpace::set_heap_break(uint64_t new_break) {
         return Error::from_errno(ENOMEM);
     uint64_t old_end = vm::round_up(old_break);
     uint64_t new_end = vm::round_up(new_break);
-    Vma* heap = find_vma_locked(m_heap_start);
-    if (heap && (heap->kind() != VmaKind::Heap || heap->start() != m_heap_start))
-        return Error::from_errno(ENOMEM);  // Someone mapped over the heap's start.
-    ASSERT(!heap || heap->end() == old_end);
 
     if (new_end > old_end) {
-        if (Vma* below = m_vmas.find_le(new_end - 1); below && below != heap && below->end() > old_end)
+        // Growth never displaces a mapping (the spec's "sbrk must not run into a VMA").
+        if (VmaTreeOps::overlaps(m_vmas, { old_end, new_end }))
             return Error::from_errno(ENOMEM);
-        if (heap) {
-            heap->m_range.end = new_end;
-            m_vmas.update_path(*heap);
+        // Normally the Heap Vma ends at the break and simply grows. After mprotect, munmap
+        // or MAP_FIXED there may be no such Vma, or one with other permissions or a shared
+        // object: the new pages then get a Heap Vma of their own.
+        Vma* top = old_end > m_heap_start ? find_vma_locked(old_end - 1) : nullptr;
+        if (top && top->kind() == VmaKind::Heap && top->end() == old_end && top->prot() == (Prot::Read | Prot::Write) &&
+            top->object() && !top->object()->is_shared()) {
+            top->m_range.end = new_end;
+            m_vmas.update_path(*top);
             ++m_generation;
         } else {
             RefPtr<VmObject> object = TRY(AnonObject::try_create());
-            TRY(insert_vma_locked({ m_heap_start, new_end }, Prot::Read | Prot::Write, VmaKind::Heap, std::move(object),
-                                  0));
+            TRY(insert_vma_locked({ old_end, new_end }, Prot::Read | Prot::Write, VmaKind::Heap, std::move(object), 0));
         }
     } else if (new_end < old_end) {
-        ASSERT(heap);
-        if (new_end == m_heap_start) {
-            remove_vma_locked(*heap, ShouldFlushTlb::Yes);
-        } else {
-            VirtRange dropped { new_end, old_end };
-            unmap_ptes_locked(dropped, ShouldFlushTlb::Yes);
-            heap->object()->remove_pages(heap->object_index(new_end), dropped.page_count());
-            heap->m_range.end = new_end;
-            m_vmas.update_path(*heap);
-            ++m_generation;
-        }
+        // Shrinking is munmap of the pages above the new break, whatever Vmas they are in.
+        TRY(unmap_range_locked({ new_end, old_end }));
     }
     m_heap_break = new_break;
     return old_break;

@@ -17,8 +17,11 @@
 //
 // Invariants:
 //   - Vmas never overlap, are page-aligned and lie in [0, kUserSpaceEnd).
-//   - The heap is [m_heap_start, page_round_up(m_heap_break)): a Heap Vma covering exactly
-//     that (absent while it is empty). m_heap_start <= m_heap_break.
+//   - The heap is [m_heap_start, page_round_up(m_heap_break)), normally one Heap Vma
+//     covering exactly that (absent while it is empty); mprotect may split it into several
+//     Heap Vmas, and munmap or MAP_FIXED may have punched holes into it. sbrk grows the Vma
+//     that ends at the break (or maps a new Heap Vma there) and shrinks by unmapping.
+//     m_heap_start <= m_heap_break <= kUserHeapLimit.
 //   - m_generation increases with every change of the Vma tree.
 //
 // TLB: there are no ASIDs (satp's ASID is 0); switching satp flushes the whole local TLB,
@@ -58,9 +61,26 @@ constexpr uint64_t kUserStackGuardSize = 4096;
 constexpr uint64_t kUserStackBottom = kUserStackTop - kUserStackSize;
 // The lowest address a Vma may start at: page 0 stays unmapped so that NULL faults.
 constexpr uint64_t kUserLowestAddress = 0x1000;
-// The heap may not grow closer than this to the next Vma above it (the stack guard
-// included), and never beyond kUserStackBottom - kUserStackGuardSize.
-constexpr uint64_t kUserHeapLimit = kUserStackBottom - kUserStackGuardSize;
+// The mmap area: where mmap places mappings it chooses the address of, top-down from just
+// below the stack guard. Its floor is the heap's maximum reach, so a chosen address can
+// never be one that sbrk will later want; MAP_FIXED and hints may still land anywhere
+// above page 0, and sbrk then fails with ENOMEM instead of growing into them.
+constexpr uint64_t kUserMmapBase = 0x0000002000000000ull;  // 128 GiB: half of user space.
+constexpr uint64_t kUserMmapTop = kUserStackBottom - kUserStackGuardSize;
+// The heap's break may not pass this (and the heap may not grow into any Vma below it).
+constexpr uint64_t kUserHeapLimit = kUserMmapBase;
+// The most Vmas one address space may hold. Not a table: a bound on the kernel heap one
+// process can pin (each Vma and its object cost about 200 bytes, so this is ~50 MiB). A
+// mmap, munmap or mprotect that would need more answers ENOMEM (the spec's E13).
+constexpr size_t kMaxVmaCount = 262144;
+
+// Where mmap puts a mapping: at a free range it chooses (the address argument, if
+// non-zero, is a hint it takes when the whole range there is free), exactly at the address
+// replacing what was there (MAP_FIXED), or exactly there but only if nothing is
+// (MAP_FIXED_NOREPLACE).
+enum class MapPlacement : uint8_t { Anywhere, Fixed, FixedNoReplace };
+// MAP_PRIVATE (copy-on-write across fork) or MAP_SHARED (one set of frames for every mapper).
+enum class MapSharing : uint8_t { Private, Shared };
 
 enum class ShouldFlushTlb : uint8_t { No, Yes };
 
@@ -86,10 +106,37 @@ public:
     // the guard Vma under it. Returns the stack's top.
     ErrorOr<uint64_t> map_stack();
 
+    // mmap(MAP_ANONYMOUS): maps `size` bytes (page-aligned, non-zero) of demand-zero memory
+    // with `prot` and returns the start. `address` is page-aligned for the fixed
+    // placements and a hint (rounded up) otherwise. Errors: ENOMEM (no free range, range
+    // outside user space, too many Vmas, no memory), EPERM (fixed below
+    // kUserLowestAddress, which keeps page 0 unmapped), EEXIST (FixedNoReplace over a
+    // mapping, which is left alone). Fixed removes what was there as munmap would; if the
+    // new mapping then fails, the old one may already be gone (as on Linux).
+    ErrorOr<uint64_t> map_anonymous_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
+                                           MapSharing sharing);
+
     // Removes every mapping in [start, start + size) (page-aligned), clipping Vmas that
-    // straddle the ends, freeing frames no longer referenced and flushing TLBs. Holes are
-    // fine. EINVAL for a bad range; ENOMEM only if a clip needed memory (nothing changed).
+    // straddle the ends, freeing private frames no longer referenced and flushing TLBs
+    // (frames of shared objects live on in the object). Holes, or nothing mapped at all,
+    // are fine. EINVAL for a bad range; ENOMEM only if a clip needed memory or the Vma
+    // limit (the mappings may be clipped then, but nothing is unmapped).
     ErrorOr<void> unmap(uint64_t start, uint64_t size);
+
+    // mprotect: gives every page of [start, start + size) (page-aligned) the protection
+    // `prot`, splitting Vmas at the range's ends through the clip helper, and updates the
+    // present PTEs on every hart that may cache them. ENOMEM (nothing changed) if any page
+    // of the range is unmapped; ENOMEM from a clip. Contents are kept, PROT_NONE included.
+    ErrorOr<void> protect(uint64_t start, uint64_t size, Prot prot);
+
+    // Whether every page of [start, start + size) (page-aligned) is mapped: ENOMEM if not
+    // (msync and madvise's range check).
+    ErrorOr<void> check_mapped(uint64_t start, uint64_t size);
+
+    // madvise(MADV_DONTNEED): drops the PTEs of [start, start + size) (page-aligned) and the
+    // private frames behind them, so private pages read as zero on the next touch; frames of
+    // shared objects stay (the next touch maps them again). ENOMEM if a page is unmapped.
+    ErrorOr<void> discard(uint64_t start, uint64_t size);
 
     // Copies `length` bytes from kernel memory to `vaddr`, bringing pages in as needed
     // and ignoring the Vmas' protections (exec uses it to load segments into read-only
@@ -154,10 +201,13 @@ private:
     ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                     uint64_t page_offset);
 
-    // The clip helper: makes sure no Vma straddles `address`, splitting the one that does
-    // into two (the upper half shares the object at the matching offset). ENOMEM.
-    // Expects m_lock held for writing.
+    // The clip helper (VmaTreeOps::clip_at): makes sure no Vma straddles `address`,
+    // splitting the one that does into two (the upper half shares the object at the
+    // matching offset). ENOMEM. Expects m_lock held for writing.
     ErrorOr<void> clip_at_locked(uint64_t address);
+
+    // munmap's body: clips at both ends of `range` and removes every Vma inside it.
+    ErrorOr<void> unmap_range_locked(VirtRange range);
 
     // Unlinks and deletes `vma`, dropping its PTEs and the frames only it held.
     void remove_vma_locked(Vma& vma, ShouldFlushTlb flush);

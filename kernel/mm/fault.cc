@@ -34,22 +34,23 @@ public:
 
         VmObject& object = *vma->object();
         uint64_t index = vma->object_index(page_va);
-        Page* page = object.lookup_page(index);
+        // The object brings the page in (zero-fill for anonymous memory; a file object
+        // will read it). What happens next depends only on whether the object is shared.
+        auto resident = object.page_for_fault(index);
+        if (resident.is_error())
+            return { FaultResult::OutOfMemory, nullptr };
+        Page* page = resident.value();
+        if (object.is_shared()) {
+            // MAP_SHARED: every mapper uses the object's frame itself, writable if the Vma
+            // is; there is no copy-on-write to decide.
+            PteFlags flags = leaf_flags(vma->prot(), true);
+            if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            return { FaultResult::Resolved, page };
+        }
         bool wants_private = access == Access::Write;
         bool replaced = false;
-        if (!page) {
-            // Demand-zero: the first touch of the page, whatever the access.
-            auto fresh = allocate_page(ZeroFill::Yes, PageUse::Anonymous);
-            if (fresh.is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            page = fresh.value();
-            page->owner = &object;
-            page->index = index;
-            if (object.insert_page(index, page).is_error()) {
-                free_page(page);
-                return { FaultResult::OutOfMemory, nullptr };
-            }
-        } else if (wants_private && page->ref_count.load(std::memory_order_acquire) > 1) {
+        if (wants_private && page->ref_count.load(std::memory_order_acquire) > 1) {
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.

@@ -35,6 +35,20 @@ void VmObject::remove_pages(uint64_t first, uint64_t count) {
     }
 }
 
+ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {
+    if (Page* page = m_pages.lookup(index))
+        return page;
+    // Demand-zero: the first touch of the page, whatever the access.
+    Page* page = TRY(allocate_page(ZeroFill::Yes, PageUse::Anonymous));
+    page->owner = this;
+    page->index = index;
+    if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {
+        free_page(page);
+        return inserted.release_error();
+    }
+    return page;
+}
+
 ErrorOr<RefPtr<AnonObject>> AnonObject::try_create() {
     auto* object = new (std::nothrow) AnonObject();
     if (!object)
@@ -60,4 +74,16 @@ ErrorOr<RefPtr<AnonObject>> AnonObject::try_clone_shared(uint64_t first, uint64_
         index = entry->index + 1;
     }
     return clone;
+}
+
+ErrorOr<RefPtr<SharedAnonObject>> SharedAnonObject::try_create() {
+    auto* object = new (std::nothrow) SharedAnonObject();
+    if (!object)
+        return Error::from_errno(ENOMEM);
+    return adopt_ref(*object);
+}
+
+ErrorOr<Page*> SharedAnonObject::page_for_fault(uint64_t index) {
+    MutexLocker locker(m_lock);
+    return VmObject::page_for_fault(index);
 }

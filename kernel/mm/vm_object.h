@@ -8,9 +8,15 @@
 //                                                  6 -> Page (ref_count 2, also in the
 //                                                         parent's object after fork)
 //
-// This issue has one kind, AnonObject: private, demand-zero memory (text, data, heap,
-// stack, anonymous mmap later). The file issue adds FileObject (an inode's page cache);
-// the fault pipeline asks the object for a page and does not care which kind it is.
+// Two kinds so far:
+//   - AnonObject: private, demand-zero memory (text, data, heap, stack,
+//     mmap(MAP_PRIVATE | MAP_ANONYMOUS)), copy-on-write across fork.
+//   - SharedAnonObject: mmap(MAP_SHARED | MAP_ANONYMOUS). Fork hands the child the same
+//     object, so every mapper in every process sees the same frames; the frames live until
+//     the last Vma referring to the object is gone.
+// The next slice adds FileObject (an inode's page cache), a shared object whose
+// page_for_fault() reads the file. The fault pipeline asks the object for a page through
+// page_for_fault() and only cares whether the object is shared (is_shared()).
 //
 // Copy-on-write is done with per-frame reference counts rather than shadow objects:
 // fork gives the child its own AnonObject whose radix tree names the very same Pages, each
@@ -25,8 +31,12 @@
 //     after a clip), so that address space's lock guards the tree. A frame whose
 //     ref_count is 1 therefore cannot gain a sharer while that lock is held.
 //
-// Locking: no lock of its own (see above); callers hold the owning address space's lock
-// for writing.
+//   - A shared object (is_shared()) may be mapped by several address spaces at once; its
+//     frames are never copied on write and are only freed when the object dies. Its tree
+//     is guarded by its own mutex (rank VmObject), taken inside the address-space lock.
+//
+// Locking: a private object has no lock of its own (see above); callers hold the owning
+// address space's lock for writing. A shared object locks itself in page_for_fault().
 #pragma once
 
 #include <cstddef>
@@ -36,12 +46,23 @@
 #include "lib/radix_tree.h"
 #include "lib/ref_ptr.h"
 #include "mm/page.h"
+#include "sync/mutex.h"
 
 class VmObject : public RefCounted<VmObject> {
 public:
     virtual ~VmObject();
     VmObject(const VmObject&) = delete;
     VmObject& operator=(const VmObject&) = delete;
+
+    // Whether the object's frames are shared by every Vma that maps it, in any address
+    // space (MAP_SHARED): stores go to the object's own frame, fork shares the object, and
+    // munmap drops only page-table entries, never frames.
+    virtual bool is_shared() const { return false; }
+
+    // The frame that backs `index`, brought in if absent (a private or shared anonymous
+    // object zero-fills it). The caller holds the address-space lock for writing. ENOMEM.
+    // A file object will read the file here, and report a page beyond end of file.
+    virtual ErrorOr<Page*> page_for_fault(uint64_t index);
 
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
@@ -79,4 +100,19 @@ public:
 
 private:
     AnonObject() = default;
+};
+
+class SharedAnonObject final : public VmObject {
+public:
+    static ErrorOr<RefPtr<SharedAnonObject>> try_create();
+
+    bool is_shared() const override { return true; }
+    ErrorOr<Page*> page_for_fault(uint64_t index) override;
+
+private:
+    SharedAnonObject() = default;
+
+    // Two address spaces may fault the same index at once; this serializes the
+    // lookup-or-insert so that both end up with one frame.
+    Mutex m_lock { "shared anon object", LockRank::VmObject };
 };

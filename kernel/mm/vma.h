@@ -21,14 +21,21 @@
 //     overlap.
 //   - Augmentation: subtree_min_start / subtree_max_end / subtree_max_gap describe the Vma's
 //     subtree (the largest hole strictly between two Vmas of the subtree), so a free-range
-//     search can skip whole subtrees (the mmap issue's find_free_range).
+//     search can skip whole subtrees (find_free_range below).
+//
+// The tree operations at the end of this header (clip, overlap and coverage tests, the gap
+// search) are pure arithmetic over the tree: no page tables, no frames. They are compiled
+// on the host too and checked against a page-by-page model in
+// tests/host/vm_mapping_model_test.cc; AddressSpace builds mmap, munmap and mprotect on them.
 //
 // Locking: a Vma and the tree are guarded by the owning AddressSpace's lock.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
+#include "lib/error_or.h"
 #include "lib/intrusive_tree.h"
 #include "lib/ref_ptr.h"
 #include "mm/vm_object.h"
@@ -40,7 +47,7 @@ enum class VmaKind : uint8_t {
     Heap,
     Stack,
     Guard,      // The unmapped page below the stack: never accessible, kept out of mmap's way.
-    Anonymous,  // mmap(MAP_ANONYMOUS | MAP_PRIVATE), the mmap issue.
+    Anonymous,  // mmap(MAP_ANONYMOUS), private or shared: the object says which.
 };
 
 const char* vma_kind_name(VmaKind kind);
@@ -67,9 +74,19 @@ public:
     // The object index that backs `vaddr` (which must lie in the Vma).
     uint64_t object_index(uint64_t vaddr) const { return m_page_offset + (vaddr - m_range.start) / vm::kPageSize; }
 
+    // mprotect: the protection is not part of the tree's key or augmentation, so it may
+    // change in place (the caller clips first so that the whole Vma takes the new value).
+    void set_prot(Prot prot) { m_prot = prot; }
+
+    // The augmentation (see the header comment), for descents and checks.
+    uint64_t subtree_min_start() const { return m_subtree_min_start; }
+    uint64_t subtree_max_end() const { return m_subtree_max_end; }
+    uint64_t subtree_max_gap() const { return m_subtree_max_gap; }
+
 private:
     friend class AddressSpace;
     friend struct VmaTreeTraits;
+    friend struct VmaTreeOps;
 
     VirtRange m_range;
     Prot m_prot;
@@ -94,3 +111,36 @@ struct VmaTreeTraits {
 };
 
 using VmaTree = IntrusiveTree<Vma, &Vma::m_tree_node, VmaTreeTraits>;
+
+// The range arithmetic over a VmaTree. Every function expects the tree's lock (the address
+// space's) held; the mutating ones for writing.
+struct VmaTreeOps {
+    // The Vma containing `address`, or nullptr. O(log n).
+    static Vma* find(const VmaTree& tree, uint64_t address);
+
+    // The first Vma that ends above `address` (the one containing it, or the next one up),
+    // or nullptr. O(log n).
+    static Vma* first_ending_above(const VmaTree& tree, uint64_t address);
+
+    // Whether any Vma overlaps `range` (non-empty). O(log n).
+    static bool overlaps(const VmaTree& tree, VirtRange range);
+
+    // Whether every page of `range` lies in some Vma (mprotect, msync and madvise answer
+    // ENOMEM otherwise). O(log n + the number of Vmas in the range).
+    static bool covers(const VmaTree& tree, VirtRange range);
+
+    // The clip helper: makes sure no Vma straddles `address` by splitting the one that does
+    // into [start, address) and [address, end). The upper half is a new Vma with the same
+    // protection, kind and object, at the matching page offset, so that every page keeps
+    // its object index. Returns the upper half (or nullptr if nothing straddled); ENOMEM,
+    // also when the tree already holds `max_count` Vmas. munmap, mprotect, MAP_FIXED and
+    // sbrk all split through here.
+    static ErrorOr<Vma*> clip_at(VmaTree& tree, uint64_t address, size_t max_count);
+
+    // First fit, from the top: the highest page-aligned start s such that [s, s + size)
+    // lies inside `window` and overlaps no Vma, or nothing. `size` and `window` are
+    // page-aligned. The descent visits the right subtree first and skips every subtree
+    // whose edge holes and largest inner hole (subtree_max_gap) are all smaller than
+    // `size`, so it costs O(log n) apart from the subtrees cut by the window's ends.
+    static std::optional<uint64_t> find_free_range(const VmaTree& tree, uint64_t size, VirtRange window);
+};

@@ -17,8 +17,9 @@
 //   - A process killed while blocked in either returns EINTR at once (or the count so
 //     far): kill() reaches the sleeper through Process::set_blocked_pipe (process.h).
 //
-// Locking: m_lock (a Spinlock held alone, only around ring and count updates, never across
-// a copy to user memory) guards everything below; the two wait queues sleep on it.
+// Locking: m_lock (a Spinlock of rank LockRank::Pipe, held alone, only around ring and
+// count updates, never across a copy to user memory) guards everything below; the two
+// wait queues sleep on it.
 #pragma once
 
 #include <cstddef>
@@ -55,7 +56,7 @@ public:
     size_t buffered() const;
 
 private:
-    mutable Spinlock m_lock { "pipe", LockRank::None };
+    mutable Spinlock m_lock { "pipe", LockRank::Pipe };
     WaitQueue m_readable { "pipe readable" };
     WaitQueue m_writable { "pipe writable" };
     uint64_t m_read_total { 0 };

@@ -20,7 +20,7 @@ namespace {
 
 using ProcessTree = IntrusiveTree<Process, &Process::m_table_node, ProcessTreeTraits>;
 
-Spinlock s_table_lock { "process table", LockRank::None };
+Spinlock s_table_lock { "process table", LockRank::ProcessTable };
 ProcessTree s_tree;          // Guarded by s_table_lock.
 int s_next_pid = 1;          // Guarded by s_table_lock.
 Process* s_init = nullptr;   // Guarded by s_table_lock.

@@ -177,7 +177,7 @@ private:
     LoadedImage m_first_image;
 
     std::atomic<int> m_kill_signal { 0 };
-    Spinlock m_blocked_lock { "blocked pipe", LockRank::None };
+    Spinlock m_blocked_lock { "blocked pipe", LockRank::BlockedPipe };
     RefPtr<Pipe> m_blocked_pipe;  // Guarded by m_blocked_lock.
 };
 

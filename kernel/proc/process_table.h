@@ -19,8 +19,8 @@ public:
     static constexpr int kMaxPid = 1 << 22;
 
     // The lock of process.h. A spinlock: its critical sections are list and tree updates,
-    // and wait() sleeps on a WaitQueue, which needs one. Not ranked (LockRank::None): it is
-    // never held while another lock is taken, except the wait queues' own.
+    // and wait() sleeps on a WaitQueue, which needs one. Rank LockRank::ProcessTable: under
+    // it only the wait queues and the scheduler are taken, and nothing is allocated or freed.
     static Spinlock& lock();
 
     // Gives `process` a free pid, links it under `parent` (nullptr for init) and takes the

@@ -4,6 +4,7 @@
 #include "drivers/console.h"
 #include "drivers/poweroff.h"
 #include "fs/root_file_system.h"
+#include "lib/command_line.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "proc/process.h"
@@ -13,24 +14,7 @@ namespace {
 
 bool s_run_mode = false;
 
-constexpr const char kRunKey[] = "atlas.run=";
-
-// The value of `key` on the command line (up to the next space) and its length, or null.
-const char* find_boot_value(const char* bootargs, const char* key, size_t& length) {
-    size_t key_length = klib::strlen(key);
-    for (const char* p = bootargs; p && *p;) {
-        while (*p == ' ')
-            ++p;
-        const char* word = p;
-        while (*p && *p != ' ')
-            ++p;
-        if (static_cast<size_t>(p - word) >= key_length && klib::strncmp(word, key, key_length) == 0) {
-            length = static_cast<size_t>(p - word) - key_length;
-            return word + key_length;
-        }
-    }
-    return nullptr;
-}
+constexpr const char kRunKey[] = "atlas.run";
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
@@ -81,11 +65,13 @@ bool start_user_land(const char* bootargs) {
     static const char* argv[ATLAS_MAX_ARGS];
     int argc = 1;
 
-    size_t length = 0;
-    const char* command = find_boot_value(bootargs, kRunKey, length);
-    if (command) {
+    // "atlas.run" without a value is not a command, so it leaves the boot normal.
+    auto command = command_line_find(bootargs, kRunKey);
+    if (command && command->has_value()) {
         s_run_mode = true;
-        if (length >= sizeof(storage) || (argc = decode_command(command, length, storage, argv, ATLAS_MAX_ARGS)) <= 0
+        size_t length = command->value_length;
+        if (length >= sizeof(storage)
+            || (argc = decode_command(command->value, length, storage, argv, ATLAS_MAX_ARGS)) <= 0
             || argv[0][0] == '\0') {
             kprintf("atlas-run: malformed atlas.run= value\n");
             power_off(PowerOffStatus::TestsFailed);

@@ -18,6 +18,9 @@ const char* lock_rank_name(LockRank rank) {
     case LockRank::Device: return "Device";
     case LockRank::PhysicalMemory: return "PhysicalMemory";
     case LockRank::KernelHeap: return "KernelHeap";
+    case LockRank::ProcessTable: return "ProcessTable";
+    case LockRank::BlockedPipe: return "BlockedPipe";
+    case LockRank::Pipe: return "Pipe";
     case LockRank::Test: return "Test";
     case LockRank::ThreadExit: return "ThreadExit";
     case LockRank::SleepingLockState: return "SleepingLockState";

@@ -6,17 +6,23 @@
 // of a shadow chain down). Following one order everywhere makes deadlock impossible.
 //
 //   outermost (taken first)
-//     Process           process table, parent/child links (sleeping)
+//     Process           per-process sleeping locks: an open file's offset, the console's
+//                       line editor (sleeping)
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
 //     VmObject          VmObject locks, from the top of a shadow chain down (sleeping)
 //     Inode             inode contents and block map (sleeping)
-//     Log               the file-system log's transaction state (sleeping)
-//     BlockCache        the block cache and its buffers (sleeping)
+//     Log               the file-system log's transaction state (spinlock)
+//     BlockCache        the block cache and its buffers (spinlock)
 //     PageQueue         the reclaim queues (active, inactive) (spinlock)
 //     PageTable         page-table pages of one address space (spinlock)
 //     Device            driver state: virtio queues, the UART ring, the PLIC (spinlock)
 //     PhysicalMemory    the physical page allocator (spinlock)
 //     KernelHeap        the kernel heap and the kernel virtual area (spinlock)
+//     ProcessTable      the process table: pids, parent/child links, states, exit
+//                       statuses; wait() sleeps on it (spinlock)
+//     BlockedPipe       a process's record of the pipe it is blocked on, for kill (spinlock)
+//     Pipe              one pipe's ring and end counts; readers and writers sleep on it
+//                       (spinlock)
 //     Test              locks that self-tests create (so tests exercise the checker)
 //     ThreadExit        a thread's exit flag and code, for join (spinlock)
 //     SleepingLockState the spinlock guarding a Mutex's or RwLock's own state
@@ -30,6 +36,13 @@
 // spinlock may not sleep, so it can never wait for a sleeping lock. The Console lock is a
 // bare test-and-set lock outside this checker (it must work inside panic()); it is listed
 // so that nobody tries to take a lock while printing.
+//
+// The process locks come after the allocators on purpose: nothing allocates or frees
+// memory under them (a Process or Pipe whose last reference goes away is dropped after
+// the lock is released), and the checker enforces it. Under them come only the wait
+// queues they sleep on and the scheduler. The three are never held together today; the
+// order among them is the one kill() would need to nest them: find the process in the
+// table, read the pipe it is blocked on, wake that pipe's sleepers.
 //
 // Checking: a Spinlock, Mutex or RwLock constructed with a rank other than LockRank::None
 // is checked on every acquisition. Spinlocks held are counted per hart (a spinlock never
@@ -54,6 +67,9 @@ enum class LockRank : uint8_t {
     Device,
     PhysicalMemory,
     KernelHeap,
+    ProcessTable,
+    BlockedPipe,
+    Pipe,
     Test,
     ThreadExit,
     SleepingLockState,

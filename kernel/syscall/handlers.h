@@ -49,3 +49,8 @@ ErrorOr<void> sys_mknod(UserString path, int major, int minor);
 // sys_mm.cc
 ErrorOr<uint64_t> sys_sbrk(int64_t increment);
 ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out);
+ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd, int64_t offset);
+ErrorOr<void> sys_munmap(uint64_t address, uint64_t length);
+ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot);
+ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags);
+ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice);

@@ -37,6 +37,52 @@ private:
 
 ErrorOr<RefPtr<OpenFile>> file_for(int fd) { return current_process()->files().get(fd); }
 
+// The file behind `fd` for a read (`direction` Read) or a write (Write) of `length` bytes
+// at `buffer`, after the checks that come before any byte moves: EBADF if the descriptor
+// is not open that way, EFAULT if the buffer is not in user space. The second is checked
+// up front so that a pipe's bytes or the console's line are not consumed by a read into
+// a kernel address; an unmapped page inside user space is found by the copy.
+ErrorOr<RefPtr<OpenFile>> file_for_transfer(int fd, FileAccess direction, UserBuffer buffer, size_t length) {
+    RefPtr<OpenFile> file = TRY(file_for(fd));
+    bool allowed = direction == FileAccess::Read ? file->readable() : file->writable();
+    if (!allowed)
+        return Error::from_errno(EBADF);
+    if (!vm::is_user_range(buffer.address(), length))
+        return Error::from_errno(EFAULT);
+    return file;
+}
+
+// Whether a transfer whose chunk came back full goes on to the next chunk.
+enum class MoreChunks { WhileFull, Never };
+
+// Moves `length` bytes a chunk of at most kChunk at a time through one kernel bounce
+// buffer. `move_chunk(bounce, done, chunk)` moves the chunk that starts `done` bytes into
+// the transfer and returns how many bytes it moved; fewer than `chunk` ends the transfer.
+// Returns the bytes moved; an error ends the transfer too, and is returned only if no byte
+// had moved (otherwise an error that persists meets the next call, as POSIX has it).
+template<typename MoveChunk>
+ErrorOr<size_t> transfer_in_chunks(size_t length, MoreChunks more, MoveChunk move_chunk) {
+    if (length == 0)
+        return 0;
+    Bounce bounce(std::min(length, kChunk));
+    if (!bounce)
+        return Error::from_errno(ENOMEM);
+    size_t done = 0;
+    while (done < length) {
+        size_t chunk = std::min(length - done, kChunk);
+        ErrorOr<size_t> moved = move_chunk(bounce.data(), done, chunk);
+        if (moved.is_error()) {
+            if (done > 0)
+                break;
+            return moved.release_error();
+        }
+        done += moved.value();
+        if (moved.value() < chunk || more == MoreChunks::Never)
+            break;
+    }
+    return done;
+}
+
 }  // namespace
 
 ErrorOr<int> sys_open(UserString user_path, int flags, int) {
@@ -97,75 +143,26 @@ ErrorOr<int> sys_open(UserString user_path, int flags, int) {
 ErrorOr<void> sys_close(int fd) { return current_process()->files().close(fd); }
 
 ErrorOr<size_t> sys_read(int fd, UserBuffer buffer, size_t length) {
-    RefPtr<OpenFile> file = TRY(file_for(fd));
-    if (!file->readable())
-        return Error::from_errno(EBADF);
-    // A buffer outside user space fails before anything is consumed (a pipe's bytes, the
-    // console's line); an unmapped one inside it is found by the copy.
-    if (!vm::is_user_range(buffer.address(), length))
-        return Error::from_errno(EFAULT);
-    if (length == 0)
-        return 0;
-    Bounce bounce(std::min(length, kChunk));
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    size_t done = 0;
-    while (done < length) {
-        size_t chunk = std::min(length - done, kChunk);
-        auto count = file->read(bounce.data(), chunk);
-        if (count.is_error()) {
-            if (done > 0)
-                break;
-            return count.release_error();
-        }
-        if (count.value() == 0)
-            break;
-        auto copied = copy_to_user(buffer.address() + done, bounce.data(), count.value());
-        if (copied.is_error()) {
-            if (done > 0)
-                break;
-            return copied.release_error();
-        }
-        done += count.value();
-        // Only regular files may be read on without blocking; a pipe or the console
-        // returns what it has.
-        if (count.value() < chunk || !file->is_seekable())
-            break;
-    }
-    return done;
+    RefPtr<OpenFile> file = TRY(file_for_transfer(fd, FileAccess::Read, buffer, length));
+    // Only regular files may be read on without blocking; a pipe or the console returns
+    // what it has.
+    MoreChunks more = file->is_seekable() ? MoreChunks::WhileFull : MoreChunks::Never;
+    return transfer_in_chunks(length, more, [&](uint8_t* bounce, size_t done, size_t chunk) -> ErrorOr<size_t> {
+        size_t count = TRY(file->read(bounce, chunk));
+        if (count > 0)
+            TRY(copy_to_user(buffer.address() + done, bounce, count));
+        return count;
+    });
 }
 
 ErrorOr<size_t> sys_write(int fd, UserBuffer buffer, size_t length) {
-    RefPtr<OpenFile> file = TRY(file_for(fd));
-    if (!file->writable())
-        return Error::from_errno(EBADF);
-    if (!vm::is_user_range(buffer.address(), length))
-        return Error::from_errno(EFAULT);
-    if (length == 0)
-        return 0;
-    Bounce bounce(std::min(length, kChunk));
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    size_t done = 0;
-    while (done < length) {
-        size_t chunk = std::min(length - done, kChunk);
-        auto copied = copy_from_user(bounce.data(), buffer.address() + done, chunk);
-        if (copied.is_error()) {
-            if (done > 0)
-                break;
-            return copied.release_error();
-        }
-        auto count = file->write(bounce.data(), chunk);
-        if (count.is_error()) {
-            if (done > 0)
-                break;
-            return count.release_error();
-        }
-        done += count.value();
-        if (count.value() < chunk)
-            break;  // The disk filled up.
-    }
-    return done;
+    RefPtr<OpenFile> file = TRY(file_for_transfer(fd, FileAccess::Write, buffer, length));
+    // A short write ends the transfer: the disk filled up.
+    return transfer_in_chunks(length, MoreChunks::WhileFull,
+                              [&](uint8_t* bounce, size_t done, size_t chunk) -> ErrorOr<size_t> {
+                                  TRY(copy_from_user(bounce, buffer.address() + done, chunk));
+                                  return file->write(bounce, chunk);
+                              });
 }
 
 ErrorOr<uint64_t> sys_lseek(int fd, int64_t offset, int whence) {

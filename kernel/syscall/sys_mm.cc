@@ -1,5 +1,10 @@
-// Memory system calls: sbrk and vmstat (mmap and friends come with the mmap issue). They
-// check arguments and call AddressSpace; the memory work is in kernel/mm.
+// Memory system calls: sbrk, vmstat, mmap, munmap, mprotect, msync and madvise. They check
+// arguments (the errno of each case is in ../shared/spec/mmap-semantics.md, numbered E1..E15
+// for mmap) and call AddressSpace; the memory work is in kernel/mm.
+//
+// This slice maps anonymous memory only. A file mapping with a valid descriptor answers
+// ENODEV until FileObject (the page cache) arrives in the next slice; its argument checks
+// (E1-E6, E10, E14) are already the final ones.
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/kernel_heap.h"
@@ -36,4 +41,120 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     KernelHeapStatistics heap = kernel_heap_statistics();
     stats.kernel_heap_bytes = heap.small_bytes_in_use + heap.large_pages * 4096;
     return out.write(stats);
+}
+
+namespace {
+
+// The ABI values (Linux asm-generic, as user/include/sys/mman.h spells them).
+constexpr uint64_t kMapShared = 0x01;
+constexpr uint64_t kMapPrivate = 0x02;
+constexpr uint64_t kMapType = 0x0f;
+constexpr uint64_t kMapFixed = 0x10;
+constexpr uint64_t kMapAnonymous = 0x20;
+constexpr uint64_t kMapFixedNoReplace = 0x100000;
+constexpr uint64_t kMsAsync = 1;
+constexpr uint64_t kMsInvalidate = 2;
+constexpr uint64_t kMsSync = 4;
+constexpr uint64_t kMadvNormal = 0;
+constexpr uint64_t kMadvWillNeed = 3;
+constexpr uint64_t kMadvDontNeed = 4;
+
+// RISC-V has no write-only pages (W without R is reserved), so PROT_WRITE brings read.
+Prot effective_prot(uint64_t bits) {
+    Prot prot = Prot(bits);
+    if (has_any(prot, Prot::Write))
+        prot |= Prot::Read;
+    return prot;
+}
+
+AddressSpace& current_space() { return *current_process()->address_space(); }
+
+}  // namespace
+
+ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd,
+                           int64_t offset) {
+    uint64_t type = flags & kMapType;
+    bool anonymous = (flags & kMapAnonymous) != 0;
+    bool fixed = (flags & (kMapFixed | kMapFixedNoReplace)) != 0;
+    if (length == 0)
+        return Error::from_errno(EINVAL);  // E1
+    // E2 (neither) and E3 (both; MAP_SHARED_VALIDATE is only meaningful for files).
+    if (type != kMapShared && type != kMapPrivate && !(type == (kMapShared | kMapPrivate) && !anonymous))
+        return Error::from_errno(EINVAL);
+    if (!vm::is_page_aligned(static_cast<uint64_t>(offset)))
+        return Error::from_errno(EINVAL);  // E4
+    if (fixed && !vm::is_page_aligned(address))
+        return Error::from_errno(EINVAL);  // E5
+    if (!vm::is_valid_prot_bits(prot))
+        return Error::from_errno(EINVAL);
+    uint64_t size = vm::round_up(length);
+    if (size == 0 || size > vm::kUserSpaceEnd)
+        return Error::from_errno(ENOMEM);  // E10: the rounding wrapped, or no space is that big.
+    uint64_t last_offset;
+    if (offset < 0 || __builtin_add_overflow(static_cast<uint64_t>(offset), size, &last_offset) ||
+        last_offset > static_cast<uint64_t>(INT64_MAX))
+        return Error::from_errno(EOVERFLOW);  // E14
+    if (!anonymous) {
+        TRY(current_process()->files().get(fd));  // E6: EBADF.
+        // File mappings (and E7-E9) are the next slice, with FileObject and the page cache.
+        return Error::from_errno(ENODEV);
+    }
+    MapPlacement placement = MapPlacement::Anywhere;
+    if (flags & kMapFixedNoReplace)
+        placement = MapPlacement::FixedNoReplace;  // It wins over MAP_FIXED, as on Linux.
+    else if (flags & kMapFixed)
+        placement = MapPlacement::Fixed;
+    MapSharing sharing = type == kMapShared ? MapSharing::Shared : MapSharing::Private;
+    // E11-E13 and E15 come from the address space.
+    return current_space().map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
+}
+
+ErrorOr<void> sys_munmap(uint64_t address, uint64_t length) {
+    if (!vm::is_page_aligned(address) || length == 0)
+        return Error::from_errno(EINVAL);
+    uint64_t size = vm::round_up(length);
+    if (size == 0 || !vm::is_user_range(address, size))
+        return Error::from_errno(EINVAL);
+    return current_space().unmap(address, size);
+}
+
+ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) {
+    if (!vm::is_page_aligned(address) || !vm::is_valid_prot_bits(prot))
+        return Error::from_errno(EINVAL);
+    if (length == 0)
+        return {};
+    uint64_t size = vm::round_up(length);
+    if (size == 0 || !vm::is_user_range(address, size))
+        return Error::from_errno(ENOMEM);
+    return current_space().protect(address, size, effective_prot(prot));
+}
+
+ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags) {
+    if (!vm::is_page_aligned(address) || (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) != 0 ||
+        (flags & (kMsAsync | kMsSync)) == (kMsAsync | kMsSync))
+        return Error::from_errno(EINVAL);
+    if (length == 0)
+        return {};
+    uint64_t size = vm::round_up(length);
+    if (size == 0 || !vm::is_user_range(address, size))
+        return Error::from_errno(ENOMEM);
+    // Anonymous and private mappings have nothing to write back; the range must be mapped.
+    return current_space().check_mapped(address, size);
+}
+
+ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice) {
+    if (!vm::is_page_aligned(address) || advice > kMadvDontNeed)
+        return Error::from_errno(EINVAL);
+    static_assert(kMadvNormal == 0 && kMadvWillNeed == 3, "NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED are 0..4");
+    if (length == 0)
+        return {};
+    uint64_t size = vm::round_up(length);
+    if (size == 0)
+        return Error::from_errno(EINVAL);  // The rounding wrapped.
+    if (!vm::is_user_range(address, size))
+        return Error::from_errno(ENOMEM);
+    if (advice == kMadvDontNeed)
+        return current_space().discard(address, size);
+    // NORMAL, RANDOM, SEQUENTIAL and WILLNEED are hints without an effect here.
+    return current_space().check_mapped(address, size);
 }

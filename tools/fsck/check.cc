@@ -34,19 +34,6 @@ bool valid_type(fs::InodeType type) {
     return type == fs::InodeType::Directory || type == fs::InodeType::File || type == fs::InodeType::Device;
 }
 
-fs::DirEntryType entry_type_for(fs::InodeType type) {
-    switch (type) {
-        case fs::InodeType::Directory:
-            return fs::DirEntryType::Directory;
-        case fs::InodeType::File:
-            return fs::DirEntryType::File;
-        case fs::InodeType::Device:
-            return fs::DirEntryType::Device;
-        default:
-            return fs::DirEntryType::Unknown;
-    }
-}
-
 // A name from the image, made printable: control bytes and non-ASCII bytes are escaped so
 // that a garbage name cannot mangle the report.
 std::string printable(std::string_view name) {
@@ -541,7 +528,7 @@ void Checker::scan_directory(InodeNumber directory, InodeNumber parent, std::deq
                 continue;
             }
             ++m_names[target];
-            if (entry.type != entry_type_for(m_type[target]))
+            if (entry.type != fs::dir_entry_type_for(m_type[target]))
                 problem(entry_where + " has entry type " + std::to_string(unsigned(entry.type)) +
                         " but inode " + std::to_string(target) + " is a " + type_name(m_type[target]));
             if (is_dot || is_dotdot || m_type[target] != fs::InodeType::Directory)

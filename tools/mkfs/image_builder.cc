@@ -20,19 +20,6 @@ void set_bit(uint8_t* bitmap, uint64_t index) {
     bitmap[index / 8] |= uint8_t(1u << (index % 8));
 }
 
-fs::DirEntryType entry_type_for(fs::InodeType type) {
-    switch (type) {
-        case fs::InodeType::Directory:
-            return fs::DirEntryType::Directory;
-        case fs::InodeType::File:
-            return fs::DirEntryType::File;
-        case fs::InodeType::Device:
-            return fs::DirEntryType::Device;
-        default:
-            return fs::DirEntryType::Unknown;
-    }
-}
-
 void write_entry(uint8_t* at, fs::InodeNumber inode, uint32_t record_length, std::string_view name,
                  fs::DirEntryType type) {
     fs::DirEntry entry{};
@@ -306,7 +293,7 @@ bool ImageBuilder::link(fs::InodeNumber parent, std::string_view name, fs::Inode
     }
     if (!check_new_name(parent, name, error))
         return false;
-    if (!add_entry(parent, name, target, entry_type_for(inode(target).type), error))
+    if (!add_entry(parent, name, target, fs::dir_entry_type_for(inode(target).type), error))
         return false;
     inode(target).link_count++;
     return true;

@@ -2,8 +2,9 @@
  * sets errno on failure.
  *
  * Units: sleep() takes seconds and usleep() microseconds, as POSIX says; the kernel counts
- * in ticks of 1/100 s (xv6's unit), which xv6's sleep() in user/include/xv6/user/user.h
- * passes straight through, and uptime_ticks() returns. */
+ * in ticks of 1/100 s (xv6 on QEMU ticks about every 1/10 s); xv6's sleep() in
+ * user/include/xv6/user/user.h passes ticks straight through, and uptime_ticks() returns
+ * them. */
 #ifndef _ATLAS_UNISTD_H
 #define _ATLAS_UNISTD_H
 

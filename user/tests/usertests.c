@@ -42,6 +42,23 @@ static long free_frames(void)
     return (long)stats.free_frames;
 }
 
+/* The free-frame count once the kernel has finished freeing what earlier tests left behind
+   (the reaper frees the kernel stacks of exited threads in the background, on any hart): it
+   waits until two reads a tick apart agree, for at most a second. Tests that measure frames
+   take their baseline from here, so that background frees cannot blur what they count. */
+static long settled_free_frames(void)
+{
+    long previous = free_frames();
+    for (int i = 0; i < 100; i++) {
+        usleep(10000); /* One timer tick. */
+        long now = free_frames();
+        if (now == previous)
+            return now;
+        previous = now;
+    }
+    return previous;
+}
+
 /* Runs `body` in a child and returns the child's wait status. */
 static int status_of_child(void (*body)(void))
 {
@@ -172,6 +189,158 @@ static int exec_failure_leaves_caller_intact(void)
     CHECK(execv("/", argv) == -1 && errno == EACCES);
     CHECK(unlink("notelf") == 0);
     CHECK(canary == 1234);
+    return 0;
+}
+
+/* Runs /bin/usertests with `argv` (which selects no test, so it prints a summary and exits
+ * 0) in a child whose output goes into a pipe, and returns the child's wait status. */
+static int status_of_exec_with(char** argv)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    int pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execv("/bin/usertests", argv);
+        _exit(100 + errno);
+    }
+    close(fds[1]);
+    char sink[128];
+    while (pid > 0 && read(fds[0], sink, sizeof(sink)) > 0) {
+    }
+    close(fds[0]);
+    int status = -1;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return status;
+}
+
+static int exec_with_too_many_or_too_long_arguments_is_e2big(void)
+{
+    volatile int canary = 4321;
+    static char* argv[ATLAS_MAX_ARGS + 2];
+    for (int i = 0; i < ATLAS_MAX_ARGS + 1; i++)
+        argv[i] = i == 0 ? "usertests" : "no-such-test";
+    argv[ATLAS_MAX_ARGS + 1] = NULL;
+    /* One entry over the limit fails; exactly at the limit the program runs. */
+    CHECK(execv("/bin/usertests", argv) == -1 && errno == E2BIG);
+    argv[ATLAS_MAX_ARGS] = NULL;
+    int status = status_of_exec_with(argv);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* The strings' bytes, NULs included, may not exceed ATLAS_MAX_ARG_BYTES in total:
+     * one string that is too long, and two that are too long only together. */
+    char* text = malloc(ATLAS_MAX_ARG_BYTES + 1);
+    CHECK(text != NULL);
+    memset(text, 'z', ATLAS_MAX_ARG_BYTES);
+    text[ATLAS_MAX_ARG_BYTES] = '\0';
+    char* one_long[] = {text, NULL};
+    CHECK(execv("/bin/usertests", one_long) == -1 && errno == E2BIG);
+    size_t half = ATLAS_MAX_ARG_BYTES / 2;
+    /* `half` and `half - 1` bytes, each with its NUL: one byte over the limit. */
+    text[half] = '\0';
+    char* two_halves[] = {text, text + half + 1, NULL};
+    CHECK(execv("/bin/usertests", two_halves) == -1 && errno == E2BIG);
+    char* fits[] = {"usertests", text + 1, NULL};  /* 10 + half bytes: well within. */
+    status = status_of_exec_with(fits);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* The caller is untouched: its memory, heap and descriptors still work. */
+    CHECK(canary == 4321);
+    CHECK(text[0] == 'z' && text[half - 1] == 'z' && text[half] == '\0');
+    free(text);
+    CHECK(getpid() > 0);
+    return 0;
+}
+
+/* Writes the first `length` bytes of `source` (or all of it, if shorter) to `path`. */
+static int write_prefix(const char* path, const char* source, size_t length)
+{
+    int out = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0755);
+    if (out < 0)
+        return -1;
+    int in = source ? open(source, O_RDONLY) : -1;
+    char buffer[512];
+    size_t done = 0;
+    while (in >= 0 && done < length) {
+        size_t want = length - done < sizeof(buffer) ? length - done : sizeof(buffer);
+        int n = read(in, buffer, want);
+        if (n <= 0 || write(out, buffer, n) != n)
+            break;
+        done += n;
+    }
+    if (in >= 0)
+        close(in);
+    close(out);
+    return (int)done;
+}
+
+/* Where the file bytes of an ELF64 executable's last loadable segment end (debug sections
+ * may follow, which exec never reads), or 0 if the headers cannot be read. */
+static size_t end_of_loaded_bytes(const char* path)
+{
+    unsigned char header[64];
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    size_t end = 0;
+    if (read(fd, header, sizeof(header)) == (int)sizeof(header)) {
+        uint64_t table;
+        uint16_t entry_size, count;
+        memcpy(&table, header + 32, sizeof(table));      /* e_phoff */
+        memcpy(&entry_size, header + 54, sizeof(entry_size));  /* e_phentsize */
+        memcpy(&count, header + 56, sizeof(count));      /* e_phnum */
+        for (uint16_t i = 0; i < count && entry_size == 56; i++) {
+            unsigned char entry[56];
+            uint32_t type;
+            uint64_t offset, file_size;
+            if (lseek(fd, (off_t)(table + (uint64_t)i * entry_size), SEEK_SET) < 0
+                || read(fd, entry, sizeof(entry)) != (int)sizeof(entry))
+                break;
+            memcpy(&type, entry, sizeof(type));
+            memcpy(&offset, entry + 8, sizeof(offset));
+            memcpy(&file_size, entry + 32, sizeof(file_size));
+            if (type == 1 /* PT_LOAD */ && offset + file_size > end)
+                end = offset + file_size;
+        }
+    }
+    close(fd);
+    return end;
+}
+
+static int exec_of_truncated_or_corrupt_elf_is_enoexec(void)
+{
+    volatile int canary = 8765;
+    size_t loaded = end_of_loaded_bytes("/bin/echo");
+    CHECK(loaded > 4096);
+    char* argv[] = {"echo", "unreachable", NULL};
+    /* Empty; ELF header cut short; header without its program headers; program headers
+     * without the segments they describe; segments cut in the middle and by one byte. */
+    size_t lengths[] = {0, 40, 64, 1024, loaded / 2, loaded - 1};
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        CHECK(write_prefix("truncated", "/bin/echo", lengths[i]) == (int)lengths[i]);
+        errno = 0;
+        CHECK(execv("truncated", argv) == -1 && errno == ENOEXEC);
+    }
+    /* The ELF magic followed by nonsense. */
+    int fd = open("truncated", O_CREAT | O_WRONLY | O_TRUNC, 0755);
+    CHECK(fd >= 0);
+    char header[4096];
+    memset(header, 0xff, sizeof(header));
+    memcpy(header, "\177ELF", 4);
+    CHECK(write(fd, header, sizeof(header)) == (int)sizeof(header));
+    close(fd);
+    CHECK(execv("truncated", argv) == -1 && errno == ENOEXEC);
+    CHECK(unlink("truncated") == 0);
+
+    /* The caller carries on: its memory is intact and it can still fork and exec. */
+    CHECK(canary == 8765);
+    char* fine[] = {"usertests", "no-such-test", NULL};
+    int status = status_of_exec_with(fine);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     return 0;
 }
 
@@ -419,7 +588,7 @@ static int descriptors_run_out_with_emfile_and_dup_shares_offset(void)
 
 static int sbrk_grows_lazily_and_shrink_frees(void)
 {
-    long before = free_frames();
+    long before = settled_free_frames();
     CHECK(before > 0);
     char* start = sbrk(4 << 20);
     CHECK(start != (char*)-1);
@@ -606,7 +775,7 @@ static int fork_shares_frames_until_written(void)
         heap[i * 4096] = (char)i;
     int fds[2];
     CHECK(pipe(fds) == 0);
-    long before_fork = free_frames();
+    long before_fork = settled_free_frames();
     int pid = fork();
     if (pid == 0) {
         long after_fork = free_frames();
@@ -645,6 +814,8 @@ static const struct Test kTests[] = {
     TEST(waitpid_wnohang_returns_zero_while_child_runs),
     TEST(exec_passes_arguments),
     TEST(exec_failure_leaves_caller_intact),
+    TEST(exec_with_too_many_or_too_long_arguments_is_e2big),
+    TEST(exec_of_truncated_or_corrupt_elf_is_enoexec),
     TEST(kill_ends_a_running_child_with_sigkill),
     TEST(kill_wakes_a_child_blocked_on_a_pipe),
     TEST(too_many_processes_fail_with_eagain),

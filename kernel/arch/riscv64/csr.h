@@ -56,6 +56,11 @@ constexpr uint64_t kSoftwareInterrupt = 1ull << 1;
 constexpr uint64_t kTimerInterrupt = 1ull << 5;
 constexpr uint64_t kExternalInterrupt = 1ull << 9;
 
+// scounteren bits: which counters user mode may read (rdcycle, rdtime, rdinstret).
+constexpr uint64_t kCounterCycle = 1ull << 0;
+constexpr uint64_t kCounterTime = 1ull << 1;
+constexpr uint64_t kCounterInstret = 1ull << 2;
+
 // satp.
 constexpr uint64_t kSatpModeSv39 = 8ull << 60;
 

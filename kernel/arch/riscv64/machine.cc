@@ -47,6 +47,24 @@ std::optional<FdtNode> find_first_compatible(const Fdt& fdt, std::span<const cha
     return std::nullopt;
 }
 
+// A device's node and its first register window.
+struct DeviceNode {
+    FdtNode node;
+    FdtRegEntry reg;
+};
+
+// The node find_first_compatible() picks, with its first register window. Nothing when
+// there is no such node or it has no "reg"; the next candidate is not tried then.
+std::optional<DeviceNode> find_device(const Fdt& fdt, std::span<const char* const> candidates) {
+    auto node = find_first_compatible(fdt, candidates);
+    if (!node)
+        return std::nullopt;
+    auto reg = fdt.reg_entry(*node, 0);
+    if (!reg)
+        return std::nullopt;
+    return DeviceNode{*node, *reg};
+}
+
 // The node's first interrupt number: the first cell of "interrupts", or the first cell
 // after the controller's phandle in "interrupts-extended". 0 when neither exists.
 uint32_t first_irq(const Fdt& fdt, FdtNode node) {
@@ -171,23 +189,21 @@ void parse_harts(const Fdt& fdt, FdtNode cpus, MachineInfo& out) {
 
 void parse_plic(const Fdt& fdt, MachineInfo& out) {
     static constexpr const char* kCompatible[] = {"sifive,plic-1.0.0", "riscv,plic0"};
-    auto node = find_first_compatible(fdt, kCompatible);
-    if (!node)
+    auto device = find_device(fdt, kCompatible);
+    if (!device)
         return;
-    auto reg = fdt.reg_entry(*node, 0);
-    if (!reg)
-        return;
+    FdtNode node = device->node;
     PlicInfo& plic = out.plic;
     plic.present = true;
-    plic.base = reg->address;
-    plic.size = reg->size;
-    plic.ndev = fdt.property_u32(*node, "riscv,ndev").value_or(0);
-    plic.phandle = fdt.property_u32(*node, "phandle").value_or(0);
+    plic.base = device->reg.address;
+    plic.size = device->reg.size;
+    plic.ndev = fdt.property_u32(node, "riscv,ndev").value_or(0);
+    plic.phandle = fdt.property_u32(node, "phandle").value_or(0);
 
     // interrupts-extended lists the PLIC's contexts in order, each as the phandle of a
     // hart's local controller followed by that controller's #interrupt-cells cells (the
     // first being the cause: 11 for M-mode, 9 for S-mode). The position is the context.
-    auto extended = fdt.property(*node, "interrupts-extended");
+    auto extended = fdt.property(node, "interrupts-extended");
     if (!extended)
         return;
     FdtCellReader cells(extended->value);
@@ -221,32 +237,27 @@ void parse_plic(const Fdt& fdt, MachineInfo& out) {
 
 void parse_uart(const Fdt& fdt, MachineInfo& out) {
     static constexpr const char* kCompatible[] = {"ns16550a", "ns16550"};
-    auto node = find_first_compatible(fdt, kCompatible);
-    if (!node)
+    auto device = find_device(fdt, kCompatible);
+    if (!device)
         return;
-    auto reg = fdt.reg_entry(*node, 0);
-    if (!reg)
-        return;
+    FdtNode node = device->node;
     UartInfo& uart = out.uart;
     uart.present = true;
-    uart.base = reg->address;
-    uart.size = reg->size;
-    uart.irq = first_irq(fdt, *node);
-    uart.clock_frequency = static_cast<uint32_t>(fdt.property_u64(*node, "clock-frequency").value_or(0));
-    uart.reg_shift = fdt.property_u32(*node, "reg-shift").value_or(0);
-    uart.reg_io_width = fdt.property_u32(*node, "reg-io-width").value_or(1);
+    uart.base = device->reg.address;
+    uart.size = device->reg.size;
+    uart.irq = first_irq(fdt, node);
+    uart.clock_frequency = static_cast<uint32_t>(fdt.property_u64(node, "clock-frequency").value_or(0));
+    uart.reg_shift = fdt.property_u32(node, "reg-shift").value_or(0);
+    uart.reg_io_width = fdt.property_u32(node, "reg-io-width").value_or(1);
 }
 
 void parse_test_device(const Fdt& fdt, MachineInfo& out) {
     static constexpr const char* kCompatible[] = {"sifive,test1", "sifive,test0"};
-    auto node = find_first_compatible(fdt, kCompatible);
-    if (!node)
-        return;
-    auto reg = fdt.reg_entry(*node, 0);
-    if (!reg)
+    auto device = find_device(fdt, kCompatible);
+    if (!device)
         return;
     out.test_device.present = true;
-    out.test_device.base = reg->address;
+    out.test_device.base = device->reg.address;
 }
 
 void parse_virtio(const Fdt& fdt, MachineInfo& out) {

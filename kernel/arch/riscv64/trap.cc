@@ -391,6 +391,11 @@ void trap_init_hart() {
     plic_init_hart();
     timer_init_hart();
     csr::set_sie(csr::kSoftwareInterrupt | csr::kTimerInterrupt | csr::kExternalInterrupt);
+    // User programs may read the cycle, time and retired-instruction counters directly:
+    // benchmarks count instructions with rdinstret (exact under QEMU's -icount), and
+    // reading the time needs no system call. Without these bits the reads trap as illegal
+    // instructions. (OpenSBI already lets supervisor mode read them.)
+    csr::write_scounteren(csr::kCounterCycle | csr::kCounterTime | csr::kCounterInstret);
 }
 
 uint64_t trap_software_interrupt_count(unsigned cpu_index) {

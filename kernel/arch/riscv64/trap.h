@@ -57,8 +57,9 @@ void trap_init(const MachineInfo& machine);
 
 // On every hart, the boot hart included, after trap_init(): points sscratch and stvec at
 // the trap machinery, enables the software, timer and external interrupt bits in sie, sets
-// up this hart's PLIC context and starts this hart's periodic timer. It leaves sstatus.SIE
-// alone: the caller enables interrupts when it is ready to take them.
+// up this hart's PLIC context, starts this hart's periodic timer and lets user mode read
+// the cycle, time and instret counters (scounteren). It leaves sstatus.SIE alone: the
+// caller enables interrupts when it is ready to take them.
 void trap_init_hart();
 
 // Called by trap_entry.S with interrupts disabled; see the table above.

@@ -4,7 +4,7 @@
 #ifndef ATLAS_XV6_KERNEL_PARAM_H
 #define ATLAS_XV6_KERNEL_PARAM_H
 
-#define NPROC 64          // Atlas has no process table; xv6's value, for programs that size arrays.
+#define NPROC 64          // xv6's value, for programs that size arrays; Atlas's process table has no fixed size.
 #define NCPU 8
 #define NOFILE 64         // Open files per process (xv6: 16).
 #define NFILE 100

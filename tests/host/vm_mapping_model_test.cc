@@ -1,0 +1,313 @@
+// Host tests of the mapping arithmetic behind mmap, munmap and mprotect (VmaTreeOps in
+// kernel/mm/vma.h): the clip helper, the overlap and coverage tests and the top-down
+// free-range search over the tree's largest-gap augmentation.
+//
+// The main test drives thousands of random operations (fixed maps, no-replace maps,
+// maps anywhere, unmaps, protects) through the same tree operations AddressSpace uses and
+// compares the tree after every step with a plain page-by-page array: which mapping owns
+// each page, at which object index, with which protection. The tree's own invariants,
+// augmentation included, are checked with validate() after every step too.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <vector>
+
+#include "mm/vma.h"
+
+using vm::kPageSize;
+
+namespace {
+
+// A window of the address space where the random operations happen. Pages outside it are
+// never mapped, so the search window can also reach past its ends.
+constexpr uint64_t kBase = 0x40000000;
+constexpr size_t kPages = 192;
+// Each mapping's object indices start at its id shifted up, so the model can tell from an
+// object index both which mapping a page came from and which page of it.
+constexpr unsigned kIdShift = 32;
+
+struct PageState {
+    uint64_t id { 0 };  // 0: unmapped.
+    uint64_t index { 0 };
+    Prot prot { Prot::None };
+};
+
+class MappingModel {
+public:
+    MappingModel() = default;
+    ~MappingModel() {
+        while (Vma* vma = m_tree.first()) {
+            m_tree.erase(*vma);
+            delete vma;
+        }
+    }
+
+    static uint64_t address_of(size_t page) { return kBase + page * kPageSize; }
+
+    // MAP_FIXED: unmap, then map.
+    void map_fixed(size_t first, size_t count, Prot prot) {
+        ASSERT_TRUE(unmap(first, count));
+        insert(first, count, prot);
+    }
+
+    // MAP_FIXED_NOREPLACE: EEXIST (false) if anything is there, the tree left alone.
+    bool map_no_replace(size_t first, size_t count, Prot prot) {
+        VirtRange range = range_of(first, count);
+        bool model_busy = false;
+        for (size_t page = first; page < first + count; ++page)
+            model_busy |= m_pages[page].id != 0;
+        EXPECT_EQ(model_busy, VmaTreeOps::overlaps(m_tree, range));
+        if (model_busy)
+            return false;
+        insert(first, count, prot);
+        return true;
+    }
+
+    // mmap without MAP_FIXED: the highest free run inside [window_first, window_end).
+    std::optional<size_t> map_anywhere(size_t count, size_t window_first, size_t window_end, Prot prot) {
+        std::optional<size_t> expected;
+        for (size_t end = window_end; end >= window_first + count && !expected; --end) {
+            bool free = true;
+            for (size_t page = end - count; page < end && free; ++page)
+                free = m_pages[page].id == 0;
+            if (free)
+                expected = end - count;
+        }
+        auto found = VmaTreeOps::find_free_range(m_tree, count * kPageSize,
+                                                 { address_of(window_first), address_of(window_end) });
+        EXPECT_EQ(expected.has_value(), found.has_value());
+        if (!expected || !found)
+            return std::nullopt;
+        EXPECT_EQ(address_of(*expected), *found);
+        insert(*expected, count, prot);
+        return expected;
+    }
+
+    // munmap: clip both ends, remove what is inside (AddressSpace::unmap_range_locked).
+    bool unmap(size_t first, size_t count) {
+        VirtRange range = range_of(first, count);
+        if (VmaTreeOps::clip_at(m_tree, range.start, kMaxCount).is_error() ||
+            VmaTreeOps::clip_at(m_tree, range.end, kMaxCount).is_error())
+            return false;
+        Vma* vma = m_tree.lower_bound(range.start);
+        while (vma && vma->start() < range.end) {
+            Vma* next = m_tree.next(*vma);
+            EXPECT_LE(vma->end(), range.end) << "a Vma straddles the end after the clip";
+            m_tree.erase(*vma);
+            delete vma;
+            vma = next;
+        }
+        for (size_t page = first; page < first + count; ++page)
+            m_pages[page] = {};
+        return true;
+    }
+
+    // mprotect: ENOMEM (false, nothing changed) over a hole; else clip and set.
+    bool protect(size_t first, size_t count, Prot prot) {
+        VirtRange range = range_of(first, count);
+        bool model_covered = true;
+        for (size_t page = first; page < first + count; ++page)
+            model_covered &= m_pages[page].id != 0;
+        EXPECT_EQ(model_covered, VmaTreeOps::covers(m_tree, range));
+        if (!model_covered)
+            return false;
+        EXPECT_FALSE(VmaTreeOps::clip_at(m_tree, range.start, kMaxCount).is_error());
+        EXPECT_FALSE(VmaTreeOps::clip_at(m_tree, range.end, kMaxCount).is_error());
+        for (Vma* vma = VmaTreeOps::find(m_tree, range.start); vma && vma->start() < range.end; vma = m_tree.next(*vma)) {
+            EXPECT_LE(vma->end(), range.end);
+            vma->set_prot(prot);
+        }
+        for (size_t page = first; page < first + count; ++page)
+            m_pages[page].prot = prot;
+        return true;
+    }
+
+    // The tree against the array, page by page, plus the tree's own invariants.
+    void check() {
+        ASSERT_TRUE(m_tree.validate()) << "order, balance or the gap augmentation is wrong";
+        for (size_t page = 0; page < kPages; ++page) {
+            Vma* vma = VmaTreeOps::find(m_tree, address_of(page) + 123);
+            const PageState& state = m_pages[page];
+            if (state.id == 0) {
+                ASSERT_EQ(nullptr, vma) << "page " << page << " should be unmapped";
+                continue;
+            }
+            ASSERT_NE(nullptr, vma) << "page " << page << " should be mapped";
+            ASSERT_EQ(state.index, vma->object_index(address_of(page))) << "page " << page;
+            ASSERT_EQ(state.prot, vma->prot()) << "page " << page;
+        }
+        // No Vma outside the window, and a tree of exactly the runs the array implies.
+        for (Vma& vma : m_tree) {
+            ASSERT_GE(vma.start(), kBase);
+            ASSERT_LE(vma.end(), address_of(kPages));
+        }
+    }
+
+    // Random ranges: overlaps() and covers() against the array.
+    void check_queries(std::mt19937& random) {
+        for (int i = 0; i < 8; ++i) {
+            size_t first = random() % kPages;
+            size_t count = 1 + random() % (kPages - first);
+            bool any = false, all = true;
+            for (size_t page = first; page < first + count; ++page) {
+                any |= m_pages[page].id != 0;
+                all &= m_pages[page].id != 0;
+            }
+            ASSERT_EQ(any, VmaTreeOps::overlaps(m_tree, range_of(first, count)));
+            ASSERT_EQ(all, VmaTreeOps::covers(m_tree, range_of(first, count)));
+        }
+    }
+
+    size_t vma_count() const { return m_tree.size(); }
+    VmaTree& tree() { return m_tree; }
+
+private:
+    static constexpr size_t kMaxCount = 1u << 20;
+
+    static VirtRange range_of(size_t first, size_t count) { return { address_of(first), address_of(first + count) }; }
+
+    void insert(size_t first, size_t count, Prot prot) {
+        uint64_t id = ++m_next_id;
+        uint64_t offset = id << kIdShift;
+        auto* vma = new Vma(range_of(first, count), prot, VmaKind::Anonymous, nullptr, offset);
+        ASSERT_FALSE(VmaTreeOps::overlaps(m_tree, vma->range()));
+        ASSERT_TRUE(m_tree.insert(*vma));
+        for (size_t page = first; page < first + count; ++page)
+            m_pages[page] = { id, offset + (page - first), prot };
+    }
+
+    VmaTree m_tree;
+    PageState m_pages[kPages];
+    uint64_t m_next_id { 0 };
+};
+
+Prot random_prot(std::mt19937& random) {
+    static constexpr Prot kProts[] = { Prot::None, Prot::Read, Prot::Read | Prot::Write,
+                                       Prot::Read | Prot::Exec, Prot::Read | Prot::Write | Prot::Exec };
+    return kProts[random() % 5];
+}
+
+}  // namespace
+
+TEST(VmMappingModel, RandomMapUnmapProtectAndFixedMatchAPageArray) {
+    for (uint32_t seed = 1; seed <= 12; ++seed) {
+        std::mt19937 random(seed);
+        MappingModel model;
+        for (int step = 0; step < 1500; ++step) {
+            size_t first = random() % kPages;
+            size_t count = 1 + random() % std::min<size_t>(24, kPages - first);
+            switch (random() % 6) {
+            case 0: model.map_fixed(first, count, random_prot(random)); break;
+            case 1: model.map_no_replace(first, count, random_prot(random)); break;
+            case 2: {
+                size_t window_first = random() % kPages;
+                size_t window_end = window_first + random() % (kPages - window_first + 1);
+                model.map_anywhere(count, window_first, window_end, random_prot(random));
+                break;
+            }
+            case 3:
+            case 4: ASSERT_TRUE(model.unmap(first, count)); break;
+            case 5: model.protect(first, count, random_prot(random)); break;
+            }
+            ASSERT_NO_FATAL_FAILURE(model.check()) << "seed " << seed << " step " << step;
+            ASSERT_NO_FATAL_FAILURE(model.check_queries(random)) << "seed " << seed << " step " << step;
+        }
+    }
+}
+
+TEST(VmMappingModel, UnmapPunchesAHoleAndKeepsTheTailsObjectOffset) {
+    MappingModel model;
+    model.map_fixed(10, 10, Prot::Read | Prot::Write);
+    ASSERT_TRUE(model.unmap(13, 2));
+    EXPECT_EQ(2u, model.vma_count());
+    Vma* tail = VmaTreeOps::find(model.tree(), MappingModel::address_of(15));
+    ASSERT_NE(nullptr, tail);
+    EXPECT_EQ(MappingModel::address_of(15), tail->start());
+    // The tail keeps indices 5..9 of the original mapping's object.
+    EXPECT_EQ((uint64_t(1) << kIdShift) + 5, tail->page_offset());
+    model.check();
+}
+
+TEST(VmMappingModel, UnmapOverNothingAndAcrossSeveralMappings) {
+    MappingModel model;
+    ASSERT_TRUE(model.unmap(0, kPages));
+    EXPECT_EQ(0u, model.vma_count());
+    model.map_fixed(5, 3, Prot::Read);
+    model.map_fixed(9, 3, Prot::Read);
+    model.map_fixed(14, 3, Prot::Read);
+    ASSERT_TRUE(model.unmap(6, 10));  // The first's tail, the second whole, the third's head.
+    EXPECT_EQ(2u, model.vma_count());
+    model.check();
+}
+
+TEST(VmMappingModel, ProtectInTheMiddleSplitsIntoThreeAndOverAHoleChangesNothing) {
+    MappingModel model;
+    model.map_fixed(20, 9, Prot::Read | Prot::Write);
+    EXPECT_TRUE(model.protect(23, 3, Prot::Read));
+    EXPECT_EQ(3u, model.vma_count());
+    model.map_fixed(40, 2, Prot::Read);
+    EXPECT_FALSE(model.protect(27, 15, Prot::None));  // Pages 29..39 are unmapped.
+    EXPECT_EQ(Prot::Read | Prot::Write, VmaTreeOps::find(model.tree(), MappingModel::address_of(27))->prot());
+    model.check();
+}
+
+TEST(VmMappingModel, ClipRefusesWhenTheVmaLimitIsReached) {
+    MappingModel model;
+    model.map_fixed(0, 8, Prot::Read);
+    auto refused = VmaTreeOps::clip_at(model.tree(), MappingModel::address_of(4), 1);
+    ASSERT_TRUE(refused.is_error());
+    EXPECT_EQ(ENOMEM, refused.error().code());
+    EXPECT_EQ(1u, model.vma_count());
+    // A clip at a boundary or over nothing needs no new Vma and always succeeds.
+    EXPECT_EQ(nullptr, VmaTreeOps::clip_at(model.tree(), MappingModel::address_of(8), 1).value());
+    EXPECT_EQ(nullptr, VmaTreeOps::clip_at(model.tree(), MappingModel::address_of(0), 1).value());
+}
+
+TEST(VmMappingModel, FreeRangeSearchIsTopDownAndSkipsTooSmallHoles) {
+    MappingModel model;
+    // Holes of 1, 2 and 4 pages between mappings, in increasing order of address.
+    model.map_fixed(0, 10, Prot::Read);
+    model.map_fixed(11, 10, Prot::Read);
+    model.map_fixed(23, 10, Prot::Read);
+    model.map_fixed(37, 10, Prot::Read);
+    VirtRange window { MappingModel::address_of(0), MappingModel::address_of(47) };
+    EXPECT_EQ(MappingModel::address_of(35), VmaTreeOps::find_free_range(model.tree(), 2 * kPageSize, window));
+    EXPECT_EQ(MappingModel::address_of(33), VmaTreeOps::find_free_range(model.tree(), 4 * kPageSize, window));
+    EXPECT_EQ(std::nullopt, VmaTreeOps::find_free_range(model.tree(), 5 * kPageSize, window));
+    // Narrowing the window from above leaves the lower holes.
+    VirtRange low { MappingModel::address_of(0), MappingModel::address_of(30) };
+    EXPECT_EQ(MappingModel::address_of(21), VmaTreeOps::find_free_range(model.tree(), 2 * kPageSize, low));
+}
+
+TEST(VmMappingModel, ThousandsOfAdjacentMappingsKeepTheAugmentationExact) {
+    // Many small mappings placed top-down, then every other one removed: the largest gap
+    // of every subtree must follow along (validate() recomputes it for every node).
+    VmaTree tree;
+    VirtRange window { 0x100000000, 0x100000000 + 20000 * kPageSize };
+    std::vector<Vma*> vmas;
+    for (int i = 0; i < 20000; ++i) {
+        auto found = VmaTreeOps::find_free_range(tree, kPageSize, window);
+        ASSERT_TRUE(found.has_value());
+        ASSERT_EQ(window.end - (i + 1) * kPageSize, *found);
+        auto* vma = new Vma({ *found, *found + kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+        ASSERT_TRUE(tree.insert(*vma));
+        vmas.push_back(vma);
+    }
+    EXPECT_EQ(std::nullopt, VmaTreeOps::find_free_range(tree, kPageSize, window));
+    for (size_t i = 0; i < vmas.size(); i += 2) {
+        tree.erase(*vmas[i]);
+        delete vmas[i];
+        vmas[i] = nullptr;
+    }
+    ASSERT_TRUE(tree.validate());
+    EXPECT_EQ(kPageSize, tree.root()->subtree_max_gap());
+    EXPECT_EQ(std::nullopt, VmaTreeOps::find_free_range(tree, 2 * kPageSize, window));
+    for (Vma* vma : vmas) {
+        if (vma) {
+            tree.erase(*vma);
+            delete vma;
+        }
+    }
+}
