@@ -39,6 +39,15 @@ static ErrorOr<void> check_data_inode(const Inode& inode)
 
 ErrorOr<size_t> FileSystem::read(Inode& inode, uint64_t offset, void* buffer, size_t length)
 {
+    // A file with a page cache is read through it: the cache may hold data that has not
+    // reached the disk yet.
+    InodePageCache* cache;
+    {
+        MutexLocker locker(inode.lock());
+        cache = inode.page_cache();
+    }
+    if (cache)
+        return cache->read(offset, buffer, length);
     ScratchBlock scratch;
     TRY(scratch.allocate());
     auto* destination = static_cast<uint8_t*>(buffer);

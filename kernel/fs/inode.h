@@ -26,8 +26,13 @@
 //     ceil(size / kBlockSize) is mapped. Pointers read from disk are checked before use, and
 //     a bad one is reported as EIO, never trusted.
 //
-// Locking: m_lock (a Mutex of rank Inode) guards m_disk and the block map, and is held
-// across the I/O of reads and writes. Inode locks nest parent directory before child.
+// The page cache: a regular file that read() or write() has touched has one page cache
+// (mm/file_object.h) attached through InodePageCache; the inode holds one reference to it
+// and the inode table detaches it, writing back dirty pages, when the last reference to the
+// inode goes. The file-system code itself never creates one (the host tests have none).
+//
+// Locking: m_lock (a Mutex of rank Inode) guards m_disk, the block map and m_page_cache,
+// and is held across the I/O of reads and writes. Inode locks nest parent directory before child.
 // Functions below that touch m_disk say "expects the lock"; callers take it after
 // Log::begin(), never before. The reference count is managed by the InodeTable.
 #pragma once
@@ -49,6 +54,23 @@ class InodeTable;
 struct MappedBlock {
     BlockNumber block;
     bool fresh;
+};
+
+// What the VM attaches to an inode: its page cache. Implemented by FileObject
+// (mm/file_object.h); declared here so that the file system can reach it without knowing
+// the VM.
+class InodePageCache {
+public:
+    // Reads through the cache, as FileSystem::read does from the disk, so that
+    // kernel-internal readers (exec) see data not yet written back.
+    virtual ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) = 0;
+    // The inode's last reference has gone and it is out of the inode table: write back
+    // dirty pages if `keep_data` (the file still has links), drop every page, and drop the
+    // inode's reference to the cache. Called with no lock held.
+    virtual void inode_released(bool keep_data) = 0;
+
+protected:
+    ~InodePageCache() = default;
 };
 
 class Inode {
@@ -96,6 +118,11 @@ public:
     // blocks.
     ErrorOr<uint64_t> count_mapped_blocks();
 
+    // The attached page cache, or nullptr. Expects the lock.
+    InodePageCache* page_cache() const { return m_page_cache; }
+    // Attaches `cache`, which must not be replaced while attached. Expects the lock.
+    void set_page_cache(InodePageCache* cache) { m_page_cache = cache; }
+
     // RefPtr<Inode> support; the InodeTable does the bookkeeping.
     void ref() const;
     void unref() const;
@@ -121,6 +148,7 @@ private:
     mutable Mutex m_lock { "inode", LockRank::Inode };
     DiskInode m_disk {};             // Guarded by m_lock.
     bool m_loaded { false };         // Guarded by m_lock.
+    InodePageCache* m_page_cache { nullptr };  // Guarded by m_lock; holds one reference.
     mutable uint32_t m_ref_count { 1 };  // Atomic; reaches 0 only under the table's lock.
     TreeNode m_tree_node;            // Guarded by the table's lock.
 };

@@ -121,7 +121,13 @@ void InodeTable::release(Inode& inode)
         m_tree.erase(inode);
     }
     // Nobody else can reach the inode now: it is out of the table, and with a link count of
-    // 0 no directory names it.
+    // 0 no directory names it. Its cached pages go first: the dirty ones reach the disk
+    // while the blocks are still the file's, unless the file is about to be freed.
+    if (InodePageCache* cache = inode.m_page_cache) {
+        bool keep_data = !inode.m_loaded || inode.m_disk.link_count > 0;
+        cache->inode_released(keep_data);
+        inode.m_page_cache = nullptr;
+    }
     bool needs_freeing = inode.m_loaded && inode.m_disk.link_count == 0
         && inode.m_disk.type != InodeType::Free;
     if (needs_freeing)

@@ -400,6 +400,23 @@ void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
     }
 }
 
+size_t AddressSpace::snapshot_vmas(uint64_t from, VmaInfo* out, size_t max, size_t& total) {
+    ReadLocker locker(m_lock);
+    total = m_vmas.size();
+    size_t copied = 0;
+    for (Vma* vma = VmaTreeOps::first_ending_above(m_vmas, from); vma && copied < max; vma = m_vmas.next(*vma)) {
+        out[copied++] = VmaInfo {
+            .start = vma->start(),
+            .end = vma->end(),
+            .page_offset = vma->page_offset(),
+            .prot = vma->prot(),
+            .kind = vma->kind(),
+            .shared = vma->object() && vma->object()->is_shared(),
+        };
+    }
+    return copied;
+}
+
 size_t AddressSpace::vma_count() {
     ReadLocker locker(m_lock);
     return m_vmas.size();

@@ -84,6 +84,16 @@ enum class MapSharing : uint8_t { Private, Shared };
 
 enum class ShouldFlushTlb : uint8_t { No, Yes };
 
+// A copy of one Vma's description, taken under the lock (procmaps).
+struct VmaInfo {
+    uint64_t start;
+    uint64_t end;
+    uint64_t page_offset;  // In pages, in the Vma's object.
+    Prot prot;
+    VmaKind kind;
+    bool shared;           // The object is shared (MAP_SHARED); else private.
+};
+
 class AddressSpace {
 public:
     // An empty address space (no Vmas) whose page table shares the kernel half. ENOMEM.
@@ -184,6 +194,12 @@ public:
 
     // The Vma containing `vaddr`, or nullptr. O(log n). Expects m_lock held.
     Vma* find_vma_locked(uint64_t vaddr) const;
+
+    // procmaps: copies the description of at most `max` Vmas, the first ones that end above
+    // `from`, in address order, into `out`, and returns how many it copied; `total` gets
+    // the number of Vmas. Takes the lock for reading, so that callers copy to user memory
+    // (which may fault on this very space) only after it is released.
+    size_t snapshot_vmas(uint64_t from, VmaInfo* out, size_t max, size_t& total);
 
     // Statistics and debugging.
     size_t vma_count();

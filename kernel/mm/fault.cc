@@ -1,6 +1,8 @@
 // The fault pipeline: see fault.h.
 #include "mm/fault.h"
 
+#include <atomic>
+
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/sv39.h"
 #include "lib/assert.h"
@@ -9,6 +11,18 @@
 using klib::memcpy;
 #include "mm/address_space.h"
 #include "mm/physical_allocator.h"
+
+namespace {
+
+// The counters of fault.h. Relaxed: they order nothing, and a reader only wants totals.
+std::atomic<uint64_t> s_resolved_faults { 0 };
+std::atomic<uint64_t> s_major_faults { 0 };
+std::atomic<uint64_t> s_cow_copies { 0 };
+std::atomic<uint64_t> s_zero_fills { 0 };
+
+void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+}  // namespace
 
 // Everything here runs under the address space's lock, which is what keeps the checks of
 // ref_count meaningful: a frame held once (by this space's object) cannot gain a sharer
@@ -36,16 +50,23 @@ public:
         uint64_t index = vma->object_index(page_va);
         // The object brings the page in (zero-fill for anonymous memory; a file object
         // will read it). What happens next depends only on whether the object is shared.
+        // A private object's tree cannot change under us (we hold its address space's
+        // lock), so looking first tells whether the page is about to be zero-filled; a
+        // shared object's tree has its own lock, so its faults are not classified here.
+        bool private_absent = !object.is_shared() && object.lookup_page(index) == nullptr;
         auto resident = object.page_for_fault(index);
         if (resident.is_error())
             return { FaultResult::OutOfMemory, nullptr };
         Page* page = resident.value();
+        if (private_absent && page->use == PageUse::Anonymous)
+            bump(s_zero_fills);
         if (object.is_shared()) {
             // MAP_SHARED: every mapper uses the object's frame itself, writable if the Vma
             // is; there is no copy-on-write to decide.
             PteFlags flags = leaf_flags(vma->prot(), true);
             if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
                 return { FaultResult::OutOfMemory, nullptr };
+            bump(s_resolved_faults);
             return { FaultResult::Resolved, page };
         }
         bool wants_private = access == Access::Write;
@@ -64,6 +85,7 @@ public:
             object.replace_page(index, copy);
             page = copy;
             replaced = true;
+            bump(s_cow_copies);
         }
 
         bool exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
@@ -74,6 +96,7 @@ public:
         PteFlags flags = leaf_flags(vma->prot(), exclusive);
         if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced).is_error())
             return { FaultResult::OutOfMemory, nullptr };
+        bump(s_resolved_faults);
         return { FaultResult::Resolved, page };
     }
 
@@ -158,6 +181,22 @@ const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, F
     }
     return "bad access";
 }
+
+FaultCounters fault_counters() {
+    uint64_t major = s_major_faults.load(std::memory_order_relaxed);
+    uint64_t resolved = s_resolved_faults.load(std::memory_order_relaxed);
+    // A major fault is counted when its I/O is done, before the fault resolves, so for a
+    // moment (or for good, if the PTE then cannot be installed) it may not yet be in
+    // `resolved`: clamp rather than wrap.
+    return FaultCounters {
+        .minor_faults = resolved > major ? resolved - major : 0,
+        .major_faults = major,
+        .cow_copies = s_cow_copies.load(std::memory_order_relaxed),
+        .zero_fills = s_zero_fills.load(std::memory_order_relaxed),
+    };
+}
+
+void count_major_fault() { bump(s_major_faults); }
 
 const char* fault_result_name(FaultResult result) {
     switch (result) {

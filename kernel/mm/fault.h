@@ -18,6 +18,12 @@
 //
 // The result is a small enum; the caller turns anything but Resolved into killing the
 // process (user faults) or into EFAULT (kernel copies), in one place each.
+//
+// Counters (vmstat): every resolved fault is minor or major (major: it waited for I/O,
+// which only a file object's page_for_fault() can do; it reports that through
+// count_major_fault()); zero-fill and copy-on-write faults are counted as well. They are
+// relaxed atomics, bumped without a lock: a snapshot may be a few faults behind, never
+// torn. exec's fault_in_for_kernel_write() goes through the same pipeline and counts too.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +54,18 @@ const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, F
 // itself. The frame stays valid only while nobody else changes this address space
 // (exec builds a space that no other thread can see yet).
 ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va);
+
+// A snapshot of the fault counters since boot.
+struct FaultCounters {
+    uint64_t minor_faults;  // Resolved without I/O.
+    uint64_t major_faults;  // Resolved after reading the page in.
+    uint64_t cow_copies;    // Private frames copied because a write found them shared.
+    uint64_t zero_fills;    // Private anonymous pages zero-filled on first touch.
+};
+FaultCounters fault_counters();
+
+// Called by a VmObject whose page_for_fault() had to wait for I/O to bring the page in.
+void count_major_fault();
 
 const char* fault_result_name(FaultResult result);
 const char* access_name(Access access);

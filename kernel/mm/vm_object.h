@@ -14,7 +14,7 @@
 //   - SharedAnonObject: mmap(MAP_SHARED | MAP_ANONYMOUS). Fork hands the child the same
 //     object, so every mapper in every process sees the same frames; the frames live until
 //     the last Vma referring to the object is gone.
-// The next slice adds FileObject (an inode's page cache), a shared object whose
+// FileObject (mm/file_object.h) is an inode's page cache, a shared object whose
 // page_for_fault() reads the file. The fault pipeline asks the object for a page through
 // page_for_fault() and only cares whether the object is shared (is_shared()).
 //

@@ -149,18 +149,22 @@ ErrorOr<LoadedImage> Process::load_image(const char* path, const ExecArguments& 
 }
 
 void Process::install_image(LoadedImage image, const char* path, TrapFrame* frame) {
-    OwnPtr<AddressSpace> old = std::move(m_address_space);
-    m_address_space = std::move(image.address_space);
-    address_space_switch_current(m_address_space.ptr());
-    old = nullptr;  // Nothing runs in it any more.
-
-    if (path) {
-        const char* tail = path;
-        for (const char* p = path; *p; ++p)
-            if (*p == '/' && p[1])
-                tail = p + 1;
-        klib::strlcpy(m_name, tail, sizeof(m_name));
+    OwnPtr<AddressSpace> old;
+    {
+        // procmaps may be reading the old space and the name from another process.
+        MutexLocker locker(m_image_lock);
+        old = std::move(m_address_space);
+        m_address_space = std::move(image.address_space);
+        address_space_switch_current(m_address_space.ptr());
+        if (path) {
+            const char* tail = path;
+            for (const char* p = path; *p; ++p)
+                if (*p == '/' && p[1])
+                    tail = p + 1;
+            klib::strlcpy(m_name, tail, sizeof(m_name));
+        }
     }
+    old = nullptr;  // Nothing runs in it any more, and no reader can reach it.
     if (frame) {
         for (auto& reg : frame->x)
             reg = 0;

@@ -32,7 +32,13 @@ void Process::exit_current(int status) {
     self->m_cwd = nullptr;
     self->set_blocked_pipe(nullptr);
     address_space_switch_current(nullptr);
-    self->m_address_space = nullptr;
+    OwnPtr<AddressSpace> dying;
+    {
+        // procmaps may be reading it from another process.
+        MutexLocker locker(self->m_image_lock);
+        dying = std::move(self->m_address_space);
+    }
+    dying = nullptr;
 
     if (self->m_pid == 1)
         first_process_exited(status);

@@ -5,6 +5,7 @@
 #include "fs/file_system.h"
 #include "fs/inode.h"
 #include "lib/string.h"
+#include "mm/file_object.h"
 #include "syscall/abi.h"
 
 // --- Defaults: what a kind without the operation answers. ---
@@ -41,8 +42,10 @@ ErrorOr<size_t> InodeFile::read(void* buffer, size_t length) {
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
+    // Through the page cache, so that read() sees the very frames a shared mapping does.
+    auto cache = TRY(FileObject::for_inode(*m_inode));
     MutexLocker locker(m_offset_lock);
-    size_t count = TRY(m_fs.read(*m_inode, m_offset, buffer, length));
+    size_t count = TRY(cache->read(m_offset, buffer, length));
     m_offset += count;
     return count;
 }
@@ -52,12 +55,13 @@ ErrorOr<size_t> InodeFile::write(const void* buffer, size_t length) {
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
+    auto cache = TRY(FileObject::for_inode(*m_inode));
     MutexLocker locker(m_offset_lock);
     // O_APPEND: every write goes to the end as it is now, even if another process has
     // grown the file since this one last wrote.
     if (m_append == Append::Yes)
         m_offset = m_fs.stat(*m_inode).size;
-    size_t count = TRY(m_fs.write(*m_inode, m_offset, buffer, length));
+    size_t count = TRY(cache->write(m_offset, buffer, length));
     m_offset += count;
     return count;
 }
@@ -93,10 +97,17 @@ ErrorOr<void> InodeFile::truncate(uint64_t length) {
         return Error::from_errno(EISDIR);
     if (!writable())
         return Error::from_errno(EINVAL);
-    return m_fs.truncate(*m_inode, length);
+    auto cache = TRY(FileObject::for_inode(*m_inode));
+    return cache->truncate(length);
 }
 
-ErrorOr<void> InodeFile::fsync() { return m_fs.fsync(*m_inode); }
+ErrorOr<void> InodeFile::fsync() {
+    // A file's dirty cached pages go first; a directory has only metadata.
+    if (m_inode->is_directory())
+        return m_fs.fsync(*m_inode);
+    auto cache = TRY(FileObject::for_inode(*m_inode));
+    return cache->sync();
+}
 
 static uint8_t dirent_type(fs::DirEntryType type) {
     switch (type) {

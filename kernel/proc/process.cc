@@ -115,6 +115,14 @@ ErrorOr<void> Process::sleep_ticks(uint64_t ticks) {
     return {};
 }
 
+RefPtr<Process> Process::find_live(int pid) {
+    SpinlockLocker locker(ProcessTable::lock());
+    Process* found = ProcessTable::find_locked(pid);
+    if (!found || found->m_state == ProcessState::Zombie)
+        return nullptr;
+    return RefPtr<Process>(found);
+}
+
 size_t Process::count() { return ProcessTable::count(); }
 
 size_t Process::process_limit() { return ProcessTable::limit(); }

@@ -34,7 +34,10 @@
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
 // updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
 // the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
-// touched only by the process's own thread, so it needs no lock (one thread per process).
+// touched only by the process's own thread, so it needs no lock (one thread per process),
+// with one exception: procmaps reads another process's address space and name, so the
+// owner changes those two (exec, exit) under m_image_lock (a Mutex, rank Process, taken
+// before the address space's lock), and that reader takes it too.
 #pragma once
 
 #include <atomic>
@@ -48,6 +51,7 @@
 #include "lib/ref_ptr.h"
 #include "mm/fault.h"
 #include "proc/file_table.h"
+#include "sync/mutex.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
 
@@ -144,6 +148,14 @@ public:
     // Sleeps `ticks` timer ticks (10 ms); EINTR if killed meanwhile.
     static ErrorOr<void> sleep_ticks(uint64_t ticks);
 
+    // The process `pid` with a reference, or null if there is none or it is a zombie.
+    static RefPtr<Process> find_live(int pid);
+
+    // Held by exec and exit while they replace or drop the address space and the name, and
+    // by any thread but the owner while it reads them (procmaps). The owner's own reads
+    // need no lock. Never held across a sleep on anything but the address-space lock.
+    Mutex& image_lock() { return m_image_lock; }
+
     // Processes alive or zombie right now, and the most fork allows.
     static size_t count();
     static size_t process_limit();
@@ -177,6 +189,7 @@ private:
     LoadedImage m_first_image;
 
     std::atomic<int> m_kill_signal { 0 };
+    Mutex m_image_lock { "process image", LockRank::Process };
     Spinlock m_blocked_lock { "blocked pipe", LockRank::BlockedPipe };
     RefPtr<Pipe> m_blocked_pipe;  // Guarded by m_blocked_lock.
 };

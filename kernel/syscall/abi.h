@@ -36,6 +36,7 @@
 //                                          the end of the directory, EINVAL if n is too
 //                                          small for the next record
 //   vmstat(struct atlas_vmstat* out)       fills the counters below
+//   procmaps(int pid, struct atlas_map_entry* buffer, long count)  -> mappings; see below
 #ifndef ATLAS_SYSCALL_ABI_H
 #define ATLAS_SYSCALL_ABI_H
 
@@ -193,7 +194,42 @@ struct atlas_vmstat {
     __UINT64_TYPE__ processes;          // Live processes (zombies included).
     __UINT64_TYPE__ process_limit;      // fork() fails with EAGAIN at this many.
     __UINT64_TYPE__ kernel_heap_bytes;  // Bytes the kernel heap has handed out.
-    __UINT64_TYPE__ reserved[10];       // Zero; room for the VM's counters.
+    __UINT64_TYPE__ page_cache_hits;    // read()/write() pages found in the page cache.
+    __UINT64_TYPE__ page_cache_misses;  // Pages the page cache had to bring in.
+    __UINT64_TYPE__ pages_written_back; // Dirty cached pages written to the disk.
+    __UINT64_TYPE__ reserved[7];        // Zero; room for more of the VM's counters.
+    // VM fault counters (since boot; see kernel/mm/fault.h).
+    __UINT64_TYPE__ minor_faults;       // Faults resolved without I/O.
+    __UINT64_TYPE__ major_faults;       // Faults that read the page in.
+    __UINT64_TYPE__ cow_copies;         // Frames copied by a write to a shared private page.
+    __UINT64_TYPE__ zero_fill_faults;   // Private anonymous pages zero-filled on first touch.
+};
+
+// --- procmaps(): one process's mappings, for pmap ---
+//   procmaps(int pid, struct atlas_map_entry* buffer, long count)
+//     fills buffer[0 .. min(count, n)) with the process's first mappings in address order
+//     and returns n, the number it has (so a caller retries with a larger buffer when n >
+//     count; count 0 just asks for n). ESRCH: no such process (or a zombie); EFAULT: the
+//     buffer is bad; EINVAL: count < 0.
+#define ATLAS_MAP_KIND_TEXT 1
+#define ATLAS_MAP_KIND_DATA 2
+#define ATLAS_MAP_KIND_HEAP 3
+#define ATLAS_MAP_KIND_STACK 4
+#define ATLAS_MAP_KIND_GUARD 5       // The inaccessible page below the stack.
+#define ATLAS_MAP_KIND_ANONYMOUS 6   // mmap(MAP_ANONYMOUS).
+#define ATLAS_MAP_KIND_FILE 7        // mmap of a file.
+#define ATLAS_MAP_FLAG_SHARED 1      // MAP_SHARED (stores reach every mapper); else private.
+#define ATLAS_MAP_NAME_MAX 64
+struct atlas_map_entry {
+    __UINT64_TYPE__ start;          // First byte, page-aligned.
+    __UINT64_TYPE__ end;            // One past the last byte, page-aligned.
+    __UINT64_TYPE__ offset;         // Byte offset of `start` in the backing object.
+    __UINT32_TYPE__ prot;           // PROT_READ | PROT_WRITE | PROT_EXEC (Linux values).
+    __UINT32_TYPE__ flags;          // ATLAS_MAP_FLAG_*.
+    __UINT32_TYPE__ kind;           // ATLAS_MAP_KIND_*.
+    __UINT32_TYPE__ reserved;       // Zero.
+    char name[ATLAS_MAP_NAME_MAX];  // NUL-terminated: the program for text and data, the
+                                    // file for a file mapping, else empty.
 };
 
 #endif  // ATLAS_SYSCALL_ABI_H

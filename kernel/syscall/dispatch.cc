@@ -58,7 +58,7 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_mprotect] = &invoke<sys_mprotect>;
     table[SYS_msync] = &invoke<sys_msync>;
     table[SYS_madvise] = &invoke<sys_madvise>;
-    // procmaps comes with the rest of the mmap issue.
+    table[SYS_procmaps] = &invoke<sys_procmaps>;
     return table;
 }
 

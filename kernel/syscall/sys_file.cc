@@ -5,6 +5,7 @@
 
 #include "fs/file_system.h"
 #include "fs/inode.h"
+#include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/vm_range.h"
 #include "proc/console_file.h"
@@ -132,7 +133,7 @@ ErrorOr<int> sys_open(UserString user_path, int flags, int) {
         if (flags & O_DIRECTORY)
             return Error::from_errno(ENOTDIR);
         if ((flags & O_TRUNC) && writes)
-            TRY(context.fs.truncate(*inode, 0));
+            TRY(truncate_through_page_cache(*inode, 0));
         file = TRY(InodeFile::try_create(context.fs, inode, access,
                                          (flags & O_APPEND) ? InodeFile::Append::Yes : InodeFile::Append::No));
         break;

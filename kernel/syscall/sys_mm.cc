@@ -1,4 +1,4 @@
-// Memory system calls: sbrk, vmstat, mmap, munmap, mprotect, msync and madvise. They check
+// Memory system calls: sbrk, vmstat, procmaps, mmap, munmap, mprotect, msync and madvise. They check
 // arguments (the errno of each case is in ../shared/spec/mmap-semantics.md, numbered E1..E15
 // for mmap) and call AddressSpace; the memory work is in kernel/mm.
 //
@@ -7,6 +7,8 @@
 // (E1-E6, E10, E14) are already the final ones.
 #include "lib/string.h"
 #include "mm/address_space.h"
+#include "mm/fault.h"
+#include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/physical_allocator.h"
 #include "proc/process.h"
@@ -40,7 +42,83 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.process_limit = Process::process_limit();
     KernelHeapStatistics heap = kernel_heap_statistics();
     stats.kernel_heap_bytes = heap.small_bytes_in_use + heap.large_pages * 4096;
+    PageCacheStatistics cache = page_cache_statistics();
+    stats.page_cache_hits = cache.hits;
+    stats.page_cache_misses = cache.misses;
+    stats.pages_written_back = cache.written_back;
+    // VM fault counters
+    FaultCounters faults = fault_counters();
+    stats.minor_faults = faults.minor_faults;
+    stats.major_faults = faults.major_faults;
+    stats.cow_copies = faults.cow_copies;
+    stats.zero_fill_faults = faults.zero_fills;
     return out.write(stats);
+}
+
+namespace {
+
+uint32_t map_kind(VmaKind kind) {
+    switch (kind) {
+    case VmaKind::Text: return ATLAS_MAP_KIND_TEXT;
+    case VmaKind::Data: return ATLAS_MAP_KIND_DATA;
+    case VmaKind::Heap: return ATLAS_MAP_KIND_HEAP;
+    case VmaKind::Stack: return ATLAS_MAP_KIND_STACK;
+    case VmaKind::Guard: return ATLAS_MAP_KIND_GUARD;
+    case VmaKind::Anonymous: return ATLAS_MAP_KIND_ANONYMOUS;
+    default: return ATLAS_MAP_KIND_FILE;  // The one kind the page cache adds.
+    }
+}
+
+}  // namespace
+
+ErrorOr<int64_t> sys_procmaps(int pid, UserPtr<atlas_map_entry> buffer, int64_t count) {
+    if (count < 0)
+        return Error::from_errno(EINVAL);
+    RefPtr<Process> process = Process::find_live(pid);
+    if (!process)
+        return Error::from_errno(ESRCH);
+    // Keeps exec and exit from swapping or freeing the address space under us. The
+    // address-space lock itself is held only while snapshot_vmas copies a chunk into
+    // kernel memory, never while we write to user memory: that write may fault on the
+    // caller's own space, which may be the one being listed.
+    MutexLocker image_locker(process->image_lock());
+    AddressSpace* space = process->address_space();
+    if (!space)
+        return Error::from_errno(ESRCH);  // Exiting: as good as gone.
+    char name[ATLAS_MAP_NAME_MAX];
+    klib::strlcpy(name, process->name(), sizeof(name));
+
+    constexpr size_t kChunk = 16;
+    VmaInfo chunk[kChunk];
+    size_t total = 0;
+    space->snapshot_vmas(0, chunk, 0, total);
+    size_t wanted = static_cast<uint64_t>(count) < total ? static_cast<size_t>(count) : total;
+    size_t written = 0;
+    uint64_t cursor = 0;
+    while (written < wanted) {
+        size_t ignored_total;
+        size_t max = wanted - written < kChunk ? wanted - written : kChunk;
+        size_t copied = space->snapshot_vmas(cursor, chunk, max, ignored_total);
+        if (copied == 0)
+            break;  // Cannot happen to a space nobody else changes; harmless if it does.
+        for (size_t i = 0; i < copied; ++i) {
+            const VmaInfo& info = chunk[i];
+            atlas_map_entry entry;
+            klib::memset(&entry, 0, sizeof(entry));
+            entry.start = info.start;
+            entry.end = info.end;
+            entry.offset = info.page_offset * vm::kPageSize;
+            entry.prot = static_cast<uint32_t>(info.prot);
+            entry.flags = info.shared ? ATLAS_MAP_FLAG_SHARED : 0;
+            entry.kind = map_kind(info.kind);
+            if (info.kind == VmaKind::Text || info.kind == VmaKind::Data)
+                klib::memcpy(entry.name, name, sizeof(name));
+            TRY(buffer.at(written).write(entry));
+            ++written;
+        }
+        cursor = chunk[copied - 1].end;
+    }
+    return static_cast<int64_t>(total);
 }
 
 namespace {

@@ -1,0 +1,113 @@
+// FileObject: one inode's page cache, and the VmObject that MAP_SHARED file mappings will
+// map. read() and write() on a regular file go through it, so the bytes a mapping will see
+// and the bytes read() returns are the same frames. write() writes through to the disk
+// and updates cached pages; pages become dirty only through stores into them (mappings).
+//
+//   fs::Inode ──m_page_cache (one reference)──> FileObject
+//        ^                                        radix tree: file page index -> Page*
+//        └──────────── m_inode (raw) ─────────────  0 -> Page (File, owner = object, index 0)
+//                                                   3 -> Page (dirty: newer than the disk)
+//
+// Life cycle: FileObject::for_inode() creates the object on first use and attaches it to
+// the inode, which holds one reference. It lives as long as the inode does: when the
+// inode's last reference goes, the inode table calls inode_released(), which writes the
+// dirty pages back (if the file still has links) and drops every page and the inode's
+// reference. There is no reclaim yet: a cached page stays until its inode goes away or a
+// truncation removes it.
+//
+// Invariants:
+//   - Every page in the tree has use == File, owner == this, index == its key, and holds
+//     one reference on behalf of the object.
+//   - Bytes of a cached page at or beyond the end of file are zero (fills read zeros there,
+//     truncation zeroes the tail of the new last page, and pages wholly beyond the end are
+//     removed by truncation); so growing the file never exposes stale bytes.
+//   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
+//     the flag before writing, so a store during the write re-dirties it.
+//   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
+//     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
+//
+// Locking: m_lock (Mutex, rank VmObject) guards the tree, the page contents and dirty
+// flags, and is held across write-back and truncation I/O; it is dropped only while a
+// fill is in flight. The inode's lock (rank Inode) nests inside it. m_busy_lock (a
+// spinlock held alone) orders the busy flag against the waiters' sleep.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fs/inode.h"
+#include "lib/error_or.h"
+#include "lib/ref_ptr.h"
+#include "mm/vm_object.h"
+#include "sync/mutex.h"
+#include "sync/spinlock.h"
+#include "sync/wait_queue.h"
+
+// Counters for vmstat, since boot.
+struct PageCacheStatistics {
+    uint64_t hits;         // Page lookups that found the page cached.
+    uint64_t misses;       // Page lookups that had to bring a page in (fill or zero).
+    uint64_t written_back; // Dirty pages written to the disk.
+};
+
+PageCacheStatistics page_cache_statistics();
+
+class FileObject final : public VmObject, public fs::InodePageCache {
+public:
+    // The page cache of `inode` (a regular file: EISDIR/EINVAL otherwise), created and
+    // attached on first use. ENOMEM.
+    static ErrorOr<RefPtr<FileObject>> for_inode(fs::Inode& inode);
+
+    bool is_shared() const override { return true; }
+    // The cached page at `index`, read from the file if absent. Not used by the fault
+    // pipeline yet (file mappings are the next slice).
+    ErrorOr<Page*> page_for_fault(uint64_t index) override;
+
+    // Copies up to `length` bytes at `offset` into the kernel buffer; 0 at or past the end.
+    ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) override;
+    // Writes `length` bytes at `offset` through to the file system (which allocates blocks,
+    // so ENOSPC reaches this caller, and grows the size), then updates the cached copies of
+    // the pages it covered. Returns the count, short only if the disk filled up part-way.
+    // EFBIG beyond the largest file; ENOSPC; ENOMEM; EIO.
+    ErrorOr<size_t> write(uint64_t offset, const void* buffer, size_t length);
+    // Sets the size on disk, drops the pages wholly beyond it and zeroes the rest of the new
+    // last page.
+    ErrorOr<void> truncate(uint64_t size);
+    // Writes back every dirty page (clipped at the end of file), then makes the data and
+    // metadata durable (FileSystem::fsync).
+    ErrorOr<void> sync();
+
+    void inode_released(bool keep_data) override;
+
+private:
+    explicit FileObject(fs::Inode& inode)
+        : m_inode(&inode)
+    {
+    }
+
+    enum class Fill : uint8_t { FromFile, Zero };
+
+    // The page at `index` with one reference for the caller, brought in if absent (read
+    // from the file, or zeroed when the caller will overwrite it or it lies beyond the end
+    // of file). Expects m_lock, which it may drop and take again while waiting or filling.
+    // Waits until no page in [first_index, end_index) is being filled from the disk.
+    // Expects m_lock, held by `locker`; may drop and retake it.
+    void wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index);
+
+    ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, Fill fill);
+    // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
+    void wait_until_not_busy(Page* page);
+    void clear_busy(Page* page);
+    // Writes back the dirty pages. Expects m_lock.
+    ErrorOr<void> write_back_locked();
+    uint64_t file_size() const;
+
+    fs::Inode* m_inode;  // Valid while attached, which is until inode_released().
+    Mutex m_lock { "file object", LockRank::VmObject };
+    Spinlock m_busy_lock { "file object busy", LockRank::None };
+    WaitQueue m_busy_queue { "file object busy" };
+};
+
+// Truncation through the page cache when the inode has one, so that cached pages beyond the
+// new end go too (open with O_TRUNC uses it).
+ErrorOr<void> truncate_through_page_cache(fs::Inode& inode, uint64_t size);

@@ -1,0 +1,267 @@
+// Self-tests of the page cache (FileObject) on the root file system: write() goes through
+// to the disk and keeps cached pages coherent, stores into cached pages (what mappings will
+// do) are seen by read() before any write-back, fsync and the inode's release put dirty
+// pages on the disk, truncation drops and zeroes cached pages, and a miss reads the disk
+// straight into the cached frame. Each test works on its own file and removes it again.
+#include "fs/file_system.h"
+#include "fs/root_file_system.h"
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "mm/file_object.h"
+#include "mm/physical_allocator.h"
+
+namespace {
+
+constexpr size_t kPage = fs::kBlockSize;
+
+// A page frame that frees itself.
+class Frame {
+public:
+    Frame() {
+        auto page = allocate_page(ZeroFill::Yes);
+        m_page = page.is_error() ? nullptr : page.value();
+    }
+    ~Frame() {
+        if (m_page)
+            free_page(m_page);
+    }
+    bool ok() const { return m_page != nullptr; }
+    uint8_t* data() const { return static_cast<uint8_t*>(page_to_virt(m_page)); }
+
+private:
+    Page* m_page;
+};
+
+// Stores `count` bytes of `value` at `offset` of cached page `index` and marks the page
+// dirty: what a store through a MAP_SHARED mapping and its write fault will do.
+bool store_into_cache(FileObject& cache, uint64_t index, size_t offset, size_t count, uint8_t value) {
+    auto page = cache.page_for_fault(index);
+    if (page.is_error())
+        return false;
+    klib::memset(static_cast<uint8_t*>(page_to_virt(page.value())) + offset, value, count);
+    page.value()->set_flag(kPageDirty);
+    return true;
+}
+
+bool all_bytes(const uint8_t* data, size_t length, uint8_t value) {
+    for (size_t i = 0; i < length; ++i) {
+        if (data[i] != value)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+KTEST(FileObject, WriteGoesThroughToTheDiskAndUpdatesCachedPages) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-wt");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        Frame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x11, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
+        // Cache the page, then overwrite part of it with write().
+        auto read = cache.value()->read(0, in.data(), kPage);
+        KASSERT(!read.is_error());
+        klib::memset(out.data(), 0x5a, kPage);
+        auto written = cache.value()->write(100, out.data(), 3000);
+        KASSERT(!written.is_error());
+        KEXPECT_EQ(size_t(3000), written.value());
+        KEXPECT_EQ(uint64_t(kPage), fs->stat(*file.value()).size);
+        Page* page = cache.value()->lookup_page(0);
+        KASSERT(page);
+        // The bytes are on the disk already and the cached copy agrees; nothing is dirty.
+        KEXPECT(!page->has_flag(kPageDirty));
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), 100, 0x11));
+        KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
+        KEXPECT(all_bytes(in.data() + 3100, kPage - 3100, 0x11));
+        const uint8_t* cached = static_cast<const uint8_t*>(page_to_virt(page));
+        KEXPECT(all_bytes(cached, 100, 0x11));
+        KEXPECT(all_bytes(cached + 100, 3000, 0x5a));
+        KEXPECT(all_bytes(cached + 3100, kPage - 3100, 0x11));
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-wt").is_error());
+}
+
+KTEST(FileObject, ReadSeesStoresBeforeAnyWriteBack) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-rw");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        Frame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x11, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), 3100).is_error());
+        uint64_t written_before = page_cache_statistics().written_back;
+        KASSERT(store_into_cache(*cache.value(), 0, 100, 3000, 0x5a));
+        // Nothing reached the disk yet: the page is dirty, and the disk still has 0x11.
+        KEXPECT_EQ(written_before, page_cache_statistics().written_back);
+        KEXPECT(cache.value()->lookup_page(0)->has_flag(kPageDirty));
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data() + 100, 3000, 0x11));
+        // read() through the cache, and FileSystem::read (which goes through it too).
+        klib::memset(in.data(), 0, kPage);
+        auto read = cache.value()->read(0, in.data(), kPage);
+        KASSERT(!read.is_error());
+        KEXPECT_EQ(size_t(3100), read.value());
+        KEXPECT(all_bytes(in.data(), 100, 0x11));
+        KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
+        klib::memset(in.data(), 0, kPage);
+        auto via_fs = fs->read(*file.value(), 100, in.data(), 3000);
+        KASSERT(!via_fs.is_error());
+        KEXPECT(all_bytes(in.data(), 3000, 0x5a));
+        // Leave nothing dirty behind for the release path.
+        KEXPECT(!cache.value()->sync().is_error());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-rw").is_error());
+}
+
+KTEST(FileObject, FsyncWritesDirtyPagesToTheDisk) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-sync");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        Frame out, in;
+        KASSERT(out.ok() && in.ok());
+        // A page and a half of zeros on the disk, then stores make both pages dirty; the
+        // second is clipped at the end of file when written back.
+        klib::memset(out.data(), 0, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), kPage + kPage / 2).is_error());
+        KASSERT(store_into_cache(*cache.value(), 0, 0, kPage, 0xc3));
+        KASSERT(store_into_cache(*cache.value(), 1, 0, kPage / 2, 0xc3));
+        uint64_t written_before = page_cache_statistics().written_back;
+        KEXPECT(!cache.value()->sync().is_error());
+        KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
+        KEXPECT(!cache.value()->lookup_page(0)->has_flag(kPageDirty));
+        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        // A fresh frame read from the disk, bypassing the cache.
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0xc3));
+        KEXPECT(!fs->read_page(*file.value(), 1, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage / 2, 0xc3));
+        KEXPECT(all_bytes(in.data() + kPage / 2, kPage / 2, 0));
+        // A second sync has nothing dirty left to write.
+        KEXPECT(!cache.value()->sync().is_error());
+        KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
+        KEXPECT_EQ(uint64_t(kPage + kPage / 2), fs->stat(*file.value()).size);
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-sync").is_error());
+}
+
+KTEST(FileObject, DirtyPagesReachTheDiskWhenTheInodeIsReleased) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-release");
+    KASSERT(!file.is_error());
+    Frame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x77, kPage);
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        klib::memset(out.data(), 0, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), 2000).is_error());
+        KASSERT(store_into_cache(*cache.value(), 0, 0, 2000, 0x77));
+    }
+    file = nullptr;
+    auto again = fs->lookup(*fs->root(), "/ktest-cache-release");
+    KASSERT(!again.is_error());
+    // The inode was released and came back without a cache: this reads the disk.
+    KEXPECT(!fs->read_page(*again.value(), 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), 2000, 0x77));
+    KEXPECT(all_bytes(in.data() + 2000, kPage - 2000, 0));
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-release").is_error());
+}
+
+KTEST(FileObject, TruncationDropsPagesAndZeroesTheTail) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-trunc");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        Frame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0xee, kPage);
+        for (uint64_t page = 0; page < 4; ++page)
+            KASSERT(!cache.value()->write(page * kPage, out.data(), kPage).is_error());
+        // write() goes through to the disk; reading the pages brings them into the cache.
+        for (uint64_t page = 0; page < 4; ++page)
+            KASSERT(!cache.value()->read(page * kPage, in.data(), kPage).is_error());
+        KEXPECT_EQ(size_t(4), cache.value()->resident_page_count());
+        KEXPECT(!cache.value()->truncate(kPage + 10).is_error());
+        KEXPECT_EQ(uint64_t(kPage + 10), fs->stat(*file.value()).size);
+        KEXPECT_EQ(size_t(2), cache.value()->resident_page_count());
+        KEXPECT(!cache.value()->lookup_page(2));
+        Page* last = cache.value()->lookup_page(1);
+        KASSERT(last);
+        auto* bytes = static_cast<uint8_t*>(page_to_virt(last));
+        KEXPECT(all_bytes(bytes, 10, 0xee));
+        KEXPECT(all_bytes(bytes + 10, kPage - 10, 0));
+        // Growing again shows zeros where the dropped data was, never the old bytes.
+        KEXPECT(!cache.value()->truncate(3 * kPage).is_error());
+        auto read = cache.value()->read(kPage, in.data(), kPage);
+        KASSERT(!read.is_error());
+        KEXPECT_EQ(size_t(kPage), read.value());
+        KEXPECT(all_bytes(in.data(), 10, 0xee));
+        KEXPECT(all_bytes(in.data() + 10, kPage - 10, 0));
+        read = cache.value()->read(2 * kPage, in.data(), kPage);
+        KASSERT(!read.is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0));
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-trunc").is_error());
+}
+
+KTEST(FileObject, MissReadsTheDiskStraightIntoTheCachedFrame) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-miss");
+    KASSERT(!file.is_error());
+    {
+        Frame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x3c, kPage);
+        // Written behind the cache's back, before the cache exists: only the disk has it.
+        KASSERT(!fs->write(*file.value(), 0, out.data(), kPage).is_error());
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        KEXPECT(!cache.value()->lookup_page(0));
+        PageCacheStatistics before = page_cache_statistics();
+        auto read = cache.value()->read(0, in.data(), 16);
+        KASSERT(!read.is_error());
+        KEXPECT_EQ(size_t(16), read.value());
+        KEXPECT(all_bytes(in.data(), 16, 0x3c));
+        PageCacheStatistics after = page_cache_statistics();
+        KEXPECT_EQ(before.misses + 1, after.misses);
+        Page* page = cache.value()->lookup_page(0);
+        KASSERT(page);
+        KEXPECT(page->use == PageUse::File);
+        KEXPECT(!page->has_flag(kPageBusy));
+        KEXPECT(!page->has_flag(kPageDirty));
+        KEXPECT(all_bytes(static_cast<uint8_t*>(page_to_virt(page)), kPage, 0x3c));
+        // The second read is a hit on the same frame.
+        KASSERT(!cache.value()->read(100, in.data(), 16).is_error());
+        KEXPECT_EQ(after.hits + 1, page_cache_statistics().hits);
+        KEXPECT_EQ(page, cache.value()->lookup_page(0));
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-miss").is_error());
+}
