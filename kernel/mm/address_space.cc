@@ -247,13 +247,17 @@ ErrorOr<void> AddressSpace::discard(uint64_t start, uint64_t size) {
     if (!VmaTreeOps::covers(m_vmas, range))
         return Error::from_errno(ENOMEM);
     // No clip needed: each Vma loses the pages of its part of the range and stays whole.
+    // Every hart must have forgotten the translations before a frame goes back to the
+    // allocator (as remove_vma_locked does), or a stale TLB entry would reach a frame that
+    // someone else may already own: first the PTEs and the flush, then the frames.
+    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma))
+        unmap_ptes_locked(vma->range().intersect(range), ShouldFlushTlb::No);
+    flush_tlb(range.start, range.size());
     for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
         VirtRange part = vma->range().intersect(range);
-        unmap_ptes_locked(part, ShouldFlushTlb::No);
         if (VmObject* object = vma->object(); object && !object->is_shared())
             object->remove_pages(vma->object_index(part.start), part.page_count());
     }
-    flush_tlb(range.start, range.size());
     return {};
 }
 

@@ -120,7 +120,8 @@ ErrorOr<Page*> FileObject::page_for_fault(uint64_t index) {
     if (!m_inode)
         return Error::from_errno(EIO);
     Page* page = TRY(get_page_locked(locker, index, Fill::FromFile));
-    // The tree's reference keeps the frame; the fault pipeline takes its own when mapping.
+    // The tree's reference keeps the frame. Page-table entries hold no reference, so when
+    // file mappings arrive, truncation and release must unmap a page before dropping it.
     page_unref(page);
     return page;
 }

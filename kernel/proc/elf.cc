@@ -26,8 +26,11 @@ static Prot prot_from_flags(uint32_t flags) {
     Prot prot = Prot::None;
     if (flags & kFlagRead)
         prot |= Prot::Read;
+    // Sv39 has no write-only pages (W without R is reserved), so write brings read, as
+    // mmap's PROT_WRITE does: a Vma with Write but not Read would make fork's
+    // write-protect ask the page table for a leaf without any permission, and panic.
     if (flags & kFlagWrite)
-        prot |= Prot::Write;
+        prot |= Prot::Read | Prot::Write;
     if (flags & kFlagExecute)
         prot |= Prot::Exec;
     return prot;

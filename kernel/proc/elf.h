@@ -8,8 +8,9 @@
 //   p_offset ...      the bytes of each PT_LOAD segment (p_filesz of them)
 //
 // Each PT_LOAD segment becomes one Vma: [page_round_down(p_vaddr),
-// page_round_up(p_vaddr + p_memsz)) with the protection of p_flags; its first p_filesz
-// bytes come from the file and the rest (the bss) reads as zeros.
+// page_round_up(p_vaddr + p_memsz)) with the protection of p_flags (write brings read, as
+// Sv39 has no write-only pages); its first p_filesz bytes come from the file and the rest
+// (the bss) reads as zeros.
 //
 // check_header and parse_image check everything before exec maps anything: the header
 // fields, that the program headers lie inside the file, and for each loadable segment that
