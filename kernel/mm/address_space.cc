@@ -12,6 +12,7 @@
 using klib::memcpy;
 using klib::memset;
 #include "mm/fault.h"
+#include "mm/file_object.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
 #include "proc/thread.h"
@@ -40,6 +41,8 @@ PteFlags pte_flags_for(Prot prot, bool writable) {
     return flags;
 }
 
+bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma.object(); }
+
 }  // namespace
 
 ErrorOr<OwnPtr<AddressSpace>> AddressSpace::try_create() {
@@ -66,6 +69,12 @@ AddressSpace::~AddressSpace() {
             thread->set_address_space(nullptr);
     }
     ASSERT(m_active_cpus.load(std::memory_order_acquire) == 0);
+    // exit and exec: the stores through file mappings reach the file. No hart runs this
+    // table any more, so the pages need no write protection first.
+    for (Vma& vma : m_vmas) {
+        if (is_file_mapping(vma))
+            write_back_file_locked(vma, vma.range(), ShouldFlushTlb::No);
+    }
     // No hart can reach the table any more, so the PTEs need no unmapping: the PageTable
     // destructor frees the user-half tables, and each Vma's object drops its frames.
     while (Vma* vma = m_vmas.first()) {
@@ -77,12 +86,12 @@ AddressSpace::~AddressSpace() {
 Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const { return VmaTreeOps::find(m_vmas, vaddr); }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                              uint64_t page_offset) {
+                                              uint64_t page_offset, Prot max_prot) {
     if (VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
     if (m_vmas.size() >= kMaxVmaCount)
         return Error::from_errno(ENOMEM);
-    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset);
+    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot);
     if (!vma)
         return Error::from_errno(ENOMEM);
     bool inserted = m_vmas.insert(*vma);
@@ -123,6 +132,10 @@ ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
 }
 
 void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
+    // munmap and MAP_FIXED: what was stored through a file mapping reaches the file
+    // before the mapping goes.
+    if (is_file_mapping(vma))
+        write_back_file_locked(vma, vma.range(), flush);
     unmap_ptes_locked(vma.range(), flush);
     // A private object's frames in this range belong to this Vma alone (clipped siblings
     // use other indices), so they go now; a shared object keeps its frames for the other
@@ -166,7 +179,21 @@ ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t 
         object = TRY(SharedAnonObject::try_create());
     else
         object = TRY(AnonObject::try_create());
+    return map_region(address, size, prot, placement, VmaKind::Anonymous, std::move(object), 0,
+                      Prot::Read | Prot::Write | Prot::Exec);
+}
 
+ErrorOr<uint64_t> AddressSpace::map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
+                                                RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot) {
+    if (size == 0 || !vm::is_page_aligned(size) || size > kUserSpaceEnd)
+        return Error::from_errno(ENOMEM);
+    return map_region(address, size, prot, placement, VmaKind::File, RefPtr<VmObject>(std::move(file)), page_offset,
+                      max_prot);
+}
+
+ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
+                                           VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
+                                           Prot max_prot) {
     WriteLocker locker(m_lock);
     uint64_t start = 0;
     if (placement == MapPlacement::Anywhere) {
@@ -195,7 +222,7 @@ ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t 
         if (placement == MapPlacement::Fixed)
             TRY(unmap_range_locked(range));
     }
-    TRY(insert_vma_locked({ start, start + size }, prot, VmaKind::Anonymous, std::move(object), 0));
+    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), page_offset, max_prot));
     return start;
 }
 
@@ -210,6 +237,11 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
     // All or nothing for a hole: checked before the first clip or change.
     if (!VmaTreeOps::covers(m_vmas, range))
         return Error::from_errno(ENOMEM);
+    // All or nothing for a permission the open mode does not allow, too.
+    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+        if ((prot & ~vma->max_prot()) != Prot::None)
+            return Error::from_errno(EACCES);
+    }
     TRY(clip_at_locked(range.start));
     TRY(clip_at_locked(range.end));
     for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
@@ -221,12 +253,56 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         } else {
             // Write is granted again only by a write fault, which is where copy-on-write
             // is decided; a shared object's frames are never copied, so they keep it.
-            bool writable = vma->object() && vma->object()->is_shared();
+            // A file page regains Write only through a write fault, which dirties it.
+            bool writable = vma->object() && vma->object()->is_shared() && !vma->object()->tracks_dirty();
             MUST(m_page_table->protect(vma->start(), vma->range().size(), pte_flags_for(prot, writable)));
         }
     }
     ++m_generation;
     flush_tlb(range.start, range.size());
+    return {};
+}
+
+void AddressSpace::write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush) {
+    auto& file = static_cast<FileObject&>(*vma.object());
+    struct Probe {
+        AddressSpace* space;
+        Vma* vma;
+        bool protected_any;
+    } probe { this, &vma, false };
+    uint64_t first = vma.object_index(part.start);
+    uint64_t end = first + part.page_count();
+    // A page this space maps writable may have been stored to since its dirty flag was
+    // last cleaned (by a write-back from another process): count it dirty, and take Write
+    // away so that the next store faults and dirties it again.
+    file.mark_dirty_where(first, end, [](void* context, uint64_t index) {
+        auto& probe = *static_cast<Probe*>(context);
+        uint64_t va = probe.vma->start() + (index - probe.vma->page_offset()) * vm::kPageSize;
+        auto existing = probe.space->m_page_table->translate(va);
+        if (!existing || !has_any(existing->flags, PteFlags::Write))
+            return false;
+        MUST(probe.space->m_page_table->protect(va, vm::kPageSize, pte_flags_for(probe.vma->prot(), false)));
+        probe.protected_any = true;
+        return true;
+    }, &probe);
+    // Every hart must have dropped the writable translations before the page is cleaned.
+    if (probe.protected_any && flush == ShouldFlushTlb::Yes)
+        flush_tlb(part.start, part.size());
+    if (auto written = file.write_back_range(first, end); written.is_error())
+        kprintf("address space %p: write-back of a file mapping failed (%d)\n", this, written.error().code());
+}
+
+ErrorOr<void> AddressSpace::sync_range(uint64_t start, uint64_t size) {
+    if (!vm::is_user_range(start, size))
+        return Error::from_errno(ENOMEM);
+    WriteLocker locker(m_lock);
+    VirtRange range { start, start + size };
+    if (!VmaTreeOps::covers(m_vmas, range))
+        return Error::from_errno(ENOMEM);
+    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+        if (is_file_mapping(*vma))
+            write_back_file_locked(*vma, vma->range().intersect(range), ShouldFlushTlb::Yes);
+    }
     return {};
 }
 
@@ -317,7 +393,8 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
             auto* anon = static_cast<AnonObject*>(vma.object());
             object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
         }
-        TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset()));
+        TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset(),
+                                     vma.max_prot()));
         if (!shared && has_any(vma.prot(), Prot::Write)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
             // any TLB, until a write fault has given this side its own copy.

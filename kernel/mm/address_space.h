@@ -94,6 +94,8 @@ struct VmaInfo {
     bool shared;           // The object is shared (MAP_SHARED); else private.
 };
 
+class FileObject;
+
 class AddressSpace {
 public:
     // An empty address space (no Vmas) whose page table shares the kernel half. ENOMEM.
@@ -125,6 +127,18 @@ public:
     // new mapping then fails, the old one may already be gone (as on Linux).
     ErrorOr<uint64_t> map_anonymous_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
                                            MapSharing sharing);
+
+    // mmap of a regular file, MAP_SHARED: like map_anonymous_region, but the Vma maps
+    // `file` (the inode's page cache) from page `page_offset`, and mprotect may never grant
+    // more than `max_prot` (what the descriptor's open mode allows).
+    ErrorOr<uint64_t> map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
+                                      RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot);
+
+    // msync: writes back the pages stored to through the file mappings of
+    // [start, start + size) (page-aligned), write-protecting them first so that later
+    // stores dirty them again. ENOMEM if a page is unmapped. Write errors are logged, and
+    // the pages stay dirty.
+    ErrorOr<void> sync_range(uint64_t start, uint64_t size);
 
     // Removes every mapping in [start, start + size) (page-aligned), clipping Vmas that
     // straddle the ends, freeing private frames no longer referenced and flushing TLBs
@@ -215,7 +229,16 @@ private:
 
     // Inserts a new Vma; EEXIST on overlap, ENOMEM. Expects m_lock held for writing.
     ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                    uint64_t page_offset);
+                                    uint64_t page_offset, Prot max_prot = Prot::Read | Prot::Write | Prot::Exec);
+
+    // mmap's placement and insertion (the shared body of the map_*_region functions).
+    ErrorOr<uint64_t> map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, VmaKind kind,
+                                 RefPtr<VmObject> object, uint64_t page_offset, Prot max_prot);
+
+    // Writes back the dirty pages of the file mapping `vma` in `part`, after marking dirty
+    // and write-protecting those this space maps writable (flushing the TLBs if asked).
+    // Errors are logged: the pages stay dirty for a later write-back.
+    void write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush);
 
     // The clip helper (VmaTreeOps::clip_at): makes sure no Vma straddles `address`,
     // splitting the one that does into two (the upper half shares the object at the

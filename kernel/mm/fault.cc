@@ -55,15 +55,25 @@ public:
         // shared object's tree has its own lock, so its faults are not classified here.
         bool private_absent = !object.is_shared() && object.lookup_page(index) == nullptr;
         auto resident = object.page_for_fault(index);
-        if (resident.is_error())
-            return { FaultResult::OutOfMemory, nullptr };
+        if (resident.is_error()) {
+            // Only a file object fails otherwise: a page beyond the end of file (ENXIO)
+            // or a disk error is a bus error, as on Linux.
+            bool out_of_memory = resident.error().code() == ENOMEM;
+            return { out_of_memory ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
+        }
         Page* page = resident.value();
         if (private_absent && page->use == PageUse::Anonymous)
             bump(s_zero_fills);
         if (object.is_shared()) {
-            // MAP_SHARED: every mapper uses the object's frame itself, writable if the Vma
-            // is; there is no copy-on-write to decide.
-            PteFlags flags = leaf_flags(vma->prot(), true);
+            // MAP_SHARED: every mapper uses the object's frame itself; there is no
+            // copy-on-write to decide. A shared anonymous frame is mapped writable if the
+            // Vma is. A file page becomes writable only on a write fault, which marks it
+            // dirty first: that is the dirty tracking write-back relies on (no hardware
+            // dirty bits), and write-back write-protects the page again before it cleans it.
+            bool writable = !object.tracks_dirty() || access == Access::Write;
+            if (object.tracks_dirty() && access == Access::Write)
+                page->set_flag(kPageDirty);
+            PteFlags flags = leaf_flags(vma->prot(), writable);
             if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             bump(s_resolved_faults);

@@ -8,6 +8,7 @@
 #include "fs/file_system.h"
 #include "lib/assert.h"
 #include "lib/string.h"
+#include "mm/fault.h"
 #include "mm/physical_allocator.h"
 
 namespace {
@@ -63,7 +64,7 @@ void FileObject::clear_busy(Page* page) {
     m_busy_queue.wake_all();
 }
 
-ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, Fill fill) {
+ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, Fill fill, bool* filled_from_disk) {
     for (;;) {
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
@@ -111,6 +112,8 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             return result.release_error();
         }
         clear_busy(page);
+        if (filled_from_disk)
+            *filled_from_disk = true;
         return page;
     }
 }
@@ -119,11 +122,49 @@ ErrorOr<Page*> FileObject::page_for_fault(uint64_t index) {
     MutexLocker locker(m_lock);
     if (!m_inode)
         return Error::from_errno(EIO);
-    Page* page = TRY(get_page_locked(locker, index, Fill::FromFile));
-    // The tree's reference keeps the frame. Page-table entries hold no reference, so when
-    // file mappings arrive, truncation and release must unmap a page before dropping it.
+    // Judged now, not at mmap time: the file may have shrunk or grown since.
+    if (index >= (file_size() + kPageSize - 1) / kPageSize)
+        return Error::from_errno(ENXIO);
+    bool filled_from_disk = false;
+    Page* page = TRY(get_page_locked(locker, index, Fill::FromFile, &filled_from_disk));
+    if (filled_from_disk)
+        count_major_fault();
+    // The tree's reference keeps the frame. Page-table entries hold no reference, so a page
+    // may leave the tree only while no Vma maps the object (see truncate and
+    // inode_released, which runs only once every mapping, and so its inode pin, is gone).
     page_unref(page);
     return page;
+}
+
+void FileObject::mapping_added() {
+    if (m_mappings.fetch_add(1, std::memory_order_acq_rel) == 0)
+        m_inode->ref();
+}
+
+void FileObject::mapping_removed() {
+    // Read before the decrement: the unref below may release the inode, which detaches it.
+    fs::Inode* inode = m_inode;
+    if (m_mappings.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        inode->unref();
+}
+
+void FileObject::mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context) {
+    MutexLocker locker(m_lock);
+    uint64_t index = first;
+    while (auto entry = m_pages.find_next(index)) {
+        if (entry->index >= end)
+            break;
+        index = entry->index + 1;
+        if (probe(context, entry->index))
+            entry->value->set_flag(kPageDirty);
+    }
+}
+
+ErrorOr<void> FileObject::write_back_range(uint64_t first, uint64_t end) {
+    MutexLocker locker(m_lock);
+    if (!m_inode)
+        return Error::from_errno(EIO);
+    return write_back_locked(first, end);
 }
 
 ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
@@ -216,7 +257,20 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     // the truncation is about to drop or zero. With m_lock held, no new fill can start.
     wait_for_fills_locked(locker, size / kPageSize, ~uint64_t(0));
     TRY(m_inode->file_system().truncate(*m_inode, size));
-    remove_pages(first_dropped, ~uint64_t(0) - first_dropped);
+    if (m_mappings.load(std::memory_order_acquire) == 0) {
+        remove_pages(first_dropped, ~uint64_t(0) - first_dropped);
+    } else {
+        // Some page table may still point at these frames, and without a reverse map they
+        // cannot be unmapped here: keep the frames, zeroed and clean, so nothing ever
+        // reaches freed memory and growing the file again still shows zeros. New faults
+        // there are bus errors (page_for_fault judges the size).
+        uint64_t index = first_dropped;
+        while (auto entry = m_pages.find_next(index)) {
+            index = entry->index + 1;
+            klib::memset(page_to_virt(entry->value), 0, kPageSize);
+            entry->value->clear_flag(kPageDirty);
+        }
+    }
     if (size % kPageSize != 0) {
         if (Page* last = m_pages.lookup(size / kPageSize)) {
             klib::memset(static_cast<uint8_t*>(page_to_virt(last)) + size % kPageSize, 0,
@@ -226,10 +280,12 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     return {};
 }
 
-ErrorOr<void> FileObject::write_back_locked() {
+ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
     uint64_t size = file_size();
-    uint64_t index = 0;
+    uint64_t index = first;
     while (auto entry = m_pages.find_next(index)) {
+        if (entry->index >= end)
+            break;
         index = entry->index + 1;
         Page* page = entry->value;
         if (!page->has_flag(kPageDirty))
@@ -251,7 +307,7 @@ ErrorOr<void> FileObject::write_back_locked() {
 
 ErrorOr<void> FileObject::sync() {
     MutexLocker locker(m_lock);
-    TRY(write_back_locked());
+    TRY(write_back_locked(0, ~uint64_t(0)));
     locker.unlock();
     return m_inode->file_system().fsync(*m_inode);
 }
@@ -260,7 +316,7 @@ void FileObject::inode_released(bool keep_data) {
     {
         MutexLocker locker(m_lock);
         if (keep_data) {
-            if (auto written = write_back_locked(); written.is_error())
+            if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error())
                 kprintf("page cache: inode %u: write-back failed (%d); data lost\n", m_inode->number(),
                         written.error().code());
         }

@@ -1,5 +1,5 @@
-// FileObject: one inode's page cache, and the VmObject that MAP_SHARED file mappings will
-// map. read() and write() on a regular file go through it, so the bytes a mapping will see
+// FileObject: one inode's page cache, and the VmObject that MAP_SHARED file mappings
+// map. read() and write() on a regular file go through it, so the bytes a mapping sees
 // and the bytes read() returns are the same frames. write() writes through to the disk
 // and updates cached pages; pages become dirty only through stores into them (mappings).
 //
@@ -32,6 +32,7 @@
 // spinlock held alone) orders the busy flag against the waiters' sleep.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -59,9 +60,26 @@ public:
     static ErrorOr<RefPtr<FileObject>> for_inode(fs::Inode& inode);
 
     bool is_shared() const override { return true; }
-    // The cached page at `index`, read from the file if absent. Not used by the fault
-    // pipeline yet (file mappings are the next slice).
+    bool tracks_dirty() const override { return true; }
+    // The cached page at `index`, read from the file if absent (a major fault, counted).
+    // ENXIO if the page lies wholly beyond the end of file (the fault is a bus error);
+    // EIO if the inode is gone; ENOMEM.
     ErrorOr<Page*> page_for_fault(uint64_t index) override;
+
+    // While any Vma maps the object, the object holds a reference to its inode, so that a
+    // mapping keeps the file alive after close() and unlink().
+    void mapping_added() override;
+    void mapping_removed() override;
+
+    // Asked for each cached page of a range being written back: whether the calling
+    // address space maps it writable (the probe then write-protects it, so that the next
+    // store faults and dirties the page again).
+    using WritableProbe = bool (*)(void* context, uint64_t index);
+    // Marks dirty every cached page of [first, end) for which `probe` answers true.
+    void mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context);
+    // Writes back the dirty pages of [first, end), clipped at the end of file (msync,
+    // munmap, exit). EIO; the pages stay dirty then.
+    ErrorOr<void> write_back_range(uint64_t first, uint64_t end);
 
     // Copies up to `length` bytes at `offset` into the kernel buffer; 0 at or past the end.
     ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) override;
@@ -94,15 +112,19 @@ private:
     // Expects m_lock, held by `locker`; may drop and retake it.
     void wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index);
 
-    ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, Fill fill);
+    // `filled_from_disk`, if given, is set when the page had to be read.
+    ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, Fill fill, bool* filled_from_disk = nullptr);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
     void clear_busy(Page* page);
-    // Writes back the dirty pages. Expects m_lock.
-    ErrorOr<void> write_back_locked();
+    // Writes back the dirty pages of [first, end). Expects m_lock.
+    ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
     uint64_t file_size() const;
 
     fs::Inode* m_inode;  // Valid while attached, which is until inode_released().
+    // Vmas referring to the object. From 0 to 1 it takes a reference to the inode, back to
+    // 0 it drops it. A 0 -> 1 step only comes from mmap, whose descriptor holds the inode.
+    std::atomic<uint64_t> m_mappings { 0 };
     Mutex m_lock { "file object", LockRank::VmObject };
     Spinlock m_busy_lock { "file object busy", LockRank::None };
     WaitQueue m_busy_queue { "file object busy" };

@@ -61,8 +61,19 @@ public:
 
     // The frame that backs `index`, brought in if absent (a private or shared anonymous
     // object zero-fills it). The caller holds the address-space lock for writing. ENOMEM.
-    // A file object will read the file here, and report a page beyond end of file.
+    // A file object reads the file here, and answers ENXIO beyond the end of file.
     virtual ErrorOr<Page*> page_for_fault(uint64_t index);
+
+    // Whether stores into the object's frames must be recorded for write-back (a file's
+    // page cache): the fault pipeline then maps a page writable only on a write fault,
+    // which sets the page's kPageDirty flag, since Sv39 here has no hardware dirty bits.
+    virtual bool tracks_dirty() const { return false; }
+
+    // A Vma started or stopped referring to the object (construction, clip, destruction).
+    // A file object keeps its inode alive while any Vma maps it; others need nothing.
+    // Called with the owning address space's lock held.
+    virtual void mapping_added() {}
+    virtual void mapping_removed() {}
 
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }

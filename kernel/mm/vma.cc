@@ -14,6 +14,7 @@ const char* vma_kind_name(VmaKind kind) {
     case VmaKind::Stack: return "stack";
     case VmaKind::Guard: return "guard";
     case VmaKind::Anonymous: return "anon";
+    case VmaKind::File: return "file";
     }
     return "?";
 }
@@ -104,7 +105,8 @@ ErrorOr<Vma*> VmaTreeOps::clip_at(VmaTree& tree, uint64_t address, size_t max_co
     if (tree.size() >= max_count)
         return Error::from_errno(ENOMEM);
     auto* upper = new (std::nothrow)
-        Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object, vma->object_index(address));
+        Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object, vma->object_index(address),
+            vma->max_prot());
     if (!upper)
         return Error::from_errno(ENOMEM);
     // Shrinking the lower half first keeps the tree ordered and free of overlaps at every

@@ -48,25 +48,42 @@ enum class VmaKind : uint8_t {
     Stack,
     Guard,      // The unmapped page below the stack: never accessible, kept out of mmap's way.
     Anonymous,  // mmap(MAP_ANONYMOUS), private or shared: the object says which.
+    File,       // mmap of a regular file, MAP_SHARED: the object is the inode's FileObject.
 };
 
 const char* vma_kind_name(VmaKind kind);
 
 class Vma {
 public:
-    Vma(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset)
+    Vma(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
+        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec)
         : m_range(range)
         , m_prot(prot)
+        , m_max_prot(max_prot)
         , m_kind(kind)
         , m_object(std::move(object))
         , m_page_offset(page_offset)
     {
+        if (m_object)
+            m_object->mapping_added();
     }
+
+    ~Vma()
+    {
+        if (m_object)
+            m_object->mapping_removed();
+    }
+
+    Vma(const Vma&) = delete;
+    Vma& operator=(const Vma&) = delete;
 
     uint64_t start() const { return m_range.start; }
     uint64_t end() const { return m_range.end; }
     const VirtRange& range() const { return m_range; }
     Prot prot() const { return m_prot; }
+    // The most mprotect may grant: a MAP_SHARED file mapping of a descriptor opened
+    // without write access never gets PROT_WRITE (EACCES); everything else may have all.
+    Prot max_prot() const { return m_max_prot; }
     VmaKind kind() const { return m_kind; }
     VmObject* object() const { return m_object.ptr(); }
     uint64_t page_offset() const { return m_page_offset; }
@@ -90,6 +107,7 @@ private:
 
     VirtRange m_range;
     Prot m_prot;
+    Prot m_max_prot;
     VmaKind m_kind;
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;

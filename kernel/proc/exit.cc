@@ -20,6 +20,7 @@
 #include "proc/pipe.h"
 #include "proc/process.h"
 #include "proc/process_table.h"
+#include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "proc/user_land.h"
 #include "syscall/abi.h"
@@ -106,6 +107,13 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
         ProcessTable::remove_locked(*reaped);
     }
     int reaped_pid = reaped->m_pid;
+    // A zombie's thread may still be on its way out, and once it is gone the reaper frees
+    // its kernel stack in the background. Waiting for both here means that when wait()
+    // returns, everything the child held is back, so a parent counting free frames (tests,
+    // vmstat) sees an exact number.
+    if (Thread* thread = reaped->thread())
+        thread->join();
+    scheduler_wait_for_reaper();
     // The table's and the parent's references, dropped without the lock: the last one
     // frees the Process (and, through it, its Thread reference).
     adopt_ref(*reaped).clear();

@@ -102,6 +102,9 @@ public:
     ErrorOr<void> fsync() override;
     ErrorOr<size_t> read_directory(uint8_t* buffer, size_t length) override;
 
+    // The file's inode (mmap maps its page cache).
+    fs::Inode& inode() const { return *m_inode; }
+
 private:
     fs::FileSystem& m_fs;
     RefPtr<fs::Inode> m_inode;

@@ -2,15 +2,15 @@
 // arguments (the errno of each case is in ../shared/spec/mmap-semantics.md, numbered E1..E15
 // for mmap) and call AddressSpace; the memory work is in kernel/mm.
 //
-// This slice maps anonymous memory only. A file mapping with a valid descriptor answers
-// ENODEV until FileObject (the page cache) arrives in the next slice; its argument checks
-// (E1-E6, E10, E14) are already the final ones.
+// File mappings are MAP_SHARED over the inode's page cache (FileObject); MAP_PRIVATE of a
+// file still answers ENODEV (the next slice).
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/physical_allocator.h"
+#include "proc/open_file.h"
 #include "proc/process.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
@@ -147,6 +147,33 @@ Prot effective_prot(uint64_t bits) {
 
 AddressSpace& current_space() { return *current_process()->address_space(); }
 
+// mmap of a descriptor, after the checks every mapping shares.
+ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, uint64_t type, int fd,
+                           uint64_t offset) {
+    RefPtr<OpenFile> file = TRY(current_process()->files().get(fd));  // E6: EBADF.
+    if (!file->readable())
+        return Error::from_errno(EACCES);  // E7, for any prot and type (a pipe's write end too).
+    if (file->kind() != OpenFileKind::Inode)
+        return Error::from_errno(ENODEV);  // E9: pipe, console.
+    fs::Inode& inode = static_cast<InodeFile&>(*file).inode();
+    if (!inode.is_file())
+        return Error::from_errno(ENODEV);  // E9: directory.
+    if (type != kMapShared) {
+        // FIXME: MAP_PRIVATE file mappings (a FileObject plus a private overlay) are the
+        // next slice.
+        return Error::from_errno(ENODEV);
+    }
+    // What mprotect may grant later: the open mode bounds Write on a shared mapping.
+    Prot max_prot = Prot::Read | Prot::Exec;
+    if (file->writable())
+        max_prot |= Prot::Write;
+    if ((prot & ~max_prot) != Prot::None)
+        return Error::from_errno(EACCES);  // E8.
+    RefPtr<FileObject> object = TRY(FileObject::for_inode(inode));
+    return current_space().map_file_region(address, size, prot, placement, std::move(object), offset / vm::kPageSize,
+                                           max_prot);
+}
+
 }  // namespace
 
 ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd,
@@ -172,16 +199,13 @@ ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uin
     if (offset < 0 || __builtin_add_overflow(static_cast<uint64_t>(offset), size, &last_offset) ||
         last_offset > static_cast<uint64_t>(INT64_MAX))
         return Error::from_errno(EOVERFLOW);  // E14
-    if (!anonymous) {
-        TRY(current_process()->files().get(fd));  // E6: EBADF.
-        // File mappings (and E7-E9) are the next slice, with FileObject and the page cache.
-        return Error::from_errno(ENODEV);
-    }
     MapPlacement placement = MapPlacement::Anywhere;
     if (flags & kMapFixedNoReplace)
         placement = MapPlacement::FixedNoReplace;  // It wins over MAP_FIXED, as on Linux.
     else if (flags & kMapFixed)
         placement = MapPlacement::Fixed;
+    if (!anonymous)
+        return map_file(address, size, effective_prot(prot), placement, type, fd, static_cast<uint64_t>(offset));
     MapSharing sharing = type == kMapShared ? MapSharing::Shared : MapSharing::Private;
     // E11-E13 and E15 come from the address space.
     return current_space().map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
@@ -216,8 +240,9 @@ ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags) {
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
         return Error::from_errno(ENOMEM);
-    // Anonymous and private mappings have nothing to write back; the range must be mapped.
-    return current_space().check_mapped(address, size);
+    // MS_ASYNC does the same as MS_SYNC: the write-back is cheap enough to do now. Anonymous
+    // mappings have nothing to write back; the range must be mapped.
+    return current_space().sync_range(address, size);
 }
 
 ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice) {

@@ -1,6 +1,6 @@
 /* mmap_anon_test: anonymous mappings as a program sees them, one test per MUST of
  * ../shared/spec/mmap-semantics.md that applies to anonymous memory (the section is in each
- * test's comment). File mappings are the next slice. Each test runs in a child, so a crash in
+ * test's comment). File mappings are tested in mmap_file_test.c. Each test runs in a child, so a crash in
  * one cannot take the others down; a test passes if its child exits 0. Accesses that must
  * kill run in a grandchild whose wait status is checked for SIGSEGV.
  * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".

@@ -30,24 +30,6 @@ long free_frames(void)
     return (long)stats.free_frames;
 }
 
-/* The free-frame count once the kernel has finished freeing what earlier tests left behind
-   (the reaper frees the kernel stacks of exited threads in the background, on any hart, and
-   may lag on a loaded machine): it waits until four reads a tick apart agree, for at most
-   two seconds. Tests that measure frames take their baseline from here, so that background
-   frees cannot blur what they count. */
-long settled_free_frames(void)
-{
-    long previous = free_frames();
-    int stable = 0;
-    for (int i = 0; i < 200 && stable < 3; i++) {
-        usleep(10000); /* One timer tick. */
-        long now = free_frames();
-        stable = now == previous ? stable + 1 : 0;
-        previous = now;
-    }
-    return previous;
-}
-
 /* Runs `body` in a child and returns the child's wait status. */
 int status_of_child(void (*body)(void))
 {

@@ -20,12 +20,10 @@ extern char failure[256];
         }                                                                                    \
     } while (0)
 
-/* The number of free physical frames, from the vmstat system call, or -1. */
+/* The number of free physical frames, from the vmstat system call, or -1. Exact between
+   tests: wait() returns only once everything the child held (its kernel stack included)
+   is free again. */
 long free_frames(void);
-
-/* The free-frame count once the kernel has finished freeing what earlier tests left
-   behind; see usertests.c. */
-long settled_free_frames(void);
 
 /* Runs `body` in a child and returns the child's wait status. */
 int status_of_child(void (*body)(void));
