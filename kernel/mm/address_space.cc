@@ -41,7 +41,9 @@ PteFlags pte_flags_for(Prot prot, bool writable) {
     return flags;
 }
 
-bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma.object(); }
+// A MAP_SHARED file mapping: the one kind whose stores reach the file. A MAP_PRIVATE one
+// (it has an overlay) keeps its stores in the overlay and has nothing to write back.
+bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma.object() && !vma.overlay(); }
 
 }  // namespace
 
@@ -86,12 +88,12 @@ AddressSpace::~AddressSpace() {
 Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const { return VmaTreeOps::find(m_vmas, vaddr); }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                              uint64_t page_offset, Prot max_prot) {
+                                              uint64_t page_offset, Prot max_prot, RefPtr<AnonObject> overlay) {
     if (VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
     if (m_vmas.size() >= kMaxVmaCount)
         return Error::from_errno(ENOMEM);
-    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot);
+    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, std::move(overlay));
     if (!vma)
         return Error::from_errno(ENOMEM);
     bool inserted = m_vmas.insert(*vma);
@@ -142,6 +144,10 @@ void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     // mappers and frees them when the last Vma drops the object.
     if (VmObject* object = vma.object(); object && !object->is_shared())
         object->remove_pages(vma.page_offset(), vma.range().page_count());
+    // The private copies of a MAP_PRIVATE file mapping go the same way: they never reach
+    // the file.
+    if (AnonObject* overlay = vma.overlay())
+        overlay->remove_pages(vma.page_offset(), vma.range().page_count());
     m_vmas.erase(vma);
     ++m_generation;
     delete &vma;
@@ -180,20 +186,26 @@ ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t 
     else
         object = TRY(AnonObject::try_create());
     return map_region(address, size, prot, placement, VmaKind::Anonymous, std::move(object), 0,
-                      Prot::Read | Prot::Write | Prot::Exec);
+                      Prot::Read | Prot::Write | Prot::Exec, nullptr);
 }
 
 ErrorOr<uint64_t> AddressSpace::map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
-                                                RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot) {
+                                                RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot,
+                                                MapSharing sharing) {
     if (size == 0 || !vm::is_page_aligned(size) || size > kUserSpaceEnd)
         return Error::from_errno(ENOMEM);
+    // Like the object of an anonymous mapping, the overlay exists before anything is
+    // unmapped, so that running out of memory leaves a MAP_FIXED target intact.
+    RefPtr<AnonObject> overlay;
+    if (sharing == MapSharing::Private)
+        overlay = TRY(AnonObject::try_create());
     return map_region(address, size, prot, placement, VmaKind::File, RefPtr<VmObject>(std::move(file)), page_offset,
-                      max_prot);
+                      max_prot, std::move(overlay));
 }
 
 ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
                                            VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
-                                           Prot max_prot) {
+                                           Prot max_prot, RefPtr<AnonObject> overlay) {
     WriteLocker locker(m_lock);
     uint64_t start = 0;
     if (placement == MapPlacement::Anywhere) {
@@ -222,7 +234,8 @@ ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot
         if (placement == MapPlacement::Fixed)
             TRY(unmap_range_locked(range));
     }
-    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), page_offset, max_prot));
+    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), page_offset, max_prot,
+                          std::move(overlay)));
     return start;
 }
 
@@ -333,6 +346,9 @@ ErrorOr<void> AddressSpace::discard(uint64_t start, uint64_t size) {
         VirtRange part = vma->range().intersect(range);
         if (VmObject* object = vma->object(); object && !object->is_shared())
             object->remove_pages(vma->object_index(part.start), part.page_count());
+        // A MAP_PRIVATE file page loses its private copy and reads the file again.
+        if (AnonObject* overlay = vma->overlay())
+            overlay->remove_pages(vma->object_index(part.start), part.page_count());
     }
     return {};
 }
@@ -364,7 +380,10 @@ ErrorOr<void> AddressSpace::read_initial(uint64_t vaddr, void* data, size_t leng
         Vma* vma = find_vma_locked(page_va);
         if (!vma || !vma->object())
             return Error::from_errno(EFAULT);
-        Page* page = vma->object()->lookup_page(vma->object_index(page_va));
+        uint64_t index = vma->object_index(page_va);
+        Page* page = vma->overlay() ? vma->overlay()->lookup_page(index) : nullptr;
+        if (!page)
+            page = vma->object()->lookup_page(index);
         if (page)
             memcpy(destination, static_cast<uint8_t*>(page_to_virt(page)) + (vaddr - page_va), in_page);
         else
@@ -393,9 +412,15 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
             auto* anon = static_cast<AnonObject*>(vma.object());
             object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
         }
+        // A MAP_PRIVATE file mapping: the child maps the same file (shared above) and gets
+        // the private copies copy-on-write, exactly like private anonymous frames.
+        RefPtr<AnonObject> overlay;
+        if (AnonObject* parent_overlay = vma.overlay())
+            overlay = TRY(parent_overlay->try_clone_shared(vma.page_offset(), vma.range().page_count()));
+        bool has_private_frames = !shared || overlay;
         TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset(),
-                                     vma.max_prot()));
-        if (!shared && has_any(vma.prot(), Prot::Write)) {
+                                     vma.max_prot(), std::move(overlay)));
+        if (has_private_frames && has_any(vma.prot(), Prot::Write)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
             // any TLB, until a write fault has given this side its own copy.
             MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(vma.prot(), false)));
@@ -492,7 +517,7 @@ size_t AddressSpace::snapshot_vmas(uint64_t from, VmaInfo* out, size_t max, size
             .page_offset = vma->page_offset(),
             .prot = vma->prot(),
             .kind = vma->kind(),
-            .shared = vma->object() && vma->object()->is_shared(),
+            .shared = vma->object() && vma->object()->is_shared() && !vma->overlay(),
         };
     }
     return copied;
@@ -509,8 +534,11 @@ size_t AddressSpace::resident_page_count() {
     VmObject* previous = nullptr;
     for (Vma& vma : m_vmas) {
         // Vmas made by a clip share one object; count it once.
-        if (vma.object() && vma.object() != previous)
+        if (vma.object() && vma.object() != previous) {
             count += vma.object()->resident_page_count();
+            if (vma.overlay())
+                count += vma.overlay()->resident_page_count();
+        }
         previous = vma.object();
     }
     return count;

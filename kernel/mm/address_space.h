@@ -91,7 +91,7 @@ struct VmaInfo {
     uint64_t page_offset;  // In pages, in the Vma's object.
     Prot prot;
     VmaKind kind;
-    bool shared;           // The object is shared (MAP_SHARED); else private.
+    bool shared;           // MAP_SHARED (a shared object, no private overlay); else private.
 };
 
 class FileObject;
@@ -128,11 +128,13 @@ public:
     ErrorOr<uint64_t> map_anonymous_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
                                            MapSharing sharing);
 
-    // mmap of a regular file, MAP_SHARED: like map_anonymous_region, but the Vma maps
-    // `file` (the inode's page cache) from page `page_offset`, and mprotect may never grant
-    // more than `max_prot` (what the descriptor's open mode allows).
+    // mmap of a regular file: like map_anonymous_region, but the Vma maps `file` (the
+    // inode's page cache) from page `page_offset`, and mprotect may never grant more than
+    // `max_prot` (for MAP_SHARED, what the descriptor's open mode allows). Private: the Vma
+    // also gets an empty overlay that will hold the pages it writes (mm/vma.h).
     ErrorOr<uint64_t> map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
-                                      RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot);
+                                      RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot,
+                                      MapSharing sharing);
 
     // msync: writes back the pages stored to through the file mappings of
     // [start, start + size) (page-aligned), write-protecting them first so that later
@@ -158,8 +160,9 @@ public:
     ErrorOr<void> check_mapped(uint64_t start, uint64_t size);
 
     // madvise(MADV_DONTNEED): drops the PTEs of [start, start + size) (page-aligned) and the
-    // private frames behind them, so private pages read as zero on the next touch; frames of
-    // shared objects stay (the next touch maps them again). ENOMEM if a page is unmapped.
+    // private frames behind them, so private anonymous pages read as zero on the next touch
+    // and MAP_PRIVATE file pages read the file again; frames of shared objects stay (the
+    // next touch maps them again). ENOMEM if a page is unmapped.
     ErrorOr<void> discard(uint64_t start, uint64_t size);
 
     // Copies `length` bytes from kernel memory to `vaddr`, bringing pages in as needed
@@ -229,11 +232,13 @@ private:
 
     // Inserts a new Vma; EEXIST on overlap, ENOMEM. Expects m_lock held for writing.
     ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                    uint64_t page_offset, Prot max_prot = Prot::Read | Prot::Write | Prot::Exec);
+                                    uint64_t page_offset, Prot max_prot = Prot::Read | Prot::Write | Prot::Exec,
+                                    RefPtr<AnonObject> overlay = nullptr);
 
     // mmap's placement and insertion (the shared body of the map_*_region functions).
     ErrorOr<uint64_t> map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, VmaKind kind,
-                                 RefPtr<VmObject> object, uint64_t page_offset, Prot max_prot);
+                                 RefPtr<VmObject> object, uint64_t page_offset, Prot max_prot,
+                                 RefPtr<AnonObject> overlay);
 
     // Writes back the dirty pages of the file mapping `vma` in `part`, after marking dirty
     // and write-protecting those this space maps writable (flushing the TLBs if asked).

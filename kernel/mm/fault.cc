@@ -46,8 +46,17 @@ public:
         if (permissions == Permissions::Check && !allows(vma->prot(), access))
             return { FaultResult::Segfault, nullptr };
 
-        VmObject& object = *vma->object();
         uint64_t index = vma->object_index(page_va);
+        VmObject* target = vma->object();
+        if (AnonObject* overlay = vma->overlay()) {
+            // MAP_PRIVATE file mapping: a page it has written lives in the overlay and is
+            // handled below exactly like private anonymous memory (copy-on-write after
+            // fork included); any other page is the file's.
+            if (!overlay->lookup_page(index))
+                return resolve_from_file_locked(space, *vma, *overlay, page_va, index, access);
+            target = overlay;
+        }
+        VmObject& object = *target;
         // The object brings the page in (zero-fill for anonymous memory; a file object
         // will read it). What happens next depends only on whether the object is shared.
         // A private object's tree cannot change under us (we hold its address space's
@@ -111,6 +120,46 @@ public:
     }
 
 private:
+    // A page of a MAP_PRIVATE file mapping with no private copy yet. A read maps the
+    // file's cached frame read-only, so that stores through other mappings or write()
+    // stay visible until this mapping writes the page; the first write copies the frame
+    // into the overlay, which from then on holds this mapping's contents of the page.
+    static Outcome resolve_from_file_locked(AddressSpace& space, Vma& vma, AnonObject& overlay, uint64_t page_va,
+                                            uint64_t index, Access access) {
+        auto resident = vma.object()->page_for_fault(index);
+        if (resident.is_error()) {
+            // Beyond the end of file (ENXIO) or a disk error: a bus error, as for MAP_SHARED.
+            bool out_of_memory = resident.error().code() == ENOMEM;
+            return { out_of_memory ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
+        }
+        Page* file_page = resident.value();
+        if (access != Access::Write) {
+            if (install_pte_locked(space, page_va, page_to_phys(file_page), leaf_flags(vma.prot(), false), false)
+                    .is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            bump(s_resolved_faults);
+            return { FaultResult::Resolved, file_page };
+        }
+        auto fresh = allocate_page(ZeroFill::No, PageUse::Anonymous);
+        if (fresh.is_error())
+            return { FaultResult::OutOfMemory, nullptr };
+        Page* copy = fresh.value();
+        memcpy(page_to_virt(copy), page_to_virt(file_page), vm::kPageSize);
+        copy->owner = &overlay;
+        copy->index = index;
+        if (overlay.insert_page(index, copy).is_error()) {
+            page_unref(copy);
+            return { FaultResult::OutOfMemory, nullptr };
+        }
+        bump(s_cow_copies);
+        // The PTE may still name the file's frame (after a read): frame_changed makes
+        // every hart forget that translation before the private copy is used.
+        if (install_pte_locked(space, page_va, page_to_phys(copy), leaf_flags(vma.prot(), true), true).is_error())
+            return { FaultResult::OutOfMemory, nullptr };
+        bump(s_resolved_faults);
+        return { FaultResult::Resolved, copy };
+    }
+
     static bool allows(Prot prot, Access access) {
         switch (access) {
         case Access::Read: return has_any(prot, Prot::Read);

@@ -19,6 +19,10 @@
 //   - Page `p` of the Vma (0-based) is index `page_offset + p` of `object` (a Guard Vma has
 //     no object). Several Vmas may share an object after a clip; their index ranges never
 //     overlap.
+//   - A MAP_PRIVATE file Vma also has an overlay: an AnonObject indexed like the file, which
+//     holds the pages this mapping has written (its own copies). Where the overlay has a
+//     page, that page is the contents; elsewhere the file's cached frame is, mapped
+//     read-only. Clipped halves share the overlay as they share the object.
 //   - Augmentation: subtree_min_start / subtree_max_end / subtree_max_gap describe the Vma's
 //     subtree (the largest hole strictly between two Vmas of the subtree), so a free-range
 //     search can skip whole subtrees (find_free_range below).
@@ -48,7 +52,8 @@ enum class VmaKind : uint8_t {
     Stack,
     Guard,      // The unmapped page below the stack: never accessible, kept out of mmap's way.
     Anonymous,  // mmap(MAP_ANONYMOUS), private or shared: the object says which.
-    File,       // mmap of a regular file, MAP_SHARED: the object is the inode's FileObject.
+    File,       // mmap of a regular file: the object is the inode's FileObject; a MAP_PRIVATE
+                // one also has a private overlay (see Vma::overlay()).
 };
 
 const char* vma_kind_name(VmaKind kind);
@@ -56,13 +61,14 @@ const char* vma_kind_name(VmaKind kind);
 class Vma {
 public:
     Vma(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
-        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec)
+        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec, RefPtr<AnonObject> overlay = nullptr)
         : m_range(range)
         , m_prot(prot)
         , m_max_prot(max_prot)
         , m_kind(kind)
         , m_object(std::move(object))
         , m_page_offset(page_offset)
+        , m_overlay(std::move(overlay))
     {
         if (m_object)
             m_object->mapping_added();
@@ -82,11 +88,14 @@ public:
     const VirtRange& range() const { return m_range; }
     Prot prot() const { return m_prot; }
     // The most mprotect may grant: a MAP_SHARED file mapping of a descriptor opened
-    // without write access never gets PROT_WRITE (EACCES); everything else may have all.
+    // without write access never gets PROT_WRITE (EACCES); everything else (MAP_PRIVATE
+    // file mappings included: their stores never reach the file) may have all.
     Prot max_prot() const { return m_max_prot; }
     VmaKind kind() const { return m_kind; }
     VmObject* object() const { return m_object.ptr(); }
     uint64_t page_offset() const { return m_page_offset; }
+    // The private pages of a MAP_PRIVATE file mapping (see the header comment), or nullptr.
+    AnonObject* overlay() const { return m_overlay.ptr(); }
 
     // The object index that backs `vaddr` (which must lie in the Vma).
     uint64_t object_index(uint64_t vaddr) const { return m_page_offset + (vaddr - m_range.start) / vm::kPageSize; }
@@ -111,6 +120,7 @@ private:
     VmaKind m_kind;
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;
+    RefPtr<AnonObject> m_overlay;
 
 public:
     // The hook of the AddressSpace's tree (public only so that VmaTree can name it).

@@ -2,8 +2,8 @@
 // arguments (the errno of each case is in ../shared/spec/mmap-semantics.md, numbered E1..E15
 // for mmap) and call AddressSpace; the memory work is in kernel/mm.
 //
-// File mappings are MAP_SHARED over the inode's page cache (FileObject); MAP_PRIVATE of a
-// file still answers ENODEV (the next slice).
+// File mappings map the inode's page cache (FileObject): MAP_SHARED stores go to the cached
+// frames and reach the file; MAP_PRIVATE stores go to private copies (the Vma's overlay).
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
@@ -158,20 +158,18 @@ ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacem
     fs::Inode& inode = static_cast<InodeFile&>(*file).inode();
     if (!inode.is_file())
         return Error::from_errno(ENODEV);  // E9: directory.
-    if (type != kMapShared) {
-        // FIXME: MAP_PRIVATE file mappings (a FileObject plus a private overlay) are the
-        // next slice.
-        return Error::from_errno(ENODEV);
-    }
-    // What mprotect may grant later: the open mode bounds Write on a shared mapping.
+    // What mprotect may grant later: the open mode bounds Write on a shared mapping only;
+    // a private mapping's stores never reach the file, so any readable descriptor will do.
+    // MAP_SHARED_VALIDATE (both type bits) validates nothing more here: it is shared.
+    bool shared = (type & kMapShared) != 0;
     Prot max_prot = Prot::Read | Prot::Exec;
-    if (file->writable())
+    if (file->writable() || !shared)
         max_prot |= Prot::Write;
     if ((prot & ~max_prot) != Prot::None)
         return Error::from_errno(EACCES);  // E8.
     RefPtr<FileObject> object = TRY(FileObject::for_inode(inode));
     return current_space().map_file_region(address, size, prot, placement, std::move(object), offset / vm::kPageSize,
-                                           max_prot);
+                                           max_prot, shared ? MapSharing::Shared : MapSharing::Private);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 /* mmap_anon_test: anonymous mappings as a program sees them, one test per MUST of
  * ../shared/spec/mmap-semantics.md that applies to anonymous memory (the section is in each
- * test's comment). File mappings are tested in mmap_file_test.c. Each test runs in a child, so a crash in
- * one cannot take the others down; a test passes if its child exits 0. Accesses that must
- * kill run in a grandchild whose wait status is checked for SIGSEGV.
+ * test's comment). File mappings are tested in mmap_file_test.c. Each test runs in a child
+ * (the harness's TEST_IN_CHILD), so a crash in one cannot take the others down; a test
+ * passes if its child exits 0. Accesses that must kill run in a grandchild whose wait
+ * status is checked for SIGSEGV.
  * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
  *
  *   mmap_anon_test            run every test
@@ -20,29 +21,12 @@
 
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
+#include "harness.h"
 
 #define PG 4096ul
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON_PRIVATE (MAP_ANONYMOUS | MAP_PRIVATE)
 #define ANON_SHARED (MAP_ANONYMOUS | MAP_SHARED)
-
-static char failure[256];
-
-#define CHECK(condition)                                                                     \
-    do {                                                                                     \
-        if (!(condition)) {                                                                  \
-            snprintf(failure, sizeof(failure), "line %d: %s (errno %d)", __LINE__, #condition, \
-                     errno);                                                                 \
-            return 1;                                                                        \
-        }                                                                                    \
-    } while (0)
-
-/* An errno check: `call` must fail with -1 (or MAP_FAILED) and set errno to `code`. */
-#define CHECK_ERRNO(call, code)                    \
-    do {                                           \
-        errno = 0;                                 \
-        CHECK((long)(call) == -1 && errno == (code)); \
-    } while (0)
 
 static long free_frames(void)
 {
@@ -609,14 +593,7 @@ static int hundred_thousand_untouched_mappings_work(void)
     return 0; /* exit tears all of them down. */
 }
 
-struct Test {
-    const char* name;
-    int (*run)(void);
-};
-
-#define TEST(function) { #function, function }
-
-static const struct Test kTests[] = {
+static const struct TestCase kTests[] = {
     TEST(private_mapping_is_zero_filled_to_the_end_of_its_last_page),
     TEST(shared_mapping_is_zero_filled),
     TEST(write_only_mapping_is_readable_and_writable),
@@ -651,59 +628,7 @@ static const struct Test kTests[] = {
     TEST(hundred_thousand_untouched_mappings_work),
 };
 
-static int selected(const char* name, int argc, char** argv)
-{
-    if (argc <= 1)
-        return 1;
-    for (int i = 1; i < argc; i++)
-        if (strstr(name, argv[i]))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char** argv)
 {
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
-        const struct Test* test = &kTests[i];
-        if (!selected(test->name, argc, argv))
-            continue;
-        int fds[2];
-        if (pipe(fds) != 0) {
-            printf("FAIL %s: pipe: %s\n", test->name, strerror(errno));
-            failed++;
-            continue;
-        }
-        int pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            failure[0] = '\0';
-            int result = test->run();
-            if (result != 0)
-                write(fds[1], failure, strlen(failure));
-            _exit(result);
-        }
-        close(fds[1]);
-        char reason[256] = {0};
-        int got = 0, n;
-        while (pid > 0 && (n = read(fds[0], reason + got, sizeof(reason) - 1 - got)) > 0)
-            got += n;
-        close(fds[0]);
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-            printf("FAIL %s: could not run it\n", test->name);
-            failed++;
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            printf("PASS %s\n", test->name);
-            passed++;
-        } else if (WIFSIGNALED(status)) {
-            printf("FAIL %s: killed by signal %d\n", test->name, WTERMSIG(status));
-            failed++;
-        } else {
-            printf("FAIL %s: %s\n", test->name, reason[0] ? reason : "failed");
-            failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }

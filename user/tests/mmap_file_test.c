@@ -2,7 +2,8 @@
  * test per behaviour of ../shared/spec/mmap-semantics.md that this slice implements (mmap's
  * file errors, sharing with read() and write() and between mappers, write-back on msync,
  * munmap and exit, the end of file, the file's lifetime, the open mode's limit on
- * mprotect). MAP_PRIVATE file mappings are the next slice. Each test runs in a child, so a
+ * mprotect) and of MAP_PRIVATE file mappings (§5: private copies on write, fork, DONTNEED,
+ * the end of file). Each test runs in a child, so a
  * crash in one cannot take the others down; a test passes if its child exits 0.
  * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
  *
@@ -20,26 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 #define PG 4096ul
 #define RW (PROT_READ | PROT_WRITE)
-
-static char failure[256];
-
-#define CHECK(condition)                                                                     \
-    do {                                                                                     \
-        if (!(condition)) {                                                                  \
-            snprintf(failure, sizeof(failure), "line %d: %s (errno %d)", __LINE__, #condition, \
-                     errno);                                                                 \
-            return 1;                                                                        \
-        }                                                                                    \
-    } while (0)
-
-/* An errno check: `call` must fail with -1 (or MAP_FAILED) and set errno to `code`. */
-#define CHECK_ERRNO(call, code)                       \
-    do {                                              \
-        errno = 0;                                    \
-        CHECK((long)(call) == -1 && errno == (code)); \
-    } while (0)
 
 /* A fresh file named `name` holding `size` bytes: byte i is 'a' + i % 26. Returns an
  * O_RDWR descriptor, or -1. */
@@ -359,14 +344,141 @@ static int mprotect_write_on_shared_read_only_descriptor_gives_eacces(void)
     return 0;
 }
 
-struct Test {
-    const char* name;
-    int (*run)(void);
-};
+/* --- §5: MAP_PRIVATE file mappings --- */
 
-#define TEST(function) { #function, function }
+static int private_stores_stay_out_of_the_file_and_other_mappings(void)
+{
+    int fd = make_file("mft_private", 2 * PG);
+    CHECK(fd >= 0);
+    char* p = map_fd(2 * PG, RW, MAP_PRIVATE, fd, 0);
+    char* q = map_fd(2 * PG, RW, MAP_SHARED, fd, 0);
+    CHECK(p != NULL && q != NULL);
+    CHECK(p[0] == 'a' && p[PG] == 'a' + PG % 26);
+    p[0] = 'X';
+    CHECK(p[0] == 'X');
+    CHECK(q[0] == 'a');
+    char c = 0;
+    CHECK(lseek(fd, 0, SEEK_SET) == 0 && read(fd, &c, 1) == 1 && c == 'a');
+    /* A page the private mapping has not written is still the file's: a store through
+     * the shared mapping shows through it. */
+    q[PG + 1] = 'S';
+    CHECK(p[PG + 1] == 'S');
+    /* Unmapping discards the private copy; the file never sees it. */
+    CHECK(munmap(p, 2 * PG) == 0);
+    CHECK(munmap(q, 2 * PG) == 0);
+    close(fd);
+    CHECK(byte_in_file("mft_private", 0) == 'a');
+    CHECK(byte_in_file("mft_private", PG + 1) == 'S');
+    unlink("mft_private");
+    return 0;
+}
 
-static const struct Test kTests[] = {
+static int private_stores_never_reach_the_file_after_exit(void)
+{
+    int fd = make_file("mft_private_exit", PG);
+    CHECK(fd >= 0);
+    int pid = fork();
+    if (pid == 0) {
+        char* p = map_fd(PG, RW, MAP_PRIVATE, fd, 0);
+        if (!p)
+            _exit(1);
+        p[7] = 'E';
+        _exit(p[7] == 'E' ? 0 : 2);
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fd);
+    CHECK(byte_in_file("mft_private_exit", 7) == 'a' + 7);
+    unlink("mft_private_exit");
+    return 0;
+}
+
+static int private_mapping_of_read_only_descriptor_can_be_written(void)
+{
+    int fd = make_file("mft_private_ro", PG);
+    CHECK(fd >= 0);
+    close(fd);
+    int read_only = open("mft_private_ro", O_RDONLY);
+    CHECK(read_only >= 0);
+    char* p = map_fd(PG, RW, MAP_PRIVATE, read_only, 0);
+    CHECK(p != NULL);
+    p[2] = 'W';
+    CHECK(p[2] == 'W');
+    /* mprotect may grant Write to a private mapping of a read-only descriptor too. */
+    char* r = map_fd(PG, PROT_READ, MAP_PRIVATE, read_only, 0);
+    CHECK(r != NULL && r[2] == 'c');
+    CHECK(mprotect(r, PG, RW) == 0);
+    r[2] = 'R';
+    CHECK(r[2] == 'R' && p[2] == 'W');
+    close(read_only);
+    CHECK(munmap(p, PG) == 0 && munmap(r, PG) == 0);
+    CHECK(byte_in_file("mft_private_ro", 2) == 'c');
+    unlink("mft_private_ro");
+    return 0;
+}
+
+static int private_pages_are_copy_on_write_across_fork(void)
+{
+    int fd = make_file("mft_private_fork", 2 * PG);
+    CHECK(fd >= 0);
+    volatile char* p = map_fd(2 * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    p[0] = 'P';
+    int go[2];
+    CHECK(pipe(go) == 0);
+    int pid = fork();
+    if (pid == 0) {
+        char token;
+        close(go[1]);
+        if (read(go[0], &token, 1) != 1)
+            _exit(1);
+        /* The parent's pre-fork store is inherited, its post-fork store is not. */
+        if (p[0] != 'P' || p[2] != 'c' || p[PG] != 'a' + PG % 26)
+            _exit(2);
+        p[1] = 'C';
+        p[PG + 1] = 'C';
+        _exit(p[1] == 'C' ? 0 : 3);
+    }
+    close(go[0]);
+    p[2] = 'Q';
+    CHECK(write(go[1], "g", 1) == 1);
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(p[0] == 'P' && p[1] == 'b' && p[2] == 'Q' && p[PG + 1] == 'a' + (PG + 1) % 26);
+    close(fd);
+    CHECK(byte_in_file("mft_private_fork", 1) == 'b' && byte_in_file("mft_private_fork", PG + 1) == 'a' + (PG + 1) % 26);
+    unlink("mft_private_fork");
+    return 0;
+}
+
+static int dontneed_reverts_a_private_page_to_the_file(void)
+{
+    int fd = make_file("mft_private_dontneed", PG);
+    CHECK(fd >= 0);
+    char* p = map_fd(PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    p[5] = 'D';
+    CHECK(p[5] == 'D');
+    CHECK(madvise(p, PG, MADV_DONTNEED) == 0);
+    CHECK(p[5] == 'f');
+    unlink("mft_private_dontneed");
+    return 0;
+}
+
+static int private_page_beyond_end_of_file_kills_with_sigbus(void)
+{
+    int fd = make_file("mft_private_sigbus", 100);
+    CHECK(fd >= 0);
+    char* p = map_fd(3 * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    CHECK(p[99] == 'a' + 99 % 26 && p[100] == 0);
+    CHECK(access_kills_with(p + PG, 0, SIGBUS));
+    CHECK(access_kills_with(p + 2 * PG + 5, 1, SIGBUS));
+    unlink("mft_private_sigbus");
+    return 0;
+}
+
+static const struct TestCase kTests[] = {
     TEST(file_mapping_errors),
     TEST(shared_store_is_visible_to_read_at_once),
     TEST(write_is_visible_through_the_mapping),
@@ -380,60 +492,14 @@ static const struct Test kTests[] = {
     TEST(mapping_survives_close_and_unlink),
     TEST(read_and_write_with_a_buffer_in_an_untouched_mapping),
     TEST(mprotect_write_on_shared_read_only_descriptor_gives_eacces),
+    TEST(private_stores_stay_out_of_the_file_and_other_mappings),
+    TEST(private_stores_never_reach_the_file_after_exit),
+    TEST(private_mapping_of_read_only_descriptor_can_be_written),
+    TEST(private_pages_are_copy_on_write_across_fork),
+    TEST(dontneed_reverts_a_private_page_to_the_file),
+    TEST(private_page_beyond_end_of_file_kills_with_sigbus),
 };
-static int selected(const char* name, int argc, char** argv)
-{
-    if (argc <= 1)
-        return 1;
-    for (int i = 1; i < argc; i++)
-        if (strstr(name, argv[i]))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char** argv)
 {
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
-        const struct Test* test = &kTests[i];
-        if (!selected(test->name, argc, argv))
-            continue;
-        int fds[2];
-        if (pipe(fds) != 0) {
-            printf("FAIL %s: pipe: %s\n", test->name, strerror(errno));
-            failed++;
-            continue;
-        }
-        int pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            failure[0] = '\0';
-            int result = test->run();
-            if (result != 0)
-                write(fds[1], failure, strlen(failure));
-            _exit(result);
-        }
-        close(fds[1]);
-        char reason[256] = {0};
-        int got = 0, n;
-        while (pid > 0 && (n = read(fds[0], reason + got, sizeof(reason) - 1 - got)) > 0)
-            got += n;
-        close(fds[0]);
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-            printf("FAIL %s: could not run it\n", test->name);
-            failed++;
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            printf("PASS %s\n", test->name);
-            passed++;
-        } else if (WIFSIGNALED(status)) {
-            printf("FAIL %s: killed by signal %d\n", test->name, WTERMSIG(status));
-            failed++;
-        } else {
-            printf("FAIL %s: %s\n", test->name, reason[0] ? reason : "failed");
-            failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }

@@ -1,25 +1,21 @@
 /* usertests: the behaviour of processes, files and memory as a program sees it through
- * system calls, in the spirit of xv6's usertests. Each test runs in a child process, so a
- * crash or a hang in one cannot take the others down; a test passes if its child exits 0.
- * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
+ * system calls, in the spirit of xv6's usertests. Each test runs in a child process (the
+ * harness's TEST_IN_CHILD), so a crash or a hang in one cannot take the others down; a test
+ * passes if its child exits 0. Prints "PASS name" or "FAIL name: why" per test and ends
+ * with "N passed, N failed".
  *
  *   usertests            run every test
  *   usertests NAME...    run the tests whose names contain one of the NAMEs
  *
- * This file holds the runner, the table of tests and the helpers they share (declared in
+ * This file holds main, the table of tests and the helpers they share (declared in
  * usertests.h); the tests themselves are in usertests_processes.c, usertests_files.c and
  * usertests_memory.c. */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
 #include "usertests.h"
-
-char failure[256];
 
 /* The number of free physical frames, from the vmstat system call, or -1. */
 long free_frames(void)
@@ -44,13 +40,7 @@ int status_of_child(void (*body)(void))
     return status;
 }
 
-struct Test {
-    const char* name;
-    int (*run)(void);
-};
-
-#define TEST(f) {#f, f}
-static const struct Test kTests[] = {
+static const struct TestCase kTests[] = {
     TEST(fork_exit_wait_report_each_status),
     TEST(fork_stress_many_generations),
     TEST(getpid_and_getppid_agree_across_fork),
@@ -78,59 +68,7 @@ static const struct Test kTests[] = {
     TEST(fork_shares_frames_until_written),
 };
 
-static int selected(const char* name, int argc, char** argv)
-{
-    if (argc <= 1)
-        return 1;
-    for (int i = 1; i < argc; i++)
-        if (strstr(name, argv[i]))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char** argv)
 {
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
-        const struct Test* test = &kTests[i];
-        if (!selected(test->name, argc, argv))
-            continue;
-        int fds[2];
-        if (pipe(fds) != 0) {
-            printf("FAIL %s: pipe: %s\n", test->name, strerror(errno));
-            failed++;
-            continue;
-        }
-        int pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            failure[0] = '\0';
-            int result = test->run();
-            if (result != 0)
-                write(fds[1], failure, strlen(failure));
-            _exit(result);
-        }
-        close(fds[1]);
-        char reason[256] = {0};
-        int got = 0, n;
-        while (pid > 0 && (n = read(fds[0], reason + got, sizeof(reason) - 1 - got)) > 0)
-            got += n;
-        close(fds[0]);
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-            printf("FAIL %s: could not run it\n", test->name);
-            failed++;
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            printf("PASS %s\n", test->name);
-            passed++;
-        } else if (WIFSIGNALED(status)) {
-            printf("FAIL %s: killed by signal %d\n", test->name, WTERMSIG(status));
-            failed++;
-        } else {
-            printf("FAIL %s: %s\n", test->name, reason[0] ? reason : "failed");
-            failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }

@@ -1,24 +1,15 @@
-/* What the parts of usertests share: the CHECK macro and the failure buffer it writes, the
- * helpers that several tests use, and every test, each defined in the file of its area
- * (usertests_processes.c, usertests_files.c, usertests_memory.c) and listed in the table
- * of usertests.c. A test returns 0 if it passed, or 1 with the reason in `failure`. */
+/* What the parts of usertests share: the harness (the CHECK macro and the failure buffer
+ * it writes, from harness.h), the helpers that several tests use, and every test, each
+ * defined in the file of its area (usertests_processes.c, usertests_files.c,
+ * usertests_memory.c) and listed in the table of usertests.c. A test returns 0 if it
+ * passed, or 1 with the reason in `failure`. */
 #ifndef ATLAS_USERTESTS_H
 #define ATLAS_USERTESTS_H
 
 #include <errno.h>
 #include <stdio.h>
 
-/* Why the running test failed; the runner sends it to the parent, which prints it. */
-extern char failure[256];
-
-#define CHECK(condition)                                                                     \
-    do {                                                                                     \
-        if (!(condition)) {                                                                  \
-            snprintf(failure, sizeof(failure), "line %d: %s (errno %d)", __LINE__, #condition, \
-                     errno);                                                                 \
-            return 1;                                                                        \
-        }                                                                                    \
-    } while (0)
+#include "harness.h"
 
 /* The number of free physical frames, from the vmstat system call, or -1. Exact between
    tests: wait() returns only once everything the child held (its kernel stack included)

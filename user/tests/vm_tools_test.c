@@ -1,7 +1,7 @@
 /* vm_tools_test: the two windows onto the memory system that pmap and vmstat use: the
  * procmaps system call (one struct atlas_map_entry per mapping of a process) and the fault
- * counters of vmstat. Each test runs in a child, so a crash in one cannot take the others
- * down; a test passes if its child exits 0.
+ * counters of vmstat. Each test runs in a child (the harness's TEST_IN_CHILD), so a crash in
+ * one cannot take the others down; a test passes if its child exits 0.
  * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
  *
  *   vm_tools_test            run every test
@@ -18,28 +18,12 @@
 
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
+#include "harness.h"
 
 #define PG 4096ul
 #define ANON_PRIVATE (MAP_ANONYMOUS | MAP_PRIVATE)
 #define ANON_SHARED (MAP_ANONYMOUS | MAP_SHARED)
 #define MAX_ENTRIES 64
-
-static char failure[256];
-
-#define CHECK(condition)                                                                       \
-    do {                                                                                       \
-        if (!(condition)) {                                                                    \
-            snprintf(failure, sizeof(failure), "line %d: %s (errno %d)", __LINE__, #condition, \
-                     errno);                                                                   \
-            return 1;                                                                          \
-        }                                                                                      \
-    } while (0)
-
-#define CHECK_ERRNO(call, code)                       \
-    do {                                              \
-        errno = 0;                                    \
-        CHECK((long)(call) == -1 && errno == (code)); \
-    } while (0)
 
 static long procmaps(long pid, struct atlas_map_entry *buffer, long count)
 {
@@ -287,12 +271,7 @@ static int test_vmstat_read_fault_copies_nothing(void)
     return 0;
 }
 
-struct Test {
-    const char *name;
-    int (*run)(void);
-};
-
-static const struct Test kTests[] = {
+static const struct TestCase kTests[] = {
     { "procmaps_self_lists_heap_stack_and_new_mapping", test_procmaps_self_lists_heap_stack_and_new_mapping },
     { "procmaps_shows_mprotect_split", test_procmaps_shows_mprotect_split },
     { "procmaps_count_tracks_mmap_and_munmap", test_procmaps_count_tracks_mmap_and_munmap },
@@ -305,59 +284,7 @@ static const struct Test kTests[] = {
     { "vmstat_read_fault_copies_nothing", test_vmstat_read_fault_copies_nothing },
 };
 
-static int selected(const char *name, int argc, char **argv)
-{
-    if (argc < 2)
-        return 1;
-    for (int i = 1; i < argc; i++)
-        if (strstr(name, argv[i]))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof(kTests) / sizeof(kTests[0]); i++) {
-        const struct Test *test = &kTests[i];
-        if (!selected(test->name, argc, argv))
-            continue;
-        int fds[2];
-        if (pipe(fds) != 0) {
-            printf("FAIL %s: pipe: %s\n", test->name, strerror(errno));
-            failed++;
-            continue;
-        }
-        int pid = fork();
-        if (pid == 0) {
-            close(fds[0]);
-            failure[0] = '\0';
-            int result = test->run();
-            if (result != 0)
-                write(fds[1], failure, strlen(failure));
-            _exit(result);
-        }
-        close(fds[1]);
-        char reason[256] = {0};
-        int got = 0, n;
-        while (pid > 0 && (n = read(fds[0], reason + got, sizeof(reason) - 1 - got)) > 0)
-            got += n;
-        close(fds[0]);
-        int status = 0;
-        if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-            printf("FAIL %s: could not run it\n", test->name);
-            failed++;
-        } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-            printf("PASS %s\n", test->name);
-            passed++;
-        } else if (WIFSIGNALED(status)) {
-            printf("FAIL %s: killed by signal %d\n", test->name, WTERMSIG(status));
-            failed++;
-        } else {
-            printf("FAIL %s: %s\n", test->name, reason[0] ? reason : "failed");
-            failed++;
-        }
-    }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }
