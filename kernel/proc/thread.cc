@@ -7,6 +7,7 @@
 #include "arch/riscv64/csr.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "mm/address_space.h"
 #include "proc/scheduler.h"
 
 extern "C" void thread_entry_trampoline();
@@ -88,6 +89,11 @@ void Thread::exit(int code) {
     ASSERT(self && !self->m_is_idle);
     if (self->m_sleeping_locks_held != 0)
         panic("thread '%s' exits holding %d sleeping locks", self->m_name, self->m_sleeping_locks_held);
+    // A dead thread must not keep a user address space active on this hart: whoever joins
+    // it may destroy that address space as soon as join() returns, before this hart has
+    // switched to another thread.
+    if (self->address_space())
+        address_space_switch_current(nullptr);
     scheduler_note_exit_begun();
     {
         SpinlockLocker locker(self->m_join_lock);
