@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "mm/kernel_heap.h"
 #include "mm/physical_allocator.h"
+#include "mm/scoped_frame.h"
 
 namespace {
 
@@ -54,23 +55,6 @@ private:
     uint8_t* m_data;
 };
 
-// A page frame that frees itself.
-class Frame {
-public:
-    Frame() {
-        auto page = allocate_page(ZeroFill::Yes);
-        m_page = page.is_error() ? nullptr : page.value();
-    }
-    ~Frame() {
-        if (m_page)
-            free_page(m_page);
-    }
-    bool ok() const { return m_page != nullptr; }
-    uint8_t* data() const { return static_cast<uint8_t*>(page_to_virt(m_page)); }
-
-private:
-    Page* m_page;
-};
 
 bool is_error_code(const ErrorOr<RefPtr<fs::Inode>>& result, int code) {
     return result.is_error() && result.error().code() == code;
@@ -181,7 +165,7 @@ KTEST(RootFs, WritePageAndReadPageMoveWholeFramesThroughTheDriver) {
     // Three pages of file, the last one half beyond the end.
     constexpr uint64_t kSize = 2 * fs::kBlockSize + 2048;
     KASSERT(!fs->truncate(*file, kSize).is_error());
-    Frame out, in;
+    ScopedFrame out, in;
     KASSERT(out.ok() && in.ok());
     for (uint64_t page = 0; page < 3; ++page) {
         fill(out.data(), fs::kBlockSize, 3, page * fs::kBlockSize);

@@ -9,28 +9,12 @@
 #include "lib/string.h"
 #include "mm/file_object.h"
 #include "mm/physical_allocator.h"
+#include "mm/scoped_frame.h"
 
 namespace {
 
 constexpr size_t kPage = fs::kBlockSize;
 
-// A page frame that frees itself.
-class Frame {
-public:
-    Frame() {
-        auto page = allocate_page(ZeroFill::Yes);
-        m_page = page.is_error() ? nullptr : page.value();
-    }
-    ~Frame() {
-        if (m_page)
-            free_page(m_page);
-    }
-    bool ok() const { return m_page != nullptr; }
-    uint8_t* data() const { return static_cast<uint8_t*>(page_to_virt(m_page)); }
-
-private:
-    Page* m_page;
-};
 
 // Stores `count` bytes of `value` at `offset` of cached page `index` and marks the page
 // dirty: what a store through a MAP_SHARED mapping and its write fault will do.
@@ -61,7 +45,7 @@ KTEST(FileObject, WriteGoesThroughToTheDiskAndUpdatesCachedPages) {
     {
         auto cache = FileObject::for_inode(*file.value());
         KASSERT(!cache.is_error());
-        Frame out, in;
+        ScopedFrame out, in;
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0x11, kPage);
         KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
@@ -98,7 +82,7 @@ KTEST(FileObject, ReadSeesStoresBeforeAnyWriteBack) {
     {
         auto cache = FileObject::for_inode(*file.value());
         KASSERT(!cache.is_error());
-        Frame out, in;
+        ScopedFrame out, in;
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0x11, kPage);
         KASSERT(!cache.value()->write(0, out.data(), 3100).is_error());
@@ -135,7 +119,7 @@ KTEST(FileObject, FsyncWritesDirtyPagesToTheDisk) {
     {
         auto cache = FileObject::for_inode(*file.value());
         KASSERT(!cache.is_error());
-        Frame out, in;
+        ScopedFrame out, in;
         KASSERT(out.ok() && in.ok());
         // A page and a half of zeros on the disk, then stores make both pages dirty; the
         // second is clipped at the end of file when written back.
@@ -168,7 +152,7 @@ KTEST(FileObject, DirtyPagesReachTheDiskWhenTheInodeIsReleased) {
     KASSERT(fs);
     auto file = fs->create_file(*fs->root(), "/ktest-cache-release");
     KASSERT(!file.is_error());
-    Frame out, in;
+    ScopedFrame out, in;
     KASSERT(out.ok() && in.ok());
     klib::memset(out.data(), 0x77, kPage);
     {
@@ -197,7 +181,7 @@ KTEST(FileObject, TruncationDropsPagesAndZeroesTheTail) {
     {
         auto cache = FileObject::for_inode(*file.value());
         KASSERT(!cache.is_error());
-        Frame out, in;
+        ScopedFrame out, in;
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0xee, kPage);
         for (uint64_t page = 0; page < 4; ++page)
@@ -236,7 +220,7 @@ KTEST(FileObject, MissReadsTheDiskStraightIntoTheCachedFrame) {
     auto file = fs->create_file(*fs->root(), "/ktest-cache-miss");
     KASSERT(!file.is_error());
     {
-        Frame out, in;
+        ScopedFrame out, in;
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0x3c, kPage);
         // Written behind the cache's back, before the cache exists: only the disk has it.
