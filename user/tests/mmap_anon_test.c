@@ -593,6 +593,42 @@ static int hundred_thousand_untouched_mappings_work(void)
     return 0; /* exit tears all of them down. */
 }
 
+/* --- §11: exec --- */
+
+/* Where exec_drops_every_mapping maps a page before exec, and where the new program then
+   looks: inside the mmap area, away from anything the loader places. */
+#define EXEC_PROBE_ADDRESS 0x3000000000ul
+
+/* Run as "mmap_anon_test --exec-probe" by exec_drops_every_mapping: succeeds only if nothing
+   is mapped at the probe address in this new image (MAP_FIXED_NOREPLACE refuses to map
+   over anything) and a fresh page there reads zero, not the old program's data. */
+static int exec_probe(void)
+{
+    char* p = mmap((void*)EXEC_PROBE_ADDRESS, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                   -1, 0);
+    return p == (char*)EXEC_PROBE_ADDRESS && p[0] == 0 ? 0 : 1;
+}
+
+static int exec_drops_every_mapping(void)
+{
+    char* p = mmap((void*)EXEC_PROBE_ADDRESS, PG, RW, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK(p == (char*)EXEC_PROBE_ADDRESS);
+    p[0] = 'X';
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        char* argv[] = {"mmap_anon_test", "--exec-probe", NULL};
+        execv("/bin/mmap_anon_test", argv);
+        _exit(2);
+    }
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(p[0] == 'X'); /* The exec in the child left the parent's mapping alone. */
+    CHECK(munmap(p, PG) == 0);
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(private_mapping_is_zero_filled_to_the_end_of_its_last_page),
     TEST(shared_mapping_is_zero_filled),
@@ -626,9 +662,12 @@ static const struct TestCase kTests[] = {
     TEST(read_and_write_use_untouched_mappings_and_fail_on_prot_none),
     TEST(ten_thousand_mappings_then_unmapping_them_all_returns_every_frame),
     TEST(hundred_thousand_untouched_mappings_work),
+    TEST(exec_drops_every_mapping),
 };
 
 int main(int argc, char** argv)
 {
+    if (argc == 2 && strcmp(argv[1], "--exec-probe") == 0)
+        return exec_probe();
     return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }
