@@ -134,6 +134,10 @@ ErrorOr<void> Process::kill(int pid, int signal) {
             return Error::from_errno(ESRCH);
         if (signal == 0)
             return {};
+        // init cannot be killed: its death would take the system with it (the kernel has no
+        // one to hand orphans to), so kill() refuses, as Linux ignores signals to init.
+        if (pid == 1)
+            return Error::from_errno(EPERM);
         target = found;
         int expected = 0;
         // The first kill decides the signal the status reports.

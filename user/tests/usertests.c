@@ -51,6 +51,7 @@ static const struct TestCase kTests[] = {
     TEST(exec_of_truncated_or_corrupt_elf_is_enoexec),
     TEST(kill_ends_a_running_child_with_sigkill),
     TEST(kill_wakes_a_child_blocked_on_a_pipe),
+    TEST(kill_of_init_is_refused),
     TEST(too_many_processes_fail_with_eagain),
     TEST(pipe_carries_a_large_stream_intact),
     TEST(pipe_write_without_readers_is_epipe),

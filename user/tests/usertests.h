@@ -30,6 +30,7 @@ int exec_with_too_many_or_too_long_arguments_is_e2big(void);
 int exec_of_truncated_or_corrupt_elf_is_enoexec(void);
 int kill_ends_a_running_child_with_sigkill(void);
 int kill_wakes_a_child_blocked_on_a_pipe(void);
+int kill_of_init_is_refused(void);
 int too_many_processes_fail_with_eagain(void);
 
 /* Pipes and files (usertests_files.c). */

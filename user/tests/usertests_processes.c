@@ -303,6 +303,15 @@ int kill_ends_a_running_child_with_sigkill(void)
     return 0;
 }
 
+int kill_of_init_is_refused(void)
+{
+    /* pid 1 is init (or, under atlas-run, this very program): killing it would take the
+       system down, so the kernel refuses and nobody dies. */
+    CHECK(kill(1, SIGKILL) == -1 && errno == EPERM);
+    CHECK(kill(1, 0) == 0); /* It exists. */
+    return 0;
+}
+
 int kill_wakes_a_child_blocked_on_a_pipe(void)
 {
     int fds[2];
