@@ -337,3 +337,16 @@ ErrorOr<void> truncate_through_page_cache(fs::Inode& inode, uint64_t size) {
         return inode.file_system().truncate(inode, size);
     return static_cast<FileObject*>(cache)->truncate(size);
 }
+
+void FileObject::drop_cached_pages(uint64_t first, uint64_t end) {
+    MutexLocker locker(m_lock);
+    if (!m_inode)
+        return;
+    wait_for_fills_locked(locker, first, end);
+    if (auto written = write_back_locked(first, end); written.is_error())
+        return;  // The dirty pages stay, and so does everything else: nothing is lost.
+    // A page some Vma may map stays: its PTEs would otherwise name a freed frame.
+    if (m_mappings.load(std::memory_order_acquire) != 0)
+        return;
+    remove_pages(first, end - first);
+}

@@ -97,6 +97,10 @@ public:
 
     void inode_released(bool keep_data) override;
 
+    // posix_fadvise(POSIX_FADV_DONTNEED): writes back the dirty pages of [first, end) and
+    // drops every cached page there that no mapping uses, so the next access reads the disk.
+    void drop_cached_pages(uint64_t first, uint64_t end);
+
 private:
     explicit FileObject(fs::Inode& inode)
         : m_inode(&inode)

@@ -197,7 +197,14 @@ struct atlas_vmstat {
     __UINT64_TYPE__ page_cache_hits;    // read()/write() pages found in the page cache.
     __UINT64_TYPE__ page_cache_misses;  // Pages the page cache had to bring in.
     __UINT64_TYPE__ pages_written_back; // Dirty cached pages written to the disk.
-    __UINT64_TYPE__ reserved[7];        // Zero; room for more of the VM's counters.
+    __UINT64_TYPE__ pages_reclaimed;    // Cached file pages evicted by page reclaim.
+    __UINT64_TYPE__ cached_pages;       // Frames the page cache holds right now.
+    __UINT64_TYPE__ disk_read_requests; // Read requests sent to the disk.
+    __UINT64_TYPE__ disk_read_bytes;    // Bytes those requests read.
+    __UINT64_TYPE__ readahead_pages;    // Pages read ahead of a sequential reader.
+    __UINT64_TYPE__ idle_instret;       // Instructions retired in the idle loop, all harts
+                                        // (under -icount, waiting for the disk counts).
+    __UINT64_TYPE__ reserved[1];        // Zero; room for more of the VM's counters.
     // VM fault counters (since boot; see kernel/mm/fault.h).
     __UINT64_TYPE__ minor_faults;       // Faults resolved without I/O.
     __UINT64_TYPE__ major_faults;       // Faults that read the page in.

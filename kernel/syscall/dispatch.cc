@@ -13,7 +13,7 @@
 #include "syscall/numbers.h"
 #include "syscall/syscall.h"
 
-static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 38,
+static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 39,
               "SYS_* must be Atlas's numbers (syscall/numbers.h), not the C library's");
 
 namespace {
@@ -58,6 +58,7 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_mprotect] = &invoke<sys_mprotect>;
     table[SYS_msync] = &invoke<sys_msync>;
     table[SYS_madvise] = &invoke<sys_madvise>;
+    table[SYS_fadvise] = &invoke<sys_fadvise>;
     table[SYS_procmaps] = &invoke<sys_procmaps>;
     return table;
 }

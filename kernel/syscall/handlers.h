@@ -56,3 +56,4 @@ ErrorOr<void> sys_munmap(uint64_t address, uint64_t length);
 ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot);
 ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags);
 ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice);
+ErrorOr<void> sys_fadvise(int fd, int64_t offset, int64_t length, uint64_t advice);

@@ -45,4 +45,5 @@
 #define SYS_getdents 35   // directory entries, for ls
 #define SYS_vmstat 36     // VM counters, for the vmstat program
 #define SYS_procmaps 37   // a process's mappings, for pmap
-#define SYS_count 38
+#define SYS_fadvise 38    // posix_fadvise(fd, offset, length, advice)
+#define SYS_count 39

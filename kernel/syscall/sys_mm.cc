@@ -4,6 +4,7 @@
 //
 // File mappings map the inode's page cache (FileObject): MAP_SHARED stores go to the cached
 // frames and reach the file; MAP_PRIVATE stores go to private copies (the Vma's overlay).
+#include "arch/riscv64/cpu.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
@@ -52,6 +53,8 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.major_faults = faults.major_faults;
     stats.cow_copies = faults.cow_copies;
     stats.zero_fill_faults = faults.zero_fills;
+    for (unsigned i = 0; i < cpu_count(); i++)
+        stats.idle_instret += cpu_by_index(i).idle_instret.load(std::memory_order_relaxed);
     return out.write(stats);
 }
 
@@ -258,4 +261,27 @@ ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice) {
         return current_space().discard(address, size);
     // NORMAL, RANDOM, SEQUENTIAL and WILLNEED are hints without an effect here.
     return current_space().check_mapped(address, size);
+}
+
+ErrorOr<void> sys_fadvise(int fd, int64_t offset, int64_t length, uint64_t advice) {
+    constexpr uint64_t kFadvDontNeed = 4;
+    constexpr uint64_t kFadvNoReuse = 5;
+    RefPtr<OpenFile> file = TRY(current_process()->files().get(fd));  // EBADF.
+    if (file->kind() != OpenFileKind::Inode)
+        return Error::from_errno(ESPIPE);  // A pipe or the console, as Linux answers.
+    fs::Inode& inode = static_cast<InodeFile&>(*file).inode();
+    if (advice > kFadvNoReuse || length < 0 || offset < 0)
+        return Error::from_errno(EINVAL);
+    if (!inode.is_file() || advice != kFadvDontNeed)
+        return {};  // The other hints have no effect here; a directory has no page cache.
+    uint64_t first = static_cast<uint64_t>(offset) / vm::kPageSize;
+    uint64_t end = UINT64_MAX;
+    uint64_t last_byte;
+    if (length != 0 && !__builtin_add_overflow(static_cast<uint64_t>(offset), static_cast<uint64_t>(length), &last_byte))
+        end = vm::round_down(last_byte) / vm::kPageSize;  // Only whole pages go, as on Linux.
+    if (end <= first)
+        return {};
+    RefPtr<FileObject> object = TRY(FileObject::for_inode(inode));
+    object->drop_cached_pages(first, end);
+    return {};
 }

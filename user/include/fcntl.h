@@ -21,10 +21,23 @@
 
 #define AT_FDCWD (-100)
 
+/* posix_fadvise() advice (Linux values). DONTNEED writes back and drops the file's cached
+ * pages in the range, so that the next access reads the disk again. */
+#define POSIX_FADV_NORMAL 0
+#define POSIX_FADV_RANDOM 1
+#define POSIX_FADV_SEQUENTIAL 2
+#define POSIX_FADV_WILLNEED 3
+#define POSIX_FADV_DONTNEED 4
+#define POSIX_FADV_NOREUSE 5
+
 __ATLAS_BEGIN_DECLS
 /* The mode (permission bits) is passed on to the kernel when O_CREAT is given. */
 int open(const char* path, int flags, ...);
 int creat(const char* path, mode_t mode);
+/* Returns 0 or an error number (not -1 and errno, as POSIX specifies): EBADF, ESPIPE
+ * (not a regular file), EINVAL (bad advice or a negative length). A length of 0 means
+ * "to the end of the file". */
+int posix_fadvise(int fd, off_t offset, off_t length, int advice);
 __ATLAS_END_DECLS
 
 #endif

@@ -150,6 +150,10 @@ int munmap(void* address, size_t length) { return (int)atlas::syscall(SYS_munmap
 int mprotect(void* address, size_t length, int prot) { return (int)atlas::syscall(SYS_mprotect, address, length, prot); }
 int msync(void* address, size_t length, int flags) { return (int)atlas::syscall(SYS_msync, address, length, flags); }
 int madvise(void* address, size_t length, int advice) { return (int)atlas::syscall(SYS_madvise, address, length, advice); }
+int posix_fadvise(int fd, off_t offset, off_t length, int advice) {
+    long result = atlas::raw_syscall(SYS_fadvise, fd, offset, length, advice);
+    return atlas::is_error(result) ? (int)-result : 0;  // Leaves errno alone, as POSIX says.
+}
 
 long syscall(long number, ...)
 {
