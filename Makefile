@@ -4,6 +4,8 @@
 #   make qemu        build and boot to the shell (CPUS=1..4, MEM=128M, BOOTARGS=...)
 #   make qemu-gdb    boot, waiting for gdb (then run gdb-multiarch -x .gdbinit elsewhere)
 #   make check       build and run every test; ends with "N passed, N failed"
+#   make bench       build, run the benchmarks of user/bench and judge them against their
+#                    budgets (tools/bench; see docs/performance.md)
 #   make image       build the disk image build/fs.img with mkfs from build/fs-root/
 #   make format      clang-format every source file
 
@@ -22,7 +24,7 @@ QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kern
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMAGE),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
 
-.PHONY: all deps kernel host image qemu qemu-gdb check format clean FORCE
+.PHONY: all deps kernel host image qemu qemu-gdb check bench format clean FORCE
 
 all: kernel
 
@@ -82,6 +84,10 @@ qemu-gdb: kernel image
 
 check: kernel host image
 	@tools/run-tests --build $(BUILD)
+
+# Writes build/bench/results.json and build/bench/chart.svg; fails if a budget is broken.
+bench: kernel image
+	@tools/bench --no-build --build $(BUILD)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

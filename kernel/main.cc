@@ -18,6 +18,7 @@
 #include "lib/ktest.h"
 #include "lib/panic.h"
 #include "mm/memory_init.h"
+#include "mm/reclaim.h"
 #include "proc/scheduler.h"
 #include "proc/user_land.h"
 #include "proc/thread.h"
@@ -79,6 +80,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_
     trap_run_boot_debug_requests(g_machine.bootargs);
     memory_init(g_machine, MemoryRange { device_tree_phys, fdt->total_size() });
     scheduler_init(g_machine);
+    reclaim::start_thread();
     smp_start_secondary_harts();
 
     uint64_t memory_bytes = 0;

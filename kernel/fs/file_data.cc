@@ -223,25 +223,50 @@ ErrorOr<void> FileSystem::write_page(Inode& inode, uint64_t page_index, const vo
 {
     if (valid_bytes == 0 || valid_bytes > kBlockSize)
         return Error::from_errno(EINVAL);
-    {
+    return write_pages(inode, page_index, &frame, 1);
+}
+
+ErrorOr<void> FileSystem::write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count)
+{
+    uint32_t done = 0;
+    while (done < count) {
+        // Pages whose blocks exist are written as they are, under the inode lock only.
+        {
+            MutexLocker locker(inode.lock());
+            if (inode.is_directory())
+                return Error::from_errno(EISDIR);
+            for (; done < count; ++done) {
+                uint64_t index = first_index + done;
+                if (index * kBlockSize >= inode.size())
+                    return {};  // Truncated away meanwhile: nothing to write from here on.
+                BlockNumber block = TRY(inode.block_for(index));
+                if (block == 0)
+                    break;
+                TRY(m_device.write_blocks(block, 1, frames[done]));
+            }
+        }
+        if (done == count)
+            return {};
+        // Holes: their blocks are allocated in one transaction (ordered mode: each block is
+        // written before the transaction that points at it commits), as many as a chunk
+        // of write() may take, so that writing back a run of pages costs one commit.
+        uint32_t chunk = count - done < m_write_chunk_blocks ? count - done : m_write_chunk_blocks;
+        auto transaction = TRY(m_log->begin(inode.write_reservation(first_index + done, chunk)));
         MutexLocker locker(inode.lock());
-        if (inode.is_directory())
-            return Error::from_errno(EISDIR);
-        if (page_index * kBlockSize >= inode.size())
-            return {};  // Truncated away meanwhile: nothing to write.
-        BlockNumber block = TRY(inode.block_for(page_index));
-        if (block != 0)
-            return m_device.write_blocks(block, 1, frame);
+        for (uint32_t i = 0; i < chunk; ++i, ++done) {
+            uint64_t index = first_index + done;
+            if (index * kBlockSize >= inode.size()) {
+                locker.unlock();
+                TRY(transaction.end());
+                return {};
+            }
+            MappedBlock mapped = TRY(inode.block_for_writing(transaction, index));
+            TRY(m_device.write_blocks(mapped.block, 1, frames[done]));
+        }
+        locker.unlock();
+        TRY(transaction.end());
     }
-    // A hole: the block is allocated in a transaction, and written before it ends.
-    auto transaction = TRY(m_log->begin(inode.write_reservation(page_index, 1)));
-    MutexLocker locker(inode.lock());
-    if (page_index * kBlockSize >= inode.size())
-        return {};
-    MappedBlock mapped = TRY(inode.block_for_writing(transaction, page_index));
-    TRY(m_device.write_blocks(mapped.block, 1, frame));
-    locker.unlock();
-    return transaction.end();
+    return {};
 }
 
 }  // namespace fs

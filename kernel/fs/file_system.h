@@ -128,6 +128,10 @@ public:
     // transaction, ordered mode); the file size is unchanged. `valid_bytes` (1..4096) is how
     // much of the page lies before the end of file; a page wholly beyond it is not written.
     ErrorOr<void> write_page(Inode& inode, uint64_t page_index, const void* frame, size_t valid_bytes);
+    // Writes the `count` frames of file pages [first_index, first_index + count), whole
+    // blocks, allocating the missing ones in one transaction per write chunk (write-back of
+    // a run of dirty pages); pages at or beyond the end of file are not written.
+    ErrorOr<void> write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count);
 
     // --- Internals shared by the fs/ files ---
     const Superblock& superblock() const { return m_superblock; }

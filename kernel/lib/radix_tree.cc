@@ -70,6 +70,14 @@ RadixTreeBase::Node* RadixTreeBase::allocate_node()
     return node;
 }
 
+RadixTreeBase::Node* RadixTreeBase::allocate_node_copy(const Node& source)
+{
+    Node* node = new (std::nothrow) Node(source);
+    if (node)
+        ++m_node_count;
+    return node;
+}
+
 void RadixTreeBase::free_node(Node* node)
 {
     ASSERT(m_node_count > 0);
@@ -271,4 +279,105 @@ std::optional<RadixTreeBase::SlotEntry> RadixTreeBase::find_next_slot(uint64_t i
     if (!fits(index, m_height))
         return std::nullopt;
     return find_next_in(m_root, m_height - 1, 0, index);
+}
+
+// Copies the part of `source` (a node at `level`) that lies in [first, last]. first_inside
+// says that `first` falls within this node's span (else the span starts after it), and
+// last_inside the same for `last`; only then do they pick the first or last slot to copy.
+// Returns the copy, or null when the range holds nothing here (no node is made for an
+// empty part, so every node of the copy has a non-null slot) or when an allocation failed
+// (out_of_memory is then set and nothing of this subtree is left allocated). Adds the
+// values copied to m_size.
+RadixTreeBase::Node* RadixTreeBase::clone_subtree(const Node* source, unsigned level, uint64_t first, uint64_t last,
+                                                  bool first_inside, bool last_inside, bool& out_of_memory)
+{
+    unsigned low = first_inside ? slot_of(first, level) : 0;
+    unsigned high = last_inside ? slot_of(last, level) : kFanout - 1;
+    uint64_t wanted = (~uint64_t(0) << low) & (~uint64_t(0) >> (kFanout - 1 - high));
+    uint64_t present = source->present & wanted;
+    if (present == 0)
+        return nullptr;
+
+    if (level == 0) {
+        // The whole leaf (the common case) is copied as it stands; only a leaf cut by an
+        // end of the range is built slot by slot.
+        bool whole = present == source->present;
+        Node* node = whole ? allocate_node_copy(*source) : allocate_node();
+        if (!node) {
+            out_of_memory = true;
+            return nullptr;
+        }
+        if (!whole) {
+            for (uint64_t bits = present; bits; bits &= bits - 1) {
+                unsigned slot = std::countr_zero(bits);
+                node->slots[slot] = source->slots[slot];
+            }
+            node->present = present;
+        }
+        m_size += std::popcount(present);
+        return node;
+    }
+
+    Node* node = nullptr;
+    for (uint64_t bits = present; bits; bits &= bits - 1) {
+        unsigned slot = std::countr_zero(bits);
+        Node* child = clone_subtree(static_cast<const Node*>(source->slots[slot]), level - 1, first, last,
+                                    first_inside && slot == low, last_inside && slot == high, out_of_memory);
+        if (!child && !out_of_memory)
+            continue;
+        if (child && !node) {
+            node = allocate_node();
+            if (!node) {
+                free_subtree(child, level - 1);
+                out_of_memory = true;
+            }
+        }
+        if (out_of_memory) {
+            if (node)
+                free_subtree(node, level);
+            return nullptr;
+        }
+        node->slots[slot] = child;
+        node->present |= uint64_t(1) << slot;
+    }
+    return node;
+}
+
+ErrorOr<void> RadixTreeBase::clone_range_from(const RadixTreeBase& source, uint64_t first, uint64_t count)
+{
+    ASSERT(!m_root && m_size == 0 && m_node_count == 0);
+    if (count == 0 || !source.m_root || !fits(first, source.m_height))
+        return {};
+    uint64_t last = count - 1 > UINT64_MAX - first ? UINT64_MAX : first + (count - 1);
+    bool out_of_memory = false;
+    Node* root = clone_subtree(source.m_root, source.m_height - 1, first, last, true, fits(last, source.m_height),
+                               out_of_memory);
+    if (out_of_memory) {
+        ASSERT(!root && m_node_count == 0);
+        m_size = 0;
+        return Error::from_errno(ENOMEM);
+    }
+    if (!root)
+        return {};
+    m_root = root;
+    m_height = source.m_height;
+    // The range may have left out everything above slot 0 of the top levels.
+    shrink();
+    return {};
+}
+
+void RadixTreeBase::visit_leaves_in(const Node* node, unsigned level, LeafVisitor visit, void* context)
+{
+    if (level == 0) {
+        visit(context, node->slots, node->present);
+        return;
+    }
+    for (uint64_t present = node->present; present; present &= present - 1)
+        visit_leaves_in(static_cast<const Node*>(node->slots[std::countr_zero(present)]), level - 1, visit, context);
+}
+
+void RadixTreeBase::visit_leaves(LeafVisitor visit, void* context) const
+{
+    if (m_root)
+        visit_leaves_in(m_root, m_height - 1, visit, context);
 }

@@ -41,6 +41,20 @@ public:
         ASSERT(old > 0);
     }
 
+    // Takes a reference unless the count has already reached zero (the object is being
+    // destroyed): for finding objects through a raw pointer kept alive by a lock that the
+    // destructor also takes (the page queues find a page's FileObject this way).
+    bool try_ref() const
+    {
+        uint32_t count = __atomic_load_n(&m_ref_count, __ATOMIC_RELAXED);
+        while (count != 0) {
+            if (__atomic_compare_exchange_n(&m_ref_count, &count, count + 1, true, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_RELAXED))
+                return true;
+        }
+        return false;
+    }
+
     void unref() const
     {
         // Release publishes this owner's writes; the acquire in the final decrement

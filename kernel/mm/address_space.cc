@@ -93,7 +93,8 @@ ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKin
         return Error::from_errno(EEXIST);
     if (m_vmas.size() >= kMaxVmaCount)
         return Error::from_errno(ENOMEM);
-    auto* vma = new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, std::move(overlay));
+    auto* vma =
+        new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, std::move(overlay), this);
     if (!vma)
         return Error::from_errno(ENOMEM);
     bool inserted = m_vmas.insert(*vma);
@@ -422,8 +423,11 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
                                      vma.max_prot(), std::move(overlay)));
         if (has_private_frames && has_any(vma.prot(), Prot::Write)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
-            // any TLB, until a write fault has given this side its own copy.
-            MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(vma.prot(), false)));
+            // any TLB, until a write fault has given this side its own copy. Clearing Write
+            // is all it takes (a PTE never has more than the Vma's permissions), done in one
+            // sweep per leaf table; every hart's TLB is flushed once, below, for all Vmas.
+            // User leaves are all 4 KiB, so no split can fail.
+            MUST(m_page_table->write_protect(vma.start(), vma.range().size()));
         }
     }
     flush_tlb(0, kUserSpaceEnd);
@@ -479,6 +483,11 @@ void AddressSpace::activate() {
 
 void AddressSpace::deactivate_on_this_cpu() {
     m_active_cpus.fetch_and(~(1u << this_cpu()->index), std::memory_order_acq_rel);
+}
+
+void AddressSpace::unmap_frame(uint64_t page_va, uint64_t phys) {
+    if (m_page_table->unmap_if_maps(page_va, phys))
+        flush_tlb(page_va, vm::kPageSize);
 }
 
 void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {

@@ -206,6 +206,12 @@ public:
     // active on (the local one included).
     void flush_tlb(uint64_t start, uint64_t size);
 
+    // The reverse map's half (mm/file_object.h): if the PTE of `page_va` maps the frame at
+    // `phys`, removes it and flushes it from every hart that may cache it. Needs no m_lock:
+    // the caller holds the lock of the object owning the frame, which keeps faults from
+    // mapping it meanwhile, and a Vma on that object's list keeps this space alive.
+    void unmap_frame(uint64_t page_va, uint64_t phys);
+
     PageTable& page_table() { return *m_page_table; }
     RwLock& lock() { return m_lock; }
 

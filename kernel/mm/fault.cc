@@ -10,7 +10,9 @@
 
 using klib::memcpy;
 #include "mm/address_space.h"
+#include "mm/file_object.h"
 #include "mm/physical_allocator.h"
+#include "mm/reclaim.h"
 
 namespace {
 
@@ -57,33 +59,23 @@ public:
             target = overlay;
         }
         VmObject& object = *target;
-        // The object brings the page in (zero-fill for anonymous memory; a file object
-        // will read it). What happens next depends only on whether the object is shared.
-        // A private object's tree cannot change under us (we hold its address space's
-        // lock), so looking first tells whether the page is about to be zero-filled; a
-        // shared object's tree has its own lock, so its faults are not classified here.
+        if (object.tracks_dirty())
+            return resolve_shared_file_locked(space, *vma, static_cast<FileObject&>(object), page_va, index, access);
+        // The object brings the page in (zero-fill for anonymous memory). What happens next
+        // depends only on whether the object is shared. A private object's tree cannot
+        // change under us (we hold its address space's lock), so looking first tells
+        // whether the page is about to be zero-filled.
         bool private_absent = !object.is_shared() && object.lookup_page(index) == nullptr;
         auto resident = object.page_for_fault(index);
-        if (resident.is_error()) {
-            // Only a file object fails otherwise: a page beyond the end of file (ENXIO)
-            // or a disk error is a bus error, as on Linux.
-            bool out_of_memory = resident.error().code() == ENOMEM;
-            return { out_of_memory ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
-        }
+        if (resident.is_error())
+            return { FaultResult::OutOfMemory, nullptr };
         Page* page = resident.value();
-        if (private_absent && page->use == PageUse::Anonymous)
+        if (private_absent)
             bump(s_zero_fills);
         if (object.is_shared()) {
-            // MAP_SHARED: every mapper uses the object's frame itself; there is no
-            // copy-on-write to decide. A shared anonymous frame is mapped writable if the
-            // Vma is. A file page becomes writable only on a write fault, which marks it
-            // dirty first: that is the dirty tracking write-back relies on (no hardware
-            // dirty bits), and write-back write-protects the page again before it cleans it.
-            bool writable = !object.tracks_dirty() || access == Access::Write;
-            if (object.tracks_dirty() && access == Access::Write)
-                page->set_flag(kPageDirty);
-            PteFlags flags = leaf_flags(vma->prot(), writable);
-            if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
+            // MAP_SHARED anonymous memory: every mapper uses the object's frame itself;
+            // there is no copy-on-write to decide.
+            if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma->prot(), true), false).is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             bump(s_resolved_faults);
             return { FaultResult::Resolved, page };
@@ -94,7 +86,7 @@ public:
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.
-            auto fresh = allocate_page(ZeroFill::No, PageUse::Anonymous);
+            auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::Anonymous);
             if (fresh.is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             Page* copy = fresh.value();
@@ -120,31 +112,66 @@ public:
     }
 
 private:
+    // Beyond the end of file (ENXIO) or a disk error is a bus error, as on Linux.
+    static Outcome file_error(const Error& error) {
+        return { error.code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
+    }
+
+    // MAP_SHARED file mapping: every mapper uses the cached frame itself. A page becomes
+    // writable only on a write fault, which marks it dirty first: that is the dirty
+    // tracking write-back relies on (no hardware dirty bits are trusted), and write-back
+    // write-protects the page again before it cleans it. The object's lock is held until
+    // the PTE is in place, so that truncation and reclaim, which take pages out of every
+    // page table under that lock, never miss this one.
+    static Outcome resolve_shared_file_locked(AddressSpace& space, Vma& vma, FileObject& file, uint64_t page_va,
+                                              uint64_t index, Access access) {
+        MutexLocker locker(file.lock());
+        auto resident = file.page_for_fault_locked(locker, index);
+        if (resident.is_error())
+            return file_error(resident.error());
+        Page* page = resident.value();
+        bool writable = access == Access::Write;
+        if (writable)
+            page->set_flag(kPageDirty);
+        if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma.prot(), writable), false).is_error())
+            return { FaultResult::OutOfMemory, nullptr };
+        bump(s_resolved_faults);
+        return { FaultResult::Resolved, page };
+    }
+
     // A page of a MAP_PRIVATE file mapping with no private copy yet. A read maps the
     // file's cached frame read-only, so that stores through other mappings or write()
     // stay visible until this mapping writes the page; the first write copies the frame
     // into the overlay, which from then on holds this mapping's contents of the page.
     static Outcome resolve_from_file_locked(AddressSpace& space, Vma& vma, AnonObject& overlay, uint64_t page_va,
                                             uint64_t index, Access access) {
-        auto resident = vma.object()->page_for_fault(index);
+        auto& file = static_cast<FileObject&>(*vma.object());
+        Page* copy = nullptr;
+        if (access == Access::Write) {
+            // Allocated before the file's lock is taken: the allocation may wait for
+            // reclaim, which needs that lock.
+            auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::Anonymous);
+            if (fresh.is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            copy = fresh.value();
+        }
+        MutexLocker locker(file.lock());
+        auto resident = file.page_for_fault_locked(locker, index);
         if (resident.is_error()) {
-            // Beyond the end of file (ENXIO) or a disk error: a bus error, as for MAP_SHARED.
-            bool out_of_memory = resident.error().code() == ENOMEM;
-            return { out_of_memory ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
+            if (copy)
+                free_page(copy);
+            return file_error(resident.error());
         }
         Page* file_page = resident.value();
-        if (access != Access::Write) {
+        if (!copy) {
             if (install_pte_locked(space, page_va, page_to_phys(file_page), leaf_flags(vma.prot(), false), false)
                     .is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             bump(s_resolved_faults);
             return { FaultResult::Resolved, file_page };
         }
-        auto fresh = allocate_page(ZeroFill::No, PageUse::Anonymous);
-        if (fresh.is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-        Page* copy = fresh.value();
         memcpy(page_to_virt(copy), page_to_virt(file_page), vm::kPageSize);
+        locker.unlock();
         copy->owner = &overlay;
         copy->index = index;
         if (overlay.insert_page(index, copy).is_error()) {

@@ -9,7 +9,9 @@
 #include "lib/assert.h"
 #include "lib/string.h"
 #include "mm/fault.h"
+#include "mm/address_space.h"
 #include "mm/physical_allocator.h"
+#include "mm/reclaim.h"
 
 namespace {
 
@@ -64,11 +66,13 @@ void FileObject::clear_busy(Page* page) {
     m_busy_queue.wake_all();
 }
 
-ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, Fill fill, bool* filled_from_disk) {
+ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk) {
     for (;;) {
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
             if (!page->has_flag(kPageBusy)) {
+                if (!page->has_flag(kPageReferenced))
+                    page->set_flag(kPageReferenced);
                 g_hits.fetch_add(1, std::memory_order_relaxed);
                 return page;
             }
@@ -81,32 +85,45 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             locker.lock();
             continue;
         }
+        // The allocation may have to reclaim and wait for the reclaim thread, which needs
+        // the locks of objects (this one's too): it runs unlocked, and then we look again.
+        locker.unlock();
+        auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::File);
+        locker.lock();
+        if (fresh.is_error())
+            return fresh.release_error();
+        Page* page = fresh.value();
+        if (!m_inode || m_pages.lookup(index) || index >= (file_size() + kPageSize - 1) / kPageSize) {
+            // Released, filled by someone else, or truncated while we were unlocked.
+            free_page(page);
+            if (!m_inode)
+                return Error::from_errno(EIO);
+            if (m_pages.lookup(index))
+                continue;
+            return Error::from_errno(ENXIO);
+        }
         g_misses.fetch_add(1, std::memory_order_relaxed);
-        Page* page = TRY(allocate_page(fill == Fill::Zero ? ZeroFill::Yes : ZeroFill::No, PageUse::File));
         page->owner = this;
         page->index = index;
-        if (fill == Fill::FromFile)
-            page->set_flag(kPageBusy);
+        page->set_flag(kPageBusy);
         if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {
             page->clear_flag(kPageBusy);
             free_page(page);
             return inserted.release_error();
         }
+        reclaim::page_cached(*page);
         page_ref(page);  // The caller's reference; the tree keeps the allocation's.
-        if (fill == Fill::Zero)
-            return page;
 
         // The disk read goes straight into the frame, with the object unlocked so that
-        // hits on other pages proceed; the busy flag keeps everyone off this one.
+        // hits on other pages proceed; the busy flag keeps everyone off this one (reclaim
+        // and truncation included).
         locker.unlock();
         auto result = m_inode->file_system().read_page(*m_inode, index, page_to_virt(page));
         locker.lock();
         if (result.is_error()) {
             // Nobody may use a frame that holds no file data: take it out again.
-            if (m_pages.lookup(index) == page) {
-                m_pages.erase(index);
-                page_unref(page);
-            }
+            if (m_pages.lookup(index) == page)
+                remove_page_locked(index, page);
             clear_busy(page);
             page_unref(page);
             return result.release_error();
@@ -118,34 +135,123 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
     }
 }
 
-ErrorOr<Page*> FileObject::page_for_fault(uint64_t index) {
-    MutexLocker locker(m_lock);
-    if (!m_inode)
-        return Error::from_errno(EIO);
-    // Judged now, not at mmap time: the file may have shrunk or grown since.
-    if (index >= (file_size() + kPageSize - 1) / kPageSize)
-        return Error::from_errno(ENXIO);
-    bool filled_from_disk = false;
-    Page* page = TRY(get_page_locked(locker, index, Fill::FromFile, &filled_from_disk));
-    if (filled_from_disk)
+ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t index) {
+    for (;;) {
+        if (!m_inode)
+            return Error::from_errno(EIO);
+        // Judged now, not at mmap time: the file may have shrunk or grown since.
+        if (index >= (file_size() + kPageSize - 1) / kPageSize)
+            return Error::from_errno(ENXIO);
+        bool filled_from_disk = false;
+        Page* page = TRY(get_page_locked(locker, index, &filled_from_disk));
+        // The tree's reference keeps the frame while m_lock is held; PTEs hold none, which
+        // is why pages leave the tree only through remove_page_locked().
+        page_unref(page);
+        if (!filled_from_disk)
+            return page;
         count_major_fault();
-    // The tree's reference keeps the frame. Page-table entries hold no reference, so a page
-    // may leave the tree only while no Vma maps the object (see truncate and
-    // inode_released, which runs only once every mapping, and so its inode pin, is gone).
-    page_unref(page);
-    return page;
+        // The lock was dropped for the read: a truncation may have taken the page out.
+        if (m_pages.lookup(index) == page)
+            return page;
+    }
 }
 
-void FileObject::mapping_added() {
+ErrorOr<Page*> FileObject::page_for_fault(uint64_t index) {
+    MutexLocker locker(m_lock);
+    return page_for_fault_locked(locker, index);
+}
+
+FileObject::~FileObject() {
+    // inode_released() normally emptied the cache; whatever is left leaves the queues.
+    MutexLocker locker(m_lock);
+    remove_range_locked(0, ~uint64_t(0));
+}
+
+void FileObject::mapping_added(Vma& vma) {
+    {
+        MutexLocker locker(m_lock);
+        m_vmas.push_back(vma);
+    }
     if (m_mappings.fetch_add(1, std::memory_order_acq_rel) == 0)
         m_inode->ref();
 }
 
-void FileObject::mapping_removed() {
+void FileObject::mapping_removed(Vma& vma) {
     // Read before the decrement: the unref below may release the inode, which detaches it.
-    fs::Inode* inode = m_inode;
+    fs::Inode* inode;
+    {
+        MutexLocker locker(m_lock);
+        m_vmas.remove(vma);
+        inode = m_inode;
+    }
     if (m_mappings.fetch_sub(1, std::memory_order_acq_rel) == 1)
         inode->unref();
+}
+
+void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
+    uint64_t phys = page_to_phys(page);
+    for (Vma& vma : m_vmas) {
+        // start and page_offset never change; end may be shrinking under a clip in another
+        // address space, which is harmless: the upper half maps the page at the same
+        // address, and unmap_frame() only removes an entry naming this very frame.
+        AddressSpace* space = vma.space();
+        if (!space || index < vma.page_offset())
+            continue;
+        uint64_t page_in_vma = index - vma.page_offset();
+        if (page_in_vma >= (vma.end() - vma.start()) / kPageSize)
+            continue;
+        space->unmap_frame(vma.start() + page_in_vma * kPageSize, phys);
+    }
+}
+
+void FileObject::remove_page_locked(uint64_t index, Page* page) {
+    unmap_everywhere_locked(index, page);
+    reclaim::page_uncached(*page);
+    m_pages.erase(index);
+    page_unref(page);
+}
+
+void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
+    uint64_t index = first;
+    while (auto entry = m_pages.find_next(index)) {
+        if (entry->index >= end)
+            break;
+        index = entry->index + 1;
+        remove_page_locked(entry->index, entry->value);
+        if (index == 0)
+            break;  // The last index was removed: nothing lies beyond it.
+    }
+}
+
+bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block) {
+    if (may_block)
+        m_lock.lock();
+    else if (!m_lock.try_lock())
+        return false;
+    bool evicted = evict_locked(index, page, write_back);
+    m_lock.unlock();
+    return evicted;
+}
+
+bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back) {
+    if (!m_inode || m_pages.lookup(index) != page)
+        return false;  // Gone or replaced since the queue named it.
+    // Busy: being filled. A second reference: read() or a fault is using it right now.
+    if (page->has_flag(kPageBusy) || page->ref_count.load(std::memory_order_acquire) != 1)
+        return false;
+    if (page->has_flag(kPageDirty) && !write_back)
+        return false;
+    // Out of every page table first: from then on no store can reach the frame, so a
+    // page found clean stays clean, and a dirty one is written back in its final state.
+    unmap_everywhere_locked(index, page);
+    if (page->has_flag(kPageDirty)) {
+        // The dirty pages after it go in the same write-back (one transaction for a run of
+        // holes): the next candidates from the same stream are then clean and cheap.
+        if (auto written = write_back_locked(index, index + 64); written.is_error())
+            return false;  // Still dirty and cached; it will be tried again.
+    }
+    remove_page_locked(index, page);
+    return true;
 }
 
 void FileObject::mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context) {
@@ -180,9 +286,13 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
         uint64_t position = offset + done;
         size_t within = size_t(position % kPageSize);
         size_t count = length - done < kPageSize - within ? length - done : kPageSize - within;
-        auto page = get_page_locked(locker, position / kPageSize, Fill::FromFile);
-        if (page.is_error())
-            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(page.release_error());
+        auto page = get_page_locked(locker, position / kPageSize);
+        if (page.is_error()) {
+            // ENXIO: a truncation got there first; the file ends here now.
+            if (done > 0 || page.error().code() == ENXIO)
+                return done;
+            return page.release_error();
+        }
         klib::memcpy(destination + done, static_cast<uint8_t*>(page_to_virt(page.value())) + within, count);
         page_unref(page.value());
         done += count;
@@ -257,20 +367,9 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     // the truncation is about to drop or zero. With m_lock held, no new fill can start.
     wait_for_fills_locked(locker, size / kPageSize, ~uint64_t(0));
     TRY(m_inode->file_system().truncate(*m_inode, size));
-    if (m_mappings.load(std::memory_order_acquire) == 0) {
-        remove_pages(first_dropped, ~uint64_t(0) - first_dropped);
-    } else {
-        // Some page table may still point at these frames, and without a reverse map they
-        // cannot be unmapped here: keep the frames, zeroed and clean, so nothing ever
-        // reaches freed memory and growing the file again still shows zeros. New faults
-        // there are bus errors (page_for_fault judges the size).
-        uint64_t index = first_dropped;
-        while (auto entry = m_pages.find_next(index)) {
-            index = entry->index + 1;
-            klib::memset(page_to_virt(entry->value), 0, kPageSize);
-            entry->value->clear_flag(kPageDirty);
-        }
-    }
+    // Pages wholly beyond the new end leave every process (a later access is a bus error)
+    // and the cache, dirty or not: their data must never come back.
+    remove_range_locked(first_dropped, ~uint64_t(0));
     if (size % kPageSize != 0) {
         if (Page* last = m_pages.lookup(size / kPageSize)) {
             klib::memset(static_cast<uint8_t*>(page_to_virt(last)) + size % kPageSize, 0,
@@ -281,28 +380,51 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
 }
 
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
-    uint64_t size = file_size();
+    // Runs of consecutive dirty pages go to the file system together, so that the blocks
+    // of a run of holes are allocated in one transaction.
+    constexpr uint32_t kCluster = 64;
+    const void* frames[kCluster];
+    Page* pages[kCluster];
+    uint64_t pages_in_file = (file_size() + kPageSize - 1) / kPageSize;
     uint64_t index = first;
-    while (auto entry = m_pages.find_next(index)) {
-        if (entry->index >= end)
-            break;
-        index = entry->index + 1;
-        Page* page = entry->value;
-        if (!page->has_flag(kPageDirty))
-            continue;
-        page->clear_flag(kPageDirty);
-        uint64_t start = entry->index * kPageSize;
-        if (start >= size)
-            continue;  // Beyond the end of file: never written to it.
-        size_t valid = size - start < kPageSize ? size_t(size - start) : size_t(kPageSize);
-        auto written = m_inode->file_system().write_page(*m_inode, entry->index, page_to_virt(page), valid);
+    for (;;) {
+        uint32_t count = 0;
+        uint64_t run_start = 0;
+        while (auto entry = m_pages.find_next(index)) {
+            if (entry->index >= end || entry->index >= pages_in_file)
+                break;
+            if (count > 0 && entry->index != run_start + count)
+                break;  // Not adjacent: the run ends here (this page starts the next one).
+            index = entry->index + 1;
+            Page* page = entry->value;
+            if (!page->has_flag(kPageDirty)) {
+                if (count > 0)
+                    break;
+                continue;
+            }
+            // Out of every page table before it is cleaned: a store through a PTE that
+            // stayed writable would never dirty the page again, and reclaim would then drop
+            // it. The next store faults and dirties it anew.
+            unmap_everywhere_locked(entry->index, page);
+            page->clear_flag(kPageDirty);
+            if (count == 0)
+                run_start = entry->index;
+            pages[count] = page;
+            frames[count] = page_to_virt(page);
+            if (++count == kCluster)
+                break;
+        }
+        if (count == 0)
+            return {};
+        auto written = m_inode->file_system().write_pages(*m_inode, run_start, frames, count);
         if (written.is_error()) {
-            page->set_flag(kPageDirty);
+            for (uint32_t i = 0; i < count; ++i)
+                pages[i]->set_flag(kPageDirty);
             return written.release_error();
         }
-        g_written_back.fetch_add(1, std::memory_order_relaxed);
+        g_written_back.fetch_add(count, std::memory_order_relaxed);
+        index = run_start + count;
     }
-    return {};
 }
 
 ErrorOr<void> FileObject::sync() {
@@ -320,7 +442,7 @@ void FileObject::inode_released(bool keep_data) {
                 kprintf("page cache: inode %u: write-back failed (%d); data lost\n", m_inode->number(),
                         written.error().code());
         }
-        remove_pages(0, ~uint64_t(0));
+        remove_range_locked(0, ~uint64_t(0));
         m_inode = nullptr;
     }
     // The inode's reference, taken over in for_inode().
@@ -345,8 +467,5 @@ void FileObject::drop_cached_pages(uint64_t first, uint64_t end) {
     wait_for_fills_locked(locker, first, end);
     if (auto written = write_back_locked(first, end); written.is_error())
         return;  // The dirty pages stay, and so does everything else: nothing is lost.
-    // A page some Vma may map stays: its PTEs would otherwise name a freed frame.
-    if (m_mappings.load(std::memory_order_acquire) != 0)
-        return;
-    remove_pages(first, end - first);
+    remove_range_locked(first, end);
 }

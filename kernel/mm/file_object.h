@@ -12,12 +12,18 @@
 // the inode, which holds one reference. It lives as long as the inode does: when the
 // inode's last reference goes, the inode table calls inode_released(), which writes the
 // dirty pages back (if the file still has links) and drops every page and the inode's
-// reference. There is no reclaim yet: a cached page stays until its inode goes away or a
-// truncation removes it.
+// reference. In between, page reclaim (mm/reclaim.h) may evict any page nobody is using.
+//
+// Reverse map: m_vmas lists every Vma that maps the object, so a page can be taken out of
+// every page table that maps it (truncation, reclaim, fadvise) by computing its address in
+// each Vma and removing the PTE there if it names the page's frame
+// (AddressSpace::unmap_frame). Faults map a page only while holding m_lock, so once a page
+// has left the tree under m_lock, no PTE can name it again.
 //
 // Invariants:
-//   - Every page in the tree has use == File, owner == this, index == its key, and holds
-//     one reference on behalf of the object.
+//   - Every page in the tree has use == File, owner == this, index == its key, holds
+//     one reference on behalf of the object, and is on a reclaim queue.
+//   - A PTE names a page of this object only while the page is in the tree.
 //   - Bytes of a cached page at or beyond the end of file are zero (fills read zeros there,
 //     truncation zeroes the tail of the new last page, and pages wholly beyond the end are
 //     removed by truncation); so growing the file never exposes stale bytes.
@@ -39,7 +45,9 @@
 #include "fs/inode.h"
 #include "lib/error_or.h"
 #include "lib/ref_ptr.h"
+#include "lib/intrusive_list.h"
 #include "mm/vm_object.h"
+#include "mm/vma.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -59,17 +67,37 @@ public:
     // attached on first use. ENOMEM.
     static ErrorOr<RefPtr<FileObject>> for_inode(fs::Inode& inode);
 
+    ~FileObject() override;
+
     bool is_shared() const override { return true; }
     bool tracks_dirty() const override { return true; }
+
+    // The object's lock, which the fault pipeline holds from looking a page up until its
+    // PTE is in place: that is what lets the reverse map take a page out of every page
+    // table without locking their address spaces.
+    Mutex& lock() { return m_lock; }
+
     // The cached page at `index`, read from the file if absent (a major fault, counted).
+    // Expects m_lock, held by `locker` (dropped and retaken while the page is read); the
+    // page stays in the cache, unreferenced, for as long as the caller keeps the lock.
     // ENXIO if the page lies wholly beyond the end of file (the fault is a bus error);
     // EIO if the inode is gone; ENOMEM.
+    ErrorOr<Page*> page_for_fault_locked(MutexLocker& locker, uint64_t index);
+    // The same, taking and releasing the lock itself (tests; not for mapping the page).
     ErrorOr<Page*> page_for_fault(uint64_t index) override;
 
-    // While any Vma maps the object, the object holds a reference to its inode, so that a
-    // mapping keeps the file alive after close() and unlink().
-    void mapping_added() override;
-    void mapping_removed() override;
+    // The reverse map: every Vma whose object this is (MAP_SHARED and MAP_PRIVATE alike)
+    // is on m_vmas from construction to destruction. While any Vma maps the object, the
+    // object also holds a reference to its inode, so that a mapping keeps the file alive
+    // after close() and unlink().
+    void mapping_added(Vma& vma) override;
+    void mapping_removed(Vma& vma) override;
+
+    // Page reclaim (mm/reclaim.h): evicts `page` if it is still the page at `index`, is not
+    // being read or used, and is clean (or `write_back` allows writing it back first). It
+    // leaves every page table first. `may_block`: wait for the lock rather than give up.
+    // Says whether the frame was freed.
+    bool try_evict(uint64_t index, Page* page, bool write_back, bool may_block);
 
     // Asked for each cached page of a range being written back: whether the calling
     // address space maps it writable (the probe then write-protects it, so that the next
@@ -98,7 +126,8 @@ public:
     void inode_released(bool keep_data) override;
 
     // posix_fadvise(POSIX_FADV_DONTNEED): writes back the dirty pages of [first, end) and
-    // drops every cached page there that no mapping uses, so the next access reads the disk.
+    // drops them all (mapped ones leave their page tables first), so that the next access
+    // reads the disk.
     void drop_cached_pages(uint64_t first, uint64_t end);
 
 private:
@@ -107,17 +136,25 @@ private:
     {
     }
 
-    enum class Fill : uint8_t { FromFile, Zero };
-
-    // The page at `index` with one reference for the caller, brought in if absent (read
-    // from the file, or zeroed when the caller will overwrite it or it lies beyond the end
-    // of file). Expects m_lock, which it may drop and take again while waiting or filling.
     // Waits until no page in [first_index, end_index) is being filled from the disk.
     // Expects m_lock, held by `locker`; may drop and retake it.
     void wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index);
 
-    // `filled_from_disk`, if given, is set when the page had to be read.
-    ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, Fill fill, bool* filled_from_disk = nullptr);
+    // The page at `index` with one reference for the caller, read from the file if absent.
+    // Expects m_lock, which it may drop and take again while allocating, waiting or
+    // filling. `filled_from_disk`, if given, is set when the page had to be read (the lock
+    // was dropped then, so the page may have left the cache again by the time it returns).
+    // ENXIO if the file no longer reaches `index` after a drop.
+    ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk = nullptr);
+    // Takes the frames of `page` (at `index`) out of every page table that maps it.
+    // Expects m_lock.
+    void unmap_everywhere_locked(uint64_t index, Page* page);
+    // Takes `page` out of every page table, off the reclaim queue and out of the cache,
+    // dropping the cache's reference. Expects m_lock.
+    void remove_page_locked(uint64_t index, Page* page);
+    // remove_page_locked() for every cached page in [first, end). Expects m_lock.
+    void remove_range_locked(uint64_t first, uint64_t end);
+    bool evict_locked(uint64_t index, Page* page, bool write_back);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
     void clear_busy(Page* page);
@@ -129,6 +166,8 @@ private:
     // Vmas referring to the object. From 0 to 1 it takes a reference to the inode, back to
     // 0 it drops it. A 0 -> 1 step only comes from mmap, whose descriptor holds the inode.
     std::atomic<uint64_t> m_mappings { 0 };
+    // The same Vmas, for the reverse map. Guarded by m_lock.
+    IntrusiveList<Vma, &Vma::m_object_node> m_vmas;
     Mutex m_lock { "file object", LockRank::VmObject };
     Spinlock m_busy_lock { "file object busy", LockRank::None };
     WaitQueue m_busy_queue { "file object busy" };

@@ -15,8 +15,8 @@
 //   Slab         its SizeClass          -                      its class's partial list
 //   LargeHeap    its LargeBlock record  page within the block  unlinked
 //   KernelStack  -                      -                      unlinked
-//   Anonymous,   its VmObject           page index in object   reclaim queues (later)
-//   File
+//   Anonymous    its VmObject           page index in object   unlinked
+//   File         its FileObject         page index in file     a reclaim queue (mm/reclaim.h)
 //
 // Invariants:
 //   - ref_count is 0 exactly while the frame is Free or Reserved; allocation hands the
@@ -52,6 +52,7 @@ enum PageFlag : uint32_t {
     kPageBusy = 1u << 0,
     kPageDirty = 1u << 1,
     kPageReferenced = 1u << 2,
+    kPageActive = 1u << 3,  // On the active reclaim queue (else the inactive one), if queued.
 };
 
 struct Page {
@@ -67,7 +68,7 @@ struct Page {
     void* owner { nullptr };
     uint64_t index { 0 };
 
-    // Links the frame into the free list, a slab list, or later a reclaim queue.
+    // Links the frame into the free list, a slab list, or a reclaim queue.
     ListNode list_node;
 
     bool has_flag(PageFlag flag) const { return flags.load(std::memory_order_relaxed) & flag; }

@@ -144,6 +144,98 @@ KTEST(PageTable, ProtectChangesPermissionsOnly)
     KEXPECT(has_all(unchanged->flags, kReadWrite | PteFlags::User));
 }
 
+KTEST(PageTable, WriteProtectClearsOnlyWriteOfTheLeavesInItsRange)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    // Writable pages on both sides of a 2 MiB boundary (two level-0 tables), a read-only
+    // executable page among them, and a hole.
+    uint64_t boundary = kScratchVaddr + k2MiB;
+    uint64_t start = boundary - 4 * kPageSize;
+    constexpr PteFlags kUserReadWrite = kReadWrite | PteFlags::User;
+    KEXPECT(!table.map(start, kScratchPhys, 3 * kPageSize, kUserReadWrite).is_error());
+    KEXPECT(!table.map(boundary - kPageSize, kScratchPhys + 0x10000, kPageSize,
+                       PteFlags::Read | PteFlags::Execute | PteFlags::User)
+                 .is_error());
+    KEXPECT(!table.map(boundary, kScratchPhys + 0x20000, 3 * kPageSize, kUserReadWrite).is_error());
+    // boundary + 3 pages is the hole; one more writable page beyond it, outside the range.
+    KEXPECT(!table.map(boundary + 4 * kPageSize, kScratchPhys + 0x30000, kPageSize, kUserReadWrite).is_error());
+
+    // [start + 1 page, boundary + 4 pages): two writable pages below the boundary, the
+    // executable one, three writable pages above, the hole.
+    auto changed = table.write_protect(start + kPageSize, 3 * kPageSize + 4 * kPageSize);
+    KASSERT(!changed.is_error());
+    KEXPECT_EQ(5u, changed.value());
+
+    auto first = table.translate(start);
+    KASSERT(first);
+    KEXPECT(has_all(first->flags, kUserReadWrite)); // Below the range: untouched.
+    for (uint64_t va : { start + kPageSize, start + 2 * kPageSize, boundary, boundary + 2 * kPageSize }) {
+        auto translation = table.translate(va);
+        KASSERT(translation);
+        KEXPECT(!has_any(translation->flags, PteFlags::Write));
+        KEXPECT(has_all(translation->flags, PteFlags::Read | PteFlags::User | PteFlags::Accessed | PteFlags::Dirty));
+        KEXPECT(!has_any(translation->flags, PteFlags::Execute));
+        KEXPECT_EQ(0u, translation->level);
+    }
+    KEXPECT_EQ(kScratchPhys + 2 * kPageSize, phys_of(table, start + 2 * kPageSize));
+    KEXPECT_EQ(kScratchPhys + 0x22000, phys_of(table, boundary + 2 * kPageSize));
+    auto executable = table.translate(boundary - kPageSize);
+    KASSERT(executable);
+    KEXPECT(has_all(executable->flags, PteFlags::Read | PteFlags::Execute | PteFlags::User));
+    KEXPECT(!table.translate(boundary + 3 * kPageSize));
+    auto beyond = table.translate(boundary + 4 * kPageSize);
+    KASSERT(beyond);
+    KEXPECT(has_all(beyond->flags, kUserReadWrite)); // Above the range: untouched.
+
+    // Nothing writable is left in the range, and empty gigabytes are skipped.
+    auto again = table.write_protect(start, 4 * kPageSize + 3 * kPageSize);
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(1u, again.value()); // Only `start` itself was still writable.
+    auto empty = table.write_protect(kScratchVaddr + 4 * k1GiB, 16 * k1GiB);
+    KASSERT(!empty.is_error());
+    KEXPECT_EQ(0u, empty.value());
+}
+
+KTEST(PageTable, WriteProtectKeepsWholeLargeLeavesAndSplitsCutOnes)
+{
+    size_t free_before = free_page_count();
+    {
+        auto created = PageTable::try_create(KernelHalf::Empty);
+        KASSERT(!created.is_error());
+        PageTable& table = *created.value();
+        KEXPECT(!table.map(kScratchVaddr, kScratchPhys, 2 * k2MiB, kReadWrite, LargePages::Allowed).is_error());
+        KEXPECT_EQ(1u, leaf_level(table, kScratchVaddr));
+
+        // The first 2 MiB leaf lies wholly inside the range: it loses Write and stays whole.
+        auto whole = table.write_protect(kScratchVaddr, k2MiB);
+        KASSERT(!whole.is_error());
+        KEXPECT_EQ(1u, whole.value());
+        auto large = table.translate(kScratchVaddr + 5 * kPageSize);
+        KASSERT(large);
+        KEXPECT_EQ(1u, large->level);
+        KEXPECT(!has_any(large->flags, PteFlags::Write));
+        KEXPECT_EQ(kScratchPhys + 5 * kPageSize, large->phys);
+
+        // One page of the second: the leaf is split, and only that page loses Write.
+        uint64_t page = kScratchVaddr + k2MiB + 7 * kPageSize;
+        auto cut = table.write_protect(page, kPageSize);
+        KASSERT(!cut.is_error());
+        KEXPECT_EQ(1u, cut.value());
+        auto protected_page = table.translate(page);
+        auto neighbour = table.translate(page + kPageSize);
+        KASSERT(protected_page && neighbour);
+        KEXPECT_EQ(0u, protected_page->level);
+        KEXPECT(!has_any(protected_page->flags, PteFlags::Write));
+        KEXPECT_EQ(kScratchPhys + k2MiB + 7 * kPageSize, protected_page->phys);
+        KEXPECT(has_all(neighbour->flags, kReadWrite));
+        KEXPECT_EQ(kScratchPhys + k2MiB + 8 * kPageSize, neighbour->phys);
+    }
+    // The table made by the split went with the rest.
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
 KTEST(KernelPageTable, ImageSectionsHaveTheirPermissions)
 {
     PageTable& table = kernel_page_table();

@@ -3,6 +3,7 @@
 
 #include "lib/assert.h"
 #include "mm/physical_allocator.h"
+#include "mm/reclaim.h"
 
 VmObject::~VmObject() {
     // Each frame loses this object's reference; frames shared with another object (fork)
@@ -39,7 +40,7 @@ ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {
     if (Page* page = m_pages.lookup(index))
         return page;
     // Demand-zero: the first touch of the page, whatever the access.
-    Page* page = TRY(allocate_page(ZeroFill::Yes, PageUse::Anonymous));
+    Page* page = TRY(reclaim::allocate_user_page(ZeroFill::Yes, PageUse::Anonymous));
     page->owner = this;
     page->index = index;
     if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {
@@ -58,21 +59,15 @@ ErrorOr<RefPtr<AnonObject>> AnonObject::try_create() {
 
 ErrorOr<RefPtr<AnonObject>> AnonObject::try_clone_shared(uint64_t first, uint64_t count) const {
     auto clone = TRY(AnonObject::try_create());
-    uint64_t end = first + count;
-    uint64_t index = first;
-    while (auto entry = m_pages.find_next(index)) {
-        if (entry->index >= end)
-            break;
-        // The clone's reference is taken before the insert so that a failure can drop it
-        // with the clone (whose destructor unrefs what it holds).
-        page_ref(entry->value);
-        auto inserted = clone->insert_page(entry->index, entry->value);
-        if (inserted.is_error()) {
-            page_unref(entry->value);
-            return inserted.release_error();
-        }
-        index = entry->index + 1;
-    }
+    // The tree is copied node by node, and only once the copy is whole does each frame get
+    // the clone's reference, so a failure has no references to give back: the clone dies
+    // empty. The reference is page_ref()'s relaxed atomic add, written out here because a
+    // call per page is a measurable share of fork: the count must stay atomic, since the
+    // frame may be shared already and another address space may drop its reference now.
+    TRY(clone->m_pages.try_clone_from(m_pages, first, count, [](Page* page) {
+        uint32_t old = page->ref_count.fetch_add(1, std::memory_order_relaxed);
+        ASSERT(old > 0);
+    }));
     return clone;
 }
 

@@ -48,6 +48,8 @@
 #include "mm/page.h"
 #include "sync/mutex.h"
 
+class Vma;
+
 class VmObject : public RefCounted<VmObject> {
 public:
     virtual ~VmObject();
@@ -72,8 +74,9 @@ public:
     // A Vma started or stopped referring to the object (construction, clip, destruction).
     // A file object keeps its inode alive while any Vma maps it; others need nothing.
     // Called with the owning address space's lock held.
-    virtual void mapping_added() {}
-    virtual void mapping_removed() {}
+    // A file object also links the Vma into its reverse map (mm/file_object.h).
+    virtual void mapping_added(Vma&) {}
+    virtual void mapping_removed(Vma&) {}
 
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
@@ -106,7 +109,10 @@ public:
     static ErrorOr<RefPtr<AnonObject>> try_create();
 
     // A new object naming the same frames as this one at indices [first, first + count),
-    // each page_ref()'d: the copy-on-write half of fork. ENOMEM leaves nothing behind.
+    // each page_ref()'d: the copy-on-write half of fork. The radix tree is copied a whole
+    // 64-slot node at a time (RadixTree::try_clone_from), so the cost is one allocation per
+    // 64 resident pages plus one atomic increment per page. ENOMEM leaves nothing behind:
+    // no reference is taken until the copy is complete.
     ErrorOr<RefPtr<AnonObject>> try_clone_shared(uint64_t first, uint64_t count) const;
 
 private:

@@ -19,6 +19,9 @@
 //   - Page `p` of the Vma (0-based) is index `page_offset + p` of `object` (a Guard Vma has
 //     no object). Several Vmas may share an object after a clip; their index ranges never
 //     overlap.
+//   - start and page_offset never change; end only shrinks (clip) or, for the heap, moves
+//     with the break. So a reverse-map walker that reads them under the object's lock
+//     alone (mm/file_object.h) computes the right address for any page it still maps.
 //   - A MAP_PRIVATE file Vma also has an overlay: an AnonObject indexed like the file, which
 //     holds the pages this mapping has written (its own copies). Where the overlay has a
 //     page, that page is the contents; elsewhere the file's cached frame is, mapped
@@ -40,10 +43,13 @@
 #include <optional>
 
 #include "lib/error_or.h"
+#include "lib/intrusive_list.h"
 #include "lib/intrusive_tree.h"
 #include "lib/ref_ptr.h"
 #include "mm/vm_object.h"
 #include "mm/vm_range.h"
+
+class AddressSpace;
 
 enum class VmaKind : uint8_t {
     Text,
@@ -61,7 +67,8 @@ const char* vma_kind_name(VmaKind kind);
 class Vma {
 public:
     Vma(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
-        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec, RefPtr<AnonObject> overlay = nullptr)
+        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec, RefPtr<AnonObject> overlay = nullptr,
+        AddressSpace* space = nullptr)
         : m_range(range)
         , m_prot(prot)
         , m_max_prot(max_prot)
@@ -69,15 +76,16 @@ public:
         , m_object(std::move(object))
         , m_page_offset(page_offset)
         , m_overlay(std::move(overlay))
+        , m_space(space)
     {
         if (m_object)
-            m_object->mapping_added();
+            m_object->mapping_added(*this);
     }
 
     ~Vma()
     {
         if (m_object)
-            m_object->mapping_removed();
+            m_object->mapping_removed(*this);
     }
 
     Vma(const Vma&) = delete;
@@ -96,6 +104,9 @@ public:
     uint64_t page_offset() const { return m_page_offset; }
     // The private pages of a MAP_PRIVATE file mapping (see the header comment), or nullptr.
     AnonObject* overlay() const { return m_overlay.ptr(); }
+
+    // The address space whose tree holds the Vma (nullptr in host tests). Fixed for life.
+    AddressSpace* space() const { return m_space; }
 
     // The object index that backs `vaddr` (which must lie in the Vma).
     uint64_t object_index(uint64_t vaddr) const { return m_page_offset + (vaddr - m_range.start) / vm::kPageSize; }
@@ -121,10 +132,15 @@ private:
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;
     RefPtr<AnonObject> m_overlay;
+    AddressSpace* m_space;
 
 public:
     // The hook of the AddressSpace's tree (public only so that VmaTree can name it).
     TreeNode m_tree_node;
+    // The hook of the object's list of the Vmas that map it: the reverse map a file's page
+    // cache walks to take a frame out of every page table (mm/file_object.h). Guarded by
+    // that object's lock.
+    ListNode m_object_node;
 
 private:
     uint64_t m_subtree_min_start { 0 };

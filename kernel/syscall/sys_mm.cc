@@ -11,6 +11,7 @@
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/physical_allocator.h"
+#include "mm/reclaim.h"
 #include "proc/open_file.h"
 #include "proc/process.h"
 #include "syscall/abi.h"
@@ -47,6 +48,9 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.page_cache_hits = cache.hits;
     stats.page_cache_misses = cache.misses;
     stats.pages_written_back = cache.written_back;
+    reclaim::Statistics reclaimed = reclaim::statistics();
+    stats.pages_reclaimed = reclaimed.reclaimed;
+    stats.cached_pages = reclaimed.cached_pages;
     // VM fault counters
     FaultCounters faults = fault_counters();
     stats.minor_faults = faults.minor_faults;

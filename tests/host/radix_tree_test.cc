@@ -1,8 +1,9 @@
 // Behaviour of RadixTree: lookups, sparse huge indices, growth and shrinking of the
-// height, node reclamation, find_next order, ENOMEM handling, all checked against
-// std::map in randomized runs.
+// height, node reclamation, find_next order, ENOMEM handling, range clones (fork's
+// copy), all checked against std::map in randomized runs.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <new>
 #include <random>
 #include <set>
@@ -269,6 +270,183 @@ TEST(RadixTree, ClearAndMoveReleaseOrTransferNodes)
     EXPECT_EQ(moved.lookup(1), nullptr);
 }
 
+// The entries of `model` at indices [first, first + count), clipped at UINT64_MAX.
+std::map<uint64_t, Page*> model_range(const std::map<uint64_t, Page*>& model, uint64_t first, uint64_t count)
+{
+    std::map<uint64_t, Page*> part;
+    if (count == 0)
+        return part;
+    uint64_t last = count - 1 > UINT64_MAX - first ? UINT64_MAX : first + (count - 1);
+    for (auto it = model.lower_bound(first); it != model.end() && it->first <= last; ++it)
+        part.insert(*it);
+    return part;
+}
+
+// Checks that `tree` holds exactly `model`, with the minimal shape for it.
+void expect_tree_matches(const PageTree& tree, const std::map<uint64_t, Page*>& model)
+{
+    std::map<uint64_t, Page*> seen;
+    tree.for_each([&](uint64_t index, Page* page) { seen.emplace(index, page); });
+    EXPECT_EQ(seen, model);
+    EXPECT_EQ(tree.size(), model.size());
+    auto [height, nodes] = expected_shape(model);
+    EXPECT_EQ(tree.height(), height);
+    EXPECT_EQ(tree.node_count(), nodes);
+}
+
+TEST(RadixTree, CloneHoldsExactlyTheRangeAndVisitsEachValueOnce)
+{
+    PageTree source;
+    std::map<uint64_t, Page*> model;
+    std::vector<Page> pages(400);
+    for (uint64_t i = 0; i < 300; ++i) {
+        pages[i].index = i; // A dense run over several whole leaves.
+        model[i] = &pages[i];
+    }
+    for (uint64_t i = 300; i < pages.size(); ++i) {
+        pages[i].index = (i - 300) * 4099 + 5000; // And a sparse tail.
+        model[pages[i].index] = &pages[i];
+    }
+    for (auto& [index, page] : model)
+        ASSERT_FALSE(source.insert(index, page).is_error());
+
+    // Ranges that cut leaves, start at zero, cover everything, or fall in a gap.
+    std::vector<std::pair<uint64_t, uint64_t>> ranges { { 0, 300 },  { 10, 100 },   { 63, 2 },
+                                                        { 0, UINT64_MAX }, { 5000, 4100 }, { 301, 4000 },
+                                                        { 250, 1ull << 20 } };
+    for (auto [first, count] : ranges) {
+        SCOPED_TRACE(testing::Message() << "range " << first << " + " << count);
+        PageTree clone;
+        std::multiset<Page*> visited;
+        ASSERT_FALSE(clone.try_clone_from(source, first, count, [&](Page* page) { visited.insert(page); }).is_error());
+        auto expected = model_range(model, first, count);
+        expect_tree_matches(clone, expected);
+        std::multiset<Page*> expected_values;
+        for (auto& [index, page] : expected)
+            expected_values.insert(page);
+        EXPECT_EQ(visited, expected_values);
+        // The source is untouched.
+        expect_tree_matches(source, model);
+    }
+}
+
+TEST(RadixTree, CloneHasTheSmallestHeightForWhatItHolds)
+{
+    PageTree source;
+    Page low { 5 }, high { 1ull << 40 };
+    ASSERT_FALSE(source.insert(5, &low).is_error());
+    ASSERT_FALSE(source.insert(1ull << 40, &high).is_error());
+    ASSERT_EQ(source.height(), 7u);
+
+    PageTree clone;
+    ASSERT_FALSE(clone.try_clone_from(source, 0, 1ull << 39, [](Page*) {}).is_error());
+    EXPECT_EQ(clone.height(), 1u);
+    EXPECT_EQ(clone.node_count(), 1u);
+    EXPECT_EQ(clone.lookup(5), &low);
+    EXPECT_EQ(clone.lookup(1ull << 40), nullptr);
+}
+
+TEST(RadixTree, CloneOfARangeWithoutEntriesIsEmptyAndHasNoNodes)
+{
+    PageTree source;
+    Page a { 70 }, b { 1ull << 30 };
+    ASSERT_FALSE(source.insert(70, &a).is_error());
+    ASSERT_FALSE(source.insert(1ull << 30, &b).is_error());
+    std::vector<std::pair<uint64_t, uint64_t>> ranges { { 71, 1000 }, { 0, 70 }, { 70, 0 }, { (1ull << 30) + 1, 5 },
+                                                        { 1ull << 50, 100 }, { UINT64_MAX, 1 } };
+    for (auto [first, count] : ranges) {
+        PageTree clone;
+        int calls = 0;
+        ASSERT_FALSE(clone.try_clone_from(source, first, count, [&](Page*) { ++calls; }).is_error());
+        EXPECT_TRUE(clone.empty()) << first;
+        EXPECT_EQ(clone.node_count(), 0u) << first;
+        EXPECT_EQ(clone.height(), 0u) << first;
+        EXPECT_EQ(calls, 0) << first;
+    }
+    PageTree empty, clone;
+    ASSERT_FALSE(clone.try_clone_from(empty, 0, UINT64_MAX, [](Page*) {}).is_error());
+    EXPECT_EQ(clone.node_count(), 0u);
+}
+
+TEST(RadixTree, CloneReachesTheTopIndexWhenTheRangeRunsPastIt)
+{
+    PageTree source;
+    Page top { UINT64_MAX }, below { UINT64_MAX - 64 }, zero { 0 };
+    ASSERT_FALSE(source.insert(UINT64_MAX, &top).is_error());
+    ASSERT_FALSE(source.insert(UINT64_MAX - 64, &below).is_error());
+    ASSERT_FALSE(source.insert(0, &zero).is_error());
+    PageTree clone;
+    ASSERT_FALSE(clone.try_clone_from(source, UINT64_MAX - 10, 1000, [](Page*) {}).is_error());
+    EXPECT_EQ(clone.size(), 1u);
+    EXPECT_EQ(clone.lookup(UINT64_MAX), &top);
+    EXPECT_EQ(clone.height(), 11u);
+    EXPECT_EQ(clone.node_count(), 11u);
+}
+
+TEST(RadixTree, CloneAndSourceChangeIndependently)
+{
+    std::vector<Page> pages(200);
+    auto source = std::make_unique<PageTree>();
+    for (uint64_t i = 0; i < pages.size(); ++i) {
+        pages[i].index = i * 3;
+        ASSERT_FALSE(source->insert(pages[i].index, &pages[i]).is_error());
+    }
+    PageTree clone;
+    ASSERT_FALSE(clone.try_clone_from(*source, 0, UINT64_MAX, [](Page*) {}).is_error());
+
+    Page fresh { 1 }, replacement { 3 };
+    ASSERT_FALSE(clone.insert(1, &fresh).is_error());
+    EXPECT_EQ(clone.replace(3, &replacement), &pages[1]);
+    EXPECT_EQ(source->erase(6), &pages[2]);
+    EXPECT_EQ(source->lookup(1), nullptr);
+    EXPECT_EQ(source->lookup(3), &pages[1]);
+    EXPECT_EQ(clone.lookup(6), &pages[2]);
+    EXPECT_EQ(clone.lookup(3), &replacement);
+
+    // Freeing the source frees only its own nodes (AddressSanitizer would catch a shared
+    // node being used after this).
+    source.reset();
+    EXPECT_EQ(clone.size(), pages.size() + 1);
+    for (uint64_t i = 2; i < pages.size(); ++i)
+        EXPECT_EQ(clone.lookup(i * 3), &pages[i]);
+    clone.clear();
+    EXPECT_EQ(clone.node_count(), 0u);
+}
+
+TEST(RadixTree, FailedCloneLeavesNothingAndVisitsNothing)
+{
+    PageTree source;
+    std::vector<Page> pages(500);
+    for (uint64_t i = 0; i < pages.size(); ++i) {
+        pages[i].index = i * i;
+        ASSERT_FALSE(source.insert(pages[i].index, &pages[i]).is_error());
+    }
+    // Fail at every allocation in turn (each failure must free the nodes made so far,
+    // which LeakSanitizer checks), until the clone needs no more than it is allowed.
+    long allowed = 0;
+    for (;; ++allowed) {
+        PageTree clone;
+        int calls = 0;
+        g_allocations_before_failure = allowed;
+        auto result = clone.try_clone_from(source, 10, 100000, [&](Page*) { ++calls; });
+        g_allocations_before_failure = -1;
+        if (!result.is_error()) {
+            // The squares in [10, 100010): 4^2 .. 316^2.
+            EXPECT_EQ(clone.size(), 313u);
+            EXPECT_EQ(calls, 313);
+            break;
+        }
+        EXPECT_EQ(result.error().code(), ENOMEM);
+        EXPECT_TRUE(clone.empty()) << "after " << allowed << " allocations";
+        EXPECT_EQ(clone.node_count(), 0u) << "after " << allowed << " allocations";
+        EXPECT_EQ(clone.height(), 0u) << "after " << allowed << " allocations";
+        EXPECT_EQ(calls, 0) << "after " << allowed << " allocations";
+        ASSERT_LT(allowed, 1000);
+    }
+    EXPECT_GT(allowed, 10);
+    EXPECT_EQ(source.size(), pages.size());
+}
+
 // Random operations over a key distribution that mixes dense runs, a sparse file of
 // several GiB, and a few enormous indices.
 void run_random_operations(uint64_t seed, int steps)
@@ -345,6 +523,18 @@ void run_random_operations(uint64_t seed, int steps)
         ++model_it;
     });
     EXPECT_EQ(model_it, model.end());
+
+    // Clones of random ranges of the final tree hold exactly the model's part of them.
+    for (int i = 0; i < 50; ++i) {
+        uint64_t first = random_index();
+        uint64_t count = random() % 3 == 0 ? UINT64_MAX : random_index() + 1;
+        PageTree clone;
+        size_t calls = 0;
+        ASSERT_FALSE(clone.try_clone_from(tree, first, count, [&](Page*) { ++calls; }).is_error());
+        auto expected = model_range(model, first, count);
+        expect_tree_matches(clone, expected);
+        EXPECT_EQ(calls, expected.size());
+    }
 }
 
 TEST(RadixTree, RandomOperationsMatchStdMap)

@@ -8,7 +8,8 @@
  * inside a round adds its handler's instructions, so the report is the round with the
  * fewest, divided by CALLS; the loop's own few instructions per call are included. Exact
  * only under QEMU's -icount (tools/atlas-run --icount -- getpid_bench); with several
- * harts the counter is QEMU's one virtual clock, so run it with --cpus 1. */
+ * harts the counter is QEMU's one virtual clock, so run it with --cpus 1. Prints
+ * "BENCH getpid N instructions" for tools/bench. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,5 +46,6 @@ int main(int argc, char** argv)
             best = spent;
     }
     printf("getpid: %lu instructions\n", (unsigned long)(best / (uint64_t)calls));
+    printf("BENCH getpid %lu instructions\n", (unsigned long)(best / (uint64_t)calls));
     return 0;
 }

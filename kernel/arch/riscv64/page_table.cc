@@ -229,6 +229,68 @@ ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
     });
 }
 
+ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    constexpr Pte kWritable = uint64_t(PteFlags::Valid | PteFlags::Write);
+    SpinlockLocker guard(m_lock);
+    size_t changed = 0;
+    ErrorOr<void> status {};
+    uint64_t va = vaddr;
+    uint64_t remaining = size;
+    while (remaining > 0) {
+        // Descend to va's entry: a hole, a large leaf, or an entry of a level-0 table.
+        unsigned level = kRootLevel;
+        Pte* entry = &root()[table_index(va, level)];
+        while (level > 0 && pte_is_table(*entry)) {
+            --level;
+            entry = &table_at(pte_phys(*entry))[table_index(va, level)];
+        }
+        if (level == 0) {
+            // The rest of this level-0 table that the range covers, in one sweep. A valid
+            // level-0 entry is always a leaf, and Write never comes without Read.
+            uint64_t span = distance_to_boundary(va, 1);
+            if (span > remaining)
+                span = remaining;
+            for (size_t i = 0, count = span / kPageSize; i < count; ++i) {
+                Pte pte = entry[i];
+                if ((pte & kWritable) == kWritable) {
+                    __atomic_store_n(&entry[i], pte & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+                    ++changed;
+                }
+            }
+            va += span;
+            remaining -= span;
+            continue;
+        }
+        uint64_t step = distance_to_boundary(va, level);
+        if (pte_is_leaf(*entry)) {
+            if (step != level_size(level) || remaining < step) {
+                // The range covers only part of this large leaf: split it and look again.
+                status = split_leaf_locked(entry, level);
+                if (status.is_error())
+                    break;
+                continue;
+            }
+            if ((*entry & kWritable) == kWritable) {
+                __atomic_store_n(entry, *entry & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+                ++changed;
+            }
+        }
+        if (step >= remaining)
+            break;
+        va += step;
+        remaining -= step;
+    }
+    // Clearing a bit publishes nothing new, so relaxed stores and one fence suffice: no
+    // hart may keep a writable translation past this flush (other harts are the caller's).
+    if (changed > 0)
+        local_flush_tlb_all();
+    if (status.is_error())
+        return status.release_error();
+    return changed;
+}
+
 std::optional<Translation> PageTable::translate(uint64_t vaddr) const
 {
     if (!is_canonical(vaddr))
@@ -240,6 +302,20 @@ std::optional<Translation> PageTable::translate(uint64_t vaddr) const
         return std::nullopt;
     uint64_t offset = vaddr & (level_size(level) - 1);
     return Translation { pte_phys(*leaf) + offset, pte_flags(*leaf), level };
+}
+
+bool PageTable::unmap_if_maps(uint64_t vaddr, uint64_t paddr)
+{
+    if (!is_canonical(vaddr))
+        return false;
+    SpinlockLocker guard(m_lock);
+    unsigned level;
+    Pte* leaf = find_leaf_locked(vaddr, level);
+    if (!leaf || level != 0 || pte_phys(*leaf) != paddr)
+        return false;
+    __atomic_store_n(leaf, Pte(0), __ATOMIC_RELEASE);
+    flush_local(vaddr);
+    return true;
 }
 
 ErrorOr<void> PageTable::populate_root_entries(size_t first, size_t last)

@@ -83,6 +83,20 @@ public:
     // holes are skipped. Same failure rule as unmap().
     ErrorOr<void> protect(uint64_t vaddr, uint64_t size, PteFlags flags);
 
+    // Removes Write from every leaf in [vaddr, vaddr + size), leaving its other bits alone,
+    // and returns how many leaves lost it; holes and read-only leaves are skipped. fork's
+    // pass over a parent's private memory: each level-0 table is swept in one loop rather
+    // than each page walked from the root, and this hart's TLB is flushed once, whole, at
+    // the end (if anything changed) rather than page by page. A large leaf straddling an
+    // end is split first, as protect() does; ENOMEM then, with the part before protected.
+    ErrorOr<size_t> write_protect(uint64_t vaddr, uint64_t size);
+
+    // Removes the 4 KiB leaf of `vaddr` (page-aligned) if it maps the frame at `paddr`, and
+    // says whether it did. The reverse map's primitive: the page cache takes a frame out of
+    // page tables whose address spaces it does not lock, so it checks what the entry
+    // names under this table's lock instead.
+    bool unmap_if_maps(uint64_t vaddr, uint64_t paddr);
+
     // The translation of one address, or nullopt if it is not mapped.
     std::optional<Translation> translate(uint64_t vaddr) const;
 

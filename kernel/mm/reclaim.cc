@@ -1,0 +1,233 @@
+// Page reclaim: the queues, the clock, the reclaim thread and direct reclaim. See reclaim.h.
+#include "mm/reclaim.h"
+
+#include <atomic>
+
+#include "drivers/console.h"
+#include "lib/assert.h"
+#include "lib/intrusive_list.h"
+#include "lib/panic.h"
+#include "mm/file_object.h"
+#include "proc/thread.h"
+#include "sync/spinlock.h"
+#include "sync/wait_queue.h"
+
+namespace reclaim {
+
+namespace {
+
+using PageQueue = IntrusiveList<Page, &Page::list_node>;
+
+// Watermarks, as fractions of RAM with floors for small machines (in frames).
+// Below kLowWatermark the thread wakes; it works until kHighWatermark; user allocations
+// stop at kReserve, which is left to the kernel's own allocations.
+size_t reserve_frames() { return total_page_count() / 128 > 128 ? total_page_count() / 128 : 128; }
+size_t low_watermark() { return reserve_frames() * 2; }
+size_t high_watermark() { return reserve_frames() * 4; }
+
+// One batch: what a pass takes from a queue before it looks at the free count again.
+constexpr size_t kBatch = 32;
+
+Spinlock g_queue_lock { "page queues", LockRank::PageQueue };
+PageQueue g_active;    // Guarded by g_queue_lock.
+PageQueue g_inactive;  // Guarded by g_queue_lock.
+
+std::atomic<uint64_t> g_reclaimed { 0 };
+
+// The thread's state: a request flag it sleeps on, and the number of passes it has
+// finished (with how many frames the last one freed), which allocators wait on.
+Spinlock g_thread_lock { "pageout", LockRank::None };
+WaitQueue g_thread_queue { "pageout" };
+WaitQueue g_pass_queue { "pageout pass" };
+bool g_requested { false };       // Guarded by g_thread_lock.
+uint64_t g_passes { 0 };          // Guarded by g_thread_lock.
+size_t g_last_pass_freed { 0 };   // Guarded by g_thread_lock.
+bool g_thread_running { false };
+
+void request_pass() {
+    if (!g_thread_running)
+        return;
+    {
+        SpinlockLocker locker(g_thread_lock);
+        if (g_requested)
+            return;
+        g_requested = true;
+    }
+    g_thread_queue.wake_one();
+}
+
+// Moves up to `count` of the oldest active pages to the inactive queue, clearing their
+// referenced flag (a referenced one goes back to the active tail instead, also cleared:
+// it has to be used again before the next round to stay). Expects g_queue_lock.
+void deactivate_locked(size_t count) {
+    while (count-- > 0) {
+        Page* page = g_active.pop_front();
+        if (!page)
+            return;
+        if (page->has_flag(kPageReferenced)) {
+            page->clear_flag(kPageReferenced);
+            g_active.push_back(*page);
+            continue;
+        }
+        page->clear_flag(kPageActive);
+        g_inactive.push_back(*page);
+    }
+}
+
+struct Candidate {
+    FileObject* object;  // Referenced (try_ref) on the candidate's behalf.
+    uint64_t index;
+    Page* page;
+};
+
+// Picks up to `max` eviction candidates off the inactive queue, giving referenced pages
+// a second chance on the active queue. Candidates are rotated to the inactive tail, so a
+// page that cannot be evicted now (busy, in use) is not looked at again at once.
+size_t pick_candidates(Candidate* out, size_t max) {
+    SpinlockLocker locker(g_queue_lock);
+    if (g_inactive.size() < g_active.size())
+        deactivate_locked(kBatch);
+    size_t found = 0;
+    // Each page is looked at once per call at most.
+    for (size_t looked = g_inactive.size(); looked > 0 && found < max; --looked) {
+        Page* page = g_inactive.pop_front();
+        if (page->has_flag(kPageReferenced)) {
+            page->clear_flag(kPageReferenced);
+            page->set_flag(kPageActive);
+            g_active.push_back(*page);
+            continue;
+        }
+        g_inactive.push_back(*page);
+        auto* object = static_cast<FileObject*>(page->owner);
+        // The object may be dying (its last reference gone, its destructor about to take
+        // the page off this queue): then it is none of our business.
+        if (!object->try_ref())
+            continue;
+        out[found++] = Candidate { object, page->index, page };
+    }
+    return found;
+}
+
+size_t reclaim_some(size_t count, bool write_back, bool may_block) {
+    Candidate candidates[kBatch];
+    size_t freed = 0;
+    while (freed < count) {
+        size_t want = count - freed < kBatch ? count - freed : kBatch;
+        size_t found = pick_candidates(candidates, want);
+        if (found == 0)
+            break;
+        size_t freed_now = 0;
+        for (size_t i = 0; i < found; ++i) {
+            Candidate& candidate = candidates[i];
+            if (candidate.object->try_evict(candidate.index, candidate.page, write_back, may_block))
+                ++freed_now;
+            candidate.object->unref();
+        }
+        freed += freed_now;
+        if (freed_now == 0 && found < want)
+            break;  // The queue is short and nothing in it could go.
+        if (freed_now == 0 && !write_back)
+            break;  // Direct reclaim: don't spin over dirty pages, the thread will.
+    }
+    g_reclaimed.fetch_add(freed, std::memory_order_relaxed);
+    return freed;
+}
+
+void thread_main(void*) {
+    for (;;) {
+        {
+            SpinlockLocker locker(g_thread_lock);
+            g_thread_queue.wait_until(g_thread_lock, [] { return g_requested; });
+        }
+        size_t freed = 0;
+        for (;;) {
+            if (free_page_count() >= high_watermark())
+                break;
+            size_t now = reclaim_some(kBatch, true, true);
+            freed += now;
+            if (now == 0)
+                break;  // Nothing more can go: anonymous memory fills the rest.
+        }
+        {
+            SpinlockLocker locker(g_thread_lock);
+            g_requested = false;
+            g_last_pass_freed = freed;
+            ++g_passes;
+        }
+        g_pass_queue.wake_all();
+    }
+}
+
+}  // namespace
+
+void page_cached(Page& page) {
+    SpinlockLocker locker(g_queue_lock);
+    page.clear_flag(kPageActive);
+    g_inactive.push_back(page);
+}
+
+void page_uncached(Page& page) {
+    SpinlockLocker locker(g_queue_lock);
+    if (page.has_flag(kPageActive))
+        g_active.remove(page);
+    else
+        g_inactive.remove(page);
+    page.clear_flag(kPageActive);
+}
+
+size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count, write_back, true); }
+
+ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {
+    size_t reserve = reserve_frames();
+    for (unsigned attempt = 0;; ++attempt) {
+        size_t free = free_page_count();
+        if (free < low_watermark())
+            request_pass();
+        if (free > reserve) {
+            auto page = allocate_page(fill, use);
+            if (!page.is_error())
+                return page;
+        }
+        // Direct reclaim: clean pages only, without waiting for anybody's lock.
+        if (reclaim_some(kBatch, false, false) > 0)
+            continue;
+        if (!g_thread_running)
+            return Error::from_errno(ENOMEM);
+        // Wait for a pass of the thread, which may write dirty pages back. Two passes in a
+        // row that free nothing mean nothing is reclaimable: out of memory.
+        uint64_t seen;
+        {
+            SpinlockLocker locker(g_thread_lock);
+            seen = g_passes;
+        }
+        request_pass();
+        size_t pass_freed;
+        {
+            SpinlockLocker locker(g_thread_lock);
+            g_pass_queue.wait_until(g_thread_lock, [seen] { return g_passes != seen; });
+            pass_freed = g_last_pass_freed;
+        }
+        if (pass_freed == 0 && attempt > 0 && free_page_count() <= reserve)
+            return Error::from_errno(ENOMEM);
+    }
+}
+
+void start_thread() {
+    auto thread = Thread::try_create("pageout", thread_main, nullptr);
+    if (thread.is_error())
+        panic("cannot create the reclaim thread: %s", thread.error().name());
+    g_thread_running = true;
+    // The scheduler keeps its own reference; the thread never exits.
+    thread.value()->start();
+}
+
+Statistics statistics() {
+    SpinlockLocker locker(g_queue_lock);
+    return Statistics {
+        .reclaimed = g_reclaimed.load(std::memory_order_relaxed),
+        .cached_pages = g_active.size() + g_inactive.size(),
+        .active_pages = g_active.size(),
+    };
+}
+
+}  // namespace reclaim

@@ -1,0 +1,73 @@
+// Page reclaim: what frees memory when frames run out, so that a file larger than RAM can be
+// mapped, read and written end to end.
+//
+// Only pages of the page cache (PageUse::File, mm/file_object.h) are reclaimable: a clean
+// one is simply dropped (the disk has it), a dirty one is written back first. Anonymous
+// memory has nowhere to go (there is no swap), so it is never taken.
+//
+// Two queues, a two-handed clock in the style of the BSDs and Linux:
+//
+//   inactive: [oldest ........................ newest] <- new cache pages enter here
+//                 |  referenced since the last look? --yes--> active tail
+//                 `--no--> evicted: unmapped from every page table (the reverse map),
+//                          written back if dirty, freed
+//   active:   [oldest ........................ newest]
+//                 `-- when inactive is the smaller queue, the oldest active pages move
+//                     to the inactive tail (their referenced flag cleared: a second chance)
+//
+// "Referenced" is kPageReferenced, set whenever the cache hands a page out (read(), write(),
+// a fault). A mapped page that is used through its PTE without faulting does not set it;
+// see docs/vm.md for why that is acceptable here.
+//
+// Who runs it:
+//   - the reclaim thread ("pageout"), woken when free frames fall below kLowWatermark,
+//     frees until kHighWatermark; it alone writes dirty pages back;
+//   - allocating threads, through allocate_user_page(): below kReserve they reclaim clean
+//     pages themselves (direct reclaim), then wait for the thread's next pass. When a pass
+//     frees nothing and nothing is free, the allocation fails with ENOMEM and the faulting
+//     process is killed; the kernel carries on. The reserve below kReserve is left to the
+//     kernel's own allocations (page tables, the heap, the block cache), which never wait.
+//
+// Invariants:
+//   - A page is on a queue exactly while it is in a FileObject's tree (page_cached /
+//     page_uncached, called by the object under its lock); kPageActive says which queue.
+//   - A page leaves the cache only under its object's lock, so the reclaimer revalidates
+//     (object, index, page) under that lock before it evicts anything.
+//
+// Locking: the queues are guarded by one spinlock of rank PageQueue; nothing sleeps or takes
+// an object's lock while holding it. allocate_user_page() may sleep: call it with no
+// spinlock and no FileObject lock held (an AddressSpace lock is fine).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "lib/error_or.h"
+#include "mm/page.h"
+#include "mm/physical_allocator.h"
+
+namespace reclaim {
+
+// Queue bookkeeping, for the page cache (under the owning object's lock).
+void page_cached(Page& page);
+void page_uncached(Page& page);
+
+// A frame for user data or the page cache: like allocate_page(), but below the reserve it
+// reclaims, and waits for the reclaim thread, before it gives up with ENOMEM. May sleep.
+ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use);
+
+// Evicts up to `count` reclaimable pages (dirty ones only if `write_back`); returns how many
+// frames it freed. For the reclaim thread, direct reclaim and tests.
+size_t reclaim_pages(size_t count, bool write_back);
+
+// Starts the reclaim thread (once, at boot, after the scheduler).
+void start_thread();
+
+struct Statistics {
+    uint64_t reclaimed;      // Pages evicted since boot.
+    uint64_t cached_pages;   // Pages on the queues now.
+    uint64_t active_pages;   // Of which on the active queue.
+};
+Statistics statistics();
+
+}  // namespace reclaim

@@ -1,0 +1,971 @@
+/* mmap_stress_test: the VM system under load, on several harts at once: two processes
+ * faulting one file page at the same moment, munmap racing a writer of the same file,
+ * stores seen across processes at once (mapping to mapping, and mapping to read()/write()),
+ * a fork chain of a thousand generations that must not grow memory, 100,000 mappings in one
+ * process, and running out of memory, which must kill the faulting process and nothing else.
+ * Each test runs in a child (the harness's TEST_IN_CHILD); a test passes if its child exits
+ * 0. Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
+ *
+ *   mmap_stress_test            run every test
+ *   mmap_stress_test NAME...    run the tests whose names contain one of the NAMEs
+ *
+ * Run as pid 1 (atlas-run), the program also plays init: it runs the tests in a child and
+ * reaps the orphans they leave (the fork chain leaves a thousand), which would otherwise
+ * stay zombies and fill the process table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../kernel/syscall/abi.h"
+#include "../../kernel/syscall/numbers.h"
+#include "harness.h"
+
+#define PG 4096ul
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON_PRIVATE (MAP_ANONYMOUS | MAP_PRIVATE)
+#define ANON_SHARED (MAP_ANONYMOUS | MAP_SHARED)
+
+/* --- helpers --- */
+
+static char* map_fd(size_t length, int prot, int flags, int fd, off_t offset)
+{
+    void* p = mmap(0, length, prot, flags, fd, offset);
+    return p == MAP_FAILED ? NULL : (char*)p;
+}
+
+static char* map_anon(size_t length, int prot, int flags)
+{
+    return map_fd(length, prot, flags, -1, 0);
+}
+
+/* The byte the test files start with at `offset`: 'a' + offset % 26 (never 0x80 or more, so
+ * a test's stores, which all have the top bit set, can never be mistaken for it). */
+static unsigned char initial_byte(size_t offset)
+{
+    return (unsigned char)('a' + offset % 26);
+}
+
+/* A fresh file named `name` holding `size` bytes of initial_byte(). Returns an O_RDWR
+ * descriptor, or -1. */
+static int make_file(const char* name, size_t size)
+{
+    unlink(name);
+    int fd = open(name, O_RDWR | O_CREAT);
+    if (fd < 0)
+        return -1;
+    char chunk[512];
+    for (size_t done = 0; done < size;) {
+        size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
+        for (size_t i = 0; i < n; i++)
+            chunk[i] = (char)initial_byte(done + i);
+        if (write(fd, chunk, n) != (long)n) {
+            close(fd);
+            return -1;
+        }
+        done += n;
+    }
+    return fd;
+}
+
+/* Reads `size` bytes of the file `name` from its start into `buffer` with read(), through a
+ * new descriptor. Returns 0, or -1 if it could not read them all. */
+static int read_file(const char* name, unsigned char* buffer, size_t size)
+{
+    int fd = open(name, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < size) {
+        long n = read(fd, buffer + got, size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return got == size ? 0 : -1;
+}
+
+/* Compares `size` bytes of `got` with `expected`; on a difference, writes the first one into
+ * `failure` (naming `what`) and returns 1. */
+static int differs(const char* what, const unsigned char* got, const unsigned char* expected,
+                   size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        if (got[i] != expected[i]) {
+            snprintf(failure, sizeof(failure), "%s: byte %lu is 0x%x, expected 0x%x", what,
+                     (unsigned long)i, got[i], expected[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int read_vmstat(struct atlas_vmstat* stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    return (int)syscall(SYS_vmstat, stats);
+}
+
+static long free_frames(void)
+{
+    struct atlas_vmstat stats;
+    return read_vmstat(&stats) == 0 ? (long)stats.free_frames : -1;
+}
+
+static long procmaps(long pid, struct atlas_map_entry* buffer, long count)
+{
+    return syscall(SYS_procmaps, pid, buffer, count);
+}
+
+/* --- two processes in step --- */
+
+/* The page a parent and its child share in a two-process test (a MAP_SHARED anonymous
+ * mapping made before fork): a barrier count, a flag either side raises when it gives up,
+ * and where the child's failed check was. */
+struct Rendezvous {
+    long arrivals;   /* Barrier arrivals of both sides, ever growing. */
+    long give_up;    /* Non-zero once either side has failed: the other stops waiting. */
+    long child_line; /* The line of the child's failed check, 0 if none. */
+    long child_errno;
+    long parent_pid;
+    long word[8]; /* For the test's own use. */
+};
+
+static struct Rendezvous* new_rendezvous(void)
+{
+    struct Rendezvous* r = (struct Rendezvous*)map_anon(PG, RW, ANON_SHARED);
+    if (r)
+        r->parent_pid = getpid();
+    return r;
+}
+
+/* Ends the child of a pair after a failed check at `line`, telling the parent. */
+__attribute__((noreturn)) static void child_fails(struct Rendezvous* r, int line)
+{
+    __atomic_store_n(&r->child_errno, errno, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->child_line, line, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->give_up, 1, __ATOMIC_RELEASE);
+    _exit(1);
+}
+
+/* CHECK for the child of a pair: it cannot return a failure, so it reports the line. */
+#define CHILD_CHECK(r, condition)             \
+    do {                                      \
+        if (!(condition))                     \
+            child_fails((r), __LINE__);       \
+    } while (0)
+
+/* Whether the other side of the pair can still answer. The parent passes its child's pid
+ * (kill(pid, 0) fails once the child is a zombie); the child passes 0 and asks whether its
+ * parent is still the one that forked it. */
+static int partner_alive(const struct Rendezvous* r, int partner)
+{
+    if (__atomic_load_n(&r->give_up, __ATOMIC_ACQUIRE))
+        return 0;
+    if (partner > 0)
+        return kill(partner, 0) == 0;
+    return getppid() == r->parent_pid;
+}
+
+/* Where a waiting side reads the value it waits for: a word in memory (`words`, through
+ * a mapping), or the file behind `fd` at offset index * 8 with read() when `words` is NULL. */
+struct Channel {
+    volatile long* words;
+    int fd;
+};
+
+static long channel_load(const struct Channel* c, int index)
+{
+    if (c->words)
+        return __atomic_load_n(&c->words[index], __ATOMIC_ACQUIRE);
+    long value = -1;
+    if (lseek(c->fd, index * 8, SEEK_SET) != index * 8 || read(c->fd, &value, 8) != 8)
+        return -1;
+    return value;
+}
+
+static int channel_store(const struct Channel* c, int index, long value)
+{
+    if (c->words) {
+        __atomic_store_n(&c->words[index], value, __ATOMIC_RELEASE);
+        return 0;
+    }
+    if (lseek(c->fd, index * 8, SEEK_SET) != index * 8 || write(c->fd, &value, 8) != 8)
+        return -1;
+    return 0;
+}
+
+/* Spins until word `index` of `c` is at least `target`. Returns 0, or -1 if the partner
+ * (see partner_alive) gave up or died before it got there. No clock is involved: a dead
+ * partner ends the wait, a slow one does not. */
+static int wait_for(struct Rendezvous* r, const struct Channel* c, int index, long target,
+                    int partner)
+{
+    for (unsigned long spins = 1;; spins++) {
+        if (channel_load(c, index) >= target)
+            return 0;
+        if (spins % 256 == 0 && !partner_alive(r, partner))
+            return channel_load(c, index) >= target ? 0 : -1;
+    }
+}
+
+/* Barrier number `barrier` (0, 1, 2, ...) of the pair: returns once both sides have arrived
+ * at it, 0, or -1 if the partner gave up or died. */
+static int meet(struct Rendezvous* r, long barrier, int partner)
+{
+    __atomic_add_fetch(&r->arrivals, 1, __ATOMIC_ACQ_REL);
+    struct Channel c = {&r->arrivals, -1};
+    return wait_for(r, &c, 0, 2 * (barrier + 1), partner);
+}
+
+/* Ends a pair on the parent's side: with `result` the parent's verdict, reaps the child
+ * (killing it first if the parent failed) and returns 0 only if both sides passed. */
+static int finish_pair(struct Rendezvous* r, int child, int result)
+{
+    int status = 0;
+    if (result != 0) {
+        __atomic_store_n(&r->give_up, 1, __ATOMIC_RELEASE);
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+    } else if (waitpid(child, &status, 0) != child) {
+        snprintf(failure, sizeof(failure), "could not reap the child");
+        return 1;
+    }
+    long line = __atomic_load_n(&r->child_line, __ATOMIC_ACQUIRE);
+    if (line != 0) {
+        char parent[128];
+        snprintf(parent, sizeof(parent), "%s", failure);
+        snprintf(failure, sizeof(failure), "child: check at line %ld failed (errno %ld)%s%s",
+                 line, r->child_errno, parent[0] ? "; parent: " : "", parent);
+        return 1;
+    }
+    if (result != 0)
+        return 1;
+    if (WIFSIGNALED(status)) {
+        snprintf(failure, sizeof(failure), "child killed by signal %d", WTERMSIG(status));
+        return 1;
+    }
+    if (WEXITSTATUS(status) != 0) {
+        snprintf(failure, sizeof(failure), "child exited %d", WEXITSTATUS(status));
+        return 1;
+    }
+    return 0;
+}
+
+/* --- 1: two processes fault one file page at the same moment --- */
+
+enum { kFaultRounds = 300 };
+
+/* The byte that side `role` (0 parent, 1 child) stores in round `round`, at offset
+ * 2 * round + role of the page. */
+static unsigned char fault_byte(int round, int role)
+{
+    return (unsigned char)(0x80 | ((2 * round + role) & 0x7f));
+}
+
+/* One side of same_file_page_faulted_by_two_processes_at_once_loses_no_store. Each round:
+ * map the page afresh, meet, touch it at once (half the rounds reading first, half writing
+ * first), unmap, meet again; every other round the parent then drops the page from the cache
+ * (posix_fadvise DONTNEED), so that both sides' next faults race to read it in. Returns 0 or
+ * the line of the first failed check. */
+static int fault_race_side(struct Rendezvous* r, const char* name, int role, int partner)
+{
+    int fd = open(name, O_RDWR);
+    if (fd < 0)
+        return __LINE__;
+    int other = 1 - role;
+    long barrier = 0;
+    for (int round = 0; round < kFaultRounds; round++) {
+        volatile unsigned char* p = (volatile unsigned char*)map_fd(PG, RW, MAP_SHARED, fd, 0);
+        if (!p)
+            return __LINE__;
+        if (meet(r, barrier++, partner) != 0)
+            return __LINE__;
+        if (round % 2 == 0) {
+            if (round > 0 && p[2 * (round - 1) + other] != fault_byte(round - 1, other))
+                return __LINE__;
+            p[2 * round + role] = fault_byte(round, role);
+        } else {
+            p[2 * round + role] = fault_byte(round, role);
+            if (p[2 * (round - 1) + other] != fault_byte(round - 1, other))
+                return __LINE__;
+        }
+        if (p[2 * round + role] != fault_byte(round, role))
+            return __LINE__;
+        if (munmap((void*)p, PG) != 0)
+            return __LINE__;
+        if (meet(r, barrier++, partner) != 0)
+            return __LINE__;
+        if (role == 0 && round % 2 == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+            return __LINE__;
+    }
+    /* Both sides are done: each sees every store of both, through a fresh mapping. */
+    if (meet(r, barrier++, partner) != 0)
+        return __LINE__;
+    volatile unsigned char* p = (volatile unsigned char*)map_fd(PG, PROT_READ, MAP_SHARED, fd, 0);
+    if (!p)
+        return __LINE__;
+    for (int round = 0; round < kFaultRounds; round++)
+        for (int side = 0; side < 2; side++)
+            if (p[2 * round + side] != fault_byte(round, side))
+                return __LINE__;
+    munmap((void*)p, PG);
+    close(fd);
+    return 0;
+}
+
+static int same_file_page_faulted_by_two_processes_at_once_loses_no_store(void)
+{
+    const char* name = "mst_fault_race";
+    int fd = make_file(name, PG);
+    CHECK(fd >= 0);
+    close(fd);
+    struct Rendezvous* r = new_rendezvous();
+    CHECK(r != NULL);
+    int child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        int line = fault_race_side(r, name, 1, 0);
+        if (line != 0)
+            child_fails(r, line);
+        _exit(0);
+    }
+    int line = fault_race_side(r, name, 0, child);
+    if (line != 0)
+        snprintf(failure, sizeof(failure), "parent: check at line %d failed (errno %d)", line,
+                 errno);
+    if (finish_pair(r, child, line != 0))
+        return 1;
+
+    /* The file holds both sides' bytes, and the rest of the page is untouched. */
+    static unsigned char expected[PG], got[PG];
+    for (size_t i = 0; i < PG; i++)
+        expected[i] = initial_byte(i);
+    for (int round = 0; round < kFaultRounds; round++)
+        for (int side = 0; side < 2; side++)
+            expected[2 * round + side] = fault_byte(round, side);
+    CHECK(read_file(name, got, PG) == 0);
+    if (differs("read() of the file", got, expected, PG))
+        return 1;
+
+    /* One frame: two mappings of the page show one store at once, and the same bytes. */
+    fd = open(name, O_RDWR);
+    CHECK(fd >= 0);
+    volatile unsigned char* a = (volatile unsigned char*)map_fd(PG, RW, MAP_SHARED, fd, 0);
+    volatile unsigned char* b = (volatile unsigned char*)map_fd(PG, RW, MAP_SHARED, fd, 0);
+    CHECK(a != NULL && b != NULL && a != b);
+    if (differs("second mapping", (const unsigned char*)b, expected, PG))
+        return 1;
+    a[PG - 1] = 0xee;
+    CHECK(b[PG - 1] == 0xee);
+    close(fd);
+    unlink(name);
+    return 0;
+}
+
+/* --- 2: munmap in one process while another stores to the same file --- */
+
+enum {
+    kRacePages = 4,     /* Range A, pages 0..3: the child's mapping, the parent's maps. */
+    kParentRounds = 200,
+    kMinChildPasses = 8,
+    kChunk = 512,       /* Range B, pages 4..7: the parent's write()s, a chunk at a time. */
+};
+
+/* The child stores the even bytes of range A, pass after pass; the parent the odd bytes of
+ * one page per round, through a mapping it makes and unmaps that round. */
+static unsigned char child_pass_byte(long pass, size_t offset)
+{
+    return (unsigned char)(0x80 | ((pass * 5 + offset / 2) & 0x7f));
+}
+
+static unsigned char parent_round_byte(int round, size_t offset)
+{
+    return (unsigned char)(0x80 | ((round * 3 + offset) & 0x7f));
+}
+
+static void munmap_race_child(struct Rendezvous* r, const char* name)
+{
+    int fd = open(name, O_RDWR);
+    CHILD_CHECK(r, fd >= 0);
+    volatile unsigned char* p =
+        (volatile unsigned char*)map_fd(kRacePages * PG, RW, MAP_SHARED, fd, 0);
+    CHILD_CHECK(r, p != NULL);
+    CHILD_CHECK(r, meet(r, 0, 0) == 0);
+    long pass = 0;
+    for (;; pass++) {
+        for (size_t i = 0; i < kRacePages * PG; i += 2)
+            p[i] = child_pass_byte(pass, i);
+        /* No store of this pass was lost, whatever the parent's munmaps did meanwhile. */
+        for (size_t i = 0; i < kRacePages * PG; i += 2)
+            CHILD_CHECK(r, p[i] == child_pass_byte(pass, i));
+        if (pass + 1 >= kMinChildPasses && __atomic_load_n(&r->word[0], __ATOMIC_ACQUIRE))
+            break;
+        CHILD_CHECK(r, partner_alive(r, 0));
+    }
+    __atomic_store_n(&r->word[1], pass + 1, __ATOMIC_RELEASE);
+    CHILD_CHECK(r, munmap((void*)p, kRacePages * PG) == 0);
+    close(fd);
+    _exit(0);
+}
+
+static int munmap_race_parent(struct Rendezvous* r, const char* name, int child,
+                              unsigned char* expected)
+{
+    int fd = open(name, O_RDWR);
+    CHECK(fd >= 0);
+    CHECK(meet(r, 0, child) == 0);
+    for (int round = 0; round < kParentRounds; round++) {
+        volatile unsigned char* q =
+            (volatile unsigned char*)map_fd(kRacePages * PG, RW, MAP_SHARED, fd, 0);
+        CHECK(q != NULL);
+        /* Fault in every page (so munmap has translations to drop), then store odd bytes. */
+        for (int page = 0; page < kRacePages; page++)
+            (void)q[page * PG];
+        size_t base = (size_t)(round % kRacePages) * PG;
+        for (size_t i = 1; i < PG; i += 2) {
+            q[base + i] = parent_round_byte(round, i);
+            expected[base + i] = parent_round_byte(round, i);
+        }
+        if (round % 2 == 0) {
+            CHECK(munmap((void*)q, kRacePages * PG) == 0);
+        } else {
+            /* Piece by piece, in an order that splits the mapping first. */
+            static const int order[kRacePages] = {2, 0, 3, 1};
+            for (int k = 0; k < kRacePages; k++)
+                CHECK(munmap((void*)(q + order[k] * PG), PG) == 0);
+        }
+        /* Every store of this round reached the file at once: read() sees it after munmap. */
+        static unsigned char page[PG];
+        CHECK(lseek(fd, (off_t)base, SEEK_SET) == (off_t)base && read(fd, page, PG) == (long)PG);
+        for (size_t i = 1; i < PG; i += 2)
+            CHECK(page[i] == parent_round_byte(round, i));
+        /* write() into range B, meanwhile. */
+        off_t at = (off_t)((kRacePages + round % kRacePages) * PG +
+                           (size_t)((round * 7) % (PG / kChunk)) * kChunk);
+        unsigned char chunk[kChunk];
+        memset(chunk, 0x80 | (round & 0x7f), sizeof(chunk));
+        CHECK(lseek(fd, at, SEEK_SET) == at && write(fd, chunk, kChunk) == kChunk);
+        memcpy(expected + at, chunk, kChunk);
+        CHECK(partner_alive(r, child));
+    }
+    __atomic_store_n(&r->word[0], 1, __ATOMIC_RELEASE);
+    close(fd);
+    return 0;
+}
+
+static int munmap_in_one_process_while_another_stores_to_the_file_loses_no_store(void)
+{
+    const char* name = "mst_munmap_race";
+    enum { kSize = 2 * kRacePages * PG };
+    int fd = make_file(name, kSize);
+    CHECK(fd >= 0);
+    close(fd);
+    static unsigned char expected[kSize], got[kSize];
+    for (size_t i = 0; i < kSize; i++)
+        expected[i] = initial_byte(i);
+    struct Rendezvous* r = new_rendezvous();
+    CHECK(r != NULL);
+    int child = fork();
+    CHECK(child >= 0);
+    if (child == 0)
+        munmap_race_child(r, name);
+    if (finish_pair(r, child, munmap_race_parent(r, name, child, expected)))
+        return 1;
+    long passes = __atomic_load_n(&r->word[1], __ATOMIC_ACQUIRE);
+    CHECK(passes >= kMinChildPasses);
+    for (size_t i = 0; i < kRacePages * PG; i += 2)
+        expected[i] = child_pass_byte(passes - 1, i);
+    CHECK(read_file(name, got, kSize) == 0);
+    if (differs("read() of the file", got, expected, kSize))
+        return 1;
+    unlink(name);
+    return 0;
+}
+
+/* --- 3: stores are seen by the other process at once --- */
+
+enum { kPingPongRounds = 200 };
+
+/* Ping-pong over words 0 (ping) and 1 (pong) of a file: the parent stores ping = k and waits
+ * for pong = k, the child waits for ping = k and answers pong = k. `parent_uses_fd` and
+ * `child_uses_fd` say who goes through read()/write() instead of a MAP_SHARED mapping, for
+ * each half of the rounds. */
+struct PingPongPlan {
+    int parent_uses_fd[2];
+    int child_uses_fd[2];
+};
+
+static int ping_pong_side(struct Rendezvous* r, const char* name, const struct PingPongPlan* plan,
+                          int is_parent, int partner)
+{
+    int fd = open(name, O_RDWR);
+    if (fd < 0)
+        return __LINE__;
+    volatile long* words = (volatile long*)map_fd(PG, RW, MAP_SHARED, fd, 0);
+    if (!words)
+        return __LINE__;
+    for (long k = 1; k <= kPingPongRounds; k++) {
+        int half = k > kPingPongRounds / 2;
+        int use_fd = is_parent ? plan->parent_uses_fd[half] : plan->child_uses_fd[half];
+        struct Channel c = {use_fd ? NULL : words, fd};
+        /* Each side checks for exactly k: no round skipped, none answered twice. */
+        if (is_parent) {
+            if (channel_store(&c, 0, k) != 0)
+                return __LINE__;
+            if (wait_for(r, &c, 1, k, partner) != 0)
+                return __LINE__;
+            if (channel_load(&c, 0) != k || channel_load(&c, 1) != k)
+                return __LINE__;
+        } else {
+            if (wait_for(r, &c, 0, k, partner) != 0)
+                return __LINE__;
+            if (channel_load(&c, 0) != k || channel_load(&c, 1) != k - 1)
+                return __LINE__;
+            if (channel_store(&c, 1, k) != 0)
+                return __LINE__;
+        }
+    }
+    munmap((void*)words, PG);
+    close(fd);
+    return 0;
+}
+
+static int run_ping_pong(const char* name, const struct PingPongPlan* plan)
+{
+    /* Words 0 and 1 start at zero. */
+    int fd = make_file(name, PG);
+    CHECK(fd >= 0);
+    long zero[2] = {0, 0};
+    CHECK(lseek(fd, 0, SEEK_SET) == 0 && write(fd, zero, sizeof(zero)) == sizeof(zero));
+    close(fd);
+    struct Rendezvous* r = new_rendezvous();
+    CHECK(r != NULL);
+    int child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        int line = ping_pong_side(r, name, plan, 0, 0);
+        if (line != 0)
+            child_fails(r, line);
+        _exit(0);
+    }
+    int line = ping_pong_side(r, name, plan, 1, child);
+    if (line != 0)
+        snprintf(failure, sizeof(failure), "parent: check at line %d failed (errno %d)", line,
+                 errno);
+    if (finish_pair(r, child, line != 0))
+        return 1;
+    long words[2];
+    CHECK(read_file(name, (unsigned char*)words, sizeof(words)) == 0);
+    CHECK(words[0] == kPingPongRounds && words[1] == kPingPongRounds);
+    unlink(name);
+    return 0;
+}
+
+static int stores_through_two_shared_mappings_are_seen_across_processes_at_once(void)
+{
+    const struct PingPongPlan plan = {{0, 0}, {0, 0}};
+    return run_ping_pong("mst_pingpong_map", &plan);
+}
+
+static int stores_through_a_mapping_and_write_are_seen_by_the_other_process_at_once(void)
+{
+    /* First half: the parent through its mapping, the child with read()/write(); second half
+     * the other way round. */
+    const struct PingPongPlan plan = {{0, 1}, {1, 0}};
+    return run_ping_pong("mst_pingpong_fd", &plan);
+}
+
+/* --- 4: a fork chain of a thousand generations --- */
+
+enum {
+    kGenerations = 1000,
+    kChainPages = 16,
+    kFrameSlack = 64,                  /* Frames the chain's tail may differ by. */
+    kHeapSlack = 128 * 1024,           /* Kernel-heap bytes likewise. */
+    kForkRetries = 200,
+};
+
+/* Generation g (1..kGenerations) owns word slot(g) of the chain's anonymous region and of its
+ * MAP_PRIVATE file mapping: spread over the pages, so that each generation copies one. */
+static size_t chain_slot(int generation)
+{
+    return (size_t)(generation % kChainPages) * (PG / 4) + (size_t)(generation / kChainPages);
+}
+
+static uint32_t anon_marker(int generation)
+{
+    return 0x5a000000u | (uint32_t)generation;
+}
+
+static uint32_t file_marker(int generation)
+{
+    return 0xa5000000u | (uint32_t)generation;
+}
+
+/* The file's original word at a slot (four initial_byte()s). */
+static uint32_t file_word(size_t slot)
+{
+    uint32_t word = 0;
+    for (int i = 3; i >= 0; i--)
+        word = (word << 8) | initial_byte(slot * 4 + (size_t)i);
+    return word;
+}
+
+/* What generation 10 saw, recorded in private memory for its descendants to inherit. */
+static struct atlas_vmstat chain_stats_at_10;
+
+/* The life of the chain after the first fork: runs as generation 1, then as every later
+ * generation in turn (each continues as its own child), and never returns. */
+__attribute__((noreturn)) static void run_chain(int report, uint32_t* anon, uint32_t* file)
+{
+    for (int generation = 1;; generation++) {
+        /* Every earlier generation's stores, and nothing of the later ones. */
+        for (int g = 1; g <= kGenerations; g++) {
+            size_t slot = chain_slot(g);
+            uint32_t want_anon = g < generation ? anon_marker(g) : 0;
+            uint32_t want_file = g < generation ? file_marker(g) : file_word(slot);
+            if (anon[slot] != want_anon || file[slot] != want_file) {
+                dprintf(report, "FAIL generation %d: slot of generation %d holds %x/%x\n",
+                        generation, g, anon[slot], file[slot]);
+                _exit(1);
+            }
+        }
+        anon[chain_slot(generation)] = anon_marker(generation);
+        file[chain_slot(generation)] = file_marker(generation);
+        if (generation == 10 && read_vmstat(&chain_stats_at_10) != 0) {
+            dprintf(report, "FAIL generation 10: vmstat\n");
+            _exit(1);
+        }
+        if (generation == kGenerations) {
+            struct atlas_vmstat now;
+            if (read_vmstat(&now) != 0) {
+                dprintf(report, "FAIL generation %d: vmstat\n", generation);
+                _exit(1);
+            }
+            dprintf(report, "DONE %ld %ld %ld %ld %ld %ld\n",
+                    (long)chain_stats_at_10.free_frames, (long)now.free_frames,
+                    (long)chain_stats_at_10.kernel_heap_bytes, (long)now.kernel_heap_bytes,
+                    (long)chain_stats_at_10.processes, (long)now.processes);
+            _exit(0);
+        }
+        int pid = -1;
+        /* The parents of earlier generations may not be reaped yet: EAGAIN is worth a wait. */
+        for (int attempt = 0; attempt < kForkRetries; attempt++) {
+            pid = fork();
+            if (pid >= 0 || errno != EAGAIN)
+                break;
+            usleep(10000);
+        }
+        if (pid < 0) {
+            int error = errno;
+            struct atlas_vmstat now;
+            read_vmstat(&now);
+            dprintf(report, "FAIL generation %d: fork: errno %d with %ld processes (limit %ld)\n",
+                    generation, error, (long)now.processes, (long)now.process_limit);
+            _exit(1);
+        }
+        if (pid > 0)
+            _exit(0); /* Without waiting: the child carries on alone. */
+    }
+}
+
+static int fork_chain_of_a_thousand_generations_keeps_memory_bounded(void)
+{
+    const char* name = "mst_chain";
+    int fd = make_file(name, kChainPages * PG);
+    CHECK(fd >= 0);
+    uint32_t* anon = (uint32_t*)map_anon(kChainPages * PG, RW, ANON_PRIVATE);
+    uint32_t* file = (uint32_t*)map_fd(kChainPages * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(anon != NULL && file != NULL);
+    close(fd);
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    int first = fork();
+    CHECK(first >= 0);
+    if (first == 0) {
+        close(fds[0]);
+        run_chain(fds[1], anon, file);
+    }
+    close(fds[1]);
+    /* Every generation holds the write end until it exits: end of file means all are gone. */
+    static char report[1024];
+    size_t got = 0;
+    long n;
+    while ((n = read(fds[0], report + got, sizeof(report) - 1 - got)) > 0)
+        got += (size_t)n;
+    report[got] = '\0';
+    close(fds[0]);
+    int status = 0;
+    CHECK(waitpid(first, &status, 0) == first && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (strstr(report, "FAIL") || strncmp(report, "DONE ", 5) != 0) {
+        snprintf(failure, sizeof(failure), "chain: %s", got ? report : "ended without a report");
+        return 1;
+    }
+    char* cursor = report + 5;
+    long numbers[6];
+    for (int i = 0; i < 6; i++)
+        numbers[i] = strtol(cursor, &cursor, 10);
+    long free_10 = numbers[0], free_last = numbers[1];
+    long heap_10 = numbers[2], heap_last = numbers[3];
+    if (free_last + kFrameSlack < free_10 || heap_last > heap_10 + kHeapSlack) {
+        snprintf(failure, sizeof(failure),
+                 "memory grew along the chain: free frames %ld at generation 10, %ld at %d; "
+                 "kernel heap %ld, then %ld; processes %ld, then %ld",
+                 free_10, free_last, kGenerations, heap_10, heap_last, numbers[4], numbers[5]);
+        return 1;
+    }
+    /* The private stores never reached the file, and the parent's own copy is untouched. */
+    static unsigned char contents[kChainPages * PG], original[kChainPages * PG];
+    for (size_t i = 0; i < sizeof(original); i++)
+        original[i] = initial_byte(i);
+    CHECK(read_file(name, contents, sizeof(contents)) == 0);
+    if (differs("the file after the chain", contents, original, sizeof(original)))
+        return 1;
+    if (differs("the test's own MAP_PRIVATE copy", (const unsigned char*)file, original,
+                sizeof(original)))
+        return 1;
+    for (size_t i = 0; i < kChainPages * PG / 4; i++)
+        CHECK(anon[i] == 0);
+    unlink(name);
+    return 0;
+}
+
+/* --- 5: 100,000 mappings in one process --- */
+
+enum { kManyMappings = 100000, kSampleStride = 997 };
+
+static int compare_addresses(const void* left, const void* right)
+{
+    uintptr_t a = (uintptr_t)*(char* const*)left, b = (uintptr_t)*(char* const*)right;
+    return a < b ? -1 : a > b;
+}
+
+static int hundred_thousand_mappings_are_listed_touched_and_all_unmapped(void)
+{
+    static char* pages[kManyMappings];
+    static char* sorted[kManyMappings];
+    /* Room for the whole listing, mapped before the count is taken. */
+    size_t listing_size = ((kManyMappings + 256) * sizeof(struct atlas_map_entry) + PG - 1) & ~(PG - 1);
+    struct atlas_map_entry* listing = (struct atlas_map_entry*)map_anon(listing_size, RW, ANON_PRIVATE);
+    CHECK(listing != NULL);
+    struct atlas_vmstat before_stats;
+    CHECK(read_vmstat(&before_stats) == 0);
+    long before = procmaps(getpid(), NULL, 0);
+    CHECK(before > 0);
+
+    /* Alternating protections keep neighbours from ever being one mapping. */
+    for (int i = 0; i < kManyMappings; i++) {
+        pages[i] = map_anon(PG, (i & 1) ? PROT_READ : RW, ANON_PRIVATE);
+        CHECK(pages[i] != NULL);
+    }
+    CHECK(procmaps(getpid(), NULL, 0) == before + kManyMappings);
+
+    /* Touch a sample: stores to the writable ones, loads (zero) from the read-only ones. */
+    for (int i = 0; i < kManyMappings; i += kSampleStride) {
+        if (i & 1)
+            CHECK(pages[i][PG - 1] == 0);
+        else
+            *(volatile int*)(pages[i] + 8) = i;
+    }
+    for (int i = 0; i < kManyMappings; i += kSampleStride)
+        CHECK(*(volatile int*)(pages[i] + 8) == ((i & 1) ? 0 : i));
+
+    /* The listing names every one of them with its protection, in address order. */
+    long listed = procmaps(getpid(), listing, kManyMappings + 256);
+    CHECK(listed == before + kManyMappings);
+    memcpy(sorted, pages, sizeof(pages));
+    qsort(sorted, kManyMappings, sizeof(sorted[0]), compare_addresses);
+    int found = 0;
+    for (long e = 0; e < listed; e++) {
+        if (e > 0)
+            CHECK(listing[e - 1].end <= listing[e].start);
+        if (found < kManyMappings && listing[e].start == (uintptr_t)sorted[found]) {
+            CHECK(listing[e].end == listing[e].start + PG);
+            CHECK(listing[e].kind == ATLAS_MAP_KIND_ANONYMOUS);
+            found++;
+        }
+    }
+    CHECK(found == kManyMappings);
+    for (int i = 0; i < kManyMappings; i += kSampleStride) {
+        long low = 0, high = listed;
+        while (low < high) {
+            long mid = (low + high) / 2;
+            if (listing[mid].start < (uintptr_t)pages[i])
+                low = mid + 1;
+            else
+                high = mid;
+        }
+        CHECK(low < listed && listing[low].start == (uintptr_t)pages[i]);
+        CHECK(listing[low].prot == (uint32_t)((i & 1) ? PROT_READ : RW));
+    }
+
+    for (int i = 0; i < kManyMappings; i++)
+        CHECK(munmap(pages[i], PG) == 0);
+    CHECK(procmaps(getpid(), NULL, 0) == before);
+    /* Every Vma went back to the kernel heap. */
+    struct atlas_vmstat after_stats;
+    CHECK(read_vmstat(&after_stats) == 0);
+    if (after_stats.kernel_heap_bytes > before_stats.kernel_heap_bytes + 64 * 1024) {
+        snprintf(failure, sizeof(failure), "kernel heap %lu bytes before, %lu after unmapping all",
+                 (unsigned long)before_stats.kernel_heap_bytes,
+                 (unsigned long)after_stats.kernel_heap_bytes);
+        return 1;
+    }
+    return 0;
+}
+
+/* --- 6: out of memory --- */
+
+enum { kBystanderPages = 16, kProbeExitCode = 42, kProbePages = 64 };
+
+/* Run as "mmap_stress_test --exec-probe" after the out-of-memory test: touches fresh memory
+ * and exits kProbeExitCode if it reads back. */
+static int exec_probe(void)
+{
+    char* p = map_anon(kProbePages * PG, RW, ANON_PRIVATE);
+    if (!p)
+        return 1;
+    for (size_t i = 0; i < kProbePages; i++)
+        p[i * PG] = (char)i;
+    for (size_t i = 0; i < kProbePages; i++)
+        if (p[i * PG] != (char)i)
+            return 1;
+    return kProbeExitCode;
+}
+
+static int out_of_memory_kills_only_the_faulting_process(void)
+{
+    struct atlas_vmstat stats;
+    CHECK(read_vmstat(&stats) == 0);
+    long total = (long)stats.total_frames;
+    CHECK(total > 0);
+
+    /* A MAP_SHARED file written before the memory runs out. */
+    const char* name = "mst_oom";
+    int fd = make_file(name, 2 * PG);
+    CHECK(fd >= 0);
+    volatile char* shared = (volatile char*)map_fd(2 * PG, RW, MAP_SHARED, fd, 0);
+    CHECK(shared != NULL);
+    close(fd);
+    memcpy((char*)shared + 100, "kept through OOM", 16);
+    memcpy((char*)shared + PG + 200, "second page too", 15);
+
+    /* A bystander with private memory of its own, asleep in a pipe read meanwhile. */
+    int go[2];
+    CHECK(pipe(go) == 0);
+    int bystander = fork();
+    CHECK(bystander >= 0);
+    if (bystander == 0) {
+        close(go[1]);
+        char* own = map_anon(kBystanderPages * PG, RW, ANON_PRIVATE);
+        if (!own)
+            _exit(2);
+        for (size_t i = 0; i < kBystanderPages * PG; i += 64)
+            own[i] = (char)(i / 64);
+        char c;
+        if (read(go[0], &c, 1) != 1)
+            _exit(3);
+        for (size_t i = 0; i < kBystanderPages * PG; i += 64)
+            if (own[i] != (char)(i / 64))
+                _exit(4);
+        _exit(0);
+    }
+    close(go[0]);
+
+    long before = free_frames();
+    CHECK(before > 0);
+    int hog = fork();
+    CHECK(hog >= 0);
+    if (hog == 0) {
+        size_t pages = (size_t)total * 2;
+        char* p = map_anon(pages * PG, RW, ANON_PRIVATE);
+        if (!p)
+            _exit(2);
+        for (size_t i = 0; i < pages; i++)
+            p[i * PG] = 1;
+        _exit(0); /* Twice the machine's memory, touched: cannot happen. */
+    }
+    int status = 0;
+    CHECK(waitpid(hog, &status, 0) == hog);
+    if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
+        snprintf(failure, sizeof(failure), "the hog was not killed with SIGKILL: status 0x%x",
+                 status);
+        return 1;
+    }
+    long after = free_frames();
+    if (after + kFrameSlack < before) {
+        snprintf(failure, sizeof(failure), "free frames %ld before the hog, %ld after", before,
+                 after);
+        return 1;
+    }
+
+    /* The bystander lived through it with its memory intact. */
+    CHECK(write(go[1], "g", 1) == 1);
+    close(go[1]);
+    CHECK(waitpid(bystander, &status, 0) == bystander);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    /* The shared file page kept its data, in the mapping and in the file. */
+    CHECK(memcmp((const char*)shared + 100, "kept through OOM", 16) == 0);
+    CHECK(memcmp((const char*)shared + PG + 200, "second page too", 15) == 0);
+    unsigned char contents[2 * PG];
+    CHECK(read_file(name, contents, sizeof(contents)) == 0);
+    CHECK(memcmp(contents + 100, "kept through OOM", 16) == 0);
+    CHECK(memcmp(contents + PG + 200, "second page too", 15) == 0);
+
+    /* And a new program starts and gets memory. */
+    int probe = fork();
+    CHECK(probe >= 0);
+    if (probe == 0) {
+        char* argv[] = {"mmap_stress_test", "--exec-probe", NULL};
+        execv("/bin/mmap_stress_test", argv);
+        _exit(2);
+    }
+    CHECK(waitpid(probe, &status, 0) == probe);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == kProbeExitCode);
+    unlink(name);
+    return 0;
+}
+
+static const struct TestCase kTests[] = {
+    TEST(same_file_page_faulted_by_two_processes_at_once_loses_no_store),
+    TEST(munmap_in_one_process_while_another_stores_to_the_file_loses_no_store),
+    TEST(stores_through_two_shared_mappings_are_seen_across_processes_at_once),
+    TEST(stores_through_a_mapping_and_write_are_seen_by_the_other_process_at_once),
+    TEST(fork_chain_of_a_thousand_generations_keeps_memory_bounded),
+    TEST(hundred_thousand_mappings_are_listed_touched_and_all_unmapped),
+    TEST(out_of_memory_kills_only_the_faulting_process),
+};
+
+int main(int argc, char** argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--exec-probe") == 0)
+        return exec_probe();
+    size_t count = sizeof(kTests) / sizeof(kTests[0]);
+    if (getpid() != 1)
+        return run_tests(kTests, count, argc, argv, TEST_IN_CHILD);
+    /* pid 1: run the tests in a child and reap every orphan until that child is done. */
+    int runner = fork();
+    if (runner < 0)
+        return run_tests(kTests, count, argc, argv, TEST_IN_CHILD);
+    if (runner == 0)
+        exit(run_tests(kTests, count, argc, argv, TEST_IN_CHILD));
+    for (;;) {
+        int status = 0;
+        int pid = wait(&status);
+        if (pid == runner)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+        if (pid < 0 && errno != EINTR) {
+            printf("mmap_stress_test: wait: errno %d\n", errno);
+            return 1;
+        }
+    }
+}
