@@ -15,6 +15,10 @@ namespace {
 
 OwnPtr<VirtioBlk> s_root_disk;
 
+// Read requests sent and the bytes they asked for (disk_statistics()).
+std::atomic<uint64_t> g_read_requests { 0 };
+std::atomic<uint64_t> g_read_bytes { 0 };
+
 }  // namespace
 
 VirtioBlk::VirtioBlk(virtio::VirtioMmio transport, uint32_t irq, Page* slot_page)
@@ -109,7 +113,8 @@ void VirtioBlk::release_slot(uint32_t slot) {
 }
 
 ErrorOr<void> VirtioBlk::start_request(PendingRequest& request, uint32_t type, uint64_t sector, uint8_t* data,
-                                       uint32_t pages, TransferDirection direction, SlotWait slot_wait) {
+                                       void* const* frames, uint32_t pages, TransferDirection direction,
+                                       SlotWait slot_wait) {
     ASSERT(pages <= m_pages_per_request);
     virtio::Buffer chain[2 * kMaxPagesPerRequest + 2];
     size_t length = 1;  // chain[0] is the header, filled in once the slot is known.
@@ -117,7 +122,7 @@ ErrorOr<void> VirtioBlk::start_request(PendingRequest& request, uint32_t type, u
                                                                : virtio::BufferDirection::DeviceReads;
     uint64_t bytes = static_cast<uint64_t>(pages) * fs::kBlockSize;
     for (uint64_t done = 0; done < bytes;) {
-        uint8_t* at = data + done;
+        uint8_t* at = frames ? static_cast<uint8_t*>(frames[done / fs::kBlockSize]) + done % fs::kBlockSize : data + done;
         uint64_t to_page_end = kPageSize - (reinterpret_cast<uint64_t>(at) & (kPageSize - 1));
         auto piece = static_cast<uint32_t>(std::min(to_page_end, bytes - done));
         auto phys = virtio::dma_address(at);
@@ -159,7 +164,7 @@ ErrorOr<void> VirtioBlk::finish_request(PendingRequest& request) {
 }
 
 ErrorOr<void> VirtioBlk::transfer(TransferDirection direction, uint64_t block, uint32_t count, void* buffer,
-                                  BoundsCheck bounds_check) {
+                                  BoundsCheck bounds_check, void* const* frames) {
     if (count == 0)
         return {};
     if (direction == TransferDirection::Write && is_read_only())
@@ -183,14 +188,21 @@ ErrorOr<void> VirtioBlk::transfer(TransferDirection direction, uint64_t block, u
         while (started < kMaxRequestsPerWave && remaining > 0) {
             uint32_t pages = std::min(remaining, m_pages_per_request);
             auto slot_wait = started == 0 ? SlotWait::Sleep : SlotWait::DontSleep;
-            auto start = start_request(requests[started], type, sector, data, pages, direction, slot_wait);
+            auto start = start_request(requests[started], type, sector, data, frames, pages, direction, slot_wait);
             if (start.is_error()) {
                 if (start.error().code() != EAGAIN || started == 0)
                     result = start;
                 break;
             }
             ++started;
-            data += static_cast<uint64_t>(pages) * fs::kBlockSize;
+            if (direction == TransferDirection::Read) {
+                g_read_requests.fetch_add(1, std::memory_order_relaxed);
+                g_read_bytes.fetch_add(static_cast<uint64_t>(pages) * fs::kBlockSize, std::memory_order_relaxed);
+            }
+            if (frames)
+                frames += pages;
+            else
+                data += static_cast<uint64_t>(pages) * fs::kBlockSize;
             sector += pages * kSectorsPerBlock;
             remaining -= pages;
         }
@@ -209,6 +221,14 @@ ErrorOr<void> VirtioBlk::read_blocks(uint64_t block, uint32_t count, void* buffe
     return transfer(TransferDirection::Read, block, count, buffer, BoundsCheck::Enforce);
 }
 
+ErrorOr<void> VirtioBlk::read_frames(uint64_t block, uint32_t count, void* const* frames) {
+    return transfer(TransferDirection::Read, block, count, nullptr, BoundsCheck::Enforce, frames);
+}
+
+DiskStatistics disk_statistics() {
+    return { g_read_requests.load(std::memory_order_relaxed), g_read_bytes.load(std::memory_order_relaxed) };
+}
+
 ErrorOr<void> VirtioBlk::write_blocks(uint64_t block, uint32_t count, const void* buffer) {
     // The device only reads the buffer; transfer() takes a mutable pointer for both ways.
     return transfer(TransferDirection::Write, block, count, const_cast<void*>(buffer), BoundsCheck::Enforce);
@@ -218,7 +238,7 @@ ErrorOr<void> VirtioBlk::flush() {
     if (!supports_flush())
         return {};
     PendingRequest request;
-    TRY(start_request(request, kRequestFlush, 0, nullptr, 0, TransferDirection::Write, SlotWait::Sleep));
+    TRY(start_request(request, kRequestFlush, 0, nullptr, nullptr, 0, TransferDirection::Write, SlotWait::Sleep));
     return finish_request(request);
 }
 

@@ -55,6 +55,13 @@ enum class TransferDirection : uint8_t { Read, Write };
 // Whether taking a request slot may sleep until one is free.
 enum class SlotWait : uint8_t { Sleep, DontSleep };
 
+// What the disk has been asked to read, since boot (vmstat).
+struct DiskStatistics {
+    uint64_t read_requests;
+    uint64_t read_bytes;
+};
+DiskStatistics disk_statistics();
+
 class VirtioBlk final : public BlockDevice {
 public:
     static constexpr uint32_t kSectorSize = 512;
@@ -74,10 +81,13 @@ public:
     ErrorOr<void> read_blocks(uint64_t block, uint32_t count, void* buffer) override;
     ErrorOr<void> write_blocks(uint64_t block, uint32_t count, const void* buffer) override;
     ErrorOr<void> flush() override;
+    // One request per kMaxPagesPerRequest frames, each frame a descriptor of its own.
+    ErrorOr<void> read_frames(uint64_t block, uint32_t count, void* const* frames) override;
 
-    // The general form of read_blocks and write_blocks.
+    // The general form of read_blocks and write_blocks. `buffer` is contiguous, unless
+    // `frames` is given: then block i of the transfer goes to frames[i] (`buffer` unused).
     ErrorOr<void> transfer(TransferDirection direction, uint64_t block, uint32_t count, void* buffer,
-                           BoundsCheck bounds_check);
+                           BoundsCheck bounds_check, void* const* frames = nullptr);
 
     uint64_t sector_count() const { return m_sector_count; }
     bool supports_flush() const { return m_features & kFeatureFlush; }
@@ -139,8 +149,10 @@ private:
     // `slot_wait` says (EAGAIN if DontSleep finds none) and may sleep for descriptors. EFAULT
     // if the buffer is not memory the device can reach. On error nothing was submitted and no
     // slot is held.
+    // `frames`, if not null, names one frame per page instead of the contiguous `data`.
     ErrorOr<void> start_request(PendingRequest& request, uint32_t type, uint64_t sector, uint8_t* data,
-                                uint32_t pages, TransferDirection direction, SlotWait slot_wait);
+                                void* const* frames, uint32_t pages, TransferDirection direction,
+                                SlotWait slot_wait);
     // Waits for a started request, frees its slot, and turns its status into EIO or success.
     ErrorOr<void> finish_request(PendingRequest& request);
 

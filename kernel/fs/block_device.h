@@ -37,4 +37,15 @@ public:
     virtual ErrorOr<void> read_blocks(uint64_t block, uint32_t count, void* buffer) = 0;
     virtual ErrorOr<void> write_blocks(uint64_t block, uint32_t count, const void* buffer) = 0;
     virtual ErrorOr<void> flush() = 0;  // Completed writes become durable (virtio FLUSH).
+
+    // Reads `count` consecutive blocks starting at `block` into `frames[0 .. count)`, one
+    // block per frame (each a whole page frame, anywhere in memory): the page cache's
+    // readahead, which wants one large request over frames that are not contiguous. This
+    // default reads them one by one; a driver that can scatter does it in one go.
+    virtual ErrorOr<void> read_frames(uint64_t block, uint32_t count, void* const* frames)
+    {
+        for (uint32_t i = 0; i < count; ++i)
+            TRY(read_blocks(block + i, 1, frames[i]));
+        return {};
+    }
 };

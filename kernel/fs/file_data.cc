@@ -219,6 +219,46 @@ ErrorOr<void> FileSystem::read_page(Inode& inode, uint64_t page_index, void* fra
     return {};
 }
 
+ErrorOr<void> FileSystem::read_pages(Inode& inode, uint64_t first_index, uint32_t count, void* const* frames)
+{
+    MutexLocker locker(inode.lock());
+    if (inode.is_directory())
+        return Error::from_errno(EISDIR);
+    uint64_t size = inode.size();
+    uint64_t pages_in_file = (size + kBlockSize - 1) / kBlockSize;
+    // Runs of pages whose blocks follow each other on the disk are one read_frames() call
+    // (one large request); holes and pages beyond the end of file read as zeros.
+    uint32_t run_start = 0;
+    uint32_t run_length = 0;
+    BlockNumber run_block = 0;
+    for (uint32_t i = 0; i <= count; ++i) {
+        BlockNumber block = 0;
+        if (i < count && first_index + i < pages_in_file)
+            block = TRY(inode.block_for(first_index + i));
+        if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
+            TRY(m_device.read_frames(run_block, run_length, frames + run_start));
+            run_length = 0;
+        }
+        if (i == count)
+            break;
+        if (block == 0) {
+            klib::memset(frames[i], 0, kBlockSize);
+            continue;
+        }
+        if (run_length == 0) {
+            run_start = i;
+            run_block = block;
+        }
+        ++run_length;
+    }
+    // The part of the last page beyond the end of file reads as zeros.
+    if (first_index < pages_in_file && first_index + count >= pages_in_file && size % kBlockSize != 0) {
+        auto* last = static_cast<uint8_t*>(frames[pages_in_file - 1 - first_index]);
+        klib::memset(last + size % kBlockSize, 0, kBlockSize - size % kBlockSize);
+    }
+    return {};
+}
+
 ErrorOr<void> FileSystem::write_page(Inode& inode, uint64_t page_index, const void* frame, size_t valid_bytes)
 {
     if (valid_bytes == 0 || valid_bytes > kBlockSize)

@@ -124,6 +124,9 @@ public:
     // Fills `frame` (a page-aligned 4 KiB frame) with file page `page_index`: zeros for a
     // hole, for the tail beyond the end of file, and for a page wholly beyond it.
     ErrorOr<void> read_page(Inode& inode, uint64_t page_index, void* frame);
+    // read_page() for pages [first_index, first_index + count) into frames[0 .. count), with
+    // pages whose blocks are adjacent on the disk read in one request (readahead).
+    ErrorOr<void> read_pages(Inode& inode, uint64_t first_index, uint32_t count, void* const* frames);
     // Writes `frame` to file page `page_index`, allocating its block if needed (in its own
     // transaction, ordered mode); the file size is unchanged. `valid_bytes` (1..4096) is how
     // much of the page lies before the end of file; a page wholly beyond it is not written.

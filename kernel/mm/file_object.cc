@@ -21,6 +21,7 @@ static_assert(fs::kBlockSize == 4096, "the page cache maps one block per page");
 std::atomic<uint64_t> g_hits { 0 };
 std::atomic<uint64_t> g_misses { 0 };
 std::atomic<uint64_t> g_written_back { 0 };
+std::atomic<uint64_t> g_readahead { 0 };
 
 }  // namespace
 
@@ -29,6 +30,7 @@ PageCacheStatistics page_cache_statistics() {
         g_hits.load(std::memory_order_relaxed),
         g_misses.load(std::memory_order_relaxed),
         g_written_back.load(std::memory_order_relaxed),
+        g_readahead.load(std::memory_order_relaxed),
     };
 }
 
@@ -85,54 +87,107 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             locker.lock();
             continue;
         }
+        // A miss: read the page, and the pages after it too if the reader is streaming
+        // (readahead), in as few disk requests as the blocks allow.
+        uint32_t window = readahead_window_locked(index);
         // The allocation may have to reclaim and wait for the reclaim thread, which needs
         // the locks of objects (this one's too): it runs unlocked, and then we look again.
         locker.unlock();
-        auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::File);
+        Page* pages[kMaxReadahead];
+        uint32_t allocated = 0;
+        for (; allocated < window; ++allocated) {
+            // Only the page asked for may wait for reclaim; readahead takes what is free.
+            auto fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::No, PageUse::File)
+                                        : allocate_readahead_page();
+            if (fresh.is_error()) {
+                if (allocated == 0)
+                    return fresh.release_error();
+                break;
+            }
+            pages[allocated] = fresh.value();
+        }
         locker.lock();
-        if (fresh.is_error())
-            return fresh.release_error();
-        Page* page = fresh.value();
-        if (!m_inode || m_pages.lookup(index) || index >= (file_size() + kPageSize - 1) / kPageSize) {
+        uint64_t pages_in_file = m_inode ? (file_size() + kPageSize - 1) / kPageSize : 0;
+        if (!m_inode || m_pages.lookup(index) || index >= pages_in_file) {
             // Released, filled by someone else, or truncated while we were unlocked.
-            free_page(page);
+            for (uint32_t i = 0; i < allocated; ++i)
+                free_page(pages[i]);
             if (!m_inode)
                 return Error::from_errno(EIO);
             if (m_pages.lookup(index))
                 continue;
             return Error::from_errno(ENXIO);
         }
-        g_misses.fetch_add(1, std::memory_order_relaxed);
-        page->owner = this;
-        page->index = index;
-        page->set_flag(kPageBusy);
-        if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {
-            page->clear_flag(kPageBusy);
-            free_page(page);
-            return inserted.release_error();
+        // The run ends at the end of file and at the first page already cached.
+        uint32_t count = 0;
+        while (count < allocated && index + count < pages_in_file && (count == 0 || !m_pages.lookup(index + count))) {
+            Page* page = pages[count];
+            page->owner = this;
+            page->index = index + count;
+            page->set_flag(kPageBusy);
+            if (m_pages.insert(index + count, page).is_error()) {
+                page->clear_flag(kPageBusy);
+                break;
+            }
+            reclaim::page_cached(*page);
+            ++count;
         }
-        reclaim::page_cached(*page);
+        for (uint32_t i = count; i < allocated; ++i)
+            free_page(pages[i]);
+        if (count == 0)
+            return Error::from_errno(ENOMEM);
+        g_misses.fetch_add(1, std::memory_order_relaxed);
+        g_readahead.fetch_add(count - 1, std::memory_order_relaxed);
+        Page* page = pages[0];
         page_ref(page);  // The caller's reference; the tree keeps the allocation's.
 
-        // The disk read goes straight into the frame, with the object unlocked so that
-        // hits on other pages proceed; the busy flag keeps everyone off this one (reclaim
-        // and truncation included).
+        // The disk read goes straight into the frames, with the object unlocked so that
+        // hits on other pages proceed; the busy flags keep everyone off these (reclaim and
+        // truncation included).
         locker.unlock();
-        auto result = m_inode->file_system().read_page(*m_inode, index, page_to_virt(page));
+        void* frames[kMaxReadahead];
+        for (uint32_t i = 0; i < count; ++i)
+            frames[i] = page_to_virt(pages[i]);
+        auto result = m_inode->file_system().read_pages(*m_inode, index, count, frames);
         locker.lock();
+        for (uint32_t i = 0; i < count; ++i) {
+            // Nobody may use a frame that holds no file data: take them out again.
+            if (result.is_error() && m_pages.lookup(index + i) == pages[i])
+                remove_page_locked(index + i, pages[i]);
+        }
+        {
+            SpinlockLocker busy_locker(m_busy_lock);
+            for (uint32_t i = 0; i < count; ++i)
+                pages[i]->clear_flag(kPageBusy);
+        }
+        m_busy_queue.wake_all();
         if (result.is_error()) {
-            // Nobody may use a frame that holds no file data: take it out again.
-            if (m_pages.lookup(index) == page)
-                remove_page_locked(index, page);
-            clear_busy(page);
             page_unref(page);
             return result.release_error();
         }
-        clear_busy(page);
         if (filled_from_disk)
             *filled_from_disk = true;
         return page;
     }
+}
+
+uint32_t FileObject::readahead_window_locked(uint64_t index) {
+    // Sequential: this miss is where the last read (and its readahead) ended. The window
+    // doubles up to kMaxReadahead on every sequential miss and falls back to one page on a
+    // jump, so random access reads nothing it did not ask for.
+    if (index == m_next_sequential && index != 0)
+        m_readahead_window = m_readahead_window * 2 < kMaxReadahead ? m_readahead_window * 2 : kMaxReadahead;
+    else
+        m_readahead_window = index == 0 ? kInitialReadahead : 1;
+    m_next_sequential = index + m_readahead_window;
+    return m_readahead_window;
+}
+
+ErrorOr<Page*> FileObject::allocate_readahead_page() {
+    // Readahead is a bet: it never eats into the reclaim watermarks or waits for reclaim.
+    if (!reclaim::can_allocate_without_reclaim())
+        return Error::from_errno(ENOMEM);
+    return allocate_page(ZeroFill::No, PageUse::File);
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t index) {

@@ -57,6 +57,7 @@ struct PageCacheStatistics {
     uint64_t hits;         // Page lookups that found the page cached.
     uint64_t misses;       // Page lookups that had to bring a page in (fill or zero).
     uint64_t written_back; // Dirty pages written to the disk.
+    uint64_t readahead;    // Pages read ahead of a sequential reader.
 };
 
 PageCacheStatistics page_cache_statistics();
@@ -146,6 +147,12 @@ private:
     // was dropped then, so the page may have left the cache again by the time it returns).
     // ENXIO if the file no longer reaches `index` after a drop.
     ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk = nullptr);
+    // Readahead: how many pages to read for a miss at `index` (1 unless the misses are
+    // sequential), updating the stream state. Expects m_lock.
+    uint32_t readahead_window_locked(uint64_t index);
+    // A frame for a page read ahead: only from frames that are free anyway (ENOMEM below the
+    // reclaim watermark), and never waiting.
+    static ErrorOr<Page*> allocate_readahead_page();
     // Takes the frames of `page` (at `index`) out of every page table that maps it.
     // Expects m_lock.
     void unmap_everywhere_locked(uint64_t index, Page* page);
@@ -168,6 +175,12 @@ private:
     std::atomic<uint64_t> m_mappings { 0 };
     // The same Vmas, for the reverse map. Guarded by m_lock.
     IntrusiveList<Vma, &Vma::m_object_node> m_vmas;
+    // Readahead (readahead_window_locked): a miss at m_next_sequential continues a stream;
+    // the window is the number of pages the last miss read. Guarded by m_lock.
+    static constexpr uint32_t kInitialReadahead = 4;
+    static constexpr uint32_t kMaxReadahead = 32;  // 128 KiB: one virtio request.
+    uint64_t m_next_sequential { 0 };
+    uint32_t m_readahead_window { 1 };
     Mutex m_lock { "file object", LockRank::VmObject };
     Spinlock m_busy_lock { "file object busy", LockRank::None };
     WaitQueue m_busy_queue { "file object busy" };

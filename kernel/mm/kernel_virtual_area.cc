@@ -22,13 +22,28 @@ void flush_kernel_tlb_range(uint64_t start, uint64_t size)
         local_flush_tlb_all();
     }
 
-    // FIXME: use the TLB shootdown of arch/riscv64 once it exists; until then every other
-    // online hart gets its own SBI call (hart ids need not fit one mask).
+    // FIXME: use the TLB shootdown of arch/riscv64 once it exists. Until then the other
+    // online harts are flushed through SBI, one call per window of 64 hart ids (an SBI hart
+    // mask covers hart_mask_base .. hart_mask_base + 63), so on the usual machine with hart
+    // ids below 64 a single call reaches every other hart and the firmware flushes them in
+    // parallel rather than one after another.
     Cpu* self = this_cpu();
+    bool done[kMaxCpus] = {};
     for (unsigned i = 0; i < cpu_count(); ++i) {
         Cpu& cpu = cpu_by_index(i);
-        if (&cpu == self || !cpu.online.load(std::memory_order_acquire))
+        if (done[i] || &cpu == self || !cpu.online.load(std::memory_order_acquire))
             continue;
-        sbi::remote_sfence_vma(1, cpu.hart_id, start, size);
+        unsigned long base = cpu.hart_id & ~63ul;
+        unsigned long mask = 0;
+        for (unsigned j = i; j < cpu_count(); ++j) {
+            Cpu& other = cpu_by_index(j);
+            if (done[j] || &other == self || !other.online.load(std::memory_order_acquire))
+                continue;
+            if ((other.hart_id & ~63ul) != base)
+                continue;
+            mask |= 1ul << (other.hart_id - base);
+            done[j] = true;
+        }
+        sbi::remote_sfence_vma(mask, base, start, size);
     }
 }

@@ -175,6 +175,8 @@ void page_uncached(Page& page) {
     page.clear_flag(kPageActive);
 }
 
+bool can_allocate_without_reclaim() { return free_page_count() > low_watermark(); }
+
 size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count, write_back, true); }
 
 ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {

@@ -56,6 +56,10 @@ void page_uncached(Page& page);
 // reclaims, and waits for the reclaim thread, before it gives up with ENOMEM. May sleep.
 ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use);
 
+// Whether a frame can be taken without going below the point where reclaim starts (for
+// allocations that are only worth making when memory is plentiful: readahead).
+bool can_allocate_without_reclaim();
+
 // Evicts up to `count` reclaimable pages (dirty ones only if `write_back`); returns how many
 // frames it freed. For the reclaim thread, direct reclaim and tests.
 size_t reclaim_pages(size_t count, bool write_back);

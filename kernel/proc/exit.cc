@@ -110,10 +110,10 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
     // A zombie's thread may still be on its way out, and once it is gone the reaper frees
     // its kernel stack in the background. Waiting for both here means that when wait()
     // returns, everything the child held is back, so a parent counting free frames (tests,
-    // vmstat) sees an exact number.
+    // vmstat) sees an exact number. Only this child's thread is waited for: other exits
+    // under way elsewhere (a chain of orphans that init reaps, say) must not hold us up.
     if (Thread* thread = reaped->thread())
-        thread->join();
-    scheduler_wait_for_reaper();
+        thread->wait_until_reaped();
     // The table's and the parent's references, dropped without the lock: the last one
     // frees the Process (and, through it, its Thread reference).
     adopt_ref(*reaped).clear();

@@ -2,7 +2,8 @@
 //
 // Lock legend: s_lock (the scheduler lock, rank Scheduler) guards the run queue, the
 // zombie list, the idle-hart mask, the reaper's waiting flag and every thread's state,
-// context and Cpu::current_thread; s_sleep_lock (rank SleepQueue) guards the sleep tree.
+// context and Cpu::current_thread; s_sleep_lock (rank SleepQueue) guards the sleep tree;
+// s_reaped_lock (rank ThreadExit) guards the reaper's count and every thread's ticket.
 #include "proc/scheduler.h"
 
 #include <atomic>
@@ -55,7 +56,10 @@ public:
 
     static inline uint64_t s_timebase_frequency { 10'000'000 };
 
-    // Threads that began exiting, and threads the reaper has finished with.
+    // Threads that began exiting, and threads the reaper has finished with. The reaper
+    // finishes with threads one at a time; the n-th gets m_reap_ticket = n before the
+    // reaper drops its reference and s_reaped becomes n after. s_reaped_queue is woken
+    // every time s_reaped grows.
     static inline std::atomic<uint64_t> s_exits_begun { 0 };
     static inline Spinlock s_reaped_lock { "reaped", LockRank::ThreadExit };
     static inline uint64_t s_reaped { 0 };  // Guarded by s_reaped_lock.
@@ -186,17 +190,36 @@ public:
                 dead.push_back(*thread);
             s_lock.unlock();
             while (Thread* thread = dead.pop_front()) {
+                // Freeing the stack flushes other harts' TLBs only once per batch of
+                // stacks (mm/kernel_stack.h), so this loop keeps up with exits.
                 if (thread->m_owns_stack) {
                     free_kernel_stack(thread->m_stack);
                     thread->m_owns_stack = false;
                 }
+                // The thread's ticket is the value s_reaped takes once it is done; whoever
+                // waits for this thread holds a reference, so it may read the ticket even
+                // after the unref below.
+                {
+                    SpinlockLocker locker(s_reaped_lock);
+                    thread->m_reap_ticket = s_reaped + 1;
+                }
                 // The reference the scheduler took in start().
                 thread->unref();
-                SpinlockLocker locker(s_reaped_lock);
-                ++s_reaped;
+                {
+                    SpinlockLocker locker(s_reaped_lock);
+                    ++s_reaped;
+                }
                 s_reaped_queue.wake_all();
             }
         }
+    }
+
+    static void wait_until_reaped(Thread& thread) {
+        ASSERT(&thread != Thread::current());
+        SpinlockLocker locker(s_reaped_lock);
+        s_reaped_queue.wait_until(s_reaped_lock, [&thread] {
+            return thread.m_reap_ticket != 0 && s_reaped >= thread.m_reap_ticket;
+        });
     }
 
     // Called with no lock held, from the timer interrupt or the idle loop.
@@ -358,5 +381,7 @@ void scheduler_wait_for_reaper() {
     SpinlockLocker locker(Scheduler::s_reaped_lock);
     Scheduler::s_reaped_queue.wait_until(Scheduler::s_reaped_lock, [target] { return Scheduler::s_reaped >= target; });
 }
+
+void scheduler_wait_until_reaped(Thread& thread) { Scheduler::wait_until_reaped(thread); }
 
 size_t scheduler_runnable_count() { return Scheduler::s_runnable_count.load(std::memory_order_relaxed); }

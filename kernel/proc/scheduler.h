@@ -79,9 +79,17 @@ uint64_t scheduler_timebase_frequency();
 
 // Exit bookkeeping for the reaper: Thread::exit() calls the first before it tells joiners;
 // the second waits until every thread that had begun exiting by then has been reaped
-// (stack freed, the scheduler's reference dropped). For tests and orderly shutdown.
+// (stack freed, the scheduler's reference dropped). For tests and orderly shutdown: it
+// waits for every exit in the system, so it is no way to wait for one thread (with many
+// threads exiting, it may wait for a long time).
 void scheduler_note_exit_begun();
 void scheduler_wait_for_reaper();
+
+// Waits until the reaper has finished with `thread`, and with no other: its stack is
+// freed and the scheduler's reference dropped, so the caller's references are all that is
+// left of it. The thread must have been started and must not be the caller; the caller
+// holds a reference to it and no spinlock. (Thread::wait_until_reaped.)
+void scheduler_wait_until_reaped(Thread& thread);
 
 // Runnable threads waiting right now (a snapshot).
 size_t scheduler_runnable_count();

@@ -84,6 +84,12 @@ int Thread::join() {
     return m_exit_code;
 }
 
+int Thread::wait_until_reaped() {
+    int code = join();
+    scheduler_wait_until_reaped(*this);
+    return code;
+}
+
 void Thread::exit(int code) {
     Thread* self = current();
     ASSERT(self && !self->m_is_idle);

@@ -108,6 +108,12 @@ public:
     // by the thread itself. May sleep; call with no spinlock held.
     int join();
 
+    // join(), and then waits until the reaper has freed the thread's stack and dropped the
+    // scheduler's reference, so that everything the thread held but the Thread object is
+    // back, and the caller's references are the last ones. Waits for this thread only,
+    // however many others are exiting. The thread must have been started.
+    int wait_until_reaped();
+
     // Ends the calling thread with `code`, which join() returns. Must be called with no
     // lock held.
     [[noreturn]] static void exit(int code);
@@ -199,6 +205,10 @@ private:
     bool m_exited { false };
     int m_exit_code { 0 };
     WaitQueue m_joiners { "thread joiners" };
+    // Set by the reaper (guarded by its lock, scheduler.cc) before it drops the
+    // scheduler's reference: the reaper is done with the thread once its count of reaped
+    // threads reaches this number. Zero until then.
+    uint64_t m_reap_ticket { 0 };
 
     // Not a reference: the process owns its thread (see proc/process.h).
     Process* m_process { nullptr };

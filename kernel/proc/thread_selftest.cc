@@ -33,6 +33,24 @@ KTEST(Thread, JoinReturnsTheExitCode) {
     KEXPECT_EQ(42, thread.value()->join());
 }
 
+KTEST(Thread, WaitUntilReapedLeavesOnlyTheCallersReference) {
+    let_reaper_settle();
+    size_t stacks_before = kernel_stacks_in_use();
+    size_t threads_before = Thread::live_count();
+    auto thread = Thread::try_spawn("reaped", exit_with_argument, reinterpret_cast<void*>(7));
+    KASSERT(!thread.is_error());
+    KEXPECT_EQ(7, thread.value()->wait_until_reaped());
+    // The stack is freed and the scheduler's reference is gone: dropping ours frees the
+    // thread here and now.
+    KEXPECT_EQ(stacks_before, kernel_stacks_in_use());
+    KEXPECT_EQ(1u, thread.value()->ref_count());
+    KEXPECT_EQ(ThreadState::Dead, thread.value()->state());
+    // Waiting again returns at once, with the same code.
+    KEXPECT_EQ(7, thread.value()->wait_until_reaped());
+    thread.value() = nullptr;
+    KEXPECT_EQ(threads_before, Thread::live_count());
+}
+
 KTEST(Thread, ReturningFromTheEntryExitsWithZero) {
     std::atomic<int> ran { 0 };
     auto thread = Thread::try_spawn("returns", return_normally, &ran);

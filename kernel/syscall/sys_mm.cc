@@ -5,6 +5,7 @@
 // File mappings map the inode's page cache (FileObject): MAP_SHARED stores go to the cached
 // frames and reach the file; MAP_PRIVATE stores go to private copies (the Vma's overlay).
 #include "arch/riscv64/cpu.h"
+#include "drivers/virtio_blk.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
@@ -16,6 +17,7 @@
 #include "proc/process.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
+#include "mm/prof_tmp.h"
 
 ErrorOr<uint64_t> sys_sbrk(int64_t increment) {
     AddressSpace* space = current_process()->address_space();
@@ -48,6 +50,10 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.page_cache_hits = cache.hits;
     stats.page_cache_misses = cache.misses;
     stats.pages_written_back = cache.written_back;
+    stats.readahead_pages = cache.readahead;
+    DiskStatistics disk = disk_statistics();
+    stats.disk_read_requests = disk.read_requests;
+    stats.disk_read_bytes = disk.read_bytes;
     reclaim::Statistics reclaimed = reclaim::statistics();
     stats.pages_reclaimed = reclaimed.reclaimed;
     stats.cached_pages = reclaimed.cached_pages;
@@ -183,6 +189,7 @@ ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacem
 
 ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd,
                            int64_t offset) {
+    tg_prof_start();
     uint64_t type = flags & kMapType;
     bool anonymous = (flags & kMapAnonymous) != 0;
     bool fixed = (flags & (kMapFixed | kMapFixedNoReplace)) != 0;
@@ -213,16 +220,30 @@ ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uin
         return map_file(address, size, effective_prot(prot), placement, type, fd, static_cast<uint64_t>(offset));
     MapSharing sharing = type == kMapShared ? MapSharing::Shared : MapSharing::Private;
     // E11-E13 and E15 come from the address space.
-    return current_space().map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
+    AddressSpace& sp = current_space();
+    tg_prof(0);
+    auto r = sp.map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
+    tg_prof(7);
+    return r;
 }
 
 ErrorOr<void> sys_munmap(uint64_t address, uint64_t length) {
+    tg_prof_start();
     if (!vm::is_page_aligned(address) || length == 0)
         return Error::from_errno(EINVAL);
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
         return Error::from_errno(EINVAL);
-    return current_space().unmap(address, size);
+    AddressSpace& sp = current_space();
+    tg_prof(8);
+    auto r = sp.unmap(address, size);
+    tg_prof(19);
+    if (++tg_prof_calls == 1000) {
+        for (int i = 0; i < 20; i++) kprintf("P%d %lu\n", i, tg_acc[i] / 1000);
+        for (int i = 0; i < 32; i++) tg_acc[i] = 0;
+        tg_prof_calls = 0;
+    }
+    return r;
 }
 
 ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) {
