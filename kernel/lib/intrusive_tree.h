@@ -28,6 +28,9 @@
 //     the removed position after erase, and both nodes of every rotation. The
 //     one-argument form can reach the children through IntrusiveTree::left_of /
 //     right_of, which are static for that reason.
+//     If update returns bool (whether the stored value changed), the walk to the root
+//     stops at the first node whose height and augmented value both come out unchanged:
+//     nothing above it can change then. A void update always walks to the root.
 //   - `static bool augmented_consistent(const T&)`, optional. validate() calls it on
 //     every node to check that the stored augmented value matches its children.
 //
@@ -49,6 +52,7 @@
 // The tree is not thread-safe; the address-space lock guards the Vma tree.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -88,6 +92,13 @@ public:
     static constexpr bool kHasUpdate3 = requires(T& node, T* child) { Traits::update(node, child, child); };
     static constexpr bool kHasUpdate1 = requires(T& node) { Traits::update(node); };
     static constexpr bool kHasUpdate = kHasUpdate3 || kHasUpdate1;
+    // Whether update reports a change, so that retracing may stop early (see the top).
+    static constexpr bool kUpdateReportsChange =
+        requires(T& node, T* child) {
+            { Traits::update(node, child, child) } -> std::same_as<bool>;
+        } || requires(T& node) {
+            { Traits::update(node) } -> std::same_as<bool>;
+        };
     static constexpr bool kHasConsistencyCheck = requires(const T& node) {
         { Traits::augmented_consistent(node) } -> std::convertible_to<bool>;
     };
@@ -155,16 +166,28 @@ public:
             else
                 return false;
         }
-
-        node->m_parent = parent;
-        node->m_left = nullptr;
-        node->m_right = nullptr;
-        node->m_height = 1;
-        *link = node;
-        ++m_size;
-        run_update(node);
-        retrace(parent);
+        link_at(node, parent, link);
         return true;
+    }
+
+    // Links element as the left (or right) child of `parent`, which must have no child
+    // there (parent nullptr: as the root of an empty tree), skipping the descent of
+    // insert(). For callers whose own descent already ended at that empty link, such as
+    // the gap search: the caller guarantees that element's key sorts there, i.e. between
+    // parent's key and that of parent's in-order neighbour on that side.
+    void insert_at(T& element, T* parent, bool as_left)
+    {
+        TreeNode* node = hook(element);
+        ASSERT(!node->is_linked());
+        TreeNode* parent_node = parent ? hook(*parent) : nullptr;
+        TreeNode** link = &m_root;
+        if (parent_node) {
+            ASSERT(parent_node->is_linked());
+            link = as_left ? &parent_node->m_left : &parent_node->m_right;
+            ASSERT(as_left ? Traits::key(element) < Traits::key(*parent) : Traits::key(*parent) < Traits::key(element));
+        }
+        ASSERT(*link == nullptr);
+        link_at(node, parent_node, link);
     }
 
     // Unlinks element, which must be in this tree.
@@ -175,6 +198,9 @@ public:
         ASSERT(m_size > 0);
 
         TreeNode* retrace_from;
+        // The node that takes the erased one's place (the successor) carries stale values,
+        // so an early stop must not happen below it.
+        TreeNode* must_reach = nullptr;
         if (node->m_left && node->m_right) {
             // Two children: the successor (leftmost of the right subtree, which has no
             // left child) takes node's place, so only one link really disappears.
@@ -198,6 +224,7 @@ public:
             successor->m_parent = node->m_parent;
             // Start from node's height so that retrace() can tell whether it changed.
             successor->m_height = node->m_height;
+            must_reach = successor;
         } else {
             TreeNode* child = node->m_left ? node->m_left : node->m_right;
             if (child)
@@ -209,15 +236,20 @@ public:
         node->m_parent = node->m_left = node->m_right = nullptr;
         node->m_height = 0;
         --m_size;
-        retrace(retrace_from);
+        retrace(retrace_from, must_reach);
     }
 
-    // Recomputes the augmented values of element and all its ancestors, bottom-up.
-    // Call after changing data that Traits::update reads without relinking.
+    // Recomputes the augmented values of element and all its ancestors, bottom-up (up to
+    // the first one whose value comes out unchanged, if update reports changes). Call
+    // after changing data that Traits::update reads without relinking.
     void update_path(T& element)
     {
-        for (TreeNode* node = hook(element); node; node = node->m_parent)
-            run_update(node);
+        TreeNode* node = hook(element);
+        run_update(node);  // Its own data changed: whatever update says, go on to the parent.
+        for (node = node->m_parent; node; node = node->m_parent) {
+            if (!run_update(node) && kUpdateReportsChange)
+                return;
+        }
     }
 
     // Returns the element whose key equals key, or nullptr.
@@ -382,12 +414,36 @@ private:
         return owner_or_null(node->m_parent);
     }
 
-    static void run_update(TreeNode* node)
+    // Runs Traits::update on node; returns whether its value changed (always true when
+    // update does not report it, always false when there is no update).
+    static bool run_update(TreeNode* node)
     {
-        if constexpr (kHasUpdate3)
-            Traits::update(*owner_of(node), owner_or_null(node->m_left), owner_or_null(node->m_right));
-        else if constexpr (kHasUpdate1)
-            Traits::update(*owner_of(node));
+        if constexpr (kUpdateReportsChange) {
+            if constexpr (kHasUpdate3)
+                return Traits::update(*owner_of(node), owner_or_null(node->m_left), owner_or_null(node->m_right));
+            else
+                return Traits::update(*owner_of(node));
+        } else {
+            if constexpr (kHasUpdate3)
+                Traits::update(*owner_of(node), owner_or_null(node->m_left), owner_or_null(node->m_right));
+            else if constexpr (kHasUpdate1)
+                Traits::update(*owner_of(node));
+            return kHasUpdate;
+        }
+    }
+
+    // The common tail of insert and insert_at: links node at *link under parent and
+    // restores balance and augmentation above it.
+    void link_at(TreeNode* node, TreeNode* parent, TreeNode** link)
+    {
+        node->m_parent = parent;
+        node->m_left = nullptr;
+        node->m_right = nullptr;
+        node->m_height = 1;
+        *link = node;
+        ++m_size;
+        run_update(node);
+        retrace(parent);
     }
 
     // Recomputes a node's height and augmentation from its children.
@@ -462,19 +518,33 @@ private:
         return node;
     }
 
-    // Walks from node to the root, rebalancing and recomputing each subtree. Without
-    // augmentation it stops as soon as a subtree's height comes out unchanged,
-    // because nothing above can then have changed.
-    void retrace(TreeNode* node)
+    // Walks from node to the root, rebalancing and recomputing each subtree. It stops as
+    // soon as a subtree comes out with its height unchanged, no rotation, and (with
+    // augmentation) an unchanged augmented value reported by update, because nothing
+    // above can then have changed; a void update walks to the root. Not below or at
+    // must_reach, though (erase: the node moved into the erased one's place).
+    void retrace(TreeNode* node, TreeNode* must_reach = nullptr)
     {
         while (node) {
             int old_height = node->m_height;
-            TreeNode* subtree = rebalance(node);
-            if constexpr (!kHasUpdate) {
-                if (subtree->m_height == old_height)
-                    return;
+            int balance = balance_of(node);
+            if (balance > 1 || balance < -1) {
+                if (node == must_reach)
+                    must_reach = nullptr;          // The rotation recomputes it.
+                node = rebalance(node)->m_parent;  // A rotation: the parent's child changed.
+                continue;
             }
-            node = subtree->m_parent;
+            int left = height_of(node->m_left);
+            int right = height_of(node->m_right);
+            node->m_height = 1 + (left > right ? left : right);
+            bool changed = run_update(node);
+            // Never stop at must_reach itself: its stored value was its own, not that of
+            // the node whose place it took, so "unchanged" means nothing there.
+            if (!changed && node->m_height == old_height && !must_reach)
+                return;
+            if (node == must_reach)
+                must_reach = nullptr;
+            node = node->m_parent;
         }
     }
 

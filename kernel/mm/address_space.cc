@@ -45,6 +45,16 @@ PteFlags pte_flags_for(Prot prot, bool writable) {
 // (it has an overlay) keeps its stores in the overlay and has nothing to write back.
 bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma.object() && !vma.overlay(); }
 
+// Whether the page table may hold PTEs of `vma`. Every user PTE maps a frame that the
+// Vma's object (or overlay) holds at the matching index, so a Vma without an object (a
+// guard) or over a private object holding no frame at all has none.
+bool may_have_ptes(const Vma& vma) {
+    const VmObject* object = vma.object();
+    if (!object)
+        return false;
+    return object->is_shared() || vma.overlay() || object->resident_page_count() != 0;
+}
+
 }  // namespace
 
 ErrorOr<OwnPtr<AddressSpace>> AddressSpace::try_create() {
@@ -88,8 +98,10 @@ AddressSpace::~AddressSpace() {
 Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const { return VmaTreeOps::find(m_vmas, vaddr); }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                              uint64_t page_offset, Prot max_prot, RefPtr<AnonObject> overlay) {
-    if (VmaTreeOps::overlaps(m_vmas, range))
+                                              uint64_t page_offset, Prot max_prot, RefPtr<AnonObject> overlay,
+                                              const VmaTreeOps::FreeSlot* slot) {
+    // A slot from the gap search is free by construction and says where the Vma links in.
+    if (!slot && VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
     if (m_vmas.size() >= kMaxVmaCount)
         return Error::from_errno(ENOMEM);
@@ -97,8 +109,13 @@ ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKin
         new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, std::move(overlay), this);
     if (!vma)
         return Error::from_errno(ENOMEM);
-    bool inserted = m_vmas.insert(*vma);
-    ASSERT(inserted);
+    if (slot) {
+        ASSERT(slot->start == range.start);
+        m_vmas.insert_at(*vma, slot->parent, slot->as_left);
+    } else {
+        bool inserted = m_vmas.insert(*vma);
+        ASSERT(inserted);
+    }
     ++m_generation;
     return vma;
 }
@@ -139,11 +156,15 @@ void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     // before the mapping goes.
     if (is_file_mapping(vma))
         write_back_file_locked(vma, vma.range(), flush);
-    unmap_ptes_locked(vma.range(), flush);
+    // A PTE only ever maps a frame the Vma's object (or overlay) holds, so a Vma over a
+    // private object holding no frame at all (the common mmap that is never touched, or
+    // a guard Vma without object) has no PTE to drop and nothing to flush.
+    if (may_have_ptes(vma))
+        unmap_ptes_locked(vma.range(), flush);
     // A private object's frames in this range belong to this Vma alone (clipped siblings
     // use other indices), so they go now; a shared object keeps its frames for the other
     // mappers and frees them when the last Vma drops the object.
-    if (VmObject* object = vma.object(); object && !object->is_shared())
+    if (VmObject* object = vma.object(); object && !object->is_shared() && object->resident_page_count() != 0)
         object->remove_pages(vma.page_offset(), vma.range().page_count());
     // The private copies of a MAP_PRIVATE file mapping go the same way: they never reach
     // the file.
@@ -162,6 +183,12 @@ ErrorOr<void> AddressSpace::unmap(uint64_t start, uint64_t size) {
 }
 
 ErrorOr<void> AddressSpace::unmap_range_locked(VirtRange range) {
+    // The common case first: the range is exactly one Vma (munmap of what one mmap made),
+    // found with one descent; nothing to clip.
+    if (Vma* vma = m_vmas.find(range.start); vma && vma->end() == range.end) {
+        remove_vma_locked(*vma, ShouldFlushTlb::Yes);
+        return {};
+    }
     // Clipping both ends first leaves only whole Vmas inside the range: a head, a tail, a
     // hole in the middle and a span over several mappings are all this one loop.
     TRY(clip_at_locked(range.start));
@@ -217,10 +244,13 @@ ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot
             !VmaTreeOps::overlaps(m_vmas, { hint, hint + size })) {
             start = hint;
         } else {
-            auto found = VmaTreeOps::find_free_range(m_vmas, size, { kUserMmapBase, kUserMmapTop });
-            if (!found)
+            // One descent finds the range and the empty link the new Vma takes.
+            auto slot = VmaTreeOps::find_free_slot(m_vmas, size, { kUserMmapBase, kUserMmapTop });
+            if (!slot)
                 return Error::from_errno(ENOMEM);
-            start = *found;
+            TRY(insert_vma_locked({ slot->start, slot->start + size }, prot, kind, std::move(object), page_offset,
+                                  max_prot, std::move(overlay), &*slot));
+            return slot->start;
         }
     } else {
         ASSERT(vm::is_page_aligned(address));
@@ -606,4 +636,38 @@ void address_space_switch_current(AddressSpace* space) {
     if (Thread* thread = Thread::current())
         thread->set_address_space(space);
     address_space_switch_on_this_cpu(space);
+}
+
+ErrorOr<void> AddressSpace::prefetch(uint64_t start, uint64_t size) {
+    // The reads happen with the address-space lock released: only the objects and their
+    // index ranges are collected under it, a bounded number at a time.
+    constexpr size_t kBatch = 8;
+    struct Part {
+        RefPtr<FileObject> file;
+        uint64_t first;
+        uint64_t end;
+    };
+    uint64_t cursor = start;
+    uint64_t limit = start + size;
+    while (cursor < limit) {
+        Part parts[kBatch];
+        size_t count = 0;
+        {
+            ReadLocker locker(m_lock);
+            if (!VmaTreeOps::covers(m_vmas, { cursor, limit }))
+                return Error::from_errno(ENOMEM);
+            for (Vma* vma = VmaTreeOps::find(m_vmas, cursor); vma && vma->start() < limit && count < kBatch;
+                 vma = m_vmas.next(*vma)) {
+                VirtRange part { cursor > vma->start() ? cursor : vma->start(), limit < vma->end() ? limit : vma->end() };
+                cursor = part.end;
+                if (vma->kind() != VmaKind::File || !vma->object())
+                    continue;  // Anonymous memory has nothing to read.
+                parts[count++] = Part { RefPtr<FileObject>(static_cast<FileObject*>(vma->object())),
+                                        vma->object_index(part.start), vma->object_index(part.start) + part.page_count() };
+            }
+        }
+        for (size_t i = 0; i < count; ++i)
+            parts[i].file->prefetch(parts[i].first, parts[i].end);
+    }
+    return {};
 }

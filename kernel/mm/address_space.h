@@ -165,6 +165,10 @@ public:
     // next touch maps them again). ENOMEM if a page is unmapped.
     ErrorOr<void> discard(uint64_t start, uint64_t size);
 
+    // madvise(MADV_WILLNEED): starts reading the file pages that the file mappings of
+    // [start, start + size) (page-aligned) will need. ENOMEM if a page is unmapped.
+    ErrorOr<void> prefetch(uint64_t start, uint64_t size);
+
     // Copies `length` bytes from kernel memory to `vaddr`, bringing pages in as needed
     // and ignoring the Vmas' protections (exec uses it to load segments into read-only
     // text and to lay out argv on the stack). EFAULT if part of the range has no Vma.
@@ -236,10 +240,13 @@ public:
 private:
     explicit AddressSpace(OwnPtr<PageTable> page_table);
 
-    // Inserts a new Vma; EEXIST on overlap, ENOMEM. Expects m_lock held for writing.
+    // Inserts a new Vma; EEXIST on overlap, ENOMEM. Expects m_lock held for writing. With
+    // a slot from VmaTreeOps::find_free_slot (whose start must be range.start), the range
+    // is known free and the Vma is linked where the search ended, without another descent.
     ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                     uint64_t page_offset, Prot max_prot = Prot::Read | Prot::Write | Prot::Exec,
-                                    RefPtr<AnonObject> overlay = nullptr);
+                                    RefPtr<AnonObject> overlay = nullptr,
+                                    const VmaTreeOps::FreeSlot* slot = nullptr);
 
     // mmap's placement and insertion (the shared body of the map_*_region functions).
     ErrorOr<uint64_t> map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, VmaKind kind,

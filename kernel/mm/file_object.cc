@@ -191,6 +191,18 @@ ErrorOr<Page*> FileObject::allocate_readahead_page() {
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t index) {
+    // The fast path, a cached page that is not being filled: no size check (a cached page
+    // lies within the file, since truncation removes the pages wholly beyond the new end
+    // under m_lock, which we hold) and no reference taken and dropped (the tree's
+    // reference keeps the frame while m_lock is held). This skips the inode's lock.
+    if (m_inode) {
+        if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) {
+            if (!page->has_flag(kPageReferenced))
+                page->set_flag(kPageReferenced);
+            g_hits.fetch_add(1, std::memory_order_relaxed);
+            return page;
+        }
+    }
     for (;;) {
         if (!m_inode)
             return Error::from_errno(EIO);
@@ -395,7 +407,10 @@ ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t le
     // the size. Dirty cached pages come only from stores through mappings.
     // FIXME: delayed allocation (write into the cache, allocate at write-back) needs block
     // reservations so that ENOSPC still reaches the writer; until then, write through.
+    uint64_t old_size = file_size();
     size_t written = TRY(m_inode->file_system().write(*m_inode, offset, buffer, length));
+    if (offset + written > old_size)
+        zero_beyond_end_locked(old_size);
 
     // Cached copies of the written pages must show the new bytes; pages that are not cached
     // stay uncached (the next read fills them from the disk).
@@ -413,6 +428,15 @@ ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t le
     return written;
 }
 
+void FileObject::zero_beyond_end_locked(uint64_t old_size) {
+    if (old_size % kPageSize == 0)
+        return;
+    if (Page* last = m_pages.lookup(old_size / kPageSize)) {
+        klib::memset(static_cast<uint8_t*>(page_to_virt(last)) + old_size % kPageSize, 0,
+                     kPageSize - old_size % kPageSize);
+    }
+}
+
 ErrorOr<void> FileObject::truncate(uint64_t size) {
     if (size > fs::kMaxFileSize)
         return Error::from_errno(EFBIG);
@@ -421,7 +445,10 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     // No fill may be in flight at or beyond the new last page: it would finish into a page
     // the truncation is about to drop or zero. With m_lock held, no new fill can start.
     wait_for_fills_locked(locker, size / kPageSize, ~uint64_t(0));
+    uint64_t old_size = file_size();
     TRY(m_inode->file_system().truncate(*m_inode, size));
+    if (size > old_size)
+        zero_beyond_end_locked(old_size);
     // Pages wholly beyond the new end leave every process (a later access is a bus error)
     // and the cache, dirty or not: their data must never come back.
     remove_range_locked(first_dropped, ~uint64_t(0));
@@ -523,4 +550,24 @@ void FileObject::drop_cached_pages(uint64_t first, uint64_t end) {
     if (auto written = write_back_locked(first, end); written.is_error())
         return;  // The dirty pages stay, and so does everything else: nothing is lost.
     remove_range_locked(first, end);
+}
+
+void FileObject::prefetch(uint64_t first, uint64_t end) {
+    MutexLocker locker(m_lock);
+    for (uint64_t index = first; index < end; ++index) {
+        if (!m_inode || index >= (file_size() + kPageSize - 1) / kPageSize)
+            return;
+        if (m_pages.lookup(index))
+            continue;
+        // Advice, not an order: it never pushes other pages out.
+        if (!reclaim::can_allocate_without_reclaim())
+            return;
+        // Read as a stream at the largest window: one request per kMaxReadahead pages.
+        m_next_sequential = index;
+        m_readahead_window = kMaxReadahead;
+        auto page = get_page_locked(locker, index);
+        if (page.is_error())
+            return;
+        page_unref(page.value());
+    }
 }

@@ -24,9 +24,11 @@
 //   - Every page in the tree has use == File, owner == this, index == its key, holds
 //     one reference on behalf of the object, and is on a reclaim queue.
 //   - A PTE names a page of this object only while the page is in the tree.
-//   - Bytes of a cached page at or beyond the end of file are zero (fills read zeros there,
-//     truncation zeroes the tail of the new last page, and pages wholly beyond the end are
-//     removed by truncation); so growing the file never exposes stale bytes.
+//   - Bytes of a cached page beyond the end of file read as zero once the file grows over
+//     them: fills read zeros there, truncation zeroes the tail of the new last page and
+//     removes the pages wholly beyond the end, and growth (write, truncate) zeroes what a
+//     store through a mapping may have put beyond the old end. Growing the file never
+//     exposes stale bytes.
 //   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
 //     the flag before writing, so a store during the write re-dirties it.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
@@ -126,6 +128,10 @@ public:
 
     void inode_released(bool keep_data) override;
 
+    // madvise(MADV_WILLNEED) and posix_fadvise(POSIX_FADV_WILLNEED): reads the pages of
+    // [first, end) that are not cached, in large requests, while memory is free for them.
+    void prefetch(uint64_t first, uint64_t end);
+
     // posix_fadvise(POSIX_FADV_DONTNEED): writes back the dirty pages of [first, end) and
     // drops them all (mapped ones leave their page tables first), so that the next access
     // reads the disk.
@@ -147,6 +153,10 @@ private:
     // was dropped then, so the page may have left the cache again by the time it returns).
     // ENXIO if the file no longer reaches `index` after a drop.
     ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk = nullptr);
+    // The file grew from `old_size`: the bytes of the old last page beyond it, which a store
+    // through a mapping may have set, must read as zeros now that they are file data (the
+    // file system zeroes them on the disk). Expects m_lock.
+    void zero_beyond_end_locked(uint64_t old_size);
     // Readahead: how many pages to read for a miss at `index` (1 unless the misses are
     // sequential), updating the stream state. Expects m_lock.
     uint32_t readahead_window_locked(uint64_t index);

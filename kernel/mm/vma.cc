@@ -19,52 +19,19 @@ const char* vma_kind_name(VmaKind kind) {
     return "?";
 }
 
-namespace {
-
-struct Summary {
-    uint64_t min_start;
-    uint64_t max_end;
-    uint64_t max_gap;
-};
-
-// What the augmentation of `vma` must be, given its children's (already correct) values.
-// A subtree covers a contiguous run of Vmas in address order, so the largest hole inside
-// it is the largest of its children's holes and the two holes next to the node itself.
-Summary summarize(const Vma& vma, const Vma* left, const Vma* right, uint64_t (*min_start)(const Vma&),
-                  uint64_t (*max_end)(const Vma&), uint64_t (*max_gap)(const Vma&)) {
-    Summary summary { vma.start(), vma.end(), 0 };
-    if (left) {
-        summary.min_start = min_start(*left);
-        uint64_t gap = vma.start() - max_end(*left);
-        summary.max_gap = std::max(max_gap(*left), gap);
-    }
-    if (right) {
-        summary.max_end = max_end(*right);
-        uint64_t gap = min_start(*right) - vma.end();
-        summary.max_gap = std::max({ summary.max_gap, max_gap(*right), gap });
-    }
-    return summary;
-}
-
-}  // namespace
-
-void VmaTreeTraits::update(Vma& vma, Vma* left, Vma* right) {
-    Summary summary = summarize(
-        vma, left, right, [](const Vma& v) { return v.m_subtree_min_start; },
-        [](const Vma& v) { return v.m_subtree_max_end; }, [](const Vma& v) { return v.m_subtree_max_gap; });
-    vma.m_subtree_min_start = summary.min_start;
-    vma.m_subtree_max_end = summary.max_end;
-    vma.m_subtree_max_gap = summary.max_gap;
-}
-
 bool VmaTreeTraits::augmented_consistent(const Vma& vma) {
-    const Vma* left = VmaTree::left_of(vma);
-    const Vma* right = VmaTree::right_of(vma);
-    Summary summary = summarize(
-        vma, left, right, [](const Vma& v) { return v.m_subtree_min_start; },
-        [](const Vma& v) { return v.m_subtree_max_end; }, [](const Vma& v) { return v.m_subtree_max_gap; });
-    return summary.min_start == vma.m_subtree_min_start && summary.max_end == vma.m_subtree_max_end &&
-           summary.max_gap == vma.m_subtree_max_gap;
+    // Recompute into a copy of the values and compare.
+    Vma* left = VmaTree::left_of(vma);
+    Vma* right = VmaTree::right_of(vma);
+    struct Saved {
+        uint64_t min_start, max_end, max_gap;
+    } saved { vma.m_subtree_min_start, vma.m_subtree_max_end, vma.m_subtree_max_gap };
+    Vma& mutable_vma = const_cast<Vma&>(vma);
+    bool changed = update(mutable_vma, left, right);
+    mutable_vma.m_subtree_min_start = saved.min_start;
+    mutable_vma.m_subtree_max_end = saved.max_end;
+    mutable_vma.m_subtree_max_gap = saved.max_gap;
+    return !changed;
 }
 
 Vma* VmaTreeOps::find(const VmaTree& tree, uint64_t address) {
@@ -120,31 +87,76 @@ ErrorOr<Vma*> VmaTreeOps::clip_at(VmaTree& tree, uint64_t address, size_t max_co
 
 namespace {
 
-// The highest fit in the subtree rooted at `node`, which sits in [lo, hi): lo is the end of
-// the Vma just before the subtree (0 if none), hi the start of the one just after it
-// (kUserSpaceEnd if none). The free space of the subtree is therefore its two edge holes,
-// [lo, min_start) and [max_end, hi), and the holes inside it, of which max_gap is the
-// largest; if none of them can hold `size`, the subtree is skipped without a visit.
-std::optional<uint64_t> search_top_down(const Vma* node, uint64_t lo, uint64_t hi, uint64_t size,
-                                        VirtRange window) {
-    uint64_t low = std::max(lo, window.start);
-    uint64_t high = std::min(hi, window.end);
-    if (low >= high || high - low < size)
-        return std::nullopt;
-    if (!node)
-        return high - size;  // [lo, hi) is one hole: take its top.
-    bool edge_fits = node->subtree_min_start() - lo >= size || hi - node->subtree_max_end() >= size;
-    if (!edge_fits && node->subtree_max_gap() < size)
-        return std::nullopt;
-    if (auto found = search_top_down(VmaTree::right_of(*node), node->end(), hi, size, window))
-        return found;
-    return search_top_down(VmaTree::left_of(*node), lo, node->start(), size, window);
-}
+// A subtree still to search: `node` (possibly null) hangs from `parent` on the `as_left`
+// side and sits in [lo, hi): lo is the end of the Vma just before it (0 if none), hi the
+// start of the one just after it (kUserSpaceEnd if none).
+struct Pending {
+    const Vma* node;
+    const Vma* parent;
+    bool as_left;
+    uint64_t lo;
+    uint64_t hi;
+};
+
+// Deeper than any AVL tree of kMaxVmaCount-many Vmas can be (1.44 log2 n < 30).
+constexpr int kMaxSearchDepth = 64;
 
 }  // namespace
 
-std::optional<uint64_t> VmaTreeOps::find_free_range(const VmaTree& tree, uint64_t size, VirtRange window) {
+std::optional<VmaTreeOps::FreeSlot> VmaTreeOps::find_free_slot(const VmaTree& tree, uint64_t size, VirtRange window) {
     if (size == 0 || window.empty())
         return std::nullopt;
-    return search_top_down(tree.root(), 0, vm::kUserSpaceEnd, size, window);
+    // Depth first, right before left: the left halves met on the way down wait on a stack.
+    // A subtree's free space is its two edge holes, [lo, min_start) and [max_end, hi), and
+    // the holes inside it, of which max_gap is the largest. The edge holes are clipped to
+    // the window (a hole outside it is no use), and a subtree none of whose holes can hold
+    // `size` is skipped without a visit. A null node is one hole, [lo, hi): the answer is
+    // its top, and the empty link it stands for is where a Vma there goes.
+    auto may_fit = [size, window](const Pending& part) {
+        uint64_t low = part.lo > window.start ? part.lo : window.start;
+        uint64_t high = part.hi < window.end ? part.hi : window.end;
+        if (low >= high || high - low < size)
+            return false;
+        if (!part.node || part.node->subtree_max_gap() >= size)
+            return true;
+        // Only the edge holes can hold it: [low, min_start) and [max_end, high).
+        uint64_t below = part.node->subtree_min_start();
+        uint64_t above = part.node->subtree_max_end();
+        return (below > low && below - low >= size) || (high > above && high - above >= size);
+    };
+    Pending stack[kMaxSearchDepth];
+    int depth = 0;
+    Pending at { tree.root(), nullptr, false, 0, vm::kUserSpaceEnd };
+    if (!may_fit(at))
+        return std::nullopt;
+    for (;;) {
+        // Here `at` may hold a fit.
+        if (!at.node) {
+            uint64_t high = at.hi < window.end ? at.hi : window.end;
+            return FreeSlot { high - size, const_cast<Vma*>(at.parent), at.as_left };
+        }
+        const Vma* node = at.node;
+        Pending right { VmaTree::right_of(*node), node, false, node->end(), at.hi };
+        Pending left { VmaTree::left_of(*node), node, true, at.lo, node->start() };
+        if (may_fit(right)) {
+            if (may_fit(left)) {
+                ASSERT(depth < kMaxSearchDepth);
+                stack[depth++] = left;
+            }
+            at = right;
+        } else if (may_fit(left)) {
+            at = left;
+        } else if (depth > 0) {
+            at = stack[--depth];
+        } else {
+            return std::nullopt;
+        }
+    }
+}
+
+std::optional<uint64_t> VmaTreeOps::find_free_range(const VmaTree& tree, uint64_t size, VirtRange window) {
+    auto slot = find_free_slot(tree, size, window);
+    if (!slot)
+        return std::nullopt;
+    return slot->start;
 }

@@ -150,7 +150,36 @@ private:
 
 struct VmaTreeTraits {
     static uint64_t key(const Vma& vma) { return vma.m_range.start; }
-    static void update(Vma& vma, Vma* left, Vma* right);
+    // Recomputes the augmentation from the children's; returns whether it changed, so that
+    // the tree stops walking up at the first Vma whose values stay the same. Inline: it
+    // runs at every level of every insert and erase.
+    static bool update(Vma& vma, Vma* left, Vma* right)
+    {
+        uint64_t min_start = vma.m_range.start;
+        uint64_t max_end = vma.m_range.end;
+        uint64_t max_gap = 0;
+        if (left) {
+            min_start = left->m_subtree_min_start;
+            max_gap = left->m_subtree_max_gap;
+            uint64_t gap = vma.m_range.start - left->m_subtree_max_end;
+            if (gap > max_gap)
+                max_gap = gap;
+        }
+        if (right) {
+            max_end = right->m_subtree_max_end;
+            if (right->m_subtree_max_gap > max_gap)
+                max_gap = right->m_subtree_max_gap;
+            uint64_t gap = right->m_subtree_min_start - vma.m_range.end;
+            if (gap > max_gap)
+                max_gap = gap;
+        }
+        bool changed = min_start != vma.m_subtree_min_start || max_end != vma.m_subtree_max_end ||
+                       max_gap != vma.m_subtree_max_gap;
+        vma.m_subtree_min_start = min_start;
+        vma.m_subtree_max_end = max_end;
+        vma.m_subtree_max_gap = max_gap;
+        return changed;
+    }
     static bool augmented_consistent(const Vma& vma);
 };
 
@@ -187,4 +216,15 @@ struct VmaTreeOps {
     // whose edge holes and largest inner hole (subtree_max_gap) are all smaller than
     // `size`, so it costs O(log n) apart from the subtrees cut by the window's ends.
     static std::optional<uint64_t> find_free_range(const VmaTree& tree, uint64_t size, VirtRange window);
+
+    // The same search, also telling where a Vma starting at the answer goes in the tree:
+    // the descent ends at an empty child link, and `parent`/`as_left` name it, for
+    // VmaTree::insert_at (parent nullptr: the tree is empty). So mmap finds the range and
+    // links the new Vma with one descent, and needs no overlap check: the range is free.
+    struct FreeSlot {
+        uint64_t start;
+        Vma* parent;
+        bool as_left;
+    };
+    static std::optional<FreeSlot> find_free_slot(const VmaTree& tree, uint64_t size, VirtRange window);
 };

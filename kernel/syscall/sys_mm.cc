@@ -17,7 +17,6 @@
 #include "proc/process.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
-#include "mm/prof_tmp.h"
 
 ErrorOr<uint64_t> sys_sbrk(int64_t increment) {
     AddressSpace* space = current_process()->address_space();
@@ -189,7 +188,6 @@ ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacem
 
 ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd,
                            int64_t offset) {
-    tg_prof_start();
     uint64_t type = flags & kMapType;
     bool anonymous = (flags & kMapAnonymous) != 0;
     bool fixed = (flags & (kMapFixed | kMapFixedNoReplace)) != 0;
@@ -220,30 +218,16 @@ ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uin
         return map_file(address, size, effective_prot(prot), placement, type, fd, static_cast<uint64_t>(offset));
     MapSharing sharing = type == kMapShared ? MapSharing::Shared : MapSharing::Private;
     // E11-E13 and E15 come from the address space.
-    AddressSpace& sp = current_space();
-    tg_prof(0);
-    auto r = sp.map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
-    tg_prof(7);
-    return r;
+    return current_space().map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
 }
 
 ErrorOr<void> sys_munmap(uint64_t address, uint64_t length) {
-    tg_prof_start();
     if (!vm::is_page_aligned(address) || length == 0)
         return Error::from_errno(EINVAL);
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
         return Error::from_errno(EINVAL);
-    AddressSpace& sp = current_space();
-    tg_prof(8);
-    auto r = sp.unmap(address, size);
-    tg_prof(19);
-    if (++tg_prof_calls == 1000) {
-        for (int i = 0; i < 20; i++) kprintf("P%d %lu\n", i, tg_acc[i] / 1000);
-        for (int i = 0; i < 32; i++) tg_acc[i] = 0;
-        tg_prof_calls = 0;
-    }
-    return r;
+    return current_space().unmap(address, size);
 }
 
 ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) {
@@ -284,11 +268,15 @@ ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice) {
         return Error::from_errno(ENOMEM);
     if (advice == kMadvDontNeed)
         return current_space().discard(address, size);
-    // NORMAL, RANDOM, SEQUENTIAL and WILLNEED are hints without an effect here.
+    if (advice == kMadvWillNeed)
+        return current_space().prefetch(address, size);
+    // NORMAL, RANDOM and SEQUENTIAL change nothing here: readahead follows what the
+    // faults do (a growing window for a stream, none for random access) on its own.
     return current_space().check_mapped(address, size);
 }
 
 ErrorOr<void> sys_fadvise(int fd, int64_t offset, int64_t length, uint64_t advice) {
+    constexpr uint64_t kFadvWillNeed = 3;
     constexpr uint64_t kFadvDontNeed = 4;
     constexpr uint64_t kFadvNoReuse = 5;
     RefPtr<OpenFile> file = TRY(current_process()->files().get(fd));  // EBADF.
@@ -297,16 +285,24 @@ ErrorOr<void> sys_fadvise(int fd, int64_t offset, int64_t length, uint64_t advic
     fs::Inode& inode = static_cast<InodeFile&>(*file).inode();
     if (advice > kFadvNoReuse || length < 0 || offset < 0)
         return Error::from_errno(EINVAL);
-    if (!inode.is_file() || advice != kFadvDontNeed)
+    if (!inode.is_file() || (advice != kFadvDontNeed && advice != kFadvWillNeed))
         return {};  // The other hints have no effect here; a directory has no page cache.
-    uint64_t first = static_cast<uint64_t>(offset) / vm::kPageSize;
-    uint64_t end = UINT64_MAX;
-    uint64_t last_byte;
-    if (length != 0 && !__builtin_add_overflow(static_cast<uint64_t>(offset), static_cast<uint64_t>(length), &last_byte))
-        end = vm::round_down(last_byte) / vm::kPageSize;  // Only whole pages go, as on Linux.
-    if (end <= first)
-        return {};
+    // [offset, offset + length) in bytes; length 0 means to the end of the file.
+    uint64_t start = static_cast<uint64_t>(offset);
+    uint64_t stop = UINT64_MAX;
+    if (length != 0 && __builtin_add_overflow(start, static_cast<uint64_t>(length), &stop))
+        stop = UINT64_MAX;
     RefPtr<FileObject> object = TRY(FileObject::for_inode(inode));
-    object->drop_cached_pages(first, end);
+    if (advice == kFadvWillNeed) {
+        // Every page the range touches.
+        uint64_t end = stop == UINT64_MAX ? UINT64_MAX : (stop - 1) / vm::kPageSize + 1;
+        object->prefetch(start / vm::kPageSize, end);
+    } else {
+        // Only whole pages go, as on Linux.
+        uint64_t first = (start + vm::kPageSize - 1) / vm::kPageSize;
+        uint64_t end = stop == UINT64_MAX ? UINT64_MAX : stop / vm::kPageSize;
+        if (end > first)
+            object->drop_cached_pages(first, end);
+    }
     return {};
 }

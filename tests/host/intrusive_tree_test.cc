@@ -607,3 +607,151 @@ TEST(IntrusiveTreeAugmented, LargestGapSearchFindsTheFirstFitLikeALinearScan)
 }
 
 } // namespace
+
+// ---- Augmentation whose update reports a change: early stop -------------------------
+
+struct Counted {
+    int key = 0;
+    int weight = 0;
+    int subtree_max = INT_MIN;
+    TreeNode node;
+};
+
+int g_counted_updates = 0;
+
+struct ReportingMaxTraits {
+    static int key(const Counted& item) { return item.key; }
+    static int combine(const Counted& item, const Counted* left, const Counted* right)
+    {
+        int result = item.weight;
+        if (left)
+            result = std::max(result, left->subtree_max);
+        if (right)
+            result = std::max(result, right->subtree_max);
+        return result;
+    }
+    static bool update(Counted& item, Counted* left, Counted* right)
+    {
+        ++g_counted_updates;
+        int value = combine(item, left, right);
+        bool changed = value != item.subtree_max;
+        item.subtree_max = value;
+        return changed;
+    }
+    static bool augmented_consistent(const Counted& item);
+};
+
+using ReportingTree = IntrusiveTree<Counted, &Counted::node, ReportingMaxTraits>;
+
+bool ReportingMaxTraits::augmented_consistent(const Counted& item)
+{
+    return item.subtree_max == combine(item, ReportingTree::left_of(item), ReportingTree::right_of(item));
+}
+
+static_assert(ReportingTree::kUpdateReportsChange && !MaxTree::kUpdateReportsChange);
+
+TEST(IntrusiveTreeAugmented, ReportedChangesStayExactUnderRandomOperations)
+{
+    // Few distinct weights, so that many updates come out unchanged and the walks stop
+    // early; erasing nodes with two children moves successors up, which must still be
+    // recomputed wherever the walk would otherwise stop.
+    std::mt19937 random(11);
+    constexpr int kCount = 600;
+    std::vector<Counted> items(kCount);
+    for (int i = 0; i < kCount; ++i) {
+        items[i].key = i;
+        items[i].weight = random() % 4;
+    }
+    ReportingTree tree;
+    std::set<int> present;
+    for (int step = 0; step < 12000; ++step) {
+        Counted& item = items[random() % kCount];
+        switch (random() % 3) {
+        case 0:
+            if (!item.node.is_linked()) {
+                ASSERT_TRUE(tree.insert(item));
+                present.insert(item.key);
+            }
+            break;
+        case 1:
+            if (item.node.is_linked()) {
+                tree.erase(item);
+                present.erase(item.key);
+            }
+            break;
+        case 2:
+            item.weight = random() % 4;
+            if (item.node.is_linked())
+                tree.update_path(item);
+            break;
+        }
+        ASSERT_TRUE(tree.validate()) << "after step " << step;
+        int expected = INT_MIN;
+        for (int key : present)
+            expected = std::max(expected, items[key].weight);
+        if (tree.root()) {
+            ASSERT_EQ(tree.root()->subtree_max, expected);
+        }
+    }
+    tree.clear();
+}
+
+TEST(IntrusiveTreeAugmented, WalkStopsAtTheFirstUnchangedAncestor)
+{
+    // 4095 items of weight 5, inserted in order: a perfect tree of height 12. Key 1 goes
+    // under the leftmost leaf (key 0), raising heights all the way up; key -1 then fills
+    // key 0's other side: no height and no maximum above key 0 changes, so the walk stops
+    // after a couple of updates instead of going up all twelve levels.
+    std::vector<Counted> items(8192);
+    ReportingTree tree;
+    for (int i = 0; i < 4095; ++i) {
+        items[i].key = 2 * i;
+        items[i].weight = 5;
+        ASSERT_TRUE(tree.insert(items[i]));
+    }
+    items[4095].key = 1;
+    items[4095].weight = 0;
+    ASSERT_TRUE(tree.insert(items[4095]));
+    Counted& extra = items[5000];
+    extra.key = -1;
+    extra.weight = 0;
+    g_counted_updates = 0;
+    ASSERT_TRUE(tree.insert(extra));
+    EXPECT_TRUE(tree.validate());
+    EXPECT_LE(g_counted_updates, 3);
+    // A heavier one changes every maximum on its way up: the walk must reach the root.
+    Counted& heavy = items[5001];
+    heavy.key = 3;
+    heavy.weight = 9;
+    ASSERT_TRUE(tree.insert(heavy));
+    EXPECT_TRUE(tree.validate());
+    EXPECT_EQ(tree.root()->subtree_max, 9);
+    // update_path too stops once values stay put.
+    g_counted_updates = 0;
+    extra.weight = 1;
+    tree.update_path(extra);
+    EXPECT_LE(g_counted_updates, 3);
+    EXPECT_TRUE(tree.validate());
+    tree.clear();
+}
+
+TEST(IntrusiveTree, InsertAtLinksAtTheNamedEmptyLink)
+{
+    std::deque<Item> storage(3);
+    ItemTree tree;
+    storage[0].key = 10;
+    tree.insert_at(storage[0], nullptr, false);  // Empty tree: the root.
+    EXPECT_EQ(tree.root(), &storage[0]);
+    storage[1].key = 5;
+    tree.insert_at(storage[1], &storage[0], true);
+    storage[2].key = 20;
+    tree.insert_at(storage[2], &storage[0], false);
+    EXPECT_TRUE(tree.validate());
+    EXPECT_EQ(tree.size(), 3u);
+    EXPECT_EQ(ItemTree::left_of(storage[0]), &storage[1]);
+    EXPECT_EQ(ItemTree::right_of(storage[0]), &storage[2]);
+    EXPECT_EQ(tree.find(5), &storage[1]);
+    EXPECT_EQ(tree.first(), &storage[1]);
+    EXPECT_EQ(tree.last(), &storage[2]);
+    tree.clear();
+}

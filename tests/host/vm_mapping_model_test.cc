@@ -75,19 +75,31 @@ public:
             if (free)
                 expected = end - count;
         }
-        auto found = VmaTreeOps::find_free_range(m_tree, count * kPageSize,
-                                                 { address_of(window_first), address_of(window_end) });
+        VirtRange window { address_of(window_first), address_of(window_end) };
+        auto found = VmaTreeOps::find_free_range(m_tree, count * kPageSize, window);
+        auto slot = VmaTreeOps::find_free_slot(m_tree, count * kPageSize, window);
         EXPECT_EQ(expected.has_value(), found.has_value());
-        if (!expected || !found)
+        EXPECT_EQ(expected.has_value(), slot.has_value());
+        if (!expected || !found || !slot)
             return std::nullopt;
         EXPECT_EQ(address_of(*expected), *found);
-        insert(*expected, count, prot);
+        EXPECT_EQ(address_of(*expected), slot->start);
+        // As mmap does: link the new Vma where the search ended, without another descent.
+        insert(*expected, count, prot, &*slot);
         return expected;
     }
 
     // munmap: clip both ends, remove what is inside (AddressSpace::unmap_range_locked).
     bool unmap(size_t first, size_t count) {
         VirtRange range = range_of(first, count);
+        // The common case, as AddressSpace takes it: exactly one Vma, no clip.
+        if (Vma* vma = m_tree.find(range.start); vma && vma->end() == range.end) {
+            m_tree.erase(*vma);
+            delete vma;
+            for (size_t page = first; page < first + count; ++page)
+                m_pages[page] = {};
+            return true;
+        }
         if (VmaTreeOps::clip_at(m_tree, range.start, kMaxCount).is_error() ||
             VmaTreeOps::clip_at(m_tree, range.end, kMaxCount).is_error())
             return false;
@@ -168,12 +180,17 @@ private:
 
     static VirtRange range_of(size_t first, size_t count) { return { address_of(first), address_of(first + count) }; }
 
-    void insert(size_t first, size_t count, Prot prot) {
+    void insert(size_t first, size_t count, Prot prot, const VmaTreeOps::FreeSlot* slot = nullptr) {
         uint64_t id = ++m_next_id;
         uint64_t offset = id << kIdShift;
         auto* vma = new Vma(range_of(first, count), prot, VmaKind::Anonymous, nullptr, offset);
         ASSERT_FALSE(VmaTreeOps::overlaps(m_tree, vma->range()));
-        ASSERT_TRUE(m_tree.insert(*vma));
+        if (slot) {
+            ASSERT_EQ(vma->start(), slot->start);
+            m_tree.insert_at(*vma, slot->parent, slot->as_left);
+        } else {
+            ASSERT_TRUE(m_tree.insert(*vma));
+        }
         for (size_t page = first; page < first + count; ++page)
             m_pages[page] = { id, offset + (page - first), prot };
     }
@@ -310,4 +327,75 @@ TEST(VmMappingModel, ThousandsOfAdjacentMappingsKeepTheAugmentationExact) {
             delete vma;
         }
     }
+}
+
+TEST(VmMappingModel, FreeSlotLinksTopDownMappingsWithoutADescentAndKeepsTheTreeExact) {
+    // mmap's path: the gap search names the empty link, insert_at fills it. Thousands of
+    // page-sized mappings top-down under a band of fixed ones, as the benchmark makes them:
+    // each lands just below the last, and the tree stays ordered, balanced and exact.
+    VmaTree tree;
+    VirtRange window { 0x100000000, 0x100000000 + 6000 * kPageSize };
+    std::vector<Vma*> vmas;
+    for (uint64_t page = 5000; page < 6000; page += 2) {
+        uint64_t start = window.start + page * kPageSize;
+        auto* vma = new Vma({ start, start + kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+        ASSERT_TRUE(tree.insert(*vma));
+        vmas.push_back(vma);
+    }
+    // The holes between the fixed ones are one page: a two-page request goes below them.
+    for (int i = 0; i < 2400; ++i) {
+        auto slot = VmaTreeOps::find_free_slot(tree, 2 * kPageSize, window);
+        ASSERT_TRUE(slot.has_value());
+        ASSERT_EQ(window.start + (5000 - 2 * (i + 1)) * kPageSize, slot->start);
+        auto* vma = new Vma({ slot->start, slot->start + 2 * kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+        tree.insert_at(*vma, slot->parent, slot->as_left);
+        vmas.push_back(vma);
+        if (i % 97 == 0) {
+            ASSERT_TRUE(tree.validate()) << "after " << i;
+        }
+    }
+    ASSERT_TRUE(tree.validate());
+    // A one-page request now finds the highest one-page hole among the fixed ones, and
+    // a 200-page one the hole left at the bottom (pages 0..200), and a 201-page one none.
+    auto slot = VmaTreeOps::find_free_slot(tree, kPageSize, window);
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_EQ(window.start + 5999 * kPageSize, slot->start);
+    slot = VmaTreeOps::find_free_slot(tree, 200 * kPageSize, window);
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_EQ(window.start, slot->start);
+    EXPECT_EQ(std::nullopt, VmaTreeOps::find_free_slot(tree, 201 * kPageSize, window));
+    for (Vma* vma : vmas) {
+        tree.erase(*vma);
+        delete vma;
+    }
+    // An empty tree: the slot is the root.
+    slot = VmaTreeOps::find_free_slot(tree, kPageSize, window);
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_EQ(nullptr, slot->parent);
+    auto* vma = new Vma({ slot->start, slot->start + kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+    tree.insert_at(*vma, slot->parent, slot->as_left);
+    EXPECT_EQ(vma, tree.root());
+    EXPECT_EQ(window.end - kPageSize, vma->start());
+    tree.erase(*vma);
+    delete vma;
+}
+
+TEST(VmMappingModel, FreeRangeSearchIgnoresEdgeHolesOutsideTheWindow) {
+    // A big hole above the window must not lead the search astray (nor a small one inside
+    // be missed): the answer is the highest fit inside the window or nothing.
+    VmaTree tree;
+    uint64_t base = 0x200000000;
+    auto* low = new Vma({ base, base + kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+    auto* high = new Vma({ base + 3 * kPageSize, base + 4 * kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+    ASSERT_TRUE(tree.insert(*low));
+    ASSERT_TRUE(tree.insert(*high));
+    VirtRange window { base, base + 4 * kPageSize };
+    EXPECT_EQ(base + kPageSize, VmaTreeOps::find_free_range(tree, 2 * kPageSize, window));
+    EXPECT_EQ(std::nullopt, VmaTreeOps::find_free_range(tree, 3 * kPageSize, window));
+    VirtRange wider { base, base + 100 * kPageSize };
+    EXPECT_EQ(base + 97 * kPageSize, VmaTreeOps::find_free_range(tree, 3 * kPageSize, wider));
+    tree.erase(*low);
+    tree.erase(*high);
+    delete low;
+    delete high;
 }
