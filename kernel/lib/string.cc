@@ -16,6 +16,7 @@ namespace {
 // Word accesses through this type may alias any object, like accesses through char.
 using Word = uint64_t __attribute__((may_alias));
 constexpr size_t kWordSize = sizeof(Word);
+constexpr size_t kPageBytes = 4096;
 
 bool mutually_aligned(const void* a, const void* b)
 {
@@ -34,16 +35,22 @@ KLIB_NO_LIBCALLS void copy_forward(unsigned char* destination, const unsigned ch
             *destination++ = *source++;
             --count;
         }
-        while (count >= 4 * kWordSize) {
+        while (count >= 8 * kWordSize) {
             Word* to = reinterpret_cast<Word*>(destination);
             const Word* from = reinterpret_cast<const Word*>(source);
-            to[0] = from[0];
-            to[1] = from[1];
-            to[2] = from[2];
-            to[3] = from[3];
-            destination += 4 * kWordSize;
-            source += 4 * kWordSize;
-            count -= 4 * kWordSize;
+            Word a = from[0], b = from[1], c = from[2], d = from[3];
+            Word e = from[4], f = from[5], g = from[6], h = from[7];
+            to[0] = a;
+            to[1] = b;
+            to[2] = c;
+            to[3] = d;
+            to[4] = e;
+            to[5] = f;
+            to[6] = g;
+            to[7] = h;
+            destination += 8 * kWordSize;
+            source += 8 * kWordSize;
+            count -= 8 * kWordSize;
         }
         while (count >= kWordSize) {
             *reinterpret_cast<Word*>(destination) = *reinterpret_cast<const Word*>(source);
@@ -109,6 +116,28 @@ KLIB_NO_LIBCALLS void* memset(void* destination, int value, size_t count)
             --count;
         }
         Word pattern = Word(byte) * 0x0101010101010101ull;
+        // Sixteen stores a turn: a page (the allocator fills every frame) is 32 turns.
+        while (count >= 16 * kWordSize) {
+            Word* words = reinterpret_cast<Word*>(to);
+            words[0] = pattern;
+            words[1] = pattern;
+            words[2] = pattern;
+            words[3] = pattern;
+            words[4] = pattern;
+            words[5] = pattern;
+            words[6] = pattern;
+            words[7] = pattern;
+            words[8] = pattern;
+            words[9] = pattern;
+            words[10] = pattern;
+            words[11] = pattern;
+            words[12] = pattern;
+            words[13] = pattern;
+            words[14] = pattern;
+            words[15] = pattern;
+            to += 16 * kWordSize;
+            count -= 16 * kWordSize;
+        }
         while (count >= kWordSize) {
             *reinterpret_cast<Word*>(to) = pattern;
             to += kWordSize;
@@ -118,6 +147,52 @@ KLIB_NO_LIBCALLS void* memset(void* destination, int value, size_t count)
     while (count--)
         *to++ = byte;
     return destination;
+}
+
+KLIB_NO_LIBCALLS void page_zero(void* page)
+{
+    auto* words = static_cast<Word*>(page);
+    Word* end = words + kPageBytes / kWordSize;
+    // 16 stores per turn: with the pointer bump and the branch, 18 instructions per 128
+    // bytes, so about 580 for a page.
+    for (; words != end; words += 16) {
+        words[0] = 0;
+        words[1] = 0;
+        words[2] = 0;
+        words[3] = 0;
+        words[4] = 0;
+        words[5] = 0;
+        words[6] = 0;
+        words[7] = 0;
+        words[8] = 0;
+        words[9] = 0;
+        words[10] = 0;
+        words[11] = 0;
+        words[12] = 0;
+        words[13] = 0;
+        words[14] = 0;
+        words[15] = 0;
+    }
+}
+
+KLIB_NO_LIBCALLS void page_copy(void* destination, const void* source)
+{
+    auto* to = static_cast<Word*>(destination);
+    const auto* from = static_cast<const Word*>(source);
+    const Word* end = from + kPageBytes / kWordSize;
+    // Loads first, then stores, eight at a time: 19 instructions per 64 bytes.
+    for (; from != end; from += 8, to += 8) {
+        Word a = from[0], b = from[1], c = from[2], d = from[3];
+        Word e = from[4], f = from[5], g = from[6], h = from[7];
+        to[0] = a;
+        to[1] = b;
+        to[2] = c;
+        to[3] = d;
+        to[4] = e;
+        to[5] = f;
+        to[6] = g;
+        to[7] = h;
+    }
 }
 
 KLIB_NO_LIBCALLS int memcmp(const void* left, const void* right, size_t count)

@@ -22,6 +22,12 @@ namespace klib {
 void* memcpy(void* destination, const void* source, size_t count);
 void* memmove(void* destination, const void* source, size_t count);
 void* memset(void* destination, int value, size_t count);
+// Whole 4 KiB pages, 4 KiB-aligned: a tight unrolled loop of 64-bit stores (and loads),
+// with none of memset's and memcpy's alignment and tail checks. For zero-fill and
+// copy-on-write faults.
+void page_zero(void* page);
+void page_copy(void* destination, const void* source);
+
 int memcmp(const void* left, const void* right, size_t count);
 const void* memchr(const void* memory, int value, size_t count);
 void* memchr(void* memory, int value, size_t count);

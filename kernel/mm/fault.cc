@@ -7,8 +7,6 @@
 #include "arch/riscv64/sv39.h"
 #include "lib/assert.h"
 #include "lib/string.h"
-
-using klib::memcpy;
 #include "mm/address_space.h"
 #include "mm/file_object.h"
 #include "mm/physical_allocator.h"
@@ -90,7 +88,7 @@ public:
             if (fresh.is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             Page* copy = fresh.value();
-            memcpy(page_to_virt(copy), page_to_virt(page), vm::kPageSize);
+            klib::page_copy(page_to_virt(copy), page_to_virt(page));
             copy->owner = &object;
             copy->index = index;
             object.replace_page(index, copy);
@@ -133,8 +131,11 @@ private:
         bool writable = access == Access::Write;
         if (writable)
             page->set_flag(kPageDirty);
-        if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma.prot(), writable), false).is_error())
+        PteFlags flags = leaf_flags(vma.prot(), writable);
+        if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
             return { FaultResult::OutOfMemory, nullptr };
+        if (!writable)
+            fault_around_locked(space, vma, file, nullptr, page_va, flags);
         bump(s_resolved_faults);
         return { FaultResult::Resolved, page };
     }
@@ -164,13 +165,14 @@ private:
         }
         Page* file_page = resident.value();
         if (!copy) {
-            if (install_pte_locked(space, page_va, page_to_phys(file_page), leaf_flags(vma.prot(), false), false)
-                    .is_error())
+            PteFlags flags = leaf_flags(vma.prot(), false);
+            if (install_pte_locked(space, page_va, page_to_phys(file_page), flags, false).is_error())
                 return { FaultResult::OutOfMemory, nullptr };
+            fault_around_locked(space, vma, file, &overlay, page_va, flags);
             bump(s_resolved_faults);
             return { FaultResult::Resolved, file_page };
         }
-        memcpy(page_to_virt(copy), page_to_virt(file_page), vm::kPageSize);
+        klib::page_copy(page_to_virt(copy), page_to_virt(file_page));
         locker.unlock();
         copy->owner = &overlay;
         copy->index = index;
@@ -209,24 +211,83 @@ private:
     }
 
     // Points the PTE of `page_va` at `phys` with `flags`, replacing whatever was there, and
-    // flushes the old translation from every hart that may cache it.
+    // flushes the old translation from every hart that may cache it. One walk of the page
+    // table (PageTable::install_leaf); the remote flush only when the old entry named
+    // another frame or allowed more than the new one (a stale entry that allows less, on
+    // another hart, at worst faults once more and lands back here).
     static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
                                             bool frame_changed) {
         PageTable& table = space.page_table();
-        auto existing = table.translate(page_va);
-        if (existing) {
-            if (!frame_changed && existing->phys == phys) {
-                TRY(table.protect(page_va, vm::kPageSize, flags));
-            } else {
-                TRY(table.unmap(page_va, vm::kPageSize));
-                TRY(table.map(page_va, phys, vm::kPageSize, flags));
-            }
+        auto installed = table.install_leaf(page_va, phys, flags);
+        if (installed.is_error()) {
+            if (installed.error().code() != EEXIST)
+                return installed.release_error();
+            // A large leaf covers the page (never made for user memory today): the general
+            // path splits it.
+            TRY(table.unmap(page_va, vm::kPageSize));
+            TRY(table.map(page_va, phys, vm::kPageSize, flags));
             space.flush_tlb(page_va, vm::kPageSize);
             return {};
         }
-        // Nothing was mapped, so no TLB holds a translation (invalid entries are not
-        // cached); the local fence inside map() covers the rest.
-        return table.map(page_va, phys, vm::kPageSize, flags);
+        sv39::Pte old = installed.value();
+        // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
+        // and install_leaf fenced this hart.
+        if (!sv39::pte_is_valid(old))
+            return {};
+        constexpr uint64_t kPermissions = uint64_t(PteFlags::Read | PteFlags::Write | PteFlags::Execute
+                                                   | PteFlags::User);
+        bool lost_permissions = (old & kPermissions & ~uint64_t(flags)) != 0;
+        if (frame_changed || sv39::pte_phys(old) != phys || lost_permissions)
+            space.flush_tlb(page_va, vm::kPageSize);
+        return {};
+    }
+
+    // Fault-around, after a read fault on a file page was mapped (shared, or private
+    // without an overlay page): maps read-only, with `flags`, the other pages of the
+    // aligned window of kFaultAroundPages around `page_va` that are already cached and not
+    // busy, within the Vma, and (for a private mapping) without an overlay page; pages
+    // already mapped are left as they are. Never writable: a store must fault, so that a
+    // shared page is dirtied and a private one copied. Expects the file's lock (the
+    // reverse map relies on file PTEs being installed only under it) and the
+    // address-space lock (which guards the overlay). Not counted as faults. Cached pages
+    // lie within the file (truncation removes those wholly beyond its end), so no size
+    // check is needed. One walk of the page table for the whole window: the window is
+    // 64 KiB-aligned, so it lies in one level-0 table.
+    static constexpr uint64_t kFaultAroundPages = 16;
+
+    static void fault_around_locked(AddressSpace& space, Vma& vma, FileObject& file, AnonObject* overlay,
+                                    uint64_t page_va, PteFlags flags) {
+        constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
+        uint64_t start = page_va & ~(kWindowBytes - 1);
+        uint64_t end = start + kWindowBytes;
+        if (start < vma.start())
+            start = vma.start();
+        if (end > vma.end())
+            end = vma.end();
+        if (end - start <= vm::kPageSize)
+            return;  // The faulting page is the whole window.
+        uint64_t phys[kFaultAroundPages];
+        size_t count = (end - start) / vm::kPageSize;
+        uint64_t first_index = vma.object_index(start);
+        bool any = false;
+        for (size_t i = 0; i < count; ++i) {
+            phys[i] = 0;
+            uint64_t va = start + i * vm::kPageSize;
+            if (va == page_va)
+                continue;
+            uint64_t index = first_index + i;
+            Page* page = file.lookup_page(index);
+            if (!page || page->has_flag(kPageBusy))
+                continue;
+            if (overlay && overlay->lookup_page(index))
+                continue;
+            if (!page->has_flag(kPageReferenced))
+                page->set_flag(kPageReferenced);
+            phys[i] = page_to_phys(page);
+            any = true;
+        }
+        if (any)
+            space.page_table().install_leaves_if_absent(start, phys, count, flags);
     }
 };
 

@@ -14,7 +14,13 @@
 //        frame that replaces it in the object; present, shared, on a read -> mapped
 //        without Write so that a later write faults again.
 //     5. The PTE is (re)installed with the Vma's permissions (minus Write if the frame is
-//        still shared) and the TLB entry flushed on every hart running the space.
+//        still shared), in one page-table walk, and the old translation flushed on every
+//        hart running the space if it named another frame or allowed more.
+//     6. Fault-around: after a read or execute fault on a file page (shared, or private
+//        without an overlay page there), the other cached, not-busy pages of the aligned
+//        16-page window around it (clipped to the Vma, skipping overlay pages) are mapped
+//        read-only too, under the file object's lock, in one walk; they are not counted
+//        as faults.
 //
 // The result is a small enum; the caller turns anything but Resolved into killing the
 // process (user faults) or into EFAULT (kernel copies), in one place each.

@@ -33,12 +33,7 @@ const char* lock_rank_name(LockRank rank) {
     return "?";
 }
 
-void HeldLockRanks::check_acquire(LockRank rank, const HeldLockRanks* other, const char* lock_name) const {
-    if (rank == LockRank::None)
-        return;
-    uint32_t held = m_mask | (other ? other->m_mask : 0);
-    if (held == 0)
-        return;
+void HeldLockRanks::check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const {
     // The highest rank held is the one that matters: everything below it is fine.
     unsigned highest_index = 0;
     // A loop rather than std::bit_width: the kernel has no Zbb and links no libgcc, and the

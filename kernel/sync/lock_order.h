@@ -95,7 +95,15 @@ public:
     // Panics if taking a lock of `rank` would break the order, given also the ranks in
     // `other` (the spinlocks of this hart when a thread takes a sleeping lock, or the
     // sleeping locks of the current thread when a hart takes a spinlock).
-    void check_acquire(LockRank rank, const HeldLockRanks* other, const char* lock_name) const;
+    // Inline, because every lock acquisition asks: the common answer ("nothing of this
+    // rank or later is held") is a shift and a test; only a possible violation (or a
+    // nestable rank held again) goes out of line.
+    void check_acquire(LockRank rank, const HeldLockRanks* other, const char* lock_name) const {
+        uint32_t held = m_mask | (other ? other->m_mask : 0);
+        if (rank == LockRank::None || (held >> static_cast<unsigned>(rank)) == 0)
+            return;
+        check_acquire_slow(rank, held, lock_name);
+    }
 
     void note_acquired(LockRank rank) {
         if (rank == LockRank::None)
@@ -110,6 +118,10 @@ public:
     uint32_t mask() const { return m_mask; }
 
 private:
+    // Some lock of `rank` or later is held (`held`): fine only for a nestable rank held
+    // at the same rank; panics otherwise.
+    void check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const;
+
     uint32_t m_mask { 0 };
     uint8_t m_counts[static_cast<unsigned>(LockRank::Count)] {};
 };

@@ -3,65 +3,68 @@
 
 #include "lib/panic.h"
 #include "proc/thread.h"
+#include "sync/sleeping_lock_caller.h"
 
-namespace {
+using sync_detail::checked_sleeping_lock_caller;
 
-// Expects the mutex's state lock held. Sleeping locks may not be taken under a spinlock:
-// the state lock must be the only one.
-Thread& current_thread_for(const char* what, const char* name) {
-    Cpu* cpu = this_cpu();
-    Thread* self = cpu->current_thread;
-    if (!self || self->is_idle_thread())
+void sync_detail::bad_sleeping_lock_caller(const char* what, const char* name, const SleepingLockCaller& caller) {
+    if (!caller.thread || caller.thread->is_idle_thread())
         panic("%s '%s' taken outside a thread", what, name);
-    if (cpu->spinlocks_held != 1)
-        panic("%s '%s' taken by thread '%s' while it holds %d spinlocks", what, name, self->name(),
-              cpu->spinlocks_held - 1);
-    return *self;
+    panic("%s '%s' taken by thread '%s' while it holds %d spinlocks", what, name, caller.thread->name(),
+          caller.spinlocks_held);
 }
-
-}  // namespace
 
 void Mutex::lock() {
-    SpinlockLocker locker(m_state_lock);
-    Thread& self = current_thread_for("mutex", m_name);
-    if (m_owner == &self)
+    Thread& self = checked_sleeping_lock_caller("mutex", m_name);
+    if (m_owner.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic("mutex '%s' locked recursively by thread '%s'", m_name, self.name());
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    m_waiters.wait_until(m_state_lock, [this] { return m_owner == nullptr; });
-    take_locked(self);
-}
-
-bool Mutex::try_lock() {
-    SpinlockLocker locker(m_state_lock);
-    Thread& self = current_thread_for("mutex", m_name);
-    if (m_owner == &self)
-        panic("mutex '%s' locked recursively by thread '%s'", m_name, self.name());
-    if (m_owner)
-        return false;
-    // Not waiting cannot deadlock, so the order is not checked; the rank still counts
-    // for the locks taken after this one.
-    take_locked(self);
-    return true;
-}
-
-void Mutex::take_locked(Thread& self) {
-    m_owner = &self;
+    Thread* expected = nullptr;
+    if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
+        [[unlikely]]
+        lock_slow(self);
     self.note_sleeping_lock_acquired(m_rank);
 }
 
-void Mutex::unlock() {
+void Mutex::lock_slow(Thread& self) {
     SpinlockLocker locker(m_state_lock);
-    Thread* self = this_cpu()->current_thread;
-    if (m_owner != self) {
+    m_waiting.fetch_add(1, std::memory_order_seq_cst);
+    m_waiters.wait_until(m_state_lock, [this, &self] {
+        Thread* expected = nullptr;
+        return m_owner.compare_exchange_strong(expected, &self, std::memory_order_seq_cst);
+    });
+    m_waiting.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool Mutex::try_lock() {
+    Thread& self = checked_sleeping_lock_caller("mutex", m_name);
+    if (m_owner.load(std::memory_order_relaxed) == &self)
+        panic("mutex '%s' locked recursively by thread '%s'", m_name, self.name());
+    Thread* expected = nullptr;
+    if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
+        return false;
+    // Not waiting cannot deadlock, so the order is not checked; the rank still counts
+    // for the locks taken after this one.
+    self.note_sleeping_lock_acquired(m_rank);
+    return true;
+}
+
+void Mutex::unlock() {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    Thread* owner = m_owner.load(std::memory_order_relaxed);
+    if (owner != self) [[unlikely]] {
         panic("mutex '%s' unlocked by thread '%s', but %s owns it", m_name, self ? self->name() : "(none)",
-              m_owner ? m_owner->name() : "nobody");
+              owner ? owner->name() : "nobody");
     }
-    m_owner = nullptr;
     self->note_sleeping_lock_released(m_rank);
-    m_waiters.wake_one();
+    m_owner.store(nullptr, std::memory_order_seq_cst);
+    if (m_waiting.load(std::memory_order_seq_cst) != 0) [[unlikely]] {
+        SpinlockLocker locker(m_state_lock);
+        m_waiters.wake_one();
+    }
 }
 
 bool Mutex::is_locked_by_current_thread() const {
-    SpinlockLocker locker(m_state_lock);
-    return m_owner != nullptr && m_owner == this_cpu()->current_thread;
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    return self != nullptr && m_owner.load(std::memory_order_relaxed) == self;
 }

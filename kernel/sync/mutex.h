@@ -11,12 +11,22 @@
 // one runs may take the mutex first (barging). This keeps the lock fast when lightly
 // contended; the woken thread re-checks and sleeps again if it lost.
 //
-// State: m_owner is guarded by m_state_lock (rank SleepingLockState); the mutex itself
-// takes part in the lock order with the rank given at construction (lock_order.h).
+// State: m_owner is an atomic word. Uncontended, lock() is one compare-and-swap of it
+// from nullptr to the caller and unlock() one store back, with no spinlock and no
+// interrupt-disable dance beyond reading the current thread. A thread that finds it taken
+// goes the slow way: under m_state_lock (rank SleepingLockState) it counts itself in
+// m_waiting, retries the swap and sleeps on m_waiters. unlock() stores nullptr and then
+// reads m_waiting (both sequentially consistent), so either it sees the waiter and wakes
+// it (under m_state_lock, which the waiter holds until it is on the queue), or the
+// waiter's retry sees the mutex free. The mutex itself takes part in the lock order with
+// the rank given at construction (lock_order.h), checked on every lock().
 //
 //     Mutex m_lock { "inode", LockRank::Inode };
 //     MutexLocker locker(m_lock);
 #pragma once
+
+#include <atomic>
+#include <cstdint>
 
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
@@ -52,10 +62,11 @@ public:
     LockRank rank() const { return m_rank; }
 
 private:
-    void take_locked(Thread& self);
+    void lock_slow(Thread& self);
 
-    mutable Spinlock m_state_lock;
-    Thread* m_owner { nullptr };  // Guarded by m_state_lock.
+    Spinlock m_state_lock;
+    std::atomic<Thread*> m_owner { nullptr };
+    std::atomic<uint32_t> m_waiting { 0 };  // Threads in lock_slow(); changed under m_state_lock.
     WaitQueue m_waiters;
     const char* m_name;
     LockRank m_rank;

@@ -3,90 +3,121 @@
 
 #include "lib/panic.h"
 #include "proc/thread.h"
+#include "sync/sleeping_lock_caller.h"
 
-namespace {
-
-// Expects the lock's state lock held, and it must be the only spinlock held.
-Thread& current_thread_for(const char* name) {
-    Cpu* cpu = this_cpu();
-    Thread* self = cpu->current_thread;
-    if (!self || self->is_idle_thread())
-        panic("rw lock '%s' taken outside a thread", name);
-    if (cpu->spinlocks_held != 1)
-        panic("rw lock '%s' taken by thread '%s' while it holds %d spinlocks", name, self->name(),
-              cpu->spinlocks_held - 1);
-    return *self;
-}
-
-}  // namespace
+using sync_detail::checked_sleeping_lock_caller;
 
 void RwLock::lock_read() {
-    SpinlockLocker locker(m_state_lock);
-    Thread& self = current_thread_for(m_name);
-    if (m_writer == &self)
+    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic("rw lock '%s': thread '%s' takes the read lock while holding the write lock", m_name, self.name());
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    m_readers_queue.wait_until(m_state_lock, [this] { return m_writer == nullptr && m_writers_waiting == 0; });
-    ++m_readers;
+    uint64_t state = m_state.load(std::memory_order_relaxed);
+    if ((state & (kWriter | kWritersWaitingMask)) != 0
+        || !m_state.compare_exchange_strong(state, state + kReader, std::memory_order_acquire,
+                                            std::memory_order_relaxed)) [[unlikely]]
+        lock_read_slow();
     self.note_sleeping_lock_acquired(m_rank);
+}
+
+void RwLock::lock_read_slow() {
+    SpinlockLocker locker(m_state_lock);
+    m_state.fetch_add(kReaderWaiting, std::memory_order_seq_cst);
+    m_readers_queue.wait_until(m_state_lock, [this] {
+        uint64_t state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            if (state & (kWriter | kWritersWaitingMask))
+                return false;  // Writer-preferring: wait behind the writer.
+            if (m_state.compare_exchange_weak(state, state - kReaderWaiting + kReader, std::memory_order_seq_cst))
+                return true;
+        }
+    });
 }
 
 void RwLock::unlock_read() {
-    SpinlockLocker locker(m_state_lock);
-    if (m_readers == 0)
+    uint64_t old = m_state.fetch_sub(kReader, std::memory_order_release);
+    if ((old & kReaderMask) == 0) [[unlikely]]
         panic("rw lock '%s' read-unlocked, but no reader holds it", m_name);
-    this_cpu()->current_thread->note_sleeping_lock_released(m_rank);
-    if (--m_readers == 0 && m_writers_waiting > 0)
+    sync_detail::current_sleeping_lock_thread()->note_sleeping_lock_released(m_rank);
+    if ((old & kReaderMask) == kReader && (old & kWritersWaitingMask) != 0) [[unlikely]] {
+        SpinlockLocker locker(m_state_lock);
         m_writers_queue.wake_one();
+    }
 }
 
 void RwLock::lock_write() {
-    SpinlockLocker locker(m_state_lock);
-    Thread& self = current_thread_for(m_name);
-    if (m_writer == &self)
+    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic("rw lock '%s' write-locked recursively by thread '%s'", m_name, self.name());
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    ++m_writers_waiting;
-    m_writers_queue.wait_until(m_state_lock, [this] { return m_writer == nullptr && m_readers == 0; });
-    --m_writers_waiting;
-    m_writer = &self;
+    uint64_t expected = 0;
+    if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
+        [[unlikely]]
+        lock_write_slow();
+    m_writer.store(&self, std::memory_order_relaxed);
     self.note_sleeping_lock_acquired(m_rank);
 }
 
-void RwLock::unlock_write() {
+void RwLock::lock_write_slow() {
     SpinlockLocker locker(m_state_lock);
-    Thread* self = this_cpu()->current_thread;
-    if (m_writer != self) {
-        panic("rw lock '%s' write-unlocked by thread '%s', but %s holds it", m_name, self ? self->name() : "(none)",
-              m_writer ? m_writer->name() : "no writer");
-    }
-    m_writer = nullptr;
-    self->note_sleeping_lock_released(m_rank);
-    if (m_writers_waiting > 0)
+    m_state.fetch_add(kWriterWaiting, std::memory_order_seq_cst);
+    m_writers_queue.wait_until(m_state_lock, [this] {
+        uint64_t state = m_state.load(std::memory_order_relaxed);
+        for (;;) {
+            if (state & (kWriter | kReaderMask))
+                return false;
+            if (m_state.compare_exchange_weak(state, (state - kWriterWaiting) | kWriter, std::memory_order_seq_cst))
+                return true;
+        }
+    });
+}
+
+// After a writer left (unlock_write) or became a reader (downgrade): hand over to the next
+// writer if one sleeps, else let every sleeping reader in. `old_state` is the word just
+// before the change.
+void RwLock::wake_after_write(uint64_t old_state) {
+    if (old_state & kWritersWaitingMask) {
+        SpinlockLocker locker(m_state_lock);
         m_writers_queue.wake_one();
-    else
+    } else if (old_state & kReadersWaitingMask) {
+        SpinlockLocker locker(m_state_lock);
         m_readers_queue.wake_all();
+    }
+}
+
+void RwLock::unlock_write() {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    Thread* writer = m_writer.load(std::memory_order_relaxed);
+    if (writer != self) [[unlikely]] {
+        panic("rw lock '%s' write-unlocked by thread '%s', but %s holds it", m_name, self ? self->name() : "(none)",
+              writer ? writer->name() : "no writer");
+    }
+    m_writer.store(nullptr, std::memory_order_relaxed);
+    self->note_sleeping_lock_released(m_rank);
+    uint64_t expected = kWriter;
+    if (m_state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed))
+        return;  // Nobody sleeps.
+    uint64_t old = m_state.fetch_and(~kWriter, std::memory_order_seq_cst);
+    wake_after_write(old);
 }
 
 void RwLock::downgrade() {
-    SpinlockLocker locker(m_state_lock);
-    Thread* self = this_cpu()->current_thread;
-    if (m_writer != self)
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    if (m_writer.load(std::memory_order_relaxed) != self)
         panic("rw lock '%s' downgraded by a thread that does not hold it for writing", m_name);
-    m_writer = nullptr;
-    ++m_readers;
+    m_writer.store(nullptr, std::memory_order_relaxed);
     // The rank held stays the same. Readers waiting only for the writer may go now;
     // those waiting behind another writer would only go back to sleep.
-    if (m_writers_waiting == 0)
+    uint64_t old = m_state.fetch_add(kReader - kWriter, std::memory_order_seq_cst);
+    if ((old & kWritersWaitingMask) == 0 && (old & kReadersWaitingMask) != 0) {
+        SpinlockLocker locker(m_state_lock);
         m_readers_queue.wake_all();
+    }
 }
 
 bool RwLock::is_write_locked_by_current_thread() const {
-    SpinlockLocker locker(m_state_lock);
-    return m_writer != nullptr && m_writer == this_cpu()->current_thread;
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    return self != nullptr && m_writer.load(std::memory_order_relaxed) == self;
 }
 
-size_t RwLock::reader_count() const {
-    SpinlockLocker locker(m_state_lock);
-    return m_readers;
-}
+size_t RwLock::reader_count() const { return m_state.load(std::memory_order_relaxed) & kReaderMask; }

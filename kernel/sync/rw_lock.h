@@ -10,9 +10,19 @@
 // readers, and a thread must never take the read lock twice (a writer arriving between
 // the two would deadlock it).
 //
-//   state:  m_readers > 0, m_writer == nullptr      read-held
-//           m_readers == 0, m_writer == thread     write-held
-//           m_writers_waiting counts writers asleep in lock_write()
+//   m_state, one atomic word:  bits  0..19  readers holding the lock
+//                              bits 20..39  readers asleep in lock_read()
+//                              bits 40..59  writers asleep in lock_write()
+//                              bit  63      a writer holds the lock (m_writer says who)
+//
+// Fast paths (no spinlock, no interrupt-disable dance beyond reading the current thread):
+// lock_read() adds a reader with one compare-and-swap when no writer holds or waits;
+// lock_write() sets the writer bit when nobody holds or waits; the unlocks are one atomic
+// operation each, and take m_state_lock only when the word they changed says somebody
+// sleeps. The slow paths count themselves in the word under m_state_lock before they
+// retry and sleep; since every change is to the same word, an unlocking thread either
+// sees the sleeper's count (and wakes it, under m_state_lock, which the sleeper holds
+// until it is on its queue) or the sleeper's retry sees the lock free.
 //
 // Checks: recursive write locking, reading while holding the write lock, and unlocking
 // a lock the thread does not hold (for writers; readers are only counted) panic. Like
@@ -20,7 +30,9 @@
 // lock order with the rank given at construction.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
@@ -58,11 +70,21 @@ public:
     const char* name() const { return m_name; }
 
 private:
-    mutable Spinlock m_state_lock;
-    // Guarded by m_state_lock.
-    size_t m_readers { 0 };
-    Thread* m_writer { nullptr };
-    size_t m_writers_waiting { 0 };
+    static constexpr uint64_t kReader = 1;
+    static constexpr uint64_t kReaderMask = (uint64_t(1) << 20) - 1;
+    static constexpr uint64_t kReaderWaiting = uint64_t(1) << 20;
+    static constexpr uint64_t kReadersWaitingMask = kReaderMask << 20;
+    static constexpr uint64_t kWriterWaiting = uint64_t(1) << 40;
+    static constexpr uint64_t kWritersWaitingMask = kReaderMask << 40;
+    static constexpr uint64_t kWriter = uint64_t(1) << 63;
+
+    void lock_read_slow();
+    void lock_write_slow();
+    void wake_after_write(uint64_t old_state);
+
+    Spinlock m_state_lock;
+    std::atomic<uint64_t> m_state { 0 };
+    std::atomic<Thread*> m_writer { nullptr };  // Set while write-held, for the checks.
     WaitQueue m_readers_queue;
     WaitQueue m_writers_queue;
     const char* m_name;

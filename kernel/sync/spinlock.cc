@@ -18,14 +18,24 @@ const HeldLockRanks* current_thread_sleeping_ranks(Cpu* cpu) {
 }  // namespace
 
 void Spinlock::lock() {
-    push_interrupts_disabled();
+    // push_interrupts_disabled(), with one csrrci for reading and clearing SIE.
+    uint64_t previous;
+    asm volatile("csrrci %0, sstatus, 2" : "=r"(previous) : : "memory");
     Cpu* cpu = this_cpu();
-    if (m_holder.load(std::memory_order_relaxed) == cpu)
+    if (cpu->interrupt_disable_depth++ == 0)
+        cpu->interrupts_were_enabled = (previous & 2) != 0;
+    if (m_holder.load(std::memory_order_relaxed) == cpu) [[unlikely]]
         panic("spinlock '%s' taken recursively on hart %lu", m_name, cpu->hart_id);
-    cpu->spinlock_ranks.check_acquire(m_rank, current_thread_sleeping_ranks(cpu), m_name);
+    if (m_rank != LockRank::None)
+        cpu->spinlock_ranks.check_acquire(m_rank, current_thread_sleeping_ranks(cpu), m_name);
+    if (m_locked.exchange(1, std::memory_order_acquire)) [[unlikely]]
+        spin_until_acquired(cpu);
+    note_acquired(cpu);
+}
 
+void Spinlock::spin_until_acquired(Cpu* cpu) {
     uint64_t spins = 0;
-    while (m_locked.exchange(1, std::memory_order_acquire)) {
+    do {
         // Spin on a plain load so that waiting harts do not bounce the line between them.
         while (m_locked.load(std::memory_order_relaxed)) {
             if (++spins == kSpinLimit) {
@@ -34,8 +44,7 @@ void Spinlock::lock() {
                       holder ? holder->hart_id : ~0ul, cpu->hart_id);
             }
         }
-    }
-    note_acquired(cpu);
+    } while (m_locked.exchange(1, std::memory_order_acquire));
 }
 
 bool Spinlock::try_lock() {
@@ -62,14 +71,18 @@ void Spinlock::note_acquired(Cpu* cpu) {
 void Spinlock::unlock() {
     Cpu* cpu = this_cpu();
     Cpu* holder = m_holder.load(std::memory_order_relaxed);
-    if (holder != cpu) {
+    if (holder != cpu) [[unlikely]] {
         panic("spinlock '%s' released by hart %lu, but %s", m_name, cpu->hart_id,
               holder ? "another hart holds it" : "nobody holds it");
     }
-    ASSERT(cpu->spinlocks_held > 0);
+    // Held by this hart, so both counts are at least 1; interrupts must still be off
+    // (pop_interrupts_disabled()'s check, kept: it catches a holder that turned them on).
+    ASSERT(!interrupts_enabled());
     --cpu->spinlocks_held;
-    cpu->spinlock_ranks.note_released(m_rank);
+    if (m_rank != LockRank::None)
+        cpu->spinlock_ranks.note_released(m_rank);
     m_holder.store(nullptr, std::memory_order_relaxed);
     m_locked.store(0, std::memory_order_release);
-    pop_interrupts_disabled();
+    if (--cpu->interrupt_disable_depth == 0 && cpu->interrupts_were_enabled)
+        enable_interrupts();
 }

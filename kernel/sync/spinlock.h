@@ -57,6 +57,7 @@ public:
 
 private:
     void note_acquired(Cpu*);
+    void spin_until_acquired(Cpu*);
 
     std::atomic<uint32_t> m_locked { 0 };  // 32 bits: RV64A has no byte-sized atomics.
     std::atomic<Cpu*> m_holder { nullptr };

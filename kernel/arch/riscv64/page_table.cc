@@ -304,6 +304,74 @@ std::optional<Translation> PageTable::translate(uint64_t vaddr) const
     return Translation { pte_phys(*leaf) + offset, pte_flags(*leaf), level };
 }
 
+namespace {
+
+// The leaf entry map() would write for `paddr` and `flags`.
+Pte leaf_pte(uint64_t paddr, PteFlags flags)
+{
+    PteFlags leaf_flags = (flags & (kPermissionFlags | PteFlags::User | PteFlags::Global)) | PteFlags::Valid
+        | PteFlags::Accessed | PteFlags::Dirty;
+    return make_pte(paddr, leaf_flags);
+}
+
+} // namespace
+
+ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(paddr, kPageSize) && is_canonical(vaddr));
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    Pte pte = leaf_pte(paddr, flags);
+    SpinlockLocker guard(m_lock);
+    // The common case inline: both upper levels are tables already. Anything else (a
+    // missing table, a large leaf) takes the general walk.
+    Pte* table = root();
+    Pte* entry = nullptr;
+    for (unsigned level = kRootLevel; level > 0; --level) {
+        Pte upper = table[table_index(vaddr, level)];
+        if (!pte_is_table(upper)) [[unlikely]] {
+            entry = TRY(entry_at_level_locked(vaddr, 0, CreateTables::Yes));
+            break;
+        }
+        table = table_at(pte_phys(upper));
+    }
+    if (!entry)
+        entry = &table[table_index(vaddr, 0)];
+    Pte old = *entry;
+    __atomic_store_n(entry, pte, __ATOMIC_RELEASE);
+    flush_local(vaddr);
+    return old;
+}
+
+size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddrs, size_t count, PteFlags flags)
+{
+    if (count == 0)
+        return 0;
+    ASSERT(is_aligned(vaddr, kPageSize) && is_canonical(vaddr));
+    ASSERT(table_index(vaddr, 0) + count <= kEntriesPerTable);
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    Pte bits = leaf_pte(0, flags);
+    SpinlockLocker guard(m_lock);
+    // Down to the level-0 table, creating nothing and splitting nothing.
+    Pte* table = root();
+    for (unsigned level = kRootLevel; level > 0; --level) {
+        Pte entry = table[table_index(vaddr, level)];
+        if (!pte_is_table(entry))
+            return 0;
+        table = table_at(pte_phys(entry));
+    }
+    Pte* entries = &table[table_index(vaddr, 0)];
+    size_t mapped = 0;
+    for (size_t i = 0; i < count; ++i) {
+        if (paddrs[i] == 0 || pte_is_valid(entries[i]))
+            continue;
+        __atomic_store_n(&entries[i], make_pte(paddrs[i], PteFlags::None) | bits, __ATOMIC_RELEASE);
+        ++mapped;
+    }
+    return mapped;
+}
+
 bool PageTable::unmap_if_maps(uint64_t vaddr, uint64_t paddr)
 {
     if (!is_canonical(vaddr))

@@ -11,6 +11,8 @@
 //   - Every leaf it writes has A and D set, so nothing depends on the hardware updating
 //     them (many implementations fault instead).
 //   - Mapping never replaces a valid entry: mapping over an existing mapping is EEXIST.
+//     (install_leaf, the fault pipeline's one-page install, replaces on purpose and says
+//     what it replaced.)
 //   - Unmapping or protecting part of a large leaf first splits it into a table of
 //     next-smaller leaves with the same flags (which can fail with ENOMEM).
 //   - Intermediate tables are allocated on demand (zero-filled, PageUse::PageTable) and
@@ -96,6 +98,21 @@ public:
     // page tables whose address spaces it does not lock, so it checks what the entry
     // names under this table's lock instead.
     bool unmap_if_maps(uint64_t vaddr, uint64_t paddr);
+
+    // Points the 4 KiB leaf of `vaddr` (page-aligned, canonical) at the frame `paddr` with
+    // `flags` (as for map()), whether or not a leaf was there, in one walk under one lock
+    // round trip, allocating missing tables. Returns the entry it replaced (0 if it was
+    // invalid), so that the caller can tell whether other harts may cache the old
+    // translation; this hart's TLB entry is flushed either way. ENOMEM; EEXIST if a large
+    // leaf covers `vaddr`. The fault pipeline's one-page install.
+    ErrorOr<sv39::Pte> install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags flags);
+
+    // Fault-around's batch: for each i < count, maps the page at `vaddr + i * 4096` to
+    // `paddrs[i]` with `flags` if paddrs[i] is not 0 and no leaf maps that page yet; valid
+    // entries are left alone. The pages must lie in one level-0 table (one 2 MiB-aligned
+    // block), which is walked to once; if that table does not exist nothing is mapped.
+    // Nothing was valid before, so no TLB needs a flush. Returns how many it mapped.
+    size_t install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddrs, size_t count, PteFlags flags);
 
     // The translation of one address, or nullopt if it is not mapped.
     std::optional<Translation> translate(uint64_t vaddr) const;

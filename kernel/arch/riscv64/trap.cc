@@ -176,8 +176,13 @@ struct UserTrapTestSlot {
 };
 UserTrapTestSlot s_test_slots[4];
 Spinlock s_test_slots_lock { "user trap test slots", LockRank::Test };
+// Slots in use. Outside the self-tests it is 0, and every system call and user fault
+// skips the search (which reads the current thread, a dance with the interrupt flag).
+std::atomic<unsigned> s_test_slots_used { 0 };
 
 UserTrapTestHandler test_handler_of_current_thread() {
+    if (s_test_slots_used.load(std::memory_order_acquire) == 0) [[likely]]
+        return nullptr;
     const void* self = Thread::current();
     for (auto& slot : s_test_slots) {
         if (slot.thread.load(std::memory_order_acquire) == self)
@@ -314,6 +319,7 @@ bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler hand
     for (auto& slot : s_test_slots) {
         if (slot.thread.load(std::memory_order_relaxed) == nullptr) {
             slot.handler = handler;
+            s_test_slots_used.fetch_add(1, std::memory_order_acq_rel);
             slot.thread.store(thread, std::memory_order_release);
             return true;
         }
@@ -324,7 +330,8 @@ bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler hand
 void unregister_user_trap_test_thread(const void* thread) {
     for (auto& slot : s_test_slots) {
         const void* expected = thread;
-        slot.thread.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel);
+        if (slot.thread.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel))
+            s_test_slots_used.fetch_sub(1, std::memory_order_acq_rel);
     }
 }
 
@@ -350,13 +357,16 @@ void print_trap_frame(const TrapFrame& frame) {
 }
 
 extern "C" void trap_dispatch(TrapFrame* frame) {
+    // sstatus.SPP tested in place: trap_origin() is out of line, and this is every system
+    // call's path.
+    bool from_user = (frame->sstatus & csr::kSstatusSpp) == 0;
     if (scause_is_interrupt(frame->scause)) {
         handle_interrupt(scause_code(frame->scause));
-        if (trap_origin(frame->sstatus) == TrapOrigin::User)
+        if (from_user)
             prepare_return_to_user();
         return;
     }
-    if (trap_origin(frame->sstatus) == TrapOrigin::Kernel) {
+    if (!from_user) {
         if (recover_user_copy_fault(*frame))
             return;
         report_kernel_exception(*frame);
