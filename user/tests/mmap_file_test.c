@@ -570,6 +570,39 @@ static int sequential_faults_read_ahead_in_growing_requests(void)
     return 0;
 }
 
+static int read_fault_maps_cached_neighbours_so_they_take_no_fault(void)
+{
+    int fd = make_file("mft_around", 32 * PG);
+    CHECK(fd >= 0);
+    static char buffer[32 * PG];
+    CHECK(lseek(fd, 0, SEEK_SET) == 0 && read(fd, buffer, sizeof(buffer)) == (long)sizeof(buffer));
+    char* p = map_fd(32 * PG, RW, MAP_SHARED, fd, 0);
+    CHECK(p != NULL);
+    /* The window is the 64 KiB-aligned block of 16 pages holding the fault, clipped to the
+     * mapping: w is the first whole window inside the 32-page mapping. */
+    unsigned long first = (((unsigned long)p + 16 * PG - 1) & ~(16 * PG - 1)) - (unsigned long)p;
+    char* w = p + first;
+    CHECK(first % PG == 0 && first + 16 * PG <= 32 * PG);
+    unsigned long base = first;  /* w's offset in the file. */
+    struct atlas_vmstat before = counters();
+    CHECK(w[0] == 'a' + base % 26);  /* One fault: it maps the cached neighbours too. */
+    struct atlas_vmstat faulted = counters();
+    CHECK(faulted.minor_faults + faulted.major_faults == before.minor_faults + before.major_faults + 1);
+    for (unsigned long i = 1; i < 16; i++)
+        CHECK(w[i * PG + 3] == 'a' + (base + i * PG + 3) % 26);
+    struct atlas_vmstat around = counters();
+    CHECK(around.minor_faults == faulted.minor_faults && around.major_faults == faulted.major_faults);
+    /* Neighbours are mapped read-only: the first store still faults, and dirties the page. */
+    w[5 * PG] = 'W';
+    struct atlas_vmstat stored = counters();
+    CHECK(stored.minor_faults == around.minor_faults + 1);
+    CHECK(munmap(p, 32 * PG) == 0);
+    CHECK(byte_in_file("mft_around", (off_t)(base + 5 * PG)) == 'W');
+    close(fd);
+    unlink("mft_around");
+    return 0;
+}
+
 static int random_faults_read_no_more_than_they_touch(void)
 {
     int fd = make_file("mft_random", 512 * PG);
@@ -613,6 +646,7 @@ static const struct TestCase kTests[] = {
     TEST(fadvise_dontneed_drops_mapped_pages_and_they_come_back_from_the_disk),
     TEST(madvise_willneed_reads_the_range_ahead_so_touches_are_minor_faults),
     TEST(sequential_faults_read_ahead_in_growing_requests),
+    TEST(read_fault_maps_cached_neighbours_so_they_take_no_fault),
     TEST(random_faults_read_no_more_than_they_touch),
 };
 int main(int argc, char** argv)
