@@ -291,6 +291,10 @@ void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
 }
 
 bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block) {
+    // Direct reclaim never runs under a FileObject lock (reclaim.h), but should it ever,
+    // this object is simply not a candidate rather than a recursive lock.
+    if (m_lock.is_locked_by_current_thread())
+        return false;
     if (may_block)
         m_lock.lock();
     else if (!m_lock.try_lock())
