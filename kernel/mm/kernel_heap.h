@@ -10,6 +10,24 @@
 //                 allocator (one empty slab per class is kept to absorb alloc/free
 //                 ping-pong at a slab boundary).
 //
+// In front of the classes, each hart keeps a small cache of free objects per class (a
+// stack of pointers, at most size_class_cache_capacity() of them: about 2 KiB, never more
+// than 32 objects nor fewer than 2). kmalloc pops from it and kfree pushes onto it with
+// this hart's interrupts off and no lock, which is what makes the common case cheap:
+//
+//   kmalloc(100) -> class 128 -> this hart's cache [o7 o3 o9 ...]: pop    (no lock)
+//                   cache empty: lock the class, take one object plus half a cache's
+//                   worth from the slabs into the cache (the slow path)
+//   kfree(p)     -> p's slab descriptor names the class -> push p          (no lock)
+//                   cache full: lock the class, return the older half of the cache to
+//                   its slabs, then push p
+//
+// An object in a cache is free as far as statistics go, but its slab still counts as in
+// use: a slab whose other objects are all free goes back to the page allocator only once
+// the cache gives the object back (when it overflows, when kmalloc finds no frame, or on
+// kernel_heap_drain_this_cpu()). At most size_class_cache_capacity() slabs per class and
+// hart are held like this.
+//
 // Larger blocks are made of whole frames mapped side by side in the kernel virtual area,
 // since the page allocator hands out single frames (O(1)) and never contiguous runs.
 // Each large block sits in a virtual slot of a power-of-two number of pages with at least
@@ -19,14 +37,16 @@
 //
 // Guarantees: every allocation is aligned to 16 bytes; a block whose size is a power of
 // two up to 4096 is aligned to that size; large blocks are page-aligned. Allocation and
-// free are O(1) for small blocks and O(pages) for large ones.
+// free are O(1) for small blocks (a cache refill or drain moves at most 16 objects) and
+// O(pages) for large ones.
 //
 // Running out of memory: kmalloc returns nullptr, and so does `new (std::nothrow)`,
 // which is what fallible code uses (try_make and try_make_ref_counted do). Plain `new`
 // cannot report failure without exceptions, so it panics on exhaustion: use it only where
 // running out of memory is truly fatal.
 //
-// Locking: each size class has its own lock, and large blocks share one (all of rank
+// Locking: the per-hart caches have no lock; only their hart touches them, with
+// interrupts off. Each size class has its own lock, and large blocks share one (all of rank
 // LockRank::KernelHeap). None of them is held while the heap calls the page allocator or
 // the page table, so the heap's locks never nest. Callers may hold any lock that comes
 // before KernelHeap in sync/lock_order.h. Interrupt handlers may allocate.
@@ -50,8 +70,16 @@ void* kmalloc_aligned(size_t size, size_t alignment);
 // The usable size of a block: what its size class or page count gives it.
 size_t kmalloc_usable_size(const void* pointer);
 
+// Gives every object in this hart's caches back to its slab, and empty slabs beyond each
+// class's spare back to the page allocator. The caller should keep interrupts off if it
+// needs all of it to be this one hart's caches (a thread may otherwise move between
+// classes).
+void kernel_heap_drain_this_cpu();
+
 struct KernelHeapStatistics {
-    size_t small_bytes_in_use; // Sum of object sizes handed out from size classes.
+    // Sum of the object sizes of small blocks callers hold: objects resting in per-hart
+    // caches are free and not counted, so this is exact whatever the caches hold.
+    size_t small_bytes_in_use;
     size_t slab_pages;         // Frames held by slabs (full, partial and cached empty).
     size_t large_blocks;       // Large blocks in use.
     size_t large_pages;        // Frames mapped for them.

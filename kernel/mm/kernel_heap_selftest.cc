@@ -1,4 +1,5 @@
 // Self-tests of the kernel heap: kmalloc/kfree and operator new/delete.
+#include <atomic>
 #include <new>
 
 #include "lib/ktest.h"
@@ -8,6 +9,12 @@
 #include "mm/kernel_virtual_area.h"
 #include "mm/physical_allocator.h"
 #include "mm/size_class.h"
+#include "proc/thread.h"
+#include "proc/thread_test_support.h"
+#include "sync/interrupt_disabler.h"
+#include "sync/spinlock.h"
+
+using namespace ktest_threads;
 
 namespace {
 
@@ -108,6 +115,10 @@ KTEST(KernelHeap, SizeClassesAreDistinctAndAligned)
 
 KTEST(KernelHeap, EmptySlabsGoBackToThePageAllocator)
 {
+    // Interrupts off keep the test on one hart, so every free lands in this hart's cache
+    // and the drains below reach all of them.
+    InterruptDisabler stay_on_this_hart;
+    kernel_heap_drain_this_cpu();
     constexpr size_t kObjects = 3 * (kPageSize / 2048); // Three slabs of the 2048 class.
     KernelHeapStatistics before = kernel_heap_statistics();
     void* blocks[kObjects];
@@ -118,8 +129,125 @@ KTEST(KernelHeap, EmptySlabsGoBackToThePageAllocator)
     KEXPECT(kernel_heap_statistics().slab_pages >= before.slab_pages + 2);
     for (size_t i = 0; i < kObjects; ++i)
         kfree(blocks[i]);
-    // One empty slab per class may stay as a spare.
+    // The hart's cache may still hold a slab's objects (at most its capacity of them)...
+    KEXPECT(kernel_heap_statistics().slab_pages <= before.slab_pages + 1 + size_class_cache_capacity(kSizeClassCount - 1));
+    // ...and once it gives them back, one empty slab per class may stay as a spare.
+    kernel_heap_drain_this_cpu();
     KEXPECT(kernel_heap_statistics().slab_pages <= before.slab_pages + 1);
+}
+
+KTEST(KernelHeap, CachedObjectsDoNotCountAsInUse)
+{
+    InterruptDisabler stay_on_this_hart;
+    constexpr size_t kSize = 96;
+    constexpr size_t kObjects = 3 * kCacheMaxObjects; // Through refills and drains.
+    KernelHeapStatistics before = kernel_heap_statistics();
+    void* blocks[kObjects];
+    for (size_t i = 0; i < kObjects; ++i) {
+        blocks[i] = kmalloc(kSize);
+        KASSERT(blocks[i]);
+        KEXPECT_EQ(before.small_bytes_in_use + (i + 1) * kSize, kernel_heap_statistics().small_bytes_in_use);
+    }
+    for (size_t i = 0; i < kObjects; ++i) {
+        kfree(blocks[i]);
+        KEXPECT_EQ(before.small_bytes_in_use + (kObjects - i - 1) * kSize, kernel_heap_statistics().small_bytes_in_use);
+    }
+    // Draining moves objects but frees nothing that was in use.
+    kernel_heap_drain_this_cpu();
+    KEXPECT_EQ(before.small_bytes_in_use, kernel_heap_statistics().small_bytes_in_use);
+}
+
+KTEST(KernelHeap, CacheHoldsAtMostItsCapacity)
+{
+    InterruptDisabler stay_on_this_hart;
+    kernel_heap_drain_this_cpu();
+    // Many objects of one class freed in a row: all but a cache's worth go back to the
+    // slabs, so all but a cache's worth of slabs (and the spare) go back to the allocator.
+    constexpr size_t kIndex = kSizeClassCount - 3; // 1024 bytes: four per slab.
+    constexpr size_t kObjects = 40;
+    size_t size = size_class_size(kIndex);
+    KernelHeapStatistics before = kernel_heap_statistics();
+    void* blocks[kObjects];
+    for (size_t i = 0; i < kObjects; ++i) {
+        blocks[i] = kmalloc(size);
+        KASSERT(blocks[i]);
+    }
+    KEXPECT(kernel_heap_statistics().slab_pages >= before.slab_pages + kObjects / 4 - 1);
+    for (size_t i = 0; i < kObjects; ++i)
+        kfree(blocks[i]);
+    KEXPECT(kernel_heap_statistics().slab_pages <= before.slab_pages + 1 + size_class_cache_capacity(kIndex));
+    kernel_heap_drain_this_cpu();
+}
+
+KTEST(KernelHeap, RecentlyFreedObjectIsHandedOutFirst)
+{
+    // The cache is a stack: the warmest object comes back first, for every class.
+    InterruptDisabler stay_on_this_hart;
+    for (size_t index = 0; index < kSizeClassCount; ++index) {
+        size_t size = size_class_size(index);
+        void* a = kmalloc(size);
+        void* b = kmalloc(size);
+        KASSERT(a && b);
+        kfree(a);
+        kfree(b);
+        KEXPECT_EQ(b, kmalloc(size));
+        KEXPECT_EQ(a, kmalloc(size));
+        kfree(a);
+        kfree(b);
+    }
+}
+
+KTEST(KernelHeap, ObjectsFreedOnOtherHartsKeepTheirContents)
+{
+    // Each thread allocates blocks, fills them, and hands every other one to the next
+    // thread, which checks and frees it (often on another hart, into that hart's cache).
+    constexpr size_t kThreads = 6;
+    constexpr size_t kRounds = 300;
+    constexpr size_t kPerRound = 8;
+    struct Mailbox {
+        Spinlock lock { "test mailbox", LockRank::Test };
+        void* blocks[kRounds * kPerRound];
+        size_t sizes[kRounds * kPerRound];
+        size_t count { 0 };
+    };
+    static Mailbox mailboxes[kThreads];
+    for (auto& box : mailboxes)
+        box.count = 0;
+    KernelHeapStatistics before = kernel_heap_statistics();
+    std::atomic<size_t> corrupted { 0 };
+    run_in_threads(kThreads, [&](size_t me) {
+        void* mine[kPerRound];
+        for (size_t round = 0; round < kRounds; ++round) {
+            for (size_t i = 0; i < kPerRound; ++i) {
+                size_t size = 16 + ((round * 7 + i * 13 + me * 5) % 40) * 16;
+                mine[i] = kmalloc(size);
+                if (!mine[i])
+                    panic("out of memory in a heap self-test");
+                fill(mine[i], size, static_cast<uint8_t>(size));
+                if (i % 2 == 0) {
+                    Mailbox& next = mailboxes[(me + 1) % kThreads];
+                    SpinlockLocker guard(next.lock);
+                    next.blocks[next.count] = mine[i];
+                    next.sizes[next.count++] = size;
+                } else {
+                    corrupted += !check(mine[i], size, static_cast<uint8_t>(size));
+                    kfree(mine[i]);
+                }
+            }
+            if (round % 16 == 0)
+                Thread::yield();
+        }
+    });
+    for (auto& box : mailboxes) {
+        for (size_t i = 0; i < box.count; ++i) {
+            corrupted += !check(box.blocks[i], box.sizes[i], static_cast<uint8_t>(box.sizes[i]));
+            kfree(box.blocks[i]);
+        }
+    }
+    KEXPECT_EQ(0u, corrupted.load());
+    // Thread records and stacks come and go with the threads; the blocks of this test
+    // must all be free again.
+    KEXPECT(kernel_heap_statistics().small_bytes_in_use <= before.small_bytes_in_use + 4096);
 }
 
 KTEST(KernelHeap, LargeBlocksAreMappedWithAGuardAfter)

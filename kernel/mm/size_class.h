@@ -7,6 +7,11 @@
 // objects of a power-of-two class are aligned to their size; every class is a multiple of
 // 16, so every object is 16-byte aligned.
 //
+// Each hart keeps a small cache of free objects per class (kernel_heap.cc). Its capacity
+// is set by bytes rather than by count: size_class_cache_capacity() gives at most
+// kCacheBytesPerClass bytes' worth of objects, but never fewer than 2 (so a free after an
+// allocation always finds room) nor more than kCacheMaxObjects.
+//
 // size_class_for(n) reads a table indexed by ceil(n / 16): one load, no search. The table
 // is built at compile time from kSizeClasses, and the static_asserts and the host test
 // (tests/host/size_class_test.cc) check that it picks the smallest class that fits.
@@ -63,6 +68,23 @@ constexpr size_t size_class_objects_per_slab(size_t index, size_t slab_bytes)
     return slab_bytes / kSizeClasses[index];
 }
 
+constexpr size_t kCacheBytesPerClass = 2048;
+constexpr size_t kCacheMaxObjects = 32;
+
+// How many free objects of class `index` one hart's cache may hold.
+constexpr size_t size_class_cache_capacity(size_t index)
+{
+    size_t objects = kCacheBytesPerClass / kSizeClasses[index];
+    if (objects < 2)
+        return 2;
+    return objects < kCacheMaxObjects ? objects : kCacheMaxObjects;
+}
+
+// How many objects a refill brings into a hart's empty cache, and how many a drain sends
+// back from a full one: half the capacity, so that alternating allocations and frees at
+// either boundary cross it only once per batch.
+constexpr size_t size_class_cache_batch(size_t index) { return size_class_cache_capacity(index) / 2; }
+
 static_assert(size_class_for(0) == 0);
 static_assert(size_class_for(1) == 0);
 static_assert(size_class_for(16) == 0);
@@ -70,3 +92,6 @@ static_assert(size_class_for(17) == 1);
 static_assert(size_class_for(2048) == kSizeClassCount - 1);
 static_assert(size_class_for(2047) == kSizeClassCount - 1);
 static_assert(size_class_for(1025) == kSizeClassCount - 2);
+static_assert(size_class_cache_capacity(0) == kCacheMaxObjects);
+static_assert(size_class_cache_capacity(kSizeClassCount - 1) == 2);
+static_assert(size_class_cache_batch(kSizeClassCount - 1) == 1);

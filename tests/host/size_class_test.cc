@@ -54,3 +54,17 @@ TEST(SizeClass, EverySlabHoldsAtLeastTwoObjects)
     for (size_t i = 0; i < kSizeClassCount; ++i)
         EXPECT_GE(size_class_objects_per_slab(i, 4096), 2u);
 }
+
+TEST(SizeClass, HartCacheHoldsAFewKiBAndAtLeastTwoObjects)
+{
+    // The heap's statistics tests allow for what per-hart caches pin, so the caches must
+    // stay small; and a cache of one object could not take a free after a refill.
+    for (size_t i = 0; i < kSizeClassCount; ++i) {
+        size_t capacity = size_class_cache_capacity(i);
+        EXPECT_GE(capacity, 2u) << i;
+        EXPECT_LE(capacity, kCacheMaxObjects) << i;
+        EXPECT_LE(capacity * size_class_size(i), 4096u) << i;
+        EXPECT_GE(size_class_cache_batch(i), 1u) << i;
+        EXPECT_LT(size_class_cache_batch(i), capacity) << i;
+    }
+}
