@@ -31,6 +31,13 @@
 //     If update returns bool (whether the stored value changed), the walk to the root
 //     stops at the first node whose height and augmented value both come out unchanged:
 //     nothing above it can change then. A void update always walks to the root.
+//   - `static bool update_from_child(T& node, T& child, bool child_is_left)`, optional,
+//     with a bool update. The same recomputation when only `child`'s augmented value has
+//     changed since node was last updated (the other child's has not), so that it may
+//     read that child alone and reuse what node kept of the other side; returns whether
+//     node's value changed. The walk to the root uses it above the last node whose height
+//     changed: from there up only augmentation can change, one child per level. (For the
+//     VM, that is most of every mmap and munmap: each changes the largest gap.)
 //   - `static bool augmented_consistent(const T&)`, optional. validate() calls it on
 //     every node to check that the stored augmented value matches its children.
 //
@@ -98,6 +105,10 @@ public:
             { Traits::update(node, child, child) } -> std::same_as<bool>;
         } || requires(T& node) {
             { Traits::update(node) } -> std::same_as<bool>;
+        };
+    static constexpr bool kHasUpdateFromChild =
+        kUpdateReportsChange && requires(T& node, T& child) {
+            { Traits::update_from_child(node, child, true) } -> std::same_as<bool>;
         };
     static constexpr bool kHasConsistencyCheck = requires(const T& node) {
         { Traits::augmented_consistent(node) } -> std::convertible_to<bool>;
@@ -527,15 +538,17 @@ private:
     {
         while (node) {
             int old_height = node->m_height;
-            int balance = balance_of(node);
+            TreeNode* left_child = node->m_left;
+            TreeNode* right_child = node->m_right;
+            int left = height_of(left_child);
+            int right = height_of(right_child);
+            int balance = left - right;
             if (balance > 1 || balance < -1) {
                 if (node == must_reach)
                     must_reach = nullptr;          // The rotation recomputes it.
                 node = rebalance(node)->m_parent;  // A rotation: the parent's child changed.
                 continue;
             }
-            int left = height_of(node->m_left);
-            int right = height_of(node->m_right);
             node->m_height = 1 + (left > right ? left : right);
             bool changed = run_update(node);
             // Never stop at must_reach itself: its stored value was its own, not that of
@@ -544,7 +557,35 @@ private:
                 return;
             if (node == must_reach)
                 must_reach = nullptr;
+            if (node->m_height == old_height && kUpdateReportsChange) {
+                // No height above can change now: only augmentation, one child a level.
+                propagate_up(node, must_reach);
+                return;
+            }
             node = node->m_parent;
+        }
+    }
+
+    // The rest of retrace() once heights are final: `node`'s augmented value changed, so
+    // each ancestor is recomputed from the child it was reached from (update_from_child,
+    // if Traits has it) up to the first that stays the same, but never stopping at or
+    // below must_reach, which gets a full update (its other side is new to it).
+    static void propagate_up(TreeNode* node, TreeNode* must_reach)
+    {
+        for (TreeNode* parent = node->m_parent; parent; node = parent, parent = parent->m_parent) {
+            bool changed;
+            if constexpr (kHasUpdateFromChild) {
+                if (parent == must_reach)
+                    changed = run_update(parent);
+                else
+                    changed = Traits::update_from_child(*owner_of(parent), *owner_of(node), parent->m_left == node);
+            } else {
+                changed = run_update(parent);
+            }
+            if (!changed && !must_reach)
+                return;
+            if (parent == must_reach)
+                must_reach = nullptr;
         }
     }
 

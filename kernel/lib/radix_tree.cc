@@ -10,8 +10,7 @@
 namespace {
 
 constexpr unsigned kBitsPerLevel = 6;
-constexpr unsigned kFanout = 1u << kBitsPerLevel;
-constexpr uint64_t kSlotMask = kFanout - 1;
+constexpr uint64_t kSlotMask = (1u << kBitsPerLevel) - 1;
 // Eleven levels of six bits cover all 64 bits of an index.
 constexpr unsigned kMaxHeight = (64 + kBitsPerLevel - 1) / kBitsPerLevel;
 
@@ -35,12 +34,6 @@ bool fits(uint64_t index, unsigned height)
 }
 
 } // namespace
-
-struct RadixTreeBase::Node {
-    // Bit i is set exactly when slots[i] is non-null.
-    uint64_t present { 0 };
-    void* slots[kFanout] {};
-};
 
 RadixTreeBase::RadixTreeBase(RadixTreeBase&& other)
     : m_root(std::exchange(other.m_root, nullptr))
@@ -156,22 +149,25 @@ ErrorOr<void> RadixTreeBase::insert_slot(uint64_t index, void* value)
     return {};
 }
 
-// Private, so handing out a mutable node from a const function lets only the tree's own
-// mutators (replace_slot, erase_slot) write through it.
-RadixTreeBase::Node* RadixTreeBase::leaf_for(uint64_t index) const
+size_t RadixTreeBase::lookup_range_slots(uint64_t first, size_t count, void** out) const
 {
-    if (!fits(index, m_height))
-        return nullptr;
-    Node* node = m_root;
-    for (unsigned level = m_height - 1; level > 0 && node; --level)
-        node = static_cast<Node*>(node->slots[slot_of(index, level)]);
-    return node;
-}
-
-void* RadixTreeBase::lookup_slot(uint64_t index) const
-{
-    const Node* leaf = leaf_for(index);
-    return leaf ? leaf->slots[slot_of(index, 0)] : nullptr;
+    ASSERT(count == 0 || count - 1 <= UINT64_MAX - first);
+    size_t found = 0;
+    size_t done = 0;
+    while (done < count) {
+        uint64_t index = first + done;
+        unsigned slot = slot_of(index, 0);
+        // The part of the range in this index's leaf.
+        size_t run = count - done < kFanout - slot ? count - done : kFanout - slot;
+        const Node* leaf = leaf_for(index);
+        for (size_t i = 0; i < run; ++i) {
+            void* value = leaf ? leaf->slots[slot + i] : nullptr;
+            out[done + i] = value;
+            found += value != nullptr;
+        }
+        done += run;
+    }
+    return found;
 }
 
 void* RadixTreeBase::replace_slot(uint64_t index, void* value)

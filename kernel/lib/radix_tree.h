@@ -19,7 +19,9 @@
 //   - Values are non-null and not owned; the tree never dereferences them.
 //
 // Operations are O(height) except find_next, which may also scan up to 64 slots per
-// level. Allocation uses new (std::nothrow); insert reports ENOMEM and then leaves the
+// level, and lookup_range, which walks from the root once per leaf its range touches and
+// then reads the leaf's slots in a row (fault-around looks at 16 neighbours this way).
+// lookup is inline: the fault path asks it on every fault. Allocation uses new (std::nothrow); insert reports ENOMEM and then leaves the
 // tree exactly as it was.
 //
 // try_clone_from copies a range of another tree node by node: one allocation and one
@@ -63,8 +65,30 @@ protected:
         void* value;
     };
 
+    static constexpr unsigned kBitsPerLevel = 6;
+    static constexpr unsigned kFanout = 1u << kBitsPerLevel;
+    static constexpr uint64_t kSlotMask = kFanout - 1;
+    // Eleven levels of six bits cover all 64 bits of an index.
+    static constexpr unsigned kMaxHeight = (64 + kBitsPerLevel - 1) / kBitsPerLevel;
+
+    struct Node {
+        // Bit i is set exactly when slots[i] is non-null.
+        uint64_t present { 0 };
+        void* slots[kFanout] {};
+    };
+
     ErrorOr<void> insert_slot(uint64_t index, void* value);
-    void* lookup_slot(uint64_t index) const;
+
+    void* lookup_slot(uint64_t index) const
+    {
+        const Node* leaf = leaf_for(index);
+        return leaf ? leaf->slots[index & kSlotMask] : nullptr;
+    }
+
+    // out[i] = the value at first + i (or null) for i < count; returns how many are
+    // non-null. first + count must not wrap.
+    size_t lookup_range_slots(uint64_t first, size_t count, void** out) const;
+
     void* erase_slot(uint64_t index);
     void* replace_slot(uint64_t index, void* value);
     std::optional<SlotEntry> find_next_slot(uint64_t index) const;
@@ -80,11 +104,23 @@ protected:
     void visit_leaves(LeafVisitor visit, void* context) const;
 
 private:
-    struct Node;
-
     // The level-0 node whose slots hold index, or null if index is beyond the height or
     // a node on its path is missing.
-    Node* leaf_for(uint64_t index) const;
+    Node* leaf_for(uint64_t index) const
+    {
+        unsigned height = m_height;
+        // A height of kMaxHeight covers every index (and a shift by 66 would be undefined).
+        if (height == 0 || (height < kMaxHeight && (index >> (height * kBitsPerLevel)) != 0))
+            return nullptr;
+        Node* node = m_root;
+        for (unsigned level = height - 1; level > 0; --level) {
+            node = static_cast<Node*>(node->slots[(index >> (level * kBitsPerLevel)) & kSlotMask]);
+            if (!node)
+                return nullptr;
+        }
+        return node;
+    }
+
     Node* allocate_node();
     // A new node with the slots and bitmap of `source` (one copy, no zeroing first).
     Node* allocate_node_copy(const Node& source);
@@ -123,6 +159,15 @@ public:
 
     // Returns the value at index, or nullptr.
     T* lookup(uint64_t index) const { return static_cast<T*>(lookup_slot(index)); }
+
+    // out[i] = the value at first + i, or nullptr, for each i < count; returns how many
+    // are non-null. One walk from the root per 64-entry leaf the range touches (not one
+    // per index). first + count must not wrap past UINT64_MAX.
+    size_t lookup_range(uint64_t first, size_t count, T** out) const
+    {
+        static_assert(sizeof(T*) == sizeof(void*));
+        return lookup_range_slots(first, count, reinterpret_cast<void**>(out));
+    }
 
     // Puts value (non-null) in place of the value at index and returns the old one; does
     // nothing and returns nullptr if index is not mapped. Never allocates, so never fails

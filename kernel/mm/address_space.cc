@@ -47,7 +47,8 @@ bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma
 
 // Whether the page table may hold PTEs of `vma`. Every user PTE maps a frame that the
 // Vma's object (or overlay) holds at the matching index, so a Vma without an object (a
-// guard) or over a private object holding no frame at all has none.
+// guard, or private anonymous memory never touched) or over a private object holding no
+// frame at all has none.
 bool may_have_ptes(const Vma& vma) {
     const VmObject* object = vma.object();
     if (!object)
@@ -124,11 +125,16 @@ ErrorOr<void> AddressSpace::map_anonymous(uint64_t start, uint64_t size, Prot pr
     if (!is_valid_user_mapping_range(start, size))
         return Error::from_errno(EINVAL);
     WriteLocker locker(m_lock);
-    RefPtr<VmObject> object;
-    if (kind != VmaKind::Guard)
-        object = TRY(AnonObject::try_create());
-    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), 0));
+    // No object yet: the first fault makes it (attach_anon_object_locked).
+    TRY(insert_vma_locked({ start, start + size }, prot, kind, nullptr, 0));
     return {};
+}
+
+ErrorOr<VmObject*> AddressSpace::attach_anon_object_locked(Vma& vma) {
+    ASSERT(vma.awaits_object());
+    RefPtr<VmObject> object = TRY(AnonObject::try_create());
+    vma.attach_object(std::move(object));
+    return vma.object();
 }
 
 ErrorOr<uint64_t> AddressSpace::map_stack() {
@@ -206,13 +212,12 @@ ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t 
                                                      MapPlacement placement, MapSharing sharing) {
     if (size == 0 || !vm::is_page_aligned(size) || size > kUserSpaceEnd)
         return Error::from_errno(ENOMEM);
-    // The object exists before anything is unmapped, so that running out of memory here
-    // leaves a MAP_FIXED target intact.
+    // A shared object exists before anything is unmapped, so that running out of memory
+    // here leaves a MAP_FIXED target intact. A private one is made by the first fault
+    // (mm/vma.h): an mmap never touched allocates no object at all.
     RefPtr<VmObject> object;
     if (sharing == MapSharing::Shared)
         object = TRY(SharedAnonObject::try_create());
-    else
-        object = TRY(AnonObject::try_create());
     return map_region(address, size, prot, placement, VmaKind::Anonymous, std::move(object), 0,
                       Prot::Read | Prot::Write | Prot::Exec, nullptr);
 }
@@ -290,6 +295,8 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
     TRY(clip_at_locked(range.end));
     for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
         vma->set_prot(prot);
+        if (!may_have_ptes(*vma))
+            continue;  // No PTE to change (never touched, or a guard).
         if (!has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
             // A PTE without R, W and X would be a pointer to a table: drop the entries
             // instead. The frames stay in the object, so PROT_NONE keeps the contents.
@@ -409,11 +416,11 @@ ErrorOr<void> AddressSpace::read_initial(uint64_t vaddr, void* data, size_t leng
         uint64_t page_va = vm::round_down(vaddr);
         size_t in_page = std::min<size_t>(length, page_va + vm::kPageSize - vaddr);
         Vma* vma = find_vma_locked(page_va);
-        if (!vma || !vma->object())
+        if (!vma || vma->kind() == VmaKind::Guard)
             return Error::from_errno(EFAULT);
         uint64_t index = vma->object_index(page_va);
         Page* page = vma->overlay() ? vma->overlay()->lookup_page(index) : nullptr;
-        if (!page)
+        if (!page && vma->object())  // No object yet: never touched, all zeros.
             page = vma->object()->lookup_page(index);
         if (page)
             memcpy(destination, static_cast<uint8_t*>(page_to_virt(page)) + (vaddr - page_va), in_page);
@@ -439,7 +446,8 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
             // land in the same frames, and the object outlives whichever side goes first.
             object = vma.m_object;
         } else if (vma.object()) {
-            // Every private object so far is an AnonObject (see vm_object.h).
+            // Every private object so far is an AnonObject (see vm_object.h). A Vma still
+            // waiting for its object (never touched) gives the child one waiting too.
             auto* anon = static_cast<AnonObject*>(vma.object());
             object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
         }
@@ -451,7 +459,7 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
         bool has_private_frames = !shared || overlay;
         TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset(),
                                      vma.max_prot(), std::move(overlay)));
-        if (has_private_frames && has_any(vma.prot(), Prot::Write)) {
+        if (has_private_frames && has_any(vma.prot(), Prot::Write) && may_have_ptes(vma)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
             // any TLB, until a write fault has given this side its own copy. Clearing Write
             // is all it takes (a PTE never has more than the Vma's permissions), done in one
@@ -490,13 +498,12 @@ ErrorOr<uint64_t> AddressSpace::set_heap_break(uint64_t new_break) {
         // object: the new pages then get a Heap Vma of their own.
         Vma* top = old_end > m_heap_start ? find_vma_locked(old_end - 1) : nullptr;
         if (top && top->kind() == VmaKind::Heap && top->end() == old_end && top->prot() == (Prot::Read | Prot::Write) &&
-            top->object() && !top->object()->is_shared()) {
+            (top->awaits_object() || (top->object() && !top->object()->is_shared()))) {
             top->m_range.end = new_end;
             m_vmas.update_path(*top);
             ++m_generation;
         } else {
-            RefPtr<VmObject> object = TRY(AnonObject::try_create());
-            TRY(insert_vma_locked({ old_end, new_end }, Prot::Read | Prot::Write, VmaKind::Heap, std::move(object), 0));
+            TRY(insert_vma_locked({ old_end, new_end }, Prot::Read | Prot::Write, VmaKind::Heap, nullptr, 0));
         }
     } else if (new_end < old_end) {
         // Shrinking is munmap of the pages above the new break, whatever Vmas they are in.

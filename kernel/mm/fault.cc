@@ -2,6 +2,7 @@
 #include "mm/fault.h"
 
 #include <atomic>
+#include <optional>
 
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/sv39.h"
@@ -41,10 +42,13 @@ public:
             return { FaultResult::Segfault, nullptr };
         uint64_t page_va = vm::round_down(vaddr);
         Vma* vma = space.find_vma_locked(page_va);
-        if (!vma || !vma->object())
+        if (!vma || vma->kind() == VmaKind::Guard)
             return { FaultResult::Segfault, nullptr };
         if (permissions == Permissions::Check && !allows(vma->prot(), access))
             return { FaultResult::Segfault, nullptr };
+        // Private anonymous memory gets its object on its first fault (mm/vma.h).
+        if (vma->awaits_object() && space.attach_anon_object_locked(*vma).is_error())
+            return { FaultResult::OutOfMemory, nullptr };
 
         uint64_t index = vma->object_index(page_va);
         VmObject* target = vma->object();
@@ -73,7 +77,9 @@ public:
         if (object.is_shared()) {
             // MAP_SHARED anonymous memory: every mapper uses the object's frame itself;
             // there is no copy-on-write to decide.
-            if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma->prot(), true), false).is_error())
+            if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma->prot(), true), false,
+                                   PteWriters::Excluded)
+                    .is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             bump(s_resolved_faults);
             return { FaultResult::Resolved, page };
@@ -84,7 +90,7 @@ public:
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.
-            auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::Anonymous);
+            auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
             if (fresh.is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             Page* copy = fresh.value();
@@ -103,7 +109,10 @@ public:
             page->index = index;
         }
         PteFlags flags = leaf_flags(vma->prot(), exclusive);
-        if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced).is_error())
+        // An overlay page sits in a file mapping, whose entries the file's reverse map
+        // writes without our lock; plain anonymous memory is ours alone.
+        PteWriters writers = vma->overlay() ? PteWriters::MayRace : PteWriters::Excluded;
+        if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced, writers).is_error())
             return { FaultResult::OutOfMemory, nullptr };
         bump(s_resolved_faults);
         return { FaultResult::Resolved, page };
@@ -132,7 +141,7 @@ private:
         if (writable)
             page->set_flag(kPageDirty);
         PteFlags flags = leaf_flags(vma.prot(), writable);
-        if (install_pte_locked(space, page_va, page_to_phys(page), flags, false).is_error())
+        if (install_pte_locked(space, page_va, page_to_phys(page), flags, false, PteWriters::Excluded).is_error())
             return { FaultResult::OutOfMemory, nullptr };
         if (!writable)
             fault_around_locked(space, vma, file, nullptr, page_va, flags);
@@ -151,7 +160,7 @@ private:
         if (access == Access::Write) {
             // Allocated before the file's lock is taken: the allocation may wait for
             // reclaim, which needs that lock.
-            auto fresh = reclaim::allocate_user_page(ZeroFill::No, PageUse::Anonymous);
+            auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
             if (fresh.is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             copy = fresh.value();
@@ -166,7 +175,8 @@ private:
         Page* file_page = resident.value();
         if (!copy) {
             PteFlags flags = leaf_flags(vma.prot(), false);
-            if (install_pte_locked(space, page_va, page_to_phys(file_page), flags, false).is_error())
+            if (install_pte_locked(space, page_va, page_to_phys(file_page), flags, false, PteWriters::Excluded)
+                    .is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             fault_around_locked(space, vma, file, &overlay, page_va, flags);
             bump(s_resolved_faults);
@@ -183,7 +193,9 @@ private:
         bump(s_cow_copies);
         // The PTE may still name the file's frame (after a read): frame_changed makes
         // every hart forget that translation before the private copy is used.
-        if (install_pte_locked(space, page_va, page_to_phys(copy), leaf_flags(vma.prot(), true), true).is_error())
+        if (install_pte_locked(space, page_va, page_to_phys(copy), leaf_flags(vma.prot(), true), true,
+                               PteWriters::MayRace)
+                .is_error())
             return { FaultResult::OutOfMemory, nullptr };
         bump(s_resolved_faults);
         return { FaultResult::Resolved, copy };
@@ -215,21 +227,39 @@ private:
     // table (PageTable::install_leaf); the remote flush only when the old entry named
     // another frame or allowed more than the new one (a stale entry that allows less, on
     // another hart, at worst faults once more and lands back here).
+    //
+    // With PteWriters::Excluded the caller holds the lock every other writer of this PTE
+    // needs (the file object's lock for a file page, which the reverse map writes under;
+    // for memory of a Vma that no reverse map reaches, the address-space lock), so the
+    // entry is swapped in without the page table's spinlock when its level-0 table exists
+    // (PageTable::try_install_leaf_unlocked). MayRace: a page of a file mapping installed
+    // without the file's lock (a MAP_PRIVATE copy): the reverse map may be removing the
+    // file's frame from this very entry, so the table's lock serializes the two.
+    enum class PteWriters : uint8_t { Excluded, MayRace };
+
     static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
-                                            bool frame_changed) {
+                                            bool frame_changed, PteWriters writers) {
         PageTable& table = space.page_table();
-        auto installed = table.install_leaf(page_va, phys, flags);
-        if (installed.is_error()) {
-            if (installed.error().code() != EEXIST)
-                return installed.release_error();
-            // A large leaf covers the page (never made for user memory today): the general
-            // path splits it.
-            TRY(table.unmap(page_va, vm::kPageSize));
-            TRY(table.map(page_va, phys, vm::kPageSize, flags));
-            space.flush_tlb(page_va, vm::kPageSize);
-            return {};
+        std::optional<sv39::Pte> swapped;
+        if (writers == PteWriters::Excluded)
+            swapped = table.try_install_leaf_unlocked(page_va, phys, flags);
+        sv39::Pte old;
+        if (swapped) [[likely]] {
+            old = *swapped;
+        } else {
+            auto installed = table.install_leaf(page_va, phys, flags);
+            if (installed.is_error()) {
+                if (installed.error().code() != EEXIST)
+                    return installed.release_error();
+                // A large leaf covers the page (never made for user memory today): the
+                // general path splits it.
+                TRY(table.unmap(page_va, vm::kPageSize));
+                TRY(table.map(page_va, phys, vm::kPageSize, flags));
+                space.flush_tlb(page_va, vm::kPageSize);
+                return {};
+            }
+            old = installed.value();
         }
-        sv39::Pte old = installed.value();
         // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
         // and install_leaf fenced this hart.
         if (!sv39::pte_is_valid(old))
@@ -267,19 +297,22 @@ private:
         if (end - start <= vm::kPageSize)
             return;  // The faulting page is the whole window.
         uint64_t phys[kFaultAroundPages];
+        Page* pages[kFaultAroundPages];
+        Page* private_pages[kFaultAroundPages];
         size_t count = (end - start) / vm::kPageSize;
         uint64_t first_index = vma.object_index(start);
+        // The window's cached pages (and overlay pages) in one pass over the tree's leaf.
+        if (file.lookup_pages(first_index, count, pages) <= 1)
+            return;  // Only the faulting page (or nothing) is cached.
+        bool any_private = overlay && overlay->lookup_pages(first_index, count, private_pages) > 0;
+        size_t faulting = (page_va - start) / vm::kPageSize;
         bool any = false;
         for (size_t i = 0; i < count; ++i) {
             phys[i] = 0;
-            uint64_t va = start + i * vm::kPageSize;
-            if (va == page_va)
+            Page* page = pages[i];
+            if (!page || i == faulting || page->has_flag(kPageBusy))
                 continue;
-            uint64_t index = first_index + i;
-            Page* page = file.lookup_page(index);
-            if (!page || page->has_flag(kPageBusy))
-                continue;
-            if (overlay && overlay->lookup_page(index))
+            if (any_private && private_pages[i])
                 continue;
             if (!page->has_flag(kPageReferenced))
                 page->set_flag(kPageReferenced);

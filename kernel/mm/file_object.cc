@@ -15,7 +15,7 @@
 
 namespace {
 
-constexpr uint64_t kPageSize = fs::kBlockSize;
+static_assert(kPageSize == fs::kBlockSize);
 static_assert(fs::kBlockSize == 4096, "the page cache maps one block per page");
 
 std::atomic<uint64_t> g_hits { 0 };
@@ -97,7 +97,9 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
         uint32_t allocated = 0;
         for (; allocated < window; ++allocated) {
             // Only the page asked for may wait for reclaim; readahead takes what is free.
-            auto fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::No, PageUse::File)
+            // No fill: read_pages() writes every byte (file data, zeros for holes and
+            // beyond the end), and a frame whose read fails is taken out unused.
+            auto fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
                                         : allocate_readahead_page();
             if (fresh.is_error()) {
                 if (allocated == 0)
@@ -187,7 +189,7 @@ ErrorOr<Page*> FileObject::allocate_readahead_page() {
     // Readahead is a bet: it never eats into the reclaim watermarks or waits for reclaim.
     if (!reclaim::can_allocate_without_reclaim())
         return Error::from_errno(ENOMEM);
-    return allocate_page(ZeroFill::No, PageUse::File);
+    return allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t index) {

@@ -11,12 +11,17 @@
 #include "lib/string.h"
 #include "sync/spinlock.h"
 
-namespace {
+// The descriptor array covers frames [g_first_frame_phys, g_first_frame_phys + g_frame_count * 4K).
+namespace physical_allocator_detail {
+Page* g_pages = nullptr;
+uint64_t g_first_frame_phys = 0;
+uintptr_t g_first_frame_virt = 0;
+size_t g_frame_count = 0;
+}  // namespace physical_allocator_detail
 
-// The descriptor array covers frames [s_first_frame_phys, s_first_frame_phys + s_frame_count * 4K).
-Page* s_pages = nullptr;
-uint64_t s_first_frame_phys = 0;
-size_t s_frame_count = 0;
+using namespace physical_allocator_detail;
+
+namespace {
 
 Spinlock s_lock { "physical pages", LockRank::PhysicalMemory };
 // Guarded by s_lock.
@@ -71,14 +76,23 @@ uint64_t find_free_run(const MachineInfo& machine, const ExcludedRanges& exclude
 
 void fill_frame(Page* page, ZeroFill fill)
 {
-    klib::memset(page_to_virt(page), fill == ZeroFill::Yes ? 0 : kPagePoisonByte, kPageSize);
+    switch (fill) {
+    case ZeroFill::Yes:
+        klib::page_zero(page_to_virt(page));
+        return;
+    case ZeroFill::No:
+        klib::memset(page_to_virt(page), kPagePoisonByte, kPageSize);
+        return;
+    case ZeroFill::CallerOverwrites:
+        return;
+    }
 }
 
 } // namespace
 
 void physical_allocator_init(const MachineInfo& machine, MemoryRange device_tree)
 {
-    ASSERT(!s_pages);
+    ASSERT(!g_pages);
     ASSERT(machine.memory_count > 0);
 
     uint64_t lowest = ~0ull;
@@ -102,11 +116,13 @@ void physical_allocator_init(const MachineInfo& machine, MemoryRange device_tree
 
     // The boot page table direct-maps the first 64 GiB of physical memory, which is where
     // QEMU puts RAM; the array is written through that map.
-    s_pages = static_cast<Page*>(phys_to_virt(array_phys));
-    s_first_frame_phys = lowest;
-    s_frame_count = frame_count;
+    g_pages = static_cast<Page*>(phys_to_virt(array_phys));
+    g_first_frame_phys = lowest;
+    g_first_frame_virt = reinterpret_cast<uintptr_t>(phys_to_virt(lowest));
+    static_assert(kFrameShift == kPageShift);
+    g_frame_count = frame_count;
     for (size_t i = 0; i < frame_count; ++i)
-        new (&s_pages[i]) Page();
+        new (&g_pages[i]) Page();
 
     SpinlockLocker guard(s_lock);
     for (const MemoryRange& range : machine.memory_ranges()) {
@@ -180,26 +196,6 @@ void page_unref(Page* page)
         release_frame(page);
 }
 
-Page* page_from_phys(uint64_t phys)
-{
-    if (phys < s_first_frame_phys)
-        return nullptr;
-    uint64_t frame = (phys - s_first_frame_phys) >> kPageShift;
-    if (frame >= s_frame_count)
-        return nullptr;
-    return &s_pages[frame];
-}
-
-uint64_t page_to_phys(const Page* page)
-{
-    ASSERT(page >= s_pages && page < s_pages + s_frame_count);
-    return s_first_frame_phys + (static_cast<uint64_t>(page - s_pages) << kPageShift);
-}
-
-void* page_to_virt(const Page* page) { return phys_to_virt(page_to_phys(page)); }
-
-Page* page_from_virt(const void* direct_mapped) { return page_from_phys(virt_to_phys(direct_mapped)); }
-
 size_t free_page_count() { return s_free_pages.load(std::memory_order_relaxed); }
 
 size_t total_page_count() { return s_total_pages; }
@@ -207,7 +203,7 @@ size_t total_page_count() { return s_total_pages; }
 void dump_physical_allocator()
 {
     kprintf("mm: frames %p..%p, %lu descriptors at %p, %lu of %lu pages free\n",
-            reinterpret_cast<void*>(s_first_frame_phys),
-            reinterpret_cast<void*>(s_first_frame_phys + s_frame_count * kPageSize), s_frame_count,
-            static_cast<void*>(s_pages), free_page_count(), total_page_count());
+            reinterpret_cast<void*>(g_first_frame_phys),
+            reinterpret_cast<void*>(g_first_frame_phys + g_frame_count * kPageSize), g_frame_count,
+            static_cast<void*>(g_pages), free_page_count(), total_page_count());
 }

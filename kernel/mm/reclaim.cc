@@ -180,6 +180,13 @@ bool can_allocate_without_reclaim() { return free_page_count() > low_watermark()
 size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count, write_back, true); }
 
 ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {
+    // The common case first: above the low watermark there is nothing to ask of reclaim
+    // (the reserve lies below it), so one comparison decides.
+    if (free_page_count() > low_watermark()) [[likely]] {
+        auto page = allocate_page(fill, use);
+        if (!page.is_error()) [[likely]]
+            return page;
+    }
     size_t reserve = reserve_frames();
     for (unsigned attempt = 0;; ++attempt) {
         size_t free = free_page_count();

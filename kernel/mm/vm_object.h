@@ -81,6 +81,12 @@ public:
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
 
+    // pages[i] = the frame at first + i, or nullptr, for i < count; returns how many are
+    // resident. One tree walk per 64 indices (RadixTree::lookup_range): fault-around's.
+    size_t lookup_pages(uint64_t first, size_t count, Page** pages) const {
+        return m_pages.lookup_range(first, count, pages);
+    }
+
     // Adds `page` at `index`, taking over one reference the caller holds. EEXIST if the
     // index is taken, ENOMEM if the tree cannot grow; the caller keeps its reference then.
     ErrorOr<void> insert_page(uint64_t index, Page* page);

@@ -24,14 +24,19 @@ bool VmaTreeTraits::augmented_consistent(const Vma& vma) {
     Vma* left = VmaTree::left_of(vma);
     Vma* right = VmaTree::right_of(vma);
     struct Saved {
-        uint64_t min_start, max_end, max_gap;
-    } saved { vma.m_subtree_min_start, vma.m_subtree_max_end, vma.m_subtree_max_gap };
+        uint64_t min_start, max_end, max_gap, left_gap, right_gap;
+    } saved { vma.m_subtree_min_start, vma.m_subtree_max_end, vma.m_subtree_max_gap, vma.m_left_gap,
+              vma.m_right_gap };
     Vma& mutable_vma = const_cast<Vma&>(vma);
     bool changed = update(mutable_vma, left, right);
+    // The halves kept for update_from_child must match too.
+    bool halves_match = mutable_vma.m_left_gap == saved.left_gap && mutable_vma.m_right_gap == saved.right_gap;
     mutable_vma.m_subtree_min_start = saved.min_start;
     mutable_vma.m_subtree_max_end = saved.max_end;
     mutable_vma.m_subtree_max_gap = saved.max_gap;
-    return !changed;
+    mutable_vma.m_left_gap = saved.left_gap;
+    mutable_vma.m_right_gap = saved.right_gap;
+    return !changed && halves_match;
 }
 
 Vma* VmaTreeOps::find(const VmaTree& tree, uint64_t address) {
@@ -112,42 +117,68 @@ std::optional<VmaTreeOps::FreeSlot> VmaTreeOps::find_free_slot(const VmaTree& tr
     // the window (a hole outside it is no use), and a subtree none of whose holes can hold
     // `size` is skipped without a visit. A null node is one hole, [lo, hi): the answer is
     // its top, and the empty link it stands for is where a Vma there goes.
-    auto may_fit = [size, window](const Pending& part) {
-        uint64_t low = part.lo > window.start ? part.lo : window.start;
-        uint64_t high = part.hi < window.end ? part.hi : window.end;
+    auto may_fit = [size, window](const Vma* node, uint64_t lo, uint64_t hi) {
+        uint64_t low = lo > window.start ? lo : window.start;
+        uint64_t high = hi < window.end ? hi : window.end;
         if (low >= high || high - low < size)
             return false;
-        if (!part.node || part.node->subtree_max_gap() >= size)
+        if (!node || node->subtree_max_gap() >= size)
             return true;
         // Only the edge holes can hold it: [low, min_start) and [max_end, high).
-        uint64_t below = part.node->subtree_min_start();
-        uint64_t above = part.node->subtree_max_end();
+        uint64_t below = node->subtree_min_start();
+        uint64_t above = node->subtree_max_end();
         return (below > low && below - low >= size) || (high > above && high - above >= size);
+    };
+    // The right child's subtree, in [node.end, hi), has the same upper edge hole as node's
+    // own subtree, and node keeps the largest of its other holes (m_right_gap): when that
+    // is too small, only the upper edge is left to try, without reading the child at all.
+    // (The usual case of a top-down mmap: the space above is full.)
+    auto right_may_fit = [size, window, &may_fit](const Vma* node, uint64_t hi) {
+        const Vma* right = VmaTree::right_of(*node);
+        if (!right || node->m_right_gap >= size)
+            return may_fit(right, node->end(), hi);
+        uint64_t high = hi < window.end ? hi : window.end;
+        uint64_t above = node->subtree_max_end();
+        uint64_t low = above > window.start ? above : window.start;
+        return high > low && high - low >= size;
     };
     Pending stack[kMaxSearchDepth];
     int depth = 0;
-    Pending at { tree.root(), nullptr, false, 0, vm::kUserSpaceEnd };
-    if (!may_fit(at))
+    const Vma* node = tree.root();
+    const Vma* parent = nullptr;
+    bool as_left = false;
+    uint64_t lo = 0;
+    uint64_t hi = vm::kUserSpaceEnd;
+    if (!may_fit(node, lo, hi))
         return std::nullopt;
     for (;;) {
-        // Here `at` may hold a fit.
-        if (!at.node) {
-            uint64_t high = at.hi < window.end ? at.hi : window.end;
-            return FreeSlot { high - size, const_cast<Vma*>(at.parent), at.as_left };
+        // Here [lo, hi) around `node` may hold a fit.
+        if (!node) {
+            uint64_t high = hi < window.end ? hi : window.end;
+            return FreeSlot { high - size, const_cast<Vma*>(parent), as_left };
         }
-        const Vma* node = at.node;
-        Pending right { VmaTree::right_of(*node), node, false, node->end(), at.hi };
-        Pending left { VmaTree::left_of(*node), node, true, at.lo, node->start() };
-        if (may_fit(right)) {
-            if (may_fit(left)) {
+        const Vma* left = VmaTree::left_of(*node);
+        if (right_may_fit(node, hi)) {
+            if (may_fit(left, lo, node->start())) {
                 ASSERT(depth < kMaxSearchDepth);
-                stack[depth++] = left;
+                stack[depth++] = Pending { left, node, true, lo, node->start() };
             }
-            at = right;
-        } else if (may_fit(left)) {
-            at = left;
+            parent = node;
+            as_left = false;
+            lo = node->end();
+            node = VmaTree::right_of(*node);
+        } else if (may_fit(left, lo, node->start())) {
+            parent = node;
+            as_left = true;
+            hi = node->start();
+            node = left;
         } else if (depth > 0) {
-            at = stack[--depth];
+            const Pending& next = stack[--depth];
+            node = next.node;
+            parent = next.parent;
+            as_left = next.as_left;
+            lo = next.lo;
+            hi = next.hi;
         } else {
             return std::nullopt;
         }

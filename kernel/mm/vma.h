@@ -16,9 +16,14 @@
 //
 // Invariants:
 //   - start < end, both page-aligned, end <= kUserSpaceEnd; Vmas of one tree never overlap.
-//   - Page `p` of the Vma (0-based) is index `page_offset + p` of `object` (a Guard Vma has
-//     no object). Several Vmas may share an object after a clip; their index ranges never
-//     overlap.
+//   - Page `p` of the Vma (0-based) is index `page_offset + p` of `object`. Several Vmas
+//     may share an object after a clip; their index ranges never overlap.
+//   - A Guard Vma never has an object. A private anonymous Vma (text, data, heap, stack,
+//     MAP_PRIVATE|MAP_ANONYMOUS) gets its AnonObject lazily, on its first fault
+//     (awaits_object()): until then it has no object, no frame and no PTE, so mmap and
+//     munmap of a page never touched allocate and free no object. A lazy Vma clipped in
+//     two gives two lazy halves, each of which makes its own object when first touched.
+//     Shared and file Vmas get their object when they are made.
 //   - start and page_offset never change; end only shrinks (clip) or, for the heap, moves
 //     with the break. So a reverse-map walker that reads them under the object's lock
 //     alone (mm/file_object.h) computes the right address for any page it still maps.
@@ -28,7 +33,10 @@
 //     read-only. Clipped halves share the overlay as they share the object.
 //   - Augmentation: subtree_min_start / subtree_max_end / subtree_max_gap describe the Vma's
 //     subtree (the largest hole strictly between two Vmas of the subtree), so a free-range
-//     search can skip whole subtrees (find_free_range below).
+//     search can skip whole subtrees (find_free_range below). The Vma also keeps the two
+//     halves of its max_gap: the largest hole on its left side (inside the left subtree,
+//     or between it and the Vma) and on its right side, so that when only one child has
+//     changed (the walk up after an insert or erase) the other side is not read again.
 //
 // The tree operations at the end of this header (clip, overlap and coverage tests, the gap
 // search) are pure arithmetic over the tree: no page tables, no frames. They are compiled
@@ -42,6 +50,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "lib/assert.h"
 #include "lib/error_or.h"
 #include "lib/intrusive_list.h"
 #include "lib/intrusive_tree.h"
@@ -101,6 +110,9 @@ public:
     Prot max_prot() const { return m_max_prot; }
     VmaKind kind() const { return m_kind; }
     VmObject* object() const { return m_object.ptr(); }
+    // A private anonymous Vma whose object is not made yet (see the header comment): it
+    // reads as zeros, and its first fault attaches a new AnonObject (attach_object).
+    bool awaits_object() const { return !m_object && m_kind != VmaKind::Guard; }
     uint64_t page_offset() const { return m_page_offset; }
     // The private pages of a MAP_PRIVATE file mapping (see the header comment), or nullptr.
     AnonObject* overlay() const { return m_overlay.ptr(); }
@@ -114,6 +126,14 @@ public:
     // mprotect: the protection is not part of the tree's key or augmentation, so it may
     // change in place (the caller clips first so that the whole Vma takes the new value).
     void set_prot(Prot prot) { m_prot = prot; }
+
+    // The first fault of a Vma that awaits_object(): gives it its (private) object.
+    void attach_object(RefPtr<VmObject> object)
+    {
+        ASSERT(awaits_object() && object);
+        m_object = std::move(object);
+        m_object->mapping_added(*this);
+    }
 
     // The augmentation (see the header comment), for descents and checks.
     uint64_t subtree_min_start() const { return m_subtree_min_start; }
@@ -146,6 +166,8 @@ private:
     uint64_t m_subtree_min_start { 0 };
     uint64_t m_subtree_max_end { 0 };
     uint64_t m_subtree_max_gap { 0 };
+    uint64_t m_left_gap { 0 };   // max_gap's left half (see the header comment).
+    uint64_t m_right_gap { 0 };  // And its right half.
 };
 
 struct VmaTreeTraits {
@@ -157,30 +179,55 @@ struct VmaTreeTraits {
     {
         uint64_t min_start = vma.m_range.start;
         uint64_t max_end = vma.m_range.end;
-        uint64_t max_gap = 0;
+        uint64_t left_gap = 0;
+        uint64_t right_gap = 0;
         if (left) {
             min_start = left->m_subtree_min_start;
-            max_gap = left->m_subtree_max_gap;
-            uint64_t gap = vma.m_range.start - left->m_subtree_max_end;
-            if (gap > max_gap)
-                max_gap = gap;
+            left_gap = side_gap(left->m_subtree_max_gap, vma.m_range.start - left->m_subtree_max_end);
         }
         if (right) {
             max_end = right->m_subtree_max_end;
-            if (right->m_subtree_max_gap > max_gap)
-                max_gap = right->m_subtree_max_gap;
-            uint64_t gap = right->m_subtree_min_start - vma.m_range.end;
-            if (gap > max_gap)
-                max_gap = gap;
+            right_gap = side_gap(right->m_subtree_max_gap, right->m_subtree_min_start - vma.m_range.end);
         }
-        bool changed = min_start != vma.m_subtree_min_start || max_end != vma.m_subtree_max_end ||
-                       max_gap != vma.m_subtree_max_gap;
+        uint64_t max_gap = left_gap > right_gap ? left_gap : right_gap;
+        bool changed = ((min_start ^ vma.m_subtree_min_start) | (max_end ^ vma.m_subtree_max_end) |
+                        (max_gap ^ vma.m_subtree_max_gap)) != 0;
         vma.m_subtree_min_start = min_start;
         vma.m_subtree_max_end = max_end;
         vma.m_subtree_max_gap = max_gap;
+        vma.m_left_gap = left_gap;
+        vma.m_right_gap = right_gap;
         return changed;
     }
+    // The walk up once heights are final: only `child`'s values changed. A left child sets
+    // the subtree's min start and the left half of its gap; the right half is reused (and
+    // the max end, which a left child cannot move). Mirrored for a right child.
+    static bool update_from_child(Vma& vma, Vma& child, bool child_is_left)
+    {
+        uint64_t max_gap;
+        uint64_t changed;
+        if (child_is_left) {
+            uint64_t left_gap = side_gap(child.m_subtree_max_gap, vma.m_range.start - child.m_subtree_max_end);
+            max_gap = left_gap > vma.m_right_gap ? left_gap : vma.m_right_gap;
+            changed = (child.m_subtree_min_start ^ vma.m_subtree_min_start) | (max_gap ^ vma.m_subtree_max_gap);
+            vma.m_left_gap = left_gap;
+            vma.m_subtree_min_start = child.m_subtree_min_start;
+        } else {
+            uint64_t right_gap = side_gap(child.m_subtree_max_gap, child.m_subtree_min_start - vma.m_range.end);
+            max_gap = right_gap > vma.m_left_gap ? right_gap : vma.m_left_gap;
+            changed = (child.m_subtree_max_end ^ vma.m_subtree_max_end) | (max_gap ^ vma.m_subtree_max_gap);
+            vma.m_right_gap = right_gap;
+            vma.m_subtree_max_end = child.m_subtree_max_end;
+        }
+        vma.m_subtree_max_gap = max_gap;
+        return changed != 0;
+    }
     static bool augmented_consistent(const Vma& vma);
+
+private:
+    // The largest hole on one side: the child subtree's own, or the one between it and
+    // the Vma.
+    static uint64_t side_gap(uint64_t inner, uint64_t edge) { return edge > inner ? edge : inner; }
 };
 
 using VmaTree = IntrusiveTree<Vma, &Vma::m_tree_node, VmaTreeTraits>;

@@ -47,11 +47,6 @@ void HeldLockRanks::check_acquire_slow(LockRank rank, uint32_t held, const char*
           lock_rank_name(rank), lock_rank_name(highest));
 }
 
-void HeldLockRanks::note_released(LockRank rank) {
-    if (rank == LockRank::None)
-        return;
-    auto index = static_cast<unsigned>(rank);
-    ASSERT(m_counts[index] > 0);
-    if (--m_counts[index] == 0)
-        m_mask &= ~(1u << index);
+void HeldLockRanks::released_unheld(LockRank rank) {
+    panic("lock order: a lock of rank %s released, but none is held", lock_rank_name(rank));
 }

@@ -113,7 +113,15 @@ public:
         m_mask |= 1u << index;
     }
 
-    void note_released(LockRank rank);
+    void note_released(LockRank rank) {
+        if (rank == LockRank::None)
+            return;
+        auto index = static_cast<unsigned>(rank);
+        if (m_counts[index] == 0) [[unlikely]]
+            released_unheld(rank);
+        if (--m_counts[index] == 0)
+            m_mask &= ~(1u << index);
+    }
 
     uint32_t mask() const { return m_mask; }
 
@@ -121,6 +129,8 @@ private:
     // Some lock of `rank` or later is held (`held`): fine only for a nestable rank held
     // at the same rank; panics otherwise.
     void check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const;
+    // A release of a rank with no lock counted as held: panics.
+    [[noreturn]] static void released_unheld(LockRank rank);
 
     uint32_t m_mask { 0 };
     uint8_t m_counts[static_cast<unsigned>(LockRank::Count)] {};

@@ -14,16 +14,13 @@ void sync_detail::bad_sleeping_lock_caller(const char* what, const char* name, c
           caller.spinlocks_held);
 }
 
-void Mutex::lock() {
-    Thread& self = checked_sleeping_lock_caller("mutex", m_name);
-    if (m_owner.load(std::memory_order_relaxed) == &self) [[unlikely]]
-        panic("mutex '%s' locked recursively by thread '%s'", m_name, self.name());
-    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    Thread* expected = nullptr;
-    if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
-        [[unlikely]]
-        lock_slow(self);
-    self.note_sleeping_lock_acquired(m_rank);
+void Mutex::panic_recursive(Thread& self) const {
+    panic("mutex '%s' locked recursively by thread '%s'", m_name, self.name());
+}
+
+void Mutex::panic_not_owner(Thread* self, Thread* owner) const {
+    panic("mutex '%s' unlocked by thread '%s', but %s owns it", m_name, self ? self->name() : "(none)",
+          owner ? owner->name() : "nobody");
 }
 
 void Mutex::lock_slow(Thread& self) {
@@ -49,19 +46,9 @@ bool Mutex::try_lock() {
     return true;
 }
 
-void Mutex::unlock() {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
-    Thread* owner = m_owner.load(std::memory_order_relaxed);
-    if (owner != self) [[unlikely]] {
-        panic("mutex '%s' unlocked by thread '%s', but %s owns it", m_name, self ? self->name() : "(none)",
-              owner ? owner->name() : "nobody");
-    }
-    self->note_sleeping_lock_released(m_rank);
-    m_owner.store(nullptr, std::memory_order_seq_cst);
-    if (m_waiting.load(std::memory_order_seq_cst) != 0) [[unlikely]] {
-        SpinlockLocker locker(m_state_lock);
-        m_waiters.wake_one();
-    }
+void Mutex::wake_waiter() {
+    SpinlockLocker locker(m_state_lock);
+    m_waiters.wake_one();
 }
 
 bool Mutex::is_locked_by_current_thread() const {

@@ -48,6 +48,8 @@ public:
     Mutex& operator=(const Mutex&) = delete;
 
     // Takes the mutex, sleeping while another thread owns it. Call with no spinlock held.
+    // lock() and unlock() are inline (below): their uncontended paths are a few
+    // instructions, and the page-fault path takes a mutex on every file fault.
     void lock();
 
     // Takes the mutex if it is free; returns whether it did. Never sleeps.
@@ -63,6 +65,9 @@ public:
 
 private:
     void lock_slow(Thread& self);
+    void wake_waiter();
+    [[noreturn]] void panic_recursive(Thread& self) const;
+    [[noreturn]] void panic_not_owner(Thread* self, Thread* owner) const;
 
     Spinlock m_state_lock;
     std::atomic<Thread*> m_owner { nullptr };
@@ -100,3 +105,30 @@ private:
     Mutex& m_mutex;
     bool m_held { true };
 };
+
+// The inline fast paths. Included here, after the classes, because the checks read the
+// current thread (proc/thread.h), which does not include this header.
+#include "sync/sleeping_lock_caller.h"
+
+inline void Mutex::lock() {
+    Thread& self = sync_detail::checked_sleeping_lock_caller("mutex", m_name);
+    if (m_owner.load(std::memory_order_relaxed) == &self) [[unlikely]]
+        panic_recursive(self);
+    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
+    Thread* expected = nullptr;
+    if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
+        [[unlikely]]
+        lock_slow(self);
+    self.note_sleeping_lock_acquired(m_rank);
+}
+
+inline void Mutex::unlock() {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    Thread* owner = m_owner.load(std::memory_order_relaxed);
+    if (owner != self) [[unlikely]]
+        panic_not_owner(self, owner);
+    self->note_sleeping_lock_released(m_rank);
+    m_owner.store(nullptr, std::memory_order_seq_cst);
+    if (m_waiting.load(std::memory_order_seq_cst) != 0) [[unlikely]]
+        wake_waiter();
+}

@@ -7,17 +7,17 @@
 
 using sync_detail::checked_sleeping_lock_caller;
 
-void RwLock::lock_read() {
-    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
-    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
-        panic("rw lock '%s': thread '%s' takes the read lock while holding the write lock", m_name, self.name());
-    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    uint64_t state = m_state.load(std::memory_order_relaxed);
-    if ((state & (kWriter | kWritersWaitingMask)) != 0
-        || !m_state.compare_exchange_strong(state, state + kReader, std::memory_order_acquire,
-                                            std::memory_order_relaxed)) [[unlikely]]
-        lock_read_slow();
-    self.note_sleeping_lock_acquired(m_rank);
+void RwLock::panic_read_while_writing(Thread& self) const {
+    panic("rw lock '%s': thread '%s' takes the read lock while holding the write lock", m_name, self.name());
+}
+
+void RwLock::panic_recursive_write(Thread& self) const {
+    panic("rw lock '%s' write-locked recursively by thread '%s'", m_name, self.name());
+}
+
+void RwLock::panic_not_writer(Thread* self, Thread* writer) const {
+    panic("rw lock '%s' write-unlocked by thread '%s', but %s holds it", m_name, self ? self->name() : "(none)",
+          writer ? writer->name() : "no writer");
 }
 
 void RwLock::lock_read_slow() {
@@ -34,28 +34,11 @@ void RwLock::lock_read_slow() {
     });
 }
 
-void RwLock::unlock_read() {
-    uint64_t old = m_state.fetch_sub(kReader, std::memory_order_release);
-    if ((old & kReaderMask) == 0) [[unlikely]]
+void RwLock::unlock_read_slow(uint64_t old_state) {
+    if ((old_state & kReaderMask) == 0)
         panic("rw lock '%s' read-unlocked, but no reader holds it", m_name);
-    sync_detail::current_sleeping_lock_thread()->note_sleeping_lock_released(m_rank);
-    if ((old & kReaderMask) == kReader && (old & kWritersWaitingMask) != 0) [[unlikely]] {
-        SpinlockLocker locker(m_state_lock);
-        m_writers_queue.wake_one();
-    }
-}
-
-void RwLock::lock_write() {
-    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
-    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
-        panic("rw lock '%s' write-locked recursively by thread '%s'", m_name, self.name());
-    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    uint64_t expected = 0;
-    if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
-        [[unlikely]]
-        lock_write_slow();
-    m_writer.store(&self, std::memory_order_relaxed);
-    self.note_sleeping_lock_acquired(m_rank);
+    SpinlockLocker locker(m_state_lock);
+    m_writers_queue.wake_one();
 }
 
 void RwLock::lock_write_slow() {
@@ -85,18 +68,7 @@ void RwLock::wake_after_write(uint64_t old_state) {
     }
 }
 
-void RwLock::unlock_write() {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
-    Thread* writer = m_writer.load(std::memory_order_relaxed);
-    if (writer != self) [[unlikely]] {
-        panic("rw lock '%s' write-unlocked by thread '%s', but %s holds it", m_name, self ? self->name() : "(none)",
-              writer ? writer->name() : "no writer");
-    }
-    m_writer.store(nullptr, std::memory_order_relaxed);
-    self->note_sleeping_lock_released(m_rank);
-    uint64_t expected = kWriter;
-    if (m_state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed))
-        return;  // Nobody sleeps.
+void RwLock::unlock_write_slow() {
     uint64_t old = m_state.fetch_and(~kWriter, std::memory_order_seq_cst);
     wake_after_write(old);
 }

@@ -54,6 +54,8 @@ public:
     RwLock(const RwLock&) = delete;
     RwLock& operator=(const RwLock&) = delete;
 
+    // Inline (below): the uncontended paths are a few instructions, and every page fault
+    // takes the address-space lock.
     void lock_read();
     void unlock_read();
     void lock_write();
@@ -80,6 +82,11 @@ private:
 
     void lock_read_slow();
     void lock_write_slow();
+    void unlock_read_slow(uint64_t old_state);
+    void unlock_write_slow();
+    [[noreturn]] void panic_read_while_writing(Thread& self) const;
+    [[noreturn]] void panic_recursive_write(Thread& self) const;
+    [[noreturn]] void panic_not_writer(Thread* self, Thread* writer) const;
     void wake_after_write(uint64_t old_state);
 
     Spinlock m_state_lock;
@@ -120,3 +127,55 @@ public:
 private:
     RwLock& m_lock;
 };
+
+// The inline fast paths. Included here, after the classes, because the checks read the
+// current thread (proc/thread.h), which does not include this header.
+#include "sync/sleeping_lock_caller.h"
+
+inline void RwLock::lock_read() {
+    Thread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
+        panic_read_while_writing(self);
+    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
+    uint64_t state = m_state.load(std::memory_order_relaxed);
+    if ((state & (kWriter | kWritersWaitingMask)) != 0
+        || !m_state.compare_exchange_strong(state, state + kReader, std::memory_order_acquire,
+                                            std::memory_order_relaxed)) [[unlikely]]
+        lock_read_slow();
+    self.note_sleeping_lock_acquired(m_rank);
+}
+
+inline void RwLock::unlock_read() {
+    uint64_t old = m_state.fetch_sub(kReader, std::memory_order_release);
+    sync_detail::current_sleeping_lock_thread()->note_sleeping_lock_released(m_rank);
+    // No reader counted (a bug: panics), or the last reader leaving a waiting writer.
+    if ((old & kReaderMask) == 0 || ((old & kReaderMask) == kReader && (old & kWritersWaitingMask) != 0))
+        [[unlikely]]
+        unlock_read_slow(old);
+}
+
+inline void RwLock::lock_write() {
+    Thread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
+        panic_recursive_write(self);
+    self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
+    uint64_t expected = 0;
+    if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
+        [[unlikely]]
+        lock_write_slow();
+    m_writer.store(&self, std::memory_order_relaxed);
+    self.note_sleeping_lock_acquired(m_rank);
+}
+
+inline void RwLock::unlock_write() {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    Thread* writer = m_writer.load(std::memory_order_relaxed);
+    if (writer != self) [[unlikely]]
+        panic_not_writer(self, writer);
+    m_writer.store(nullptr, std::memory_order_relaxed);
+    self->note_sleeping_lock_released(m_rank);
+    uint64_t expected = kWriter;
+    if (!m_state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed))
+        [[unlikely]]
+        unlock_write_slow();  // Somebody sleeps.
+}

@@ -735,6 +735,123 @@ TEST(IntrusiveTreeAugmented, WalkStopsAtTheFirstUnchangedAncestor)
     tree.clear();
 }
 
+// ---- Augmentation with update_from_child: one child per level above the heights ----
+
+struct Halved {
+    int key = 0;
+    int weight = 0;
+    int subtree_max = INT_MIN;
+    int left_max = INT_MIN;   // The maximum of the left subtree (INT_MIN: none).
+    int right_max = INT_MIN;  // And of the right one.
+    TreeNode node;
+};
+
+int g_full_updates = 0;
+int g_child_updates = 0;
+
+struct HalvedMaxTraits {
+    static int key(const Halved& item) { return item.key; }
+    static bool update(Halved& item, Halved* left, Halved* right)
+    {
+        ++g_full_updates;
+        item.left_max = left ? left->subtree_max : INT_MIN;
+        item.right_max = right ? right->subtree_max : INT_MIN;
+        return store(item, std::max({ item.weight, item.left_max, item.right_max }));
+    }
+    static bool update_from_child(Halved& item, Halved& child, bool child_is_left)
+    {
+        ++g_child_updates;
+        (child_is_left ? item.left_max : item.right_max) = child.subtree_max;
+        return store(item, std::max({ item.weight, item.left_max, item.right_max }));
+    }
+    static bool store(Halved& item, int value)
+    {
+        bool changed = value != item.subtree_max;
+        item.subtree_max = value;
+        return changed;
+    }
+    static bool augmented_consistent(const Halved& item);
+};
+
+using HalvedTree = IntrusiveTree<Halved, &Halved::node, HalvedMaxTraits>;
+
+bool HalvedMaxTraits::augmented_consistent(const Halved& item)
+{
+    const Halved* left = HalvedTree::left_of(item);
+    const Halved* right = HalvedTree::right_of(item);
+    int left_max = left ? left->subtree_max : INT_MIN;
+    int right_max = right ? right->subtree_max : INT_MIN;
+    return item.left_max == left_max && item.right_max == right_max &&
+           item.subtree_max == std::max({ item.weight, left_max, right_max });
+}
+
+static_assert(HalvedTree::kHasUpdateFromChild && !ReportingTree::kHasUpdateFromChild);
+
+TEST(IntrusiveTreeAugmented, UpdateFromChildKeepsBothHalvesExactUnderRandomOperations)
+{
+    // Every kept half must match its child after inserts, erases (successors moving up
+    // take a full update: their other half is new to them) and rotations.
+    std::mt19937 random(23);
+    constexpr int kCount = 500;
+    std::vector<Halved> items(kCount);
+    for (int i = 0; i < kCount; ++i) {
+        items[i].key = i;
+        items[i].weight = random() % 1000;
+    }
+    HalvedTree tree;
+    std::set<int> present;
+    for (int step = 0; step < 12000; ++step) {
+        Halved& item = items[random() % kCount];
+        if (!item.node.is_linked()) {
+            ASSERT_TRUE(tree.insert(item));
+            present.insert(item.key);
+        } else if (random() % 2) {
+            tree.erase(item);
+            present.erase(item.key);
+        }
+        ASSERT_TRUE(tree.validate()) << "after step " << step;
+        int expected = INT_MIN;
+        for (int key : present)
+            expected = std::max(expected, items[key].weight);
+        if (tree.root()) {
+            ASSERT_EQ(tree.root()->subtree_max, expected);
+        }
+    }
+    tree.clear();
+}
+
+TEST(IntrusiveTreeAugmented, WalkAboveTheLastHeightChangeReadsOneChildALevel)
+{
+    // A perfect tree of height 12, then a light leaf under one of its leaves (raising
+    // every height). A heavy leaf on that leaf's other side changes every maximum up to
+    // the root but no height: the levels above it are recomputed from the child the walk
+    // came from.
+    std::vector<Halved> items(4097);
+    HalvedTree tree;
+    for (int i = 0; i < 4095; ++i) {
+        items[i].key = 2 * i;
+        items[i].weight = 5;
+        ASSERT_TRUE(tree.insert(items[i]));
+    }
+    Halved& light = items[4095];
+    light.key = 2 * 2047 + 1;  // Under a leaf in the middle of the tree.
+    light.weight = 0;
+    ASSERT_TRUE(tree.insert(light));
+    Halved* leaf = HalvedTree::parent_of(light);
+    ASSERT_NE(nullptr, leaf);
+    Halved& heavy = items[4096];
+    heavy.key = leaf->key < light.key ? leaf->key - 1 : leaf->key + 1;  // The leaf's free side.
+    heavy.weight = 9;
+    g_full_updates = 0;
+    g_child_updates = 0;
+    ASSERT_TRUE(tree.insert(heavy));
+    EXPECT_TRUE(tree.validate());
+    EXPECT_EQ(tree.root()->subtree_max, 9);
+    EXPECT_LE(g_full_updates, 3);
+    EXPECT_GE(g_child_updates, 9);
+    tree.clear();
+}
+
 TEST(IntrusiveTree, InsertAtLinksAtTheNamedEmptyLink)
 {
     std::deque<Item> storage(3);

@@ -1,6 +1,6 @@
 // Behaviour of RadixTree: lookups, sparse huge indices, growth and shrinking of the
-// height, node reclamation, find_next order, ENOMEM handling, range clones (fork's
-// copy), all checked against std::map in randomized runs.
+// height, node reclamation, find_next order, range lookups (fault-around's), ENOMEM
+// handling, range clones (fork's copy), all checked against std::map in randomized runs.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -159,6 +159,59 @@ TEST(RadixTree, ExtremeIndicesWork)
     ASSERT_TRUE(last.has_value());
     EXPECT_EQ(last->index, UINT64_MAX);
     EXPECT_EQ(last->value, &top);
+}
+
+TEST(RadixTree, LookupRangeReportsEachIndexAcrossLeafBoundaries)
+{
+    PageTree tree;
+    std::vector<Page> pages(200);
+    // Entries in three leaves (0..63, 64..127, 128..191), with gaps, and none at 64.
+    std::map<uint64_t, Page*> model;
+    for (uint64_t index : { 3ull, 60ull, 63ull, 65ull, 100ull, 127ull, 128ull, 190ull }) {
+        pages[index].index = index;
+        ASSERT_FALSE(tree.insert(index, &pages[index]).is_error());
+        model[index] = &pages[index];
+    }
+    for (uint64_t first : { 0ull, 50ull, 60ull, 63ull, 64ull, 120ull, 185ull }) {
+        for (size_t count : { 1ul, 2ul, 5ul, 16ul, 70ul, 140ul }) {
+            std::vector<Page*> out(count, reinterpret_cast<Page*>(uintptr_t(1)));
+            size_t found = tree.lookup_range(first, count, out.data());
+            size_t expected_found = 0;
+            for (size_t i = 0; i < count; ++i) {
+                auto it = model.find(first + i);
+                Page* expected = it == model.end() ? nullptr : it->second;
+                EXPECT_EQ(out[i], expected) << "first " << first << " i " << i;
+                expected_found += expected != nullptr;
+            }
+            EXPECT_EQ(found, expected_found) << "first " << first << " count " << count;
+        }
+    }
+}
+
+TEST(RadixTree, LookupRangeBeyondTheHeightOrInAnEmptyTreeFindsNothing)
+{
+    PageTree tree;
+    Page* out[4] = { nullptr, nullptr, nullptr, nullptr };
+    EXPECT_EQ(tree.lookup_range(0, 4, out), 0u);
+    Page low { 2 }, top { UINT64_MAX };
+    ASSERT_FALSE(tree.insert(2, &low).is_error());
+    // Height 1 covers 0..63: a range above it, and one straddling its end.
+    Page* above[4] = { &low, &low, &low, &low };
+    EXPECT_EQ(tree.lookup_range(1000, 4, above), 0u);
+    for (Page* page : above)
+        EXPECT_EQ(page, nullptr);
+    Page* straddling[4];
+    EXPECT_EQ(tree.lookup_range(62, 4, straddling), 0u);
+    Page* start[4];
+    EXPECT_EQ(tree.lookup_range(0, 4, start), 1u);
+    EXPECT_EQ(start[2], &low);
+    // The very last indices, in a tree of full height.
+    ASSERT_FALSE(tree.insert(UINT64_MAX, &top).is_error());
+    Page* last[3];
+    EXPECT_EQ(tree.lookup_range(UINT64_MAX - 2, 3, last), 1u);
+    EXPECT_EQ(last[0], nullptr);
+    EXPECT_EQ(last[1], nullptr);
+    EXPECT_EQ(last[2], &top);
 }
 
 TEST(RadixTree, FindNextSkipsGapsAndReportsTheIndex)
@@ -497,6 +550,17 @@ void run_random_operations(uint64_t seed, int steps)
         uint64_t probe = random_index();
         auto model_it = model.find(probe);
         ASSERT_EQ(tree.lookup(probe), model_it == model.end() ? nullptr : model_it->second);
+        if (probe <= UINT64_MAX - 20) {
+            Page* range[20];
+            size_t found = tree.lookup_range(probe, 20, range);
+            size_t expected_found = 0;
+            for (uint64_t i = 0; i < 20; ++i) {
+                auto at = model.find(probe + i);
+                ASSERT_EQ(range[i], at == model.end() ? nullptr : at->second);
+                expected_found += at != model.end();
+            }
+            ASSERT_EQ(found, expected_found);
+        }
         auto next = tree.find_next(probe);
         auto model_next = model.lower_bound(probe);
         if (model_next == model.end()) {

@@ -399,3 +399,105 @@ TEST(VmMappingModel, FreeRangeSearchIgnoresEdgeHolesOutsideTheWindow) {
     delete low;
     delete high;
 }
+
+TEST(VmMappingModel, FreeSlotIsTheHighestFitInRandomTreesAndWindows) {
+    // The gap search against a brute-force scan of the holes, over random trees of page
+    // runs and random windows (edges inside holes, inside Vmas, beyond everything), and
+    // the tree kept exact while mappings come and go through the slots it names: the walk
+    // up after insert_at and erase recomputes most levels from one child only.
+    std::mt19937 random(7);
+    constexpr uint64_t kBaseAddress = 0x300000000;
+    constexpr uint64_t kSpan = 400;  // Pages.
+    for (int round = 0; round < 40; ++round) {
+        VmaTree tree;
+        std::vector<bool> used(kSpan + 40, false);  // Windows reach past the span.
+        for (int i = 0; i < 60; ++i) {
+            uint64_t first = random() % kSpan;
+            uint64_t count = 1 + random() % 6;
+            if (first + count > kSpan)
+                continue;
+            bool free = true;
+            for (uint64_t p = first; p < first + count; ++p)
+                free &= !used[p];
+            if (!free)
+                continue;
+            for (uint64_t p = first; p < first + count; ++p)
+                used[p] = true;
+            uint64_t start = kBaseAddress + first * kPageSize;
+            ASSERT_TRUE(tree.insert(*new Vma({ start, start + count * kPageSize }, Prot::Read, VmaKind::Anonymous,
+                                             nullptr, 0)));
+        }
+        for (int query = 0; query < 60; ++query) {
+            uint64_t low = random() % (kSpan + 20);
+            uint64_t high = low + random() % (kSpan + 20 - low + 1);
+            uint64_t size = 1 + random() % 8;
+            VirtRange window { kBaseAddress + low * kPageSize, kBaseAddress + high * kPageSize };
+            // Brute force: the highest s with [s, s + size) free and inside the window.
+            std::optional<uint64_t> expected;
+            for (uint64_t s = high >= size ? high - size + 1 : 0; s-- > low;) {
+                bool free = true;
+                for (uint64_t p = s; p < s + size; ++p)
+                    free &= !used[p];
+                if (free) {
+                    expected = kBaseAddress + s * kPageSize;
+                    break;
+                }
+            }
+            auto slot = VmaTreeOps::find_free_slot(tree, size * kPageSize, window);
+            ASSERT_EQ(expected, slot ? std::optional<uint64_t>(slot->start) : std::nullopt)
+                << "round " << round << " window pages [" << low << ", " << high << ") size " << size;
+            if (slot && query % 3 == 0) {
+                // Take it, as mmap does, then sometimes give something back.
+                auto* vma = new Vma({ slot->start, slot->start + size * kPageSize }, Prot::Read, VmaKind::Anonymous,
+                                    nullptr, 0);
+                tree.insert_at(*vma, slot->parent, slot->as_left);
+                uint64_t first = (slot->start - kBaseAddress) / kPageSize;
+                for (uint64_t p = first; p < first + size; ++p)
+                    used[p] = true;
+                ASSERT_TRUE(tree.validate());
+            }
+            if (query % 4 == 1 && !tree.empty()) {
+                Vma* victim = tree.root();
+                for (uint64_t steps = random() % 5; steps > 0 && victim; --steps)
+                    victim = (random() & 1) ? VmaTree::left_of(*victim) : VmaTree::right_of(*victim);
+                if (!victim)
+                    victim = tree.root();
+                for (uint64_t a = victim->start(); a < victim->end(); a += kPageSize)
+                    used[(a - kBaseAddress) / kPageSize] = false;
+                tree.erase(*victim);
+                delete victim;
+                ASSERT_TRUE(tree.validate());
+            }
+        }
+        while (Vma* vma = tree.first()) {
+            tree.erase(*vma);
+            delete vma;
+        }
+    }
+}
+
+TEST(VmMappingModel, AWaitingPrivateVmaClipsIntoTwoWaitingHalvesAndAGuardNeverWaits) {
+    // Private anonymous memory gets its object on its first fault; until then a clip
+    // (munmap or mprotect of part of it) must give two halves that both still wait, at
+    // the matching offsets. A guard has no object either, but must never get one.
+    VmaTree tree;
+    uint64_t base = 0x400000000;
+    auto* anon = new Vma({ base, base + 4 * kPageSize }, Prot::Read | Prot::Write, VmaKind::Anonymous, nullptr, 0);
+    auto* guard = new Vma({ base - kPageSize, base }, Prot::None, VmaKind::Guard, nullptr, 0);
+    ASSERT_TRUE(tree.insert(*anon));
+    ASSERT_TRUE(tree.insert(*guard));
+    EXPECT_TRUE(anon->awaits_object());
+    EXPECT_FALSE(guard->awaits_object());
+    auto upper = VmaTreeOps::clip_at(tree, base + kPageSize, 100);
+    ASSERT_FALSE(upper.is_error());
+    ASSERT_NE(nullptr, upper.value());
+    EXPECT_TRUE(upper.value()->awaits_object());
+    EXPECT_TRUE(anon->awaits_object());
+    EXPECT_EQ(1u, upper.value()->page_offset());
+    EXPECT_EQ(nullptr, upper.value()->object());
+    ASSERT_TRUE(tree.validate());
+    while (Vma* vma = tree.first()) {
+        tree.erase(*vma);
+        delete vma;
+    }
+}

@@ -343,6 +343,27 @@ ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags fl
     return old;
 }
 
+std::optional<Pte> PageTable::try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(paddr, kPageSize) && is_canonical(vaddr));
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    Pte* table = root();
+    for (unsigned level = kRootLevel; level > 0; --level) {
+        Pte upper = __atomic_load_n(&table[table_index(vaddr, level)], __ATOMIC_ACQUIRE);
+        if (!pte_is_table(upper)) [[unlikely]]
+            return std::nullopt;
+        table = table_at(pte_phys(upper));
+    }
+    Pte* entry = &table[table_index(vaddr, 0)];
+    Pte old = __atomic_load_n(entry, __ATOMIC_RELAXED);
+    if (!__atomic_compare_exchange_n(entry, &old, leaf_pte(paddr, flags), false, __ATOMIC_RELEASE,
+                                     __ATOMIC_RELAXED)) [[unlikely]]
+        return std::nullopt;
+    flush_local(vaddr);
+    return old;
+}
+
 size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddrs, size_t count, PteFlags flags)
 {
     if (count == 0)

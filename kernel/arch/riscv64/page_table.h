@@ -107,6 +107,24 @@ public:
     // leaf covers `vaddr`. The fault pipeline's one-page install.
     ErrorOr<sv39::Pte> install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags flags);
 
+    // install_leaf without the table's lock, for the fault path's common case: walks down
+    // with plain loads and, if the level-0 table exists, swaps the new entry in with one
+    // compare-and-swap against the entry it read, and flushes this hart as install_leaf
+    // does. Returns the entry replaced, or nullopt (nothing changed) if a table on the path
+    // is missing, a large leaf covers `vaddr`, or the entry changed between the load and
+    // the swap; the caller then falls back to install_leaf.
+    //
+    // Why no lock is needed for the walk: tables are linked only under m_lock and never
+    // unlinked or freed while the PageTable lives, and every path that links one runs
+    // under the owning address space's lock, which the caller holds; so the tables read
+    // cannot change. Why the caller must still be careful about the entry: writers under
+    // m_lock that read an entry, decide, then store (unmap_if_maps) could overwrite the
+    // swap's result in between. The caller must therefore hold a lock that every such
+    // writer of this entry holds too: for a page of a file mapping, the file object's lock
+    // (the reverse map writes file PTEs only under it); for anonymous memory, which no
+    // reverse map reaches, the address-space lock is enough.
+    std::optional<sv39::Pte> try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags);
+
     // Fault-around's batch: for each i < count, maps the page at `vaddr + i * 4096` to
     // `paddrs[i]` with `flags` if paddrs[i] is not 0 and no leaf maps that page yet; valid
     // entries are left alone. The pages must lie in one level-0 table (one 2 MiB-aligned
