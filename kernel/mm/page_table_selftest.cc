@@ -1,10 +1,16 @@
 // Self-tests of the Sv39 walker (arch/riscv64/page_table.cc) and of the kernel page table.
+#include <atomic>
+
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/page_table.h"
+#include "arch/riscv64/smp.h"
 #include "lib/ktest.h"
+#include "lib/ref_ptr.h"
+#include "mm/kernel_heap.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_stack.h"
 #include "mm/physical_allocator.h"
+#include "proc/thread.h"
 
 using namespace sv39;
 
@@ -37,6 +43,36 @@ uint64_t phys_of(const PageTable& table, uint64_t vaddr)
     auto translation = table.translate(vaddr);
     return translation ? translation->phys : ~0ull;
 }
+
+// Maps and unmaps one page at `vaddr`, leaving the level-0 table that holds it (tables are
+// kept until the PageTable goes) with every entry invalid.
+bool make_empty_level0_table(PageTable& table, uint64_t vaddr)
+{
+    return !table.map(vaddr, kScratchPhys, kPageSize, kReadWrite).is_error()
+        && !table.unmap(vaddr, kPageSize).is_error() && !table.translate(vaddr);
+}
+
+// For the racing-installs test: what install `racer * kRacingRounds + round` did.
+constexpr size_t kMaxRacers = 9;
+constexpr size_t kRacingRounds = 10000;
+struct RacingInstall {
+    bool installed;          // The swap succeeded...
+    Pte replaced;            // ... and replaced this entry.
+    uint32_t times_replaced; // How many successful installs handed this one's entry back.
+};
+
+// The records, on the kernel heap (too many for the stack), freed however the test ends.
+struct RacingInstalls {
+    RacingInstall* records {
+        static_cast<RacingInstall*>(kmalloc(kMaxRacers * kRacingRounds * sizeof(RacingInstall)))
+    };
+    ~RacingInstalls() { kfree(records); }
+    RacingInstall& operator[](size_t n) { return records[n]; }
+};
+
+// The frame install `n` of the race puts in the entry; frame 0 is never used, so that a
+// replaced entry naming it would stand out.
+constexpr uint64_t racing_frame(size_t n) { return kScratchPhys + (n + 1) * kPageSize; }
 
 } // namespace
 
@@ -306,4 +342,187 @@ KTEST(KernelPageTable, KernelHalfRootEntriesAreAllPresent)
     KEXPECT(!created.value()->translate(stack.value().bottom - kPageSize));
     free_kernel_stack(stack.value());
     KEXPECT(!created.value()->translate(stack.value().bottom));
+}
+
+KTEST(PageTable, TryInstallLeafUnlockedChangesNothingWhereATableIsMissing)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+
+    // No level-1 table: nothing installed, and no table allocated to make room.
+    size_t free_before = free_page_count();
+    KEXPECT(!table.try_install_leaf_unlocked(kScratchVaddr, kScratchPhys, kReadWrite).has_value());
+    KEXPECT(!table.translate(kScratchVaddr));
+    KEXPECT(!pte_is_valid(table.root_entry(table_index(kScratchVaddr, 2))));
+    KEXPECT_EQ(free_before, free_page_count());
+
+    // A level-1 table (made for the next 2 MiB block) but no level-0 table for this block.
+    KEXPECT(!table.map(kScratchVaddr + k2MiB, kScratchPhys, kPageSize, kReadWrite).is_error());
+    free_before = free_page_count();
+    uint64_t no_level0 = kScratchVaddr + kPageSize;
+    KEXPECT(!table.try_install_leaf_unlocked(no_level0, kScratchPhys, kReadWrite).has_value());
+    KEXPECT(!table.translate(no_level0));
+    KEXPECT_EQ(free_before, free_page_count());
+    KEXPECT_EQ(kScratchPhys, phys_of(table, kScratchVaddr + k2MiB));
+
+    // A 2 MiB leaf covering the page: refused, and the large leaf is neither split nor changed.
+    uint64_t large = kScratchVaddr + 2 * k2MiB;
+    KEXPECT(!table.map(large, kScratchPhys, k2MiB, kReadWrite, LargePages::Allowed).is_error());
+    free_before = free_page_count();
+    KEXPECT(!table.try_install_leaf_unlocked(large + 3 * kPageSize, kScratchPhys + k1GiB, PteFlags::Read)
+                 .has_value());
+    auto covered = table.translate(large + 3 * kPageSize);
+    KASSERT(covered);
+    KEXPECT_EQ(1u, covered->level);
+    KEXPECT_EQ(kScratchPhys + 3 * kPageSize, covered->phys);
+    KEXPECT(has_all(covered->flags, kReadWrite));
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+KTEST(PageTable, TryInstallLeafUnlockedInstallsAndReplacesWhereTheLevel0TableExists)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    KASSERT(make_empty_level0_table(table, kScratchVaddr));
+    uint64_t page = kScratchVaddr + 7 * kPageSize;
+    uint64_t neighbour = page + kPageSize;
+    KEXPECT(!table.map(neighbour, kScratchPhys + 0x50000, kPageSize, PteFlags::Read).is_error());
+    size_t free_before = free_page_count();
+    constexpr PteFlags kAccessedDirty = PteFlags::Accessed | PteFlags::Dirty;
+
+    // Into an invalid entry: the entry replaced is 0.
+    constexpr uint64_t kFirst = kScratchPhys + 0x10000;
+    auto installed = table.try_install_leaf_unlocked(page, kFirst, kReadWrite | PteFlags::User);
+    KASSERT(installed.has_value());
+    KEXPECT_EQ(0u, *installed);
+    auto first = table.translate(page + 0x123);
+    KASSERT(first);
+    KEXPECT_EQ(kFirst + 0x123, first->phys);
+    KEXPECT_EQ(0u, first->level);
+    KEXPECT(has_all(first->flags, PteFlags::Valid | kReadWrite | PteFlags::User | kAccessedDirty));
+    KEXPECT(!has_any(first->flags, PteFlags::Execute));
+
+    // Over a valid leaf: replaced, and the old entry handed back whole.
+    constexpr uint64_t kSecond = kScratchPhys + 0x20000;
+    auto replaced = table.try_install_leaf_unlocked(page, kSecond, PteFlags::Read | PteFlags::Execute);
+    KASSERT(replaced.has_value());
+    KEXPECT(pte_is_leaf(*replaced));
+    KEXPECT_EQ(kFirst, pte_phys(*replaced));
+    KEXPECT(has_all(pte_flags(*replaced), kReadWrite | PteFlags::User | kAccessedDirty));
+    auto second = table.translate(page);
+    KASSERT(second);
+    KEXPECT_EQ(kSecond, second->phys);
+    KEXPECT(has_all(second->flags, PteFlags::Read | PteFlags::Execute | kAccessedDirty));
+    KEXPECT(!has_any(second->flags, PteFlags::Write | PteFlags::User));
+
+    // The neighbours in the same table are untouched, and no table was allocated.
+    KEXPECT_EQ(kScratchPhys + 0x50000, phys_of(table, neighbour));
+    KEXPECT(!table.translate(page - kPageSize));
+    KEXPECT_EQ(free_before, free_page_count());
+
+    // The reverse map's removal sees what the swap left: the replaced frame is no longer
+    // mapped there, the new one is, and once it is removed the next install replaces 0.
+    KEXPECT(!table.unmap_if_maps(page, kFirst));
+    KEXPECT_EQ(kSecond, phys_of(table, page));
+    KEXPECT(table.unmap_if_maps(page, kSecond));
+    KEXPECT(!table.translate(page));
+    auto after_removal = table.try_install_leaf_unlocked(page, kFirst, PteFlags::Read);
+    KASSERT(after_removal.has_value());
+    KEXPECT_EQ(0u, *after_removal);
+    KEXPECT_EQ(kFirst, phys_of(table, page));
+}
+
+KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMostOnce)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    KASSERT(make_empty_level0_table(table, kScratchVaddr));
+    const size_t racers = online_cpu_count() * 2 + 1 <= kMaxRacers ? online_cpu_count() * 2 + 1 : kMaxRacers;
+    const size_t installs = racers * kRacingRounds;
+    RacingInstalls record;
+    KASSERT(record.records);
+    for (size_t n = 0; n < installs; ++n)
+        record[n] = RacingInstall { false, 0, 0 };
+
+    // Every racer installs its own frames over the same entry. Each swap that succeeds
+    // replaces what the previous successful one put there, so the entries handed back are
+    // the invalid one and then each successful install but the last, each exactly once.
+    // An install that read an entry and stored over it without the compare-and-swap would
+    // hand back an entry another install had also replaced (or lose one entirely).
+    //
+    // The racers start together (yielding while they wait, so that on one hart the others
+    // get to arrive), else each could be done before the next one was even running.
+    // They are waited for until reaped, not just joined: the reaper frees their stacks
+    // later otherwise, which would upset the free-frame counts of the tests after this one.
+    std::atomic<size_t> arrived { 0 };
+    std::atomic<size_t> started { racers };
+    auto race = [&](size_t racer) {
+        arrived.fetch_add(1);
+        while (arrived.load() < started.load())
+            Thread::yield();
+        for (size_t round = 0; round < kRacingRounds; ++round) {
+            size_t n = racer * kRacingRounds + round;
+            auto old = table.try_install_leaf_unlocked(kScratchVaddr, racing_frame(n), kReadWrite);
+            if (old) {
+                record[n].installed = true;
+                record[n].replaced = *old;
+            }
+        }
+    };
+    RefPtr<Thread> threads[kMaxRacers];
+    size_t spawned = 0;
+    for (; spawned < racers; ++spawned) {
+        auto thread = Thread::try_spawn("install racer", [&race, spawned] { race(spawned); });
+        if (thread.is_error()) {
+            started.store(spawned); // Let the ones already running go.
+            break;
+        }
+        threads[spawned] = thread.release_value();
+    }
+    for (size_t racer = 0; racer < spawned; ++racer)
+        threads[racer]->wait_until_reaped();
+    KASSERT(spawned == racers);
+
+    size_t successes = 0;
+    size_t invalid_replaced = 0;
+    size_t unknown_replaced = 0;
+    size_t replaced_twice = 0;
+    for (size_t n = 0; n < installs; ++n) {
+        if (!record[n].installed)
+            continue;
+        ++successes;
+        Pte old = record[n].replaced;
+        if (!pte_is_valid(old)) {
+            ++invalid_replaced;
+            continue;
+        }
+        uint64_t frame = (pte_phys(old) - kScratchPhys) / kPageSize;
+        if (frame == 0 || frame > installs || !record[frame - 1].installed) {
+            ++unknown_replaced;
+            continue;
+        }
+        if (++record[frame - 1].times_replaced > 1)
+            ++replaced_twice;
+    }
+    KEXPECT(successes > 0);
+    KEXPECT_EQ(1u, invalid_replaced);
+    KEXPECT_EQ(0u, unknown_replaced);
+    KEXPECT_EQ(0u, replaced_twice);
+
+    // The entry left holds a successful install that nobody replaced; all the others were.
+    auto last = table.translate(kScratchVaddr);
+    KASSERT(last);
+    uint64_t last_frame = (last->phys - kScratchPhys) / kPageSize;
+    KASSERT(last_frame >= 1 && last_frame <= installs);
+    KEXPECT(record[last_frame - 1].installed);
+    KEXPECT_EQ(0u, record[last_frame - 1].times_replaced);
+    size_t never_replaced = 0;
+    for (size_t n = 0; n < installs; ++n) {
+        if (record[n].installed && record[n].times_replaced == 0)
+            ++never_replaced;
+    }
+    KEXPECT_EQ(1u, never_replaced);
 }

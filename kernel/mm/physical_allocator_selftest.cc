@@ -16,6 +16,63 @@ bool frame_is_filled_with(const Page* page, uint8_t value)
     return true;
 }
 
+// A pattern that is neither zeros nor poison and differs from frame to frame and byte to
+// byte, so that a frame can be told apart from any fill and from the other test frames.
+uint8_t pattern_byte(size_t frame, size_t offset)
+{
+    auto value = static_cast<uint8_t>(frame * 29 + offset * 7 + 1);
+    return value == kPagePoisonByte || value == 0 ? 0x5a : value;
+}
+
+void write_pattern(Page* page, size_t frame)
+{
+    auto* bytes = static_cast<uint8_t*>(page_to_virt(page));
+    for (size_t i = 0; i < kPageSize; ++i)
+        bytes[i] = pattern_byte(frame, i);
+}
+
+bool frame_holds_pattern(const Page* page, size_t frame)
+{
+    auto* bytes = static_cast<const uint8_t*>(page_to_virt(page));
+    for (size_t i = 0; i < kPageSize; ++i) {
+        if (bytes[i] != pattern_byte(frame, i))
+            return false;
+    }
+    return true;
+}
+
+constexpr size_t kPatternFrames = 8;
+
+// Allocates kPatternFrames frames, writes each its own pattern and frees them all, so that
+// the next allocations (the free list hands out the most recently freed first) get frames
+// whose old contents are known.
+bool free_patterned_frames(Page* (&frames)[kPatternFrames])
+{
+    for (size_t i = 0; i < kPatternFrames; ++i) {
+        auto page = allocate_page(ZeroFill::No);
+        if (page.is_error()) {
+            for (size_t j = 0; j < i; ++j)
+                free_page(frames[j]);
+            return false;
+        }
+        frames[i] = page.value();
+        write_pattern(frames[i], i);
+    }
+    for (Page* page : frames)
+        free_page(page);
+    return true;
+}
+
+// Which of `frames` `page` is, or kPatternFrames if none.
+size_t index_among(Page* const (&frames)[kPatternFrames], const Page* page)
+{
+    for (size_t i = 0; i < kPatternFrames; ++i) {
+        if (frames[i] == page)
+            return i;
+    }
+    return kPatternFrames;
+}
+
 } // namespace
 
 KTEST(PhysicalAllocator, AllocateEveryFrameThenFreeThem)
@@ -111,4 +168,74 @@ KTEST(PhysicalAllocator, LastReferenceFreesTheFrame)
     page_unref(page);
     KEXPECT_EQ(free_before, free_page_count());
     KEXPECT_EQ(PageUse::Free, page->use);
+}
+
+KTEST(PhysicalAllocator, CallerOverwritesHandsBackTheFrameAsItWasFreed)
+{
+    Page* frames[kPatternFrames];
+    KASSERT(free_patterned_frames(frames));
+
+    // Whichever of the test's frames come back hold exactly what was written before they
+    // were freed: neither poison, nor zeros, nor anything else.
+    Page* taken[kPatternFrames];
+    size_t reused = 0;
+    size_t intact = 0;
+    for (Page*& page : taken) {
+        auto allocated = allocate_page(ZeroFill::CallerOverwrites);
+        KASSERT(!allocated.is_error());
+        page = allocated.value();
+        size_t index = index_among(frames, page);
+        if (index == kPatternFrames)
+            continue;
+        ++reused;
+        if (frame_holds_pattern(page, index))
+            ++intact;
+        KEXPECT(!frame_is_filled_with(page, kPagePoisonByte));
+        KEXPECT(!frame_is_filled_with(page, 0));
+    }
+    // LIFO reuse means all of them, unless another hart allocated in between; at least
+    // one must be among them for the test to say anything.
+    KEXPECT(reused > 0);
+    KEXPECT_EQ(reused, intact);
+    for (Page* page : taken)
+        free_page(page);
+}
+
+KTEST(PhysicalAllocator, ZeroAndPoisonFillsOverwriteWhatTheFrameHeld)
+{
+    Page* frames[kPatternFrames];
+    KASSERT(free_patterned_frames(frames));
+    Page* taken[kPatternFrames];
+    size_t reused = 0;
+    size_t zeroed = 0;
+    for (Page*& page : taken) {
+        auto allocated = allocate_page(ZeroFill::Yes);
+        KASSERT(!allocated.is_error());
+        page = allocated.value();
+        if (index_among(frames, page) != kPatternFrames)
+            ++reused;
+        if (frame_is_filled_with(page, 0))
+            ++zeroed;
+    }
+    KEXPECT(reused > 0);
+    KEXPECT_EQ(kPatternFrames, zeroed);
+    for (Page* page : taken)
+        free_page(page);
+
+    KASSERT(free_patterned_frames(frames));
+    reused = 0;
+    size_t poisoned = 0;
+    for (Page*& page : taken) {
+        auto allocated = allocate_page(ZeroFill::No);
+        KASSERT(!allocated.is_error());
+        page = allocated.value();
+        if (index_among(frames, page) != kPatternFrames)
+            ++reused;
+        if (frame_is_filled_with(page, kPagePoisonByte))
+            ++poisoned;
+    }
+    KEXPECT(reused > 0);
+    KEXPECT_EQ(kPatternFrames, poisoned);
+    for (Page* page : taken)
+        free_page(page);
 }

@@ -33,8 +33,11 @@ void run_in_threads(size_t count, Body body) {
             panic("run_in_threads: cannot start a thread: %s", thread.error().name());
         threads[i] = thread.release_value();
     }
+    // Reaped, not just joined: their stacks and the scheduler's references are gone when
+    // this returns (and the records with `threads`), so a test may count frames and heap
+    // bytes right after.
     for (size_t i = 0; i < count; ++i)
-        threads[i]->join();
+        threads[i]->wait_until_reaped();
 }
 
 // The Cpu index of the hart running the caller, read with interrupts off so that it is
