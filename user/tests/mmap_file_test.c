@@ -23,72 +23,8 @@
 
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
+#include "file_helpers.h"
 #include "harness.h"
-
-#define PG 4096ul
-#define RW (PROT_READ | PROT_WRITE)
-
-/* A fresh file named `name` holding `size` bytes: byte i is 'a' + i % 26. Returns an
- * O_RDWR descriptor, or -1. */
-static int make_file(const char* name, size_t size)
-{
-    unlink(name);
-    int fd = open(name, O_RDWR | O_CREAT);
-    if (fd < 0)
-        return -1;
-    char chunk[512];
-    size_t done = 0;
-    while (done < size) {
-        size_t n = size - done < sizeof(chunk) ? size - done : sizeof(chunk);
-        for (size_t i = 0; i < n; i++)
-            chunk[i] = (char)('a' + (done + i) % 26);
-        if (write(fd, chunk, n) != (long)n) {
-            close(fd);
-            return -1;
-        }
-        done += n;
-    }
-    return fd;
-}
-
-/* The byte at `offset` of the file `name`, read with read() through a new descriptor; -1 on
- * error. */
-static int byte_in_file(const char* name, off_t offset)
-{
-    int fd = open(name, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    unsigned char c = 0;
-    int result = -1;
-    if (lseek(fd, offset, SEEK_SET) == offset && read(fd, &c, 1) == 1)
-        result = c;
-    close(fd);
-    return result;
-}
-
-static char* map_fd(size_t length, int prot, int flags, int fd, off_t offset)
-{
-    void* p = mmap(0, length, prot, flags, fd, offset);
-    return p == MAP_FAILED ? NULL : (char*)p;
-}
-
-/* Whether touching `address` (a read, or a store if `store`) in a child kills it with
- * `signal`. */
-static int access_kills_with(volatile char* address, int store, int signal)
-{
-    int pid = fork();
-    if (pid == 0) {
-        if (store)
-            *address = 1;
-        else
-            (void)*address;
-        _exit(0);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) != pid)
-        return 0;
-    return WIFSIGNALED(status) && WTERMSIG(status) == signal;
-}
 
 /* --- §1.1: mmap's file errors (E6-E9) --- */
 
@@ -481,14 +417,6 @@ static int private_page_beyond_end_of_file_kills_with_sigbus(void)
     return 0;
 }
 
-
-static struct atlas_vmstat counters(void)
-{
-    struct atlas_vmstat stats;
-    memset(&stats, 0, sizeof(stats));
-    syscall(SYS_vmstat, &stats);
-    return stats;
-}
 
 static int fadvise_dontneed_drops_mapped_pages_and_they_come_back_from_the_disk(void)
 {
