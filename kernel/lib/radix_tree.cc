@@ -96,7 +96,7 @@ void RadixTreeBase::clear()
     m_size = 0;
 }
 
-ErrorOr<void> RadixTreeBase::insert_slot(uint64_t index, void* value)
+ErrorOr<void> RadixTreeBase::insert_slot_slow(uint64_t index, void* value)
 {
     ASSERT(value);
     unsigned needed = height_for(index);
@@ -168,18 +168,6 @@ size_t RadixTreeBase::lookup_range_slots(uint64_t first, size_t count, void** ou
         done += run;
     }
     return found;
-}
-
-void* RadixTreeBase::replace_slot(uint64_t index, void* value)
-{
-    Node* leaf = leaf_for(index);
-    if (!leaf)
-        return nullptr;
-    unsigned slot = slot_of(index, 0);
-    void* old = leaf->slots[slot];
-    if (old)
-        leaf->slots[slot] = value;
-    return old;
 }
 
 void* RadixTreeBase::erase_slot(uint64_t index)

@@ -21,8 +21,11 @@
 // Operations are O(height) except find_next, which may also scan up to 64 slots per
 // level, and lookup_range, which walks from the root once per leaf its range touches and
 // then reads the leaf's slots in a row (fault-around looks at 16 neighbours this way).
-// lookup is inline: the fault path asks it on every fault. Allocation uses new (std::nothrow); insert reports ENOMEM and then leaves the
-// tree exactly as it was.
+// lookup is inline: the fault path asks it on every fault. So are replace and the common
+// case of insert (the leaf exists and the slot is free: the next page of a run being
+// filled, as zero-fill faults do), which then costs a lookup and two stores; an insert
+// that must grow the tree or add a node goes out of line. Allocation uses
+// new (std::nothrow); insert reports ENOMEM and then leaves the tree exactly as it was.
 //
 // try_clone_from copies a range of another tree node by node: one allocation and one
 // 64-slot copy per node, never a walk from the root per entry. That is what makes fork
@@ -77,7 +80,22 @@ protected:
         void* slots[kFanout] {};
     };
 
-    ErrorOr<void> insert_slot(uint64_t index, void* value);
+    ErrorOr<void> insert_slot(uint64_t index, void* value)
+    {
+        if (value) [[likely]] {
+            if (Node* leaf = leaf_for(index)) [[likely]] {
+                unsigned slot = index & kSlotMask;
+                if (!leaf->slots[slot]) [[likely]] {
+                    leaf->slots[slot] = value;
+                    leaf->present |= uint64_t(1) << slot;
+                    ++m_size;
+                    return {};
+                }
+            }
+        }
+        // A null value (which asserts), a missing node, a height to grow, or EEXIST.
+        return insert_slot_slow(index, value);
+    }
 
     void* lookup_slot(uint64_t index) const
     {
@@ -90,7 +108,18 @@ protected:
     size_t lookup_range_slots(uint64_t first, size_t count, void** out) const;
 
     void* erase_slot(uint64_t index);
-    void* replace_slot(uint64_t index, void* value);
+
+    void* replace_slot(uint64_t index, void* value)
+    {
+        Node* leaf = leaf_for(index);
+        if (!leaf)
+            return nullptr;
+        void** slot = &leaf->slots[index & kSlotMask];
+        void* old = *slot;
+        if (old)
+            *slot = value;
+        return old;
+    }
     std::optional<SlotEntry> find_next_slot(uint64_t index) const;
 
     // Makes this tree, which must be empty, hold the entries of `source` at indices
@@ -121,6 +150,7 @@ private:
         return node;
     }
 
+    ErrorOr<void> insert_slot_slow(uint64_t index, void* value);
     Node* allocate_node();
     // A new node with the slots and bitmap of `source` (one copy, no zeroing first).
     Node* allocate_node_copy(const Node& source);

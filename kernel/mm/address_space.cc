@@ -96,7 +96,34 @@ AddressSpace::~AddressSpace() {
     }
 }
 
-Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const { return VmaTreeOps::find(m_vmas, vaddr); }
+Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const {
+    // The hint: a range check instead of a descent while the tree is unchanged. Failing
+    // that, the hint's neighbour on the side of `vaddr` (usually a step or two away in the
+    // tree): a walk through neighbouring mappings, one fault each, is common (mmap places
+    // mappings next to each other).
+    Vma* vma = nullptr;
+    if (m_vma_hint_generation.load(std::memory_order_acquire) == m_generation) [[likely]] {
+        if (Vma* hint = m_vma_hint.load(std::memory_order_relaxed)) [[likely]] {
+            if (vaddr < hint->start()) {
+                vma = m_vmas.prev(*hint);
+            } else if (vaddr < hint->end()) {
+                return hint;
+            } else {
+                vma = m_vmas.next(*hint);
+            }
+            if (vma && vma->start() <= vaddr && vaddr < vma->end()) {
+                m_vma_hint.store(vma, std::memory_order_relaxed);
+                return vma;
+            }
+        }
+    }
+    vma = VmaTreeOps::find(m_vmas, vaddr);
+    if (vma) {
+        m_vma_hint.store(vma, std::memory_order_relaxed);
+        m_vma_hint_generation.store(m_generation, std::memory_order_release);
+    }
+    return vma;
+}
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                               uint64_t page_offset, Prot max_prot, RefPtr<AnonObject> overlay,

@@ -23,6 +23,10 @@
 //     that ends at the break (or maps a new Heap Vma there) and shrinks by unmapping.
 //     m_heap_start <= m_heap_break <= kUserHeapLimit.
 //   - m_generation increases with every change of the Vma tree.
+//   - The lookup hint (m_vma_hint, m_vma_hint_generation) is trusted only while
+//     m_vma_hint_generation == m_generation, i.e. while no Vma was inserted, removed or
+//     clipped since it was taken (a removed Vma is freed, so an older hint may dangle);
+//     even then find_vma_locked checks that the hinted Vma contains the address.
 //
 // TLB: there are no ASIDs (satp's ASID is 0); switching satp flushes the whole local TLB,
 // so only harts in m_active_cpus can cache this table's user entries. Every operation that
@@ -219,7 +223,11 @@ public:
     PageTable& page_table() { return *m_page_table; }
     RwLock& lock() { return m_lock; }
 
-    // The Vma containing `vaddr`, or nullptr. O(log n). Expects m_lock held.
+    // The Vma containing `vaddr`, or nullptr. O(log n); O(1) when it is the Vma the last
+    // lookup found, or usually when it is that Vma's neighbour, and the tree has not
+    // changed since (the fault path's common cases: the next page of the same Vma, the
+    // next of a row of mappings). Expects m_lock held (readers may run it concurrently:
+    // the hint is two atomics, see the invariant above).
     Vma* find_vma_locked(uint64_t vaddr) const;
 
     // procmaps: copies the description of at most `max` Vmas, the first ones that end above
@@ -283,6 +291,12 @@ private:
     RwLock m_lock;
     VmaTree m_vmas;              // Guarded by m_lock.
     uint64_t m_generation { 0 }; // Guarded by m_lock.
+    // The last Vma find_vma_locked found, valid while its generation is m_generation.
+    // Written under m_lock held for reading or writing: several readers may store at once,
+    // but under one generation they all store Vmas of the same tree, and a reader takes
+    // the generation with acquire before the pointer (stored before it, with release).
+    mutable std::atomic<Vma*> m_vma_hint { nullptr };
+    mutable std::atomic<uint64_t> m_vma_hint_generation { ~0ull };
     uint64_t m_heap_start { 0 }; // Guarded by m_lock.
     uint64_t m_heap_break { 0 }; // Guarded by m_lock.
     // Bit i: the hart with Cpu index i has this table in satp. Changed by that hart only.

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <optional>
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/sv39.h"
 #include "lib/assert.h"
@@ -37,7 +38,9 @@ public:
         Page* page;
     };
 
-    static Outcome resolve_locked(AddressSpace& space, uint64_t vaddr, Access access, Permissions permissions) {
+    // Inline into its two callers: a user fault pays no call (and no spills) for it.
+    [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space, uint64_t vaddr, Access access,
+                                                         Permissions permissions) {
         if (vaddr >= kUserSpaceEnd)
             return { FaultResult::Segfault, nullptr };
         uint64_t page_va = vm::round_down(vaddr);
@@ -61,28 +64,36 @@ public:
             target = overlay;
         }
         VmObject& object = *target;
-        if (object.tracks_dirty())
-            return resolve_shared_file_locked(space, *vma, static_cast<FileObject&>(object), page_va, index, access);
-        // The object brings the page in (zero-fill for anonymous memory). What happens next
-        // depends only on whether the object is shared. A private object's tree cannot
-        // change under us (we hold its address space's lock), so looking first tells
-        // whether the page is about to be zero-filled.
-        bool private_absent = !object.is_shared() && object.lookup_page(index) == nullptr;
-        auto resident = object.page_for_fault(index);
-        if (resident.is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-        Page* page = resident.value();
-        if (private_absent)
-            bump(s_zero_fills);
+        // What happens next depends only on whether the object is shared (one virtual call
+        // for private memory, the common case).
         if (object.is_shared()) {
+            if (object.tracks_dirty())
+                return resolve_shared_file_locked(space, *vma, static_cast<FileObject&>(object), page_va, index,
+                                                  access);
             // MAP_SHARED anonymous memory: every mapper uses the object's frame itself;
-            // there is no copy-on-write to decide.
+            // there is no copy-on-write to decide. The object locks itself to look up or
+            // zero-fill the page.
+            auto resident = object.page_for_fault(index);
+            if (resident.is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            Page* page = resident.value();
             if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma->prot(), true), false,
                                    PteWriters::Excluded)
                     .is_error())
                 return { FaultResult::OutOfMemory, nullptr };
             bump(s_resolved_faults);
             return { FaultResult::Resolved, page };
+        }
+        // A private object's tree cannot change under us (we hold its address space's
+        // lock): one lookup, and the page is zero-filled if absent (without the virtual
+        // page_for_fault and its second lookup).
+        Page* page = object.lookup_page(index);
+        if (!page) {
+            auto filled = object.zero_fill_page(index);
+            if (filled.is_error())
+                return { FaultResult::OutOfMemory, nullptr };
+            page = filled.value();
+            bump(s_zero_fills);
         }
         bool wants_private = access == Access::Write;
         bool replaced = false;
@@ -130,8 +141,11 @@ private:
     // write-protects the page again before it cleans it. The object's lock is held until
     // the PTE is in place, so that truncation and reclaim, which take pages out of every
     // page table under that lock, never miss this one.
-    static Outcome resolve_shared_file_locked(AddressSpace& space, Vma& vma, FileObject& file, uint64_t page_va,
-                                              uint64_t index, Access access) {
+    //
+    // Inline into resolve_locked, like it: this is the minor fault's whole path.
+    [[gnu::always_inline]] static Outcome resolve_shared_file_locked(AddressSpace& space, Vma& vma, FileObject& file,
+                                                                     uint64_t page_va, uint64_t index,
+                                                                     Access access) {
         MutexLocker locker(file.lock());
         auto resident = file.page_for_fault_locked(locker, index);
         if (resident.is_error())
@@ -237,39 +251,62 @@ private:
     // file's frame from this very entry, so the table's lock serializes the two.
     enum class PteWriters : uint8_t { Excluded, MayRace };
 
-    static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
-                                            bool frame_changed, PteWriters writers) {
-        PageTable& table = space.page_table();
-        std::optional<sv39::Pte> swapped;
-        if (writers == PteWriters::Excluded)
-            swapped = table.try_install_leaf_unlocked(page_va, phys, flags);
-        sv39::Pte old;
-        if (swapped) [[likely]] {
-            old = *swapped;
-        } else {
-            auto installed = table.install_leaf(page_va, phys, flags);
-            if (installed.is_error()) {
-                if (installed.error().code() != EEXIST)
-                    return installed.release_error();
-                // A large leaf covers the page (never made for user memory today): the
-                // general path splits it.
-                TRY(table.unmap(page_va, vm::kPageSize));
-                TRY(table.map(page_va, phys, vm::kPageSize, flags));
-                space.flush_tlb(page_va, vm::kPageSize);
+    // Inline: the unlocked swap into an empty entry is every fault's common case, and the
+    // call and the ErrorOr it returns cost more than the rest of it.
+    [[gnu::always_inline]] static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va,
+                                                                   uint64_t phys, PteFlags flags, bool frame_changed,
+                                                                   PteWriters writers) {
+        if (writers == PteWriters::Excluded) [[likely]] {
+            std::optional<sv39::Pte> swapped = space.page_table().try_install_leaf_unlocked(page_va, phys, flags);
+            if (swapped) [[likely]] {
+                flush_replaced_locked(space, page_va, phys, flags, frame_changed, *swapped);
                 return {};
             }
-            old = installed.value();
         }
-        // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
-        // and install_leaf fenced this hart.
-        if (!sv39::pte_is_valid(old))
+        return install_pte_with_table_lock(space, page_va, phys, flags, frame_changed);
+    }
+
+    // install_pte_locked's general path, under the page table's spinlock (install_leaf).
+    [[gnu::noinline]] static ErrorOr<void> install_pte_with_table_lock(AddressSpace& space, uint64_t page_va,
+                                                                       uint64_t phys, PteFlags flags,
+                                                                       bool frame_changed) {
+        PageTable& table = space.page_table();
+        auto installed = table.install_leaf(page_va, phys, flags);
+        if (installed.is_error()) {
+            if (installed.error().code() != EEXIST)
+                return installed.release_error();
+            // A large leaf covers the page (never made for user memory today): the
+            // general path splits it.
+            TRY(table.unmap(page_va, vm::kPageSize));
+            TRY(table.map(page_va, phys, vm::kPageSize, flags));
+            space.flush_tlb(page_va, vm::kPageSize);
             return {};
+        }
+        flush_replaced_locked(space, page_va, phys, flags, frame_changed, installed.value());
+        return {};
+    }
+
+    // After `old` was replaced by a leaf mapping `phys` with `flags`: flushes `page_va`
+    // from every hart that may cache `old`, when that matters (see install_pte_locked).
+    static void flush_replaced_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
+                                      bool frame_changed, sv39::Pte old) {
+        // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
+        // and the install fenced this hart.
+        if (!sv39::pte_is_valid(old)) [[likely]]
+            return;
         constexpr uint64_t kPermissions = uint64_t(PteFlags::Read | PteFlags::Write | PteFlags::Execute
                                                    | PteFlags::User);
         bool lost_permissions = (old & kPermissions & ~uint64_t(flags)) != 0;
-        if (frame_changed || sv39::pte_phys(old) != phys || lost_permissions)
+        if (!frame_changed && sv39::pte_phys(old) == phys && !lost_permissions)
+            return;
+        // The install fenced the hart it ran on. If no other hart has the space active,
+        // that was the only TLB that could hold `old` (a hart that activates the space
+        // later, or this thread's next hart if it moved, flushes its whole TLB on the
+        // switch of satp), and flush_tlb would only fence this hart again. Read with
+        // interrupts on, this_cpu() may already be stale; that errs towards flushing.
+        uint32_t others = space.m_active_cpus.load(std::memory_order_acquire) & ~(1u << this_cpu()->index);
+        if (others != 0)
             space.flush_tlb(page_va, vm::kPageSize);
-        return {};
     }
 
     // Fault-around, after a read fault on a file page was mapped (shared, or private
@@ -285,6 +322,8 @@ private:
     // 64 KiB-aligned, so it lies in one level-0 table.
     static constexpr uint64_t kFaultAroundPages = 16;
 
+    // The window is clipped here, inline, so that a fault whose window is its own page
+    // (a one-page mapping) does not pay for map_window_locked's frame of three arrays.
     static void fault_around_locked(AddressSpace& space, Vma& vma, FileObject& file, AnonObject* overlay,
                                     uint64_t page_va, PteFlags flags) {
         constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
@@ -296,6 +335,12 @@ private:
             end = vma.end();
         if (end - start <= vm::kPageSize)
             return;  // The faulting page is the whole window.
+        map_window_locked(space, vma, file, overlay, page_va, flags, start, end);
+    }
+
+    [[gnu::noinline]] static void map_window_locked(AddressSpace& space, Vma& vma, FileObject& file,
+                                                    AnonObject* overlay, uint64_t page_va, PteFlags flags,
+                                                    uint64_t start, uint64_t end) {
         uint64_t phys[kFaultAroundPages];
         Page* pages[kFaultAroundPages];
         Page* private_pages[kFaultAroundPages];

@@ -39,6 +39,10 @@ void VmObject::remove_pages(uint64_t first, uint64_t count) {
 ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {
     if (Page* page = m_pages.lookup(index))
         return page;
+    return zero_fill_page(index);
+}
+
+ErrorOr<Page*> VmObject::zero_fill_page(uint64_t index) {
     // Demand-zero: the first touch of the page, whatever the access.
     Page* page = TRY(reclaim::allocate_user_page(ZeroFill::Yes, PageUse::Anonymous));
     page->owner = this;

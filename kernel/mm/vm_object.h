@@ -66,6 +66,12 @@ public:
     // A file object reads the file here, and answers ENXIO beyond the end of file.
     virtual ErrorOr<Page*> page_for_fault(uint64_t index);
 
+    // Demand-zero: allocates a zeroed frame for `index`, which must be absent, and inserts
+    // it (page_for_fault's second half). ENOMEM. The fault pipeline calls it directly for
+    // a private object, whose tree it has just looked in under the address-space lock;
+    // a shared object must be locked by the caller (its page_for_fault does that).
+    ErrorOr<Page*> zero_fill_page(uint64_t index);
+
     // Whether stores into the object's frames must be recorded for write-back (a file's
     // page cache): the fault pipeline then maps a page writable only on a write fault,
     // which sets the page's kPageDirty flag, since Sv39 here has no hardware dirty bits.

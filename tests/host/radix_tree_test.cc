@@ -103,6 +103,50 @@ TEST(RadixTree, InsertIntoOccupiedIndexFailsWithEexistAndKeepsOldValue)
     EXPECT_EQ(tree.size(), 1u);
 }
 
+// The inline fast path of insert (the leaf exists, the slot is free) must allocate
+// nothing, count the entry and keep EEXIST for a taken slot, at every height.
+TEST(RadixTree, InsertIntoAnExistingLeafAllocatesNothingAndCountsEachEntry)
+{
+    for (uint64_t base : { uint64_t(0), uint64_t(64 * 5), uint64_t(1) << 30 }) {
+        PageTree tree;
+        std::vector<Page> pages(64);
+        ASSERT_FALSE(tree.insert(base + 7, &pages[7]).is_error());
+        size_t nodes = tree.node_count();
+        unsigned height = tree.height();
+        g_allocations_before_failure = 0;  // Any allocation now fails: the leaf must do.
+        for (uint64_t i = 0; i < 64; ++i) {
+            auto result = tree.insert(base + i, &pages[i]);
+            if (i == 7) {
+                ASSERT_TRUE(result.is_error());
+                EXPECT_EQ(result.error().code(), EEXIST);
+            } else {
+                ASSERT_FALSE(result.is_error()) << "index " << base + i;
+            }
+        }
+        // The next leaf does not exist: the slow path tries to allocate it and fails cleanly.
+        Page beyond { base + 64 };
+        auto failed = tree.insert(base + 64, &beyond);
+        g_allocations_before_failure = -1;
+        ASSERT_TRUE(failed.is_error());
+        EXPECT_EQ(failed.error().code(), ENOMEM);
+        EXPECT_EQ(tree.node_count(), nodes);
+        EXPECT_EQ(tree.height(), height);
+        EXPECT_EQ(tree.size(), 64u);
+        for (uint64_t i = 0; i < 64; ++i)
+            EXPECT_EQ(tree.lookup(base + i), &pages[i]);
+        EXPECT_EQ(tree.lookup(base + 64), nullptr);
+        PageTree::Entry first = *tree.find_next(0);
+        EXPECT_EQ(first.index, base);
+        // The present bitmap is kept: erasing all but one keeps the leaf, all frees it.
+        for (uint64_t i = 0; i < 63; ++i)
+            EXPECT_EQ(tree.erase(base + i), &pages[i]);
+        EXPECT_EQ(tree.find_next(0)->index, base + 63);
+        EXPECT_EQ(tree.erase(base + 63), &pages[63]);
+        EXPECT_EQ(tree.node_count(), 0u);
+        EXPECT_TRUE(tree.empty());
+    }
+}
+
 TEST(RadixTree, HeightGrowsForLargeIndicesAndShrinksAfterErase)
 {
     PageTree tree;

@@ -24,6 +24,7 @@
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/user_memory.h"
+#include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
@@ -199,7 +200,8 @@ UserTrapTestHandler test_handler_of_current_thread() {
     kill_current_process_for_fault(frame.stval, result, cause);
 }
 
-void handle_user_exception(TrapFrame& frame) {
+// `thread` is the current thread, read by trap_dispatch while interrupts were still off.
+void handle_user_exception(TrapFrame& frame, Thread* thread) {
     uint64_t code = scause_code(frame.scause);
     switch (code) {
     case trap_cause::kEcallFromUser:
@@ -214,9 +216,9 @@ void handle_user_exception(TrapFrame& frame) {
     case trap_cause::kInstructionPageFault:
     case trap_cause::kLoadPageFault:
     case trap_cause::kStorePageFault: {
+        AddressSpace* space = thread ? thread->address_space() : nullptr;
         enable_interrupts();
         Access access = access_of_page_fault(code);
-        AddressSpace* space = current_address_space();
         if (!space)
             kill_for_exception(frame, FaultResult::Segfault, "no address space");
         FaultResult result = handle_page_fault(*space, frame.stval, access, FaultOrigin::User);
@@ -251,6 +253,19 @@ void handle_user_exception(TrapFrame& frame) {
 void prepare_return_to_user() {
     enable_interrupts();
     process_check_pending_kill();
+    disable_interrupts();
+}
+
+// The same after an exception, for the current `thread`: the kill check is a load of the
+// process's kill signal, and only a pending kill pays for process_check_pending_kill()
+// (with interrupts on, as it may exit). Interrupts are off on return either way; a timer
+// that fired meanwhile is taken in user mode, right after sret.
+void prepare_return_to_user_after_exception(Thread* thread) {
+    Process* process = thread ? thread->process() : nullptr;
+    if (process && process->is_killed()) [[unlikely]] {
+        enable_interrupts();
+        process_check_pending_kill();
+    }
     disable_interrupts();
 }
 
@@ -371,8 +386,13 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             return;
         report_kernel_exception(*frame);
     }
-    handle_user_exception(*frame);
-    prepare_return_to_user();
+    // From user mode, with interrupts still off (the trap cleared SIE): the current thread
+    // is read once, straight from this hart's Cpu (Thread::current() would save, clear
+    // and restore the interrupt flag around the same two loads). It stays the current
+    // thread of this code wherever it runs next.
+    Thread* thread = this_cpu()->current_thread;
+    handle_user_exception(*frame, thread);
+    prepare_return_to_user_after_exception(thread);
 }
 
 void trap_init(const MachineInfo& machine) {

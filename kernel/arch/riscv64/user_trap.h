@@ -9,8 +9,9 @@
 //                                   kill_current_process_for_fault(stval, result, cause)
 //     any other exception        -> kill_current_process_for_fault(...) (illegal
 //                                   instruction, misaligned access, access fault, ebreak)
-//   then, before every return to user mode: process_check_pending_kill() (interrupts on),
-//   interrupts off, trap_return restores the user registers (tp and sp included) and srets.
+//   then, before every return to user mode, the pending-kill check (interrupts on): after an
+//   interrupt, process_check_pending_kill(); after an exception, one load of the current
+//   process's kill flag, and the call only if a kill is pending. Then interrupts off, trap_return restores the user registers (tp and sp included) and srets.
 //
 // The kernel page table is never switched on a user trap: the kernel half is mapped in
 // every address space (arch/riscv64/layout.h).
