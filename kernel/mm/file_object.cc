@@ -237,23 +237,26 @@ FileObject::~FileObject() {
 }
 
 void FileObject::mapping_added(Vma& vma) {
-    {
-        MutexLocker locker(m_lock);
-        m_vmas.push_back(vma);
-    }
-    if (m_mappings.fetch_add(1, std::memory_order_acq_rel) == 0)
+    MutexLocker locker(m_lock);
+    m_vmas.push_back(vma);
+    // The first mapping pins the inode. It comes from mmap, whose descriptor holds the
+    // inode, so the inode is alive and attached here.
+    if (m_vmas.size() == 1)
         m_inode->ref();
 }
 
 void FileObject::mapping_removed(Vma& vma) {
-    // Read before the decrement: the unref below may release the inode, which detaches it.
     fs::Inode* inode;
+    bool last;
     {
         MutexLocker locker(m_lock);
         m_vmas.remove(vma);
+        last = m_vmas.empty();
         inode = m_inode;
     }
-    if (m_mappings.fetch_sub(1, std::memory_order_acq_rel) == 1)
+    // Outside the lock: the last reference releases the inode, whose release takes m_lock
+    // (inode_released). A mapping added meanwhile took its own reference first.
+    if (last)
         inode->unref();
 }
 

@@ -180,10 +180,8 @@ private:
     uint64_t file_size() const;
 
     fs::Inode* m_inode;  // Valid while attached, which is until inode_released().
-    // Vmas referring to the object. From 0 to 1 it takes a reference to the inode, back to
-    // 0 it drops it. A 0 -> 1 step only comes from mmap, whose descriptor holds the inode.
-    std::atomic<uint64_t> m_mappings { 0 };
-    // The same Vmas, for the reverse map. Guarded by m_lock.
+    // The Vmas that map the object: the reverse map. Going from none to one takes a
+    // reference to the inode, back to none drops it. Guarded by m_lock.
     IntrusiveList<Vma, &Vma::m_object_node> m_vmas;
     // Readahead (readahead_window_locked): a miss at m_next_sequential continues a stream;
     // the window is the number of pages the last miss read. Guarded by m_lock.
