@@ -23,6 +23,14 @@ std::atomic<uint64_t> g_misses { 0 };
 std::atomic<uint64_t> g_written_back { 0 };
 std::atomic<uint64_t> g_readahead { 0 };
 
+// A page handed out from the cache: referenced for reclaim's clock (written only when it
+// changes, so a hot page's flag word is not dirtied on every hit), and counted.
+inline void count_hit(Page* page) {
+    if (!page->has_flag(kPageReferenced))
+        page->set_flag(kPageReferenced);
+    g_hits.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 PageCacheStatistics page_cache_statistics() {
@@ -73,9 +81,7 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
             if (!page->has_flag(kPageBusy)) {
-                if (!page->has_flag(kPageReferenced))
-                    page->set_flag(kPageReferenced);
-                g_hits.fetch_add(1, std::memory_order_relaxed);
+                count_hit(page);
                 return page;
             }
             // Another thread is reading it from the disk: wait for that instead of reading
@@ -199,9 +205,7 @@ ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t i
     // reference keeps the frame while m_lock is held). This skips the inode's lock.
     if (m_inode) {
         if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) {
-            if (!page->has_flag(kPageReferenced))
-                page->set_flag(kPageReferenced);
-            g_hits.fetch_add(1, std::memory_order_relaxed);
+            count_hit(page);
             return page;
         }
     }

@@ -1,4 +1,5 @@
-/* file_helpers: what the file-mapping test programs (mmap_file_test, mmap_spec_test) share:
+/* file_helpers: what the mapping test programs (mmap_file_test, mmap_spec_test, mmap_life_test,
+ * mmap_stress_test, mmap_scale_test) share:
  * files with a known pattern, reading single bytes back through read(), mapping a
  * descriptor, probing whether an access kills a child, and the VM counters.
  *
