@@ -80,18 +80,35 @@ protected:
         void* slots[kFanout] {};
     };
 
-    ErrorOr<void> insert_slot(uint64_t index, void* value)
+    ErrorOr<void> insert_slot(uint64_t index, void* value) { return insert_at_place(place_of(index), index, value); }
+
+public:
+    // Where an index lives, found by one walk: its leaf (null if the walk found none) and
+    // its slot there. Valid until the tree next changes; lets a lookup that found nothing
+    // be followed by an insert that does not walk again (the fault path's zero fill).
+    struct Place {
+        Node* leaf;
+        unsigned slot;
+    };
+
+protected:
+    Place place_of(uint64_t index) const { return { leaf_for(index), unsigned(index & kSlotMask) }; }
+    static void* value_at_place(Place place) { return place.leaf ? place.leaf->slots[place.slot] : nullptr; }
+    static void* replace_at_place(Place place, void* value)
     {
-        if (value) [[likely]] {
-            if (Node* leaf = leaf_for(index)) [[likely]] {
-                unsigned slot = index & kSlotMask;
-                if (!leaf->slots[slot]) [[likely]] {
-                    leaf->slots[slot] = value;
-                    leaf->present |= uint64_t(1) << slot;
-                    ++m_size;
-                    return {};
-                }
-            }
+        void* old = place.leaf->slots[place.slot];
+        place.leaf->slots[place.slot] = value;
+        return old;
+    }
+
+    // insert_slot at `place`, which must be place_of(index) with the tree unchanged since.
+    ErrorOr<void> insert_at_place(Place place, uint64_t index, void* value)
+    {
+        if (value && place.leaf && !place.leaf->slots[place.slot]) [[likely]] {
+            place.leaf->slots[place.slot] = value;
+            place.leaf->present |= uint64_t(1) << place.slot;
+            ++m_size;
+            return {};
         }
         // A null value (which asserts), a missing node, a height to grow, or EEXIST.
         return insert_slot_slow(index, value);
@@ -189,6 +206,20 @@ public:
 
     // Returns the value at index, or nullptr.
     T* lookup(uint64_t index) const { return static_cast<T*>(lookup_slot(index)); }
+
+    // lookup() and insert() sharing one walk: place(index) finds where index lives,
+    // at(place) is its value (or nullptr), and insert_at(place, index, value) inserts as
+    // insert() does, provided the tree has not changed since place() was taken.
+    using RadixTreeBase::Place;
+    Place place(uint64_t index) const { return place_of(index); }
+    static T* at(Place place) { return static_cast<T*>(value_at_place(place)); }
+    ErrorOr<void> insert_at(Place place, uint64_t index, T* value)
+    {
+        return insert_at_place(place, index, to_slot(value));
+    }
+    // replace() at a place that holds a value (at(place) non-null), the tree unchanged
+    // since place() was taken: returns the old value.
+    static T* replace_at(Place place, T* value) { return static_cast<T*>(replace_at_place(place, to_slot(value))); }
 
     // out[i] = the value at first + i, or nullptr, for each i < count; returns how many
     // are non-null. One walk from the root per 64-entry leaf the range touches (not one

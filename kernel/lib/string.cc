@@ -160,25 +160,13 @@ KLIB_NO_LIBCALLS void page_zero(void* page)
 {
     auto* words = static_cast<Word*>(page);
     Word* end = words + kPageBytes / kWordSize;
-    // 16 stores per turn: with the pointer bump and the branch, 18 instructions per 128
-    // bytes, so about 580 for a page.
-    for (; words != end; words += 16) {
-        words[0] = 0;
-        words[1] = 0;
-        words[2] = 0;
-        words[3] = 0;
-        words[4] = 0;
-        words[5] = 0;
-        words[6] = 0;
-        words[7] = 0;
-        words[8] = 0;
-        words[9] = 0;
-        words[10] = 0;
-        words[11] = 0;
-        words[12] = 0;
-        words[13] = 0;
-        words[14] = 0;
-        words[15] = 0;
+    // 128 stores per turn: with the pointer bump and the branch, 130 instructions per
+    // KiB, so 520 for a page, 512 of them the stores themselves (every zero-fill fault
+    // pays this; 512 bytes of code more than a short loop).
+    for (; words != end; words += 128) {
+#pragma GCC unroll 128
+        for (unsigned i = 0; i < 128; ++i)
+            words[i] = 0;
     }
 }
 
@@ -187,9 +175,16 @@ KLIB_NO_LIBCALLS void page_copy(void* destination, const void* source)
     auto* to = static_cast<Word*>(destination);
     const auto* from = static_cast<const Word*>(source);
     const Word* end = from + kPageBytes / kWordSize;
-    // Loads first, then stores, eight at a time: 19 instructions per 64 bytes.
-    for (; from != end; from += 8, to += 8) {
-        copy_eight_words(to, from);
+    // Sixteen loads, then sixteen stores, per turn (as many as the free registers allow):
+    // 35 instructions per 128 bytes, 1,120 for a page, 1,024 of them the loads and stores.
+    for (; from != end; from += 16, to += 16) {
+        Word held[16];
+#pragma GCC unroll 16
+        for (unsigned i = 0; i < 16; ++i)
+            held[i] = from[i];
+#pragma GCC unroll 16
+        for (unsigned i = 0; i < 16; ++i)
+            to[i] = held[i];
     }
 }
 

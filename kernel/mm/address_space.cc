@@ -96,11 +96,11 @@ AddressSpace::~AddressSpace() {
     }
 }
 
-Vma* AddressSpace::find_vma_locked(uint64_t vaddr) const {
-    // The hint: a range check instead of a descent while the tree is unchanged. Failing
-    // that, the hint's neighbour on the side of `vaddr` (usually a step or two away in the
-    // tree): a walk through neighbouring mappings, one fault each, is common (mmap places
-    // mappings next to each other).
+Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) const {
+    // The hint (a range check instead of a descent while the tree is unchanged) missed,
+    // or is stale. Try the hint's neighbour on the side of `vaddr` (usually a step or two
+    // away in the tree): a walk through neighbouring mappings, one fault each, is common
+    // (mmap places mappings next to each other).
     Vma* vma = nullptr;
     if (m_vma_hint_generation.load(std::memory_order_acquire) == m_generation) [[likely]] {
         if (Vma* hint = m_vma_hint.load(std::memory_order_relaxed)) [[likely]] {

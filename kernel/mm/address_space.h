@@ -228,7 +228,16 @@ public:
     // changed since (the fault path's common cases: the next page of the same Vma, the
     // next of a row of mappings). Expects m_lock held (readers may run it concurrently:
     // the hint is two atomics, see the invariant above).
-    Vma* find_vma_locked(uint64_t vaddr) const;
+    // Inline: the hint's hit (a range check) is every fault's lookup; the rest is
+    // find_vma_slow_locked's.
+    Vma* find_vma_locked(uint64_t vaddr) const {
+        if (m_vma_hint_generation.load(std::memory_order_acquire) == m_generation) [[likely]] {
+            Vma* hint = m_vma_hint.load(std::memory_order_relaxed);
+            if (hint && hint->start() <= vaddr && vaddr < hint->end()) [[likely]]
+                return hint;
+        }
+        return find_vma_slow_locked(vaddr);
+    }
 
     // procmaps: copies the description of at most `max` Vmas, the first ones that end above
     // `from`, in address order, into `out`, and returns how many it copied; `total` gets
@@ -290,6 +299,9 @@ private:
     OwnPtr<PageTable> m_page_table;
     RwLock m_lock;
     VmaTree m_vmas;              // Guarded by m_lock.
+    // find_vma_locked() when the hint misses.
+    Vma* find_vma_slow_locked(uint64_t vaddr) const;
+
     uint64_t m_generation { 0 }; // Guarded by m_lock.
     // The last Vma find_vma_locked found, valid while its generation is m_generation.
     // Written under m_lock held for reading or writing: several readers may store at once,

@@ -85,14 +85,27 @@ public:
             return { FaultResult::Resolved, page };
         }
         // A private object's tree cannot change under us (we hold its address space's
-        // lock): one lookup, and the page is zero-filled if absent (without the virtual
-        // page_for_fault and its second lookup).
-        Page* page = object.lookup_page(index);
+        // lock): one walk finds the page or the place for it, and an absent page is
+        // zero-filled there (without the virtual page_for_fault and further walks).
+        VmObject::PagePlace place = object.page_place(index);
+        Page* page = VmObject::page_at(place);
         if (!page) {
-            auto filled = object.zero_fill_page(index);
-            if (filled.is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            page = filled.value();
+            page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
+            if (page) [[likely]] {
+                page->owner = &object;
+                page->index = index;
+                if (object.insert_page_at(place, index, page).is_error()) {
+                    free_page(page);
+                    return { FaultResult::OutOfMemory, nullptr };
+                }
+            } else {
+                // Memory is short: the allocation that may reclaim and wait.
+                auto filled = object.zero_fill_page(index);
+                if (filled.is_error())
+                    return { FaultResult::OutOfMemory, nullptr };
+                page = filled.value();
+                place = object.page_place(index);
+            }
             bump(s_zero_fills);
         }
         bool wants_private = access == Access::Write;
@@ -101,14 +114,17 @@ public:
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.
-            auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-            if (fresh.is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            Page* copy = fresh.value();
+            Page* copy = reclaim::allocate_user_page_fast(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+            if (!copy) [[unlikely]] {
+                auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+                if (fresh.is_error())
+                    return { FaultResult::OutOfMemory, nullptr };
+                copy = fresh.value();
+            }
             klib::page_copy(page_to_virt(copy), page_to_virt(page));
             copy->owner = &object;
             copy->index = index;
-            object.replace_page(index, copy);
+            object.replace_page_at(place, copy);
             page = copy;
             replaced = true;
             bump(s_cow_copies);
@@ -257,9 +273,9 @@ private:
                                                                    uint64_t phys, PteFlags flags, bool frame_changed,
                                                                    PteWriters writers) {
         if (writers == PteWriters::Excluded) [[likely]] {
-            std::optional<sv39::Pte> swapped = space.page_table().try_install_leaf_unlocked(page_va, phys, flags);
-            if (swapped) [[likely]] {
-                flush_replaced_locked(space, page_va, phys, flags, frame_changed, *swapped);
+            sv39::Pte swapped = space.page_table().try_install_leaf_unlocked(page_va, phys, flags);
+            if (swapped != PageTable::kNotInstalled) [[likely]] {
+                flush_replaced_locked(space, page_va, phys, flags, frame_changed, swapped);
                 return {};
             }
         }

@@ -18,20 +18,14 @@ namespace {
 static_assert(kPageSize == fs::kBlockSize);
 static_assert(fs::kBlockSize == 4096, "the page cache maps one block per page");
 
-std::atomic<uint64_t> g_hits { 0 };
 std::atomic<uint64_t> g_misses { 0 };
 std::atomic<uint64_t> g_written_back { 0 };
 std::atomic<uint64_t> g_readahead { 0 };
 
-// A page handed out from the cache: referenced for reclaim's clock (written only when it
-// changes, so a hot page's flag word is not dirtied on every hit), and counted.
-inline void count_hit(Page* page) {
-    if (!page->has_flag(kPageReferenced))
-        page->set_flag(kPageReferenced);
-    g_hits.fetch_add(1, std::memory_order_relaxed);
-}
-
 }  // namespace
+
+std::atomic<uint64_t> file_object_detail::g_hits { 0 };
+using file_object_detail::g_hits;
 
 PageCacheStatistics page_cache_statistics() {
     return {
@@ -81,7 +75,7 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
             if (!page->has_flag(kPageBusy)) {
-                count_hit(page);
+                note_hit(*page);
                 return page;
             }
             // Another thread is reading it from the disk: wait for that instead of reading
@@ -198,17 +192,7 @@ ErrorOr<Page*> FileObject::allocate_readahead_page() {
     return allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
 }
 
-ErrorOr<Page*> FileObject::page_for_fault_locked(MutexLocker& locker, uint64_t index) {
-    // The fast path, a cached page that is not being filled: no size check (a cached page
-    // lies within the file, since truncation removes the pages wholly beyond the new end
-    // under m_lock, which we hold) and no reference taken and dropped (the tree's
-    // reference keeps the frame while m_lock is held). This skips the inode's lock.
-    if (m_inode) {
-        if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) {
-            count_hit(page);
-            return page;
-        }
-    }
+ErrorOr<Page*> FileObject::page_for_fault_slow_locked(MutexLocker& locker, uint64_t index) {
     for (;;) {
         if (!m_inode)
             return Error::from_errno(EIO);

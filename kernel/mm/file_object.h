@@ -64,6 +64,10 @@ struct PageCacheStatistics {
 
 PageCacheStatistics page_cache_statistics();
 
+namespace file_object_detail {
+extern std::atomic<uint64_t> g_hits;  // Pages handed out from the cache (statistics).
+}
+
 class FileObject final : public VmObject, public fs::InodePageCache {
 public:
     // The page cache of `inode` (a regular file: EISDIR/EINVAL otherwise), created and
@@ -71,9 +75,6 @@ public:
     static ErrorOr<RefPtr<FileObject>> for_inode(fs::Inode& inode);
 
     ~FileObject() override;
-
-    bool is_shared() const override { return true; }
-    bool tracks_dirty() const override { return true; }
 
     // The object's lock, which the fault pipeline holds from looking a page up until its
     // PTE is in place: that is what lets the reverse map take a page out of every page
@@ -85,7 +86,19 @@ public:
     // page stays in the cache, unreferenced, for as long as the caller keeps the lock.
     // ENXIO if the page lies wholly beyond the end of file (the fault is a bus error);
     // EIO if the inode is gone; ENOMEM.
-    ErrorOr<Page*> page_for_fault_locked(MutexLocker& locker, uint64_t index);
+    // Inline: a cached page that is not being filled is every minor fault's answer. It
+    // needs no size check (a cached page lies within the file, since truncation removes
+    // the pages wholly beyond the new end under m_lock, which we hold) and no reference
+    // taken and dropped (the tree's reference keeps the frame while m_lock is held).
+    ErrorOr<Page*> page_for_fault_locked(MutexLocker& locker, uint64_t index) {
+        if (m_inode) [[likely]] {
+            if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) [[likely]] {
+                note_hit(*page);
+                return page;
+            }
+        }
+        return page_for_fault_slow_locked(locker, index);
+    }
     // The same, taking and releasing the lock itself (tests; not for mapping the page).
     ErrorOr<Page*> page_for_fault(uint64_t index) override;
 
@@ -138,8 +151,20 @@ public:
     void drop_cached_pages(uint64_t first, uint64_t end);
 
 private:
+    // page_for_fault_locked() when the page is absent or busy (or the inode gone).
+    ErrorOr<Page*> page_for_fault_slow_locked(MutexLocker& locker, uint64_t index);
+
+    // A page handed out from the cache: referenced for reclaim's clock (written only when
+    // it changes, so a hot page's flag word is not dirtied on every hit), and counted.
+    static void note_hit(Page& page) {
+        if (!page.has_flag(kPageReferenced))
+            page.set_flag(kPageReferenced);
+        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
+    }
+
     explicit FileObject(fs::Inode& inode)
-        : m_inode(&inode)
+        : VmObject(Sharing::SharedTrackingDirty)
+        , m_inode(&inode)
     {
     }
 

@@ -9,7 +9,8 @@
 // What a frame is used for decides which fields mean something:
 //
 //   use          owner                  index                  list_node
-//   Free         -                      -                      the free list
+//   Free         -                      -                      unlinked (next_free links
+//                                                              the free list, if on it)
 //   Reserved     -                      -                      unlinked (never allocated)
 //   PageTable    -                      -                      unlinked
 //   Slab         its SizeClass          -                      its class's partial list
@@ -21,7 +22,8 @@
 // Invariants:
 //   - ref_count is 0 exactly while the frame is Free or Reserved; allocation hands the
 //     frame out with one reference, and the last page_unref() frees it.
-//   - A Free frame is on the free list and nowhere else; any other frame is not on it.
+//   - A Free frame is on the free list or in one hart's frame cache, and nowhere else;
+//     any other frame is in neither.
 //   - Only the current holder of a frame changes `use`, `owner` and `index`; `flags` bits
 //     may be changed by anyone with atomic operations.
 //
@@ -55,7 +57,9 @@ enum PageFlag : uint32_t {
     kPageActive = 1u << 3,  // On the active reclaim queue (else the inactive one), if queued.
 };
 
-struct Page {
+// One cache line each, and a power of two in size, so that converting between a descriptor
+// and its frame (which every fault does) is a shift rather than a division.
+struct alignas(64) Page {
     std::atomic<uint32_t> ref_count { 0 };
     std::atomic<uint32_t> flags { 0 };
     PageUse use { PageUse::Reserved };
@@ -68,12 +72,16 @@ struct Page {
     void* owner { nullptr };
     uint64_t index { 0 };
 
-    // Links the frame into the free list, a slab list, or a reclaim queue.
+    // Links the frame into a slab list or a reclaim queue.
     ListNode list_node;
+
+    // The next frame on the physical allocator's free list (a stack), while this one is on
+    // it: one pointer, so that refilling a hart's frame cache is a load and a store a frame.
+    Page* next_free { nullptr };
 
     bool has_flag(PageFlag flag) const { return flags.load(std::memory_order_relaxed) & flag; }
     void set_flag(PageFlag flag) { flags.fetch_or(flag, std::memory_order_relaxed); }
     void clear_flag(PageFlag flag) { flags.fetch_and(~static_cast<uint32_t>(flag), std::memory_order_relaxed); }
 };
 
-static_assert(sizeof(Page) <= 64, "a frame descriptor should stay within one cache line");
+static_assert(sizeof(Page) == 64, "a frame descriptor is one cache line");

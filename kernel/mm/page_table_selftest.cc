@@ -352,7 +352,7 @@ KTEST(PageTable, TryInstallLeafUnlockedChangesNothingWhereATableIsMissing)
 
     // No level-1 table: nothing installed, and no table allocated to make room.
     size_t free_before = free_page_count();
-    KEXPECT(!table.try_install_leaf_unlocked(kScratchVaddr, kScratchPhys, kReadWrite).has_value());
+    KEXPECT_EQ(PageTable::kNotInstalled, table.try_install_leaf_unlocked(kScratchVaddr, kScratchPhys, kReadWrite));
     KEXPECT(!table.translate(kScratchVaddr));
     KEXPECT(!pte_is_valid(table.root_entry(table_index(kScratchVaddr, 2))));
     KEXPECT_EQ(free_before, free_page_count());
@@ -361,7 +361,7 @@ KTEST(PageTable, TryInstallLeafUnlockedChangesNothingWhereATableIsMissing)
     KEXPECT(!table.map(kScratchVaddr + k2MiB, kScratchPhys, kPageSize, kReadWrite).is_error());
     free_before = free_page_count();
     uint64_t no_level0 = kScratchVaddr + kPageSize;
-    KEXPECT(!table.try_install_leaf_unlocked(no_level0, kScratchPhys, kReadWrite).has_value());
+    KEXPECT_EQ(PageTable::kNotInstalled, table.try_install_leaf_unlocked(no_level0, kScratchPhys, kReadWrite));
     KEXPECT(!table.translate(no_level0));
     KEXPECT_EQ(free_before, free_page_count());
     KEXPECT_EQ(kScratchPhys, phys_of(table, kScratchVaddr + k2MiB));
@@ -370,8 +370,8 @@ KTEST(PageTable, TryInstallLeafUnlockedChangesNothingWhereATableIsMissing)
     uint64_t large = kScratchVaddr + 2 * k2MiB;
     KEXPECT(!table.map(large, kScratchPhys, k2MiB, kReadWrite, LargePages::Allowed).is_error());
     free_before = free_page_count();
-    KEXPECT(!table.try_install_leaf_unlocked(large + 3 * kPageSize, kScratchPhys + k1GiB, PteFlags::Read)
-                 .has_value());
+    KEXPECT_EQ(PageTable::kNotInstalled,
+               table.try_install_leaf_unlocked(large + 3 * kPageSize, kScratchPhys + k1GiB, PteFlags::Read));
     auto covered = table.translate(large + 3 * kPageSize);
     KASSERT(covered);
     KEXPECT_EQ(1u, covered->level);
@@ -395,8 +395,8 @@ KTEST(PageTable, TryInstallLeafUnlockedInstallsAndReplacesWhereTheLevel0TableExi
     // Into an invalid entry: the entry replaced is 0.
     constexpr uint64_t kFirst = kScratchPhys + 0x10000;
     auto installed = table.try_install_leaf_unlocked(page, kFirst, kReadWrite | PteFlags::User);
-    KASSERT(installed.has_value());
-    KEXPECT_EQ(0u, *installed);
+    KASSERT(installed != PageTable::kNotInstalled);
+    KEXPECT_EQ(0u, installed);
     auto first = table.translate(page + 0x123);
     KASSERT(first);
     KEXPECT_EQ(kFirst + 0x123, first->phys);
@@ -407,10 +407,10 @@ KTEST(PageTable, TryInstallLeafUnlockedInstallsAndReplacesWhereTheLevel0TableExi
     // Over a valid leaf: replaced, and the old entry handed back whole.
     constexpr uint64_t kSecond = kScratchPhys + 0x20000;
     auto replaced = table.try_install_leaf_unlocked(page, kSecond, PteFlags::Read | PteFlags::Execute);
-    KASSERT(replaced.has_value());
-    KEXPECT(pte_is_leaf(*replaced));
-    KEXPECT_EQ(kFirst, pte_phys(*replaced));
-    KEXPECT(has_all(pte_flags(*replaced), kReadWrite | PteFlags::User | kAccessedDirty));
+    KASSERT(replaced != PageTable::kNotInstalled);
+    KEXPECT(pte_is_leaf(replaced));
+    KEXPECT_EQ(kFirst, pte_phys(replaced));
+    KEXPECT(has_all(pte_flags(replaced), kReadWrite | PteFlags::User | kAccessedDirty));
     auto second = table.translate(page);
     KASSERT(second);
     KEXPECT_EQ(kSecond, second->phys);
@@ -429,9 +429,37 @@ KTEST(PageTable, TryInstallLeafUnlockedInstallsAndReplacesWhereTheLevel0TableExi
     KEXPECT(table.unmap_if_maps(page, kSecond));
     KEXPECT(!table.translate(page));
     auto after_removal = table.try_install_leaf_unlocked(page, kFirst, PteFlags::Read);
-    KASSERT(after_removal.has_value());
-    KEXPECT_EQ(0u, *after_removal);
+    KASSERT(after_removal != PageTable::kNotInstalled);
+    KEXPECT_EQ(0u, after_removal);
     KEXPECT_EQ(kFirst, phys_of(table, page));
+}
+
+// The leaf hint remembers the last level-0 table walked to: installs that alternate between
+// two 2 MiB regions, and one into a region with no table, must each land in their own table.
+KTEST(PageTable, TryInstallLeafUnlockedAlternatingRegionsLandsInTheRightTable)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    uint64_t first_region = kScratchVaddr;
+    uint64_t second_region = kScratchVaddr + k2MiB;
+    uint64_t tableless_region = kScratchVaddr + 2 * k2MiB;
+    KASSERT(make_empty_level0_table(table, first_region));
+    KASSERT(make_empty_level0_table(table, second_region));
+    for (uint64_t i = 0; i < 4; ++i) {
+        uint64_t region = i % 2 == 0 ? first_region : second_region;
+        uint64_t frame = kScratchPhys + (i + 1) * kPageSize;
+        KEXPECT_EQ(0u, table.try_install_leaf_unlocked(region + i * kPageSize, frame, PteFlags::Read));
+        KEXPECT_EQ(PageTable::kNotInstalled,
+                   table.try_install_leaf_unlocked(tableless_region + i * kPageSize, frame, PteFlags::Read));
+    }
+    for (uint64_t i = 0; i < 4; ++i) {
+        uint64_t region = i % 2 == 0 ? first_region : second_region;
+        uint64_t other = i % 2 == 0 ? second_region : first_region;
+        KEXPECT_EQ(kScratchPhys + (i + 1) * kPageSize, phys_of(table, region + i * kPageSize));
+        KEXPECT(!table.translate(other + i * kPageSize));
+        KEXPECT(!table.translate(tableless_region + i * kPageSize));
+    }
 }
 
 KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMostOnce)
@@ -466,9 +494,9 @@ KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMost
         for (size_t round = 0; round < kRacingRounds; ++round) {
             size_t n = racer * kRacingRounds + round;
             auto old = table.try_install_leaf_unlocked(kScratchVaddr, racing_frame(n), kReadWrite);
-            if (old) {
+            if (old != PageTable::kNotInstalled) {
                 record[n].installed = true;
-                record[n].replaced = *old;
+                record[n].replaced = old;
             }
         }
     };

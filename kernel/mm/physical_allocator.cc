@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <new>
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
 #include "drivers/console.h"
 #include "lib/assert.h"
@@ -17,6 +18,9 @@ Page* g_pages = nullptr;
 uint64_t g_first_frame_phys = 0;
 uintptr_t g_first_frame_virt = 0;
 size_t g_frame_count = 0;
+std::atomic<size_t> g_free_pages { 0 };
+size_t g_total_pages = 0;
+FrameCache g_frame_caches[kMaxCpus];
 }  // namespace physical_allocator_detail
 
 using namespace physical_allocator_detail;
@@ -25,12 +29,65 @@ namespace {
 
 Spinlock s_lock { "physical pages", LockRank::PhysicalMemory };
 // Guarded by s_lock.
-IntrusiveList<Page, &Page::list_node> s_free_list;
-size_t s_total_pages = 0;
+// The free list: a stack linked through Page::next_free. Guarded by s_lock.
+Page* s_free_list = nullptr;
 
-// Kept outside the lock so that statistics never contend with allocation; changed only
-// under s_lock.
-std::atomic<size_t> s_free_pages { 0 };
+void push_free_locked(Page* page)
+{
+    page->next_free = s_free_list;
+    s_free_list = page;
+}
+
+Page* pop_free_locked()
+{
+    Page* page = s_free_list;
+    if (page)
+        s_free_list = page->next_free;
+    return page;
+}
+
+// The per-hart frame caches (physical_allocator.h). Each hart uses its own with interrupts
+// off, under its `lock`, which is contended only by a hart stealing the frames of every
+// cache because the free list ran dry (steal_cached_frames_locked): so no frame is out of
+// reach while any is free. `lock` is a bare flag, taken after s_lock when both are needed
+// (a hart that must refill or drain its cache lets go of it, takes s_lock, and takes it
+// again), and nothing is taken while only it is held.
+constexpr uint32_t kCacheSize = kFrameCacheSize;
+constexpr uint32_t kCacheBatch = 32;
+FrameCache (&s_caches)[kMaxCpus] = g_frame_caches;
+
+// Interrupts off and this hart's cache locked, for the span of one allocation or free.
+class CacheGuard {
+public:
+    CacheGuard()
+    {
+        asm volatile("csrrci %0, sstatus, 2" : "=r"(m_sstatus) : : "memory");
+        m_cache = &s_caches[this_cpu()->index];
+        lock(*m_cache);
+    }
+    ~CacheGuard()
+    {
+        unlock(*m_cache);
+        if (m_sstatus & 2)
+            asm volatile("csrsi sstatus, 2" : : : "memory");
+    }
+    CacheGuard(const CacheGuard&) = delete;
+    CacheGuard& operator=(const CacheGuard&) = delete;
+
+    FrameCache& cache() { return *m_cache; }
+
+    static void lock(FrameCache& cache)
+    {
+        while (cache.lock.exchange(1, std::memory_order_acquire)) [[unlikely]] {
+            while (cache.lock.load(std::memory_order_relaxed)) { }
+        }
+    }
+    static void unlock(FrameCache& cache) { cache.lock.store(0, std::memory_order_release); }
+
+private:
+    uint64_t m_sstatus;
+    FrameCache* m_cache;
+};
 
 constexpr size_t kMaxExcluded = MachineInfo::kMaxReservedRanges + 3;
 
@@ -74,18 +131,62 @@ uint64_t find_free_run(const MachineInfo& machine, const ExcludedRanges& exclude
     panic("physical_allocator_init: no room for %lu bytes of page descriptors", bytes);
 }
 
-void fill_frame(Page* page, ZeroFill fill)
+// With s_lock held and `cache` (this hart's, locked) empty: moves up to kCacheBatch
+// frames from the free list into it. Returns how many.
+uint32_t refill_locked(FrameCache& cache)
 {
-    switch (fill) {
-    case ZeroFill::Yes:
-        klib::page_zero(page_to_virt(page));
-        return;
-    case ZeroFill::No:
-        klib::memset(page_to_virt(page), kPagePoisonByte, kPageSize);
-        return;
-    case ZeroFill::CallerOverwrites:
-        return;
+    uint32_t moved = 0;
+    while (moved < kCacheBatch) {
+        Page* page = pop_free_locked();
+        if (!page)
+            break;
+        cache.frames[moved++] = page;
     }
+    cache.count = moved;
+    return moved;
+}
+
+// With s_lock held, the free list empty and `mine` (this hart's cache, locked) empty: takes
+// every frame the other harts' caches hold into `mine` (up to its size) and the rest onto
+// the free list. Returns whether any was found.
+bool steal_cached_frames_locked(FrameCache& mine)
+{
+    bool found = false;
+    for (FrameCache& other : s_caches) {
+        if (&other == &mine)
+            continue;
+        CacheGuard::lock(other);
+        while (other.count > 0) {
+            Page* page = other.frames[--other.count];
+            if (mine.count < kCacheSize)
+                mine.frames[mine.count++] = page;
+            else
+                push_free_locked(page);
+            found = true;
+        }
+        CacheGuard::unlock(other);
+    }
+    return found;
+}
+
+// Takes a free frame from this hart's cache, refilling it first if it is empty; nullptr
+// when no frame is free anywhere.
+Page* take_free_frame()
+{
+    CacheGuard guard;
+    FrameCache& cache = guard.cache();
+    if (cache.count == 0) [[unlikely]] {
+        // The lock order is s_lock first: let go of the cache (interrupts stay off, so it
+        // stays this hart's) and take it back under s_lock. Only a stealer can have come
+        // in between, and it only empties caches.
+        CacheGuard::unlock(cache);
+        SpinlockLocker locker(s_lock);
+        CacheGuard::lock(cache);
+        if (cache.count == 0 && refill_locked(cache) == 0 && !steal_cached_frames_locked(cache))
+            return nullptr;
+    }
+    g_free_pages.fetch_sub(1, std::memory_order_relaxed);
+    return cache.frames[--cache.count];
 }
 
 } // namespace
@@ -125,40 +226,36 @@ void physical_allocator_init(const MachineInfo& machine, MemoryRange device_tree
         new (&g_pages[i]) Page();
 
     SpinlockLocker guard(s_lock);
+    // In address order, the lowest frame on top: early allocations come from low memory.
+    Page** tail = &s_free_list;
     for (const MemoryRange& range : machine.memory_ranges()) {
         for (uint64_t phys = page_round_up(range.base); phys + kPageSize <= range.end(); phys += kPageSize) {
             if (excluded.overlap_end(phys, phys + kPageSize))
                 continue;
             Page* page = page_from_phys(phys);
             page->use = PageUse::Free;
-            s_free_list.push_back(*page);
-            ++s_total_pages;
+            *tail = page;
+            tail = &page->next_free;
+            ++g_total_pages;
         }
     }
-    s_free_pages.store(s_total_pages, std::memory_order_relaxed);
+    g_free_pages.store(g_total_pages, std::memory_order_relaxed);
+}
+
+Page* refill_and_allocate_page(ZeroFill fill, PageUse use)
+{
+    ASSERT(use != PageUse::Free && use != PageUse::Reserved);
+    Page* page = take_free_frame();
+    if (page)
+        prepare_allocated_frame(page, fill, use);
+    return page;
 }
 
 ErrorOr<Page*> allocate_page(ZeroFill fill, PageUse use)
 {
-    ASSERT(use != PageUse::Free && use != PageUse::Reserved);
-    Page* page;
-    {
-        SpinlockLocker guard(s_lock);
-        page = s_free_list.pop_front();
-        if (!page)
-            return Error::from_errno(ENOMEM);
-        s_free_pages.fetch_sub(1, std::memory_order_relaxed);
-    }
-    ASSERT(page->use == PageUse::Free);
-    ASSERT(page->ref_count.load(std::memory_order_relaxed) == 0);
-    page->use = use;
-    page->ref_count.store(1, std::memory_order_relaxed);
-    page->flags.store(0, std::memory_order_relaxed);
-    page->owner = nullptr;
-    page->index = 0;
-    page->slab_in_use = 0;
-    page->slab_free_list = nullptr;
-    fill_frame(page, fill);
+    Page* page = try_allocate_page(fill, use);
+    if (!page) [[unlikely]]
+        return Error::from_errno(ENOMEM);
     return page;
 }
 
@@ -168,10 +265,25 @@ static void release_frame(Page* page)
     ASSERT(!page->list_node.is_linked());
     page->use = PageUse::Free;
     page->owner = nullptr;
-    SpinlockLocker guard(s_lock);
-    // Most recently freed first: its cache lines are the likeliest to be warm.
-    s_free_list.push_front(*page);
-    s_free_pages.fetch_add(1, std::memory_order_relaxed);
+    CacheGuard guard;
+    FrameCache& cache = guard.cache();
+    if (cache.count == kCacheSize) [[unlikely]] {
+        // Full: the 32 oldest go back to the free list, the newer (warmer) rest stays.
+        // s_lock first, as in take_free_frame(). A stealer may empty the cache meanwhile.
+        CacheGuard::unlock(cache);
+        SpinlockLocker locker(s_lock);
+        CacheGuard::lock(cache);
+        if (cache.count == kCacheSize) {
+            for (uint32_t i = 0; i < kCacheBatch; ++i)
+                push_free_locked(cache.frames[i]);
+            for (uint32_t i = kCacheBatch; i < kCacheSize; ++i)
+                cache.frames[i - kCacheBatch] = cache.frames[i];
+            cache.count = kCacheSize - kCacheBatch;
+        }
+    }
+    // Most recently freed is handed out first: its cache lines are the likeliest to be warm.
+    cache.frames[cache.count++] = page;
+    g_free_pages.fetch_add(1, std::memory_order_relaxed);
 }
 
 void free_page(Page* page)
@@ -195,10 +307,6 @@ void page_unref(Page* page)
     if (old == 1)
         release_frame(page);
 }
-
-size_t free_page_count() { return s_free_pages.load(std::memory_order_relaxed); }
-
-size_t total_page_count() { return s_total_pages; }
 
 void dump_physical_allocator()
 {

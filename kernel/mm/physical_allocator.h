@@ -21,20 +21,30 @@
 // page_from_phys() and page_to_phys() are one subtraction and one shift; frames in holes
 // between RAM ranges get descriptors marked Reserved that are never handed out.
 //
-// Invariants: free_page_count() is the length of the free list; every frame on it is
-// Free with a zero reference count; total_page_count() never changes after init.
+// Free frames sit on one global free list and in small per-hart caches (stacks of up to 63
+// frames, refilled and drained 32 at a time): the common allocation and free touch only
+// the calling hart's cache, with interrupts off, and the free list's lock is taken once per
+// 32 frames. When the free list runs dry, an allocation takes the frames of every other
+// hart's cache before it fails, so ENOMEM means no frame is free anywhere.
 //
-// Locking: one lock (LockRank::PhysicalMemory) guards the free list; it is taken and
-// released inside each call. Callers may hold a page-table lock but no heap lock. Safe
-// from interrupt handlers.
+// Invariants: free_page_count() is the number of frames on the free list and in the
+// caches; every such frame is Free with a zero reference count; total_page_count() never
+// changes after init.
+//
+// Locking: one lock (LockRank::PhysicalMemory) guards the free list; it and the calling
+// hart's cache lock are taken and released inside each call. Callers may hold a page-table
+// lock but no heap lock. Safe from interrupt handlers.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/machine.h"
 #include "lib/assert.h"
 #include "lib/error_or.h"
+#include "lib/string.h"
 #include "mm/page.h"
 
 // What a freshly allocated frame contains:
@@ -59,6 +69,23 @@ void physical_allocator_init(const MachineInfo& machine, MemoryRange device_tree
 // is left.
 ErrorOr<Page*> allocate_page(ZeroFill fill, PageUse use = PageUse::Other);
 
+// A frame from the calling hart's cache, prepared as allocate_page() prepares it, or
+// nullptr if the cache is empty (or, rarely, being emptied by another hart): then
+// allocate_page() refills it from the free list. Inline, and no ErrorOr: this is the
+// allocation of every zero-fill and copy-on-write fault (reclaim::allocate_user_page_fast).
+inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use);
+
+// allocate_page() without the ErrorOr: nullptr when no frame is free anywhere. The pop
+// from this hart's cache is inline; refill_and_allocate_page(), out of line, refills the
+// cache from the free list (or takes the other harts' frames) first.
+Page* refill_and_allocate_page(ZeroFill fill, PageUse use);
+inline Page* try_allocate_page(ZeroFill fill, PageUse use)
+{
+    if (Page* page = allocate_page_from_cache(fill, use)) [[likely]]
+        return page;
+    return refill_and_allocate_page(fill, use);
+}
+
 // Returns a frame whose only reference the caller holds (asserted) to the free list.
 void free_page(Page* page);
 
@@ -73,6 +100,19 @@ extern Page* g_pages;
 extern uint64_t g_first_frame_phys;
 extern uintptr_t g_first_frame_virt;  // Where the direct map shows the first frame.
 extern size_t g_frame_count;
+extern std::atomic<size_t> g_free_pages;  // Changed with every allocation and free.
+extern size_t g_total_pages;              // Set by physical_allocator_init.
+
+// A hart's cache of free frames: a stack, used by its own hart with interrupts off under
+// `lock` (a bare flag; see physical_allocator.cc for who else takes it and in what order).
+constexpr uint32_t kFrameCacheSize = 63;  // With the lock and the count, 512 bytes.
+struct alignas(64) FrameCache {
+    std::atomic<uint32_t> lock { 0 };
+    uint32_t count { 0 };
+    Page* frames[kFrameCacheSize] {};
+};
+static_assert(sizeof(FrameCache) == 512);
+extern FrameCache g_frame_caches[kMaxCpus];
 constexpr unsigned kFrameShift = 12;  // 4 KiB frames.
 }  // namespace physical_allocator_detail
 
@@ -111,8 +151,57 @@ inline Page* page_from_virt(const void* direct_mapped)
     return frame < g_frame_count ? &g_pages[frame] : nullptr;
 }
 
-size_t free_page_count();
-size_t total_page_count();
+// Frames free (on the free list or in a hart's cache), and frames managed. Inline: the
+// reclaim check of every user allocation reads them.
+inline size_t free_page_count() { return physical_allocator_detail::g_free_pages.load(std::memory_order_relaxed); }
+inline size_t total_page_count() { return physical_allocator_detail::g_total_pages; }
 
 // Prints the ranges managed and the counters.
 void dump_physical_allocator();
+
+// Makes a frame just taken off a free list (Free, no reference) the caller's: one
+// reference, `use`, no flags or owner, and the contents `fill` asks for.
+inline void prepare_allocated_frame(Page* page, ZeroFill fill, PageUse use)
+{
+    ASSERT(page->use == PageUse::Free);
+    ASSERT(page->ref_count.load(std::memory_order_relaxed) == 0);
+    page->use = use;
+    page->ref_count.store(1, std::memory_order_relaxed);
+    page->flags.store(0, std::memory_order_relaxed);
+    page->owner = nullptr;
+    page->index = 0;
+    page->slab_in_use = 0;
+    page->slab_free_list = nullptr;
+    switch (fill) {
+    case ZeroFill::Yes:
+        klib::page_zero(page_to_virt(page));
+        return;
+    case ZeroFill::No:
+        klib::memset(page_to_virt(page), kPagePoisonByte, size_t(1) << physical_allocator_detail::kFrameShift);
+        return;
+    case ZeroFill::CallerOverwrites:
+        return;
+    }
+}
+
+inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use)
+{
+    using namespace physical_allocator_detail;
+    uint64_t sstatus;
+    asm volatile("csrrci %0, sstatus, 2" : "=r"(sstatus) : : "memory");
+    FrameCache& cache = g_frame_caches[this_cpu()->index];
+    Page* page = nullptr;
+    if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
+        if (uint32_t count = cache.count) [[likely]] {
+            page = cache.frames[count - 1];
+            cache.count = count - 1;
+            g_free_pages.fetch_sub(1, std::memory_order_relaxed);
+        }
+        cache.lock.store(0, std::memory_order_release);
+    }
+    if (sstatus & 2)
+        asm volatile("csrsi sstatus, 2" : : : "memory");
+    if (page) [[likely]]
+        prepare_allocated_frame(page, fill, use);
+    return page;
+}

@@ -18,12 +18,6 @@ namespace {
 
 using PageQueue = IntrusiveList<Page, &Page::list_node>;
 
-// Watermarks, as fractions of RAM with floors for small machines (in frames).
-// Below kLowWatermark the thread wakes; it works until kHighWatermark; user allocations
-// stop at kReserve, which is left to the kernel's own allocations.
-size_t reserve_frames() { return total_page_count() / 128 > 128 ? total_page_count() / 128 : 128; }
-size_t low_watermark() { return reserve_frames() * 2; }
-size_t high_watermark() { return reserve_frames() * 4; }
 
 // One batch: what a pass takes from a queue before it looks at the free count again.
 constexpr size_t kBatch = 32;
@@ -179,14 +173,7 @@ bool can_allocate_without_reclaim() { return free_page_count() > low_watermark()
 
 size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count, write_back, true); }
 
-ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {
-    // The common case first: above the low watermark there is nothing to ask of reclaim
-    // (the reserve lies below it), so one comparison decides.
-    if (free_page_count() > low_watermark()) [[likely]] {
-        auto page = allocate_page(fill, use);
-        if (!page.is_error()) [[likely]]
-            return page;
-    }
+ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
     size_t reserve = reserve_frames();
     for (unsigned attempt = 0;; ++attempt) {
         size_t free = free_page_count();

@@ -20,12 +20,12 @@
 // see docs/vm.md for why that is acceptable here.
 //
 // Who runs it:
-//   - the reclaim thread ("pageout"), woken when free frames fall below kLowWatermark,
-//     frees until kHighWatermark; it alone writes dirty pages back;
-//   - allocating threads, through allocate_user_page(): below kReserve they reclaim clean
+//   - the reclaim thread ("pageout"), woken when free frames fall below low_watermark(),
+//     frees until high_watermark(); it alone writes dirty pages back;
+//   - allocating threads, through allocate_user_page(): below reserve_frames() they reclaim clean
 //     pages themselves (direct reclaim), then wait for the thread's next pass. When a pass
 //     frees nothing and nothing is free, the allocation fails with ENOMEM and the faulting
-//     process is killed; the kernel carries on. The reserve below kReserve is left to the
+//     process is killed; the kernel carries on. The reserve is left to the
 //     kernel's own allocations (page tables, the heap, the block cache), which never wait.
 //
 // Invariants:
@@ -52,9 +52,38 @@ namespace reclaim {
 void page_cached(Page& page);
 void page_uncached(Page& page);
 
+// Watermarks, as fractions of RAM with floors for small machines (in frames). Below the
+// low watermark the thread wakes; it works until the high one; user allocations stop at
+// the reserve, which is left to the kernel's own allocations.
+inline size_t reserve_frames() { return total_page_count() / 128 > 128 ? total_page_count() / 128 : 128; }
+inline size_t low_watermark() { return reserve_frames() * 2; }
+inline size_t high_watermark() { return reserve_frames() * 4; }
+
+// allocate_user_page() once the free count is at or below the low watermark, or the
+// allocator failed: reclaims, wakes the thread, waits.
+ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use);
+
+// allocate_user_page()'s common case, without an ErrorOr: a frame (try_allocate_page) if
+// free frames are above the low watermark, else nullptr (then allocate_user_page()
+// reclaims, waits or fails). For the faults that allocate.
+inline Page* allocate_user_page_fast(ZeroFill fill, PageUse use) {
+    if (free_page_count() <= low_watermark()) [[unlikely]]
+        return nullptr;
+    return try_allocate_page(fill, use);
+}
+
 // A frame for user data or the page cache: like allocate_page(), but below the reserve it
 // reclaims, and waits for the reclaim thread, before it gives up with ENOMEM. May sleep.
-ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use);
+// Inline: above the low watermark (the common case) there is nothing to ask of reclaim,
+// so one comparison decides, and every fault that allocates pays no more.
+inline ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {
+    if (free_page_count() > low_watermark()) [[likely]] {
+        auto page = allocate_page(fill, use);
+        if (!page.is_error()) [[likely]]
+            return page;
+    }
+    return allocate_user_page_with_reclaim(fill, use);
+}
 
 // Whether a frame can be taken without going below the point where reclaim starts (for
 // allocations that are only worth making when memory is plentiful: readahead).

@@ -24,6 +24,13 @@ void VmObject::replace_page(uint64_t index, Page* page) {
     page_unref(old);
 }
 
+void VmObject::replace_page_at(PagePlace place, Page* page) {
+    ASSERT(page);
+    Page* old = RadixTree<Page>::replace_at(place, page);
+    ASSERT(old);
+    page_unref(old);
+}
+
 void VmObject::remove_pages(uint64_t first, uint64_t count) {
     uint64_t end = first + count;
     uint64_t index = first;
@@ -44,7 +51,9 @@ ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {
 
 ErrorOr<Page*> VmObject::zero_fill_page(uint64_t index) {
     // Demand-zero: the first touch of the page, whatever the access.
-    Page* page = TRY(reclaim::allocate_user_page(ZeroFill::Yes, PageUse::Anonymous));
+    Page* page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
+    if (!page) [[unlikely]]
+        page = TRY(reclaim::allocate_user_page(ZeroFill::Yes, PageUse::Anonymous));
     page->owner = this;
     page->index = index;
     if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {

@@ -56,10 +56,14 @@ public:
     VmObject(const VmObject&) = delete;
     VmObject& operator=(const VmObject&) = delete;
 
+    // What the object is, fixed by its class at construction. Plain fields rather than
+    // virtual calls: the fault pipeline asks on every fault.
+    enum class Sharing : uint8_t { Private, Shared, SharedTrackingDirty };
+
     // Whether the object's frames are shared by every Vma that maps it, in any address
     // space (MAP_SHARED): stores go to the object's own frame, fork shares the object, and
     // munmap drops only page-table entries, never frames.
-    virtual bool is_shared() const { return false; }
+    bool is_shared() const { return m_sharing != Sharing::Private; }
 
     // The frame that backs `index`, brought in if absent (a private or shared anonymous
     // object zero-fills it). The caller holds the address-space lock for writing. ENOMEM.
@@ -75,7 +79,7 @@ public:
     // Whether stores into the object's frames must be recorded for write-back (a file's
     // page cache): the fault pipeline then maps a page writable only on a write fault,
     // which sets the page's kPageDirty flag, since Sv39 here has no hardware dirty bits.
-    virtual bool tracks_dirty() const { return false; }
+    bool tracks_dirty() const { return m_sharing == Sharing::SharedTrackingDirty; }
 
     // A Vma started or stopped referring to the object (construction, clip, destruction).
     // A file object keeps its inode alive while any Vma maps it; others need nothing.
@@ -86,6 +90,18 @@ public:
 
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
+
+    // lookup_page, insert_page and replace_page sharing one walk of the tree (the fault
+    // path's): page_place(index) finds where index lives and page_at(place) is its frame or
+    // nullptr; the *_at calls act there without walking again, provided the tree has not
+    // changed since page_place() (the caller holds the lock that keeps it so).
+    using PagePlace = RadixTree<Page>::Place;
+    PagePlace page_place(uint64_t index) const { return m_pages.place(index); }
+    static Page* page_at(PagePlace place) { return RadixTree<Page>::at(place); }
+    ErrorOr<void> insert_page_at(PagePlace place, uint64_t index, Page* page) {
+        return m_pages.insert_at(place, index, page);
+    }
+    void replace_page_at(PagePlace place, Page* page);
 
     // pages[i] = the frame at first + i, or nullptr, for i < count; returns how many are
     // resident. One tree walk per 64 indices (RadixTree::lookup_range): fault-around's.
@@ -111,9 +127,15 @@ public:
     void for_each_page(Callback callback) const { m_pages.for_each(callback); }
 
 protected:
-    VmObject() = default;
+    explicit VmObject(Sharing sharing)
+        : m_sharing(sharing)
+    {
+    }
 
     RadixTree<Page> m_pages;
+
+private:
+    const Sharing m_sharing;
 };
 
 class AnonObject final : public VmObject {
@@ -128,18 +150,23 @@ public:
     ErrorOr<RefPtr<AnonObject>> try_clone_shared(uint64_t first, uint64_t count) const;
 
 private:
-    AnonObject() = default;
+    AnonObject()
+        : VmObject(Sharing::Private)
+    {
+    }
 };
 
 class SharedAnonObject final : public VmObject {
 public:
     static ErrorOr<RefPtr<SharedAnonObject>> try_create();
 
-    bool is_shared() const override { return true; }
     ErrorOr<Page*> page_for_fault(uint64_t index) override;
 
 private:
-    SharedAnonObject() = default;
+    SharedAnonObject()
+        : VmObject(Sharing::Shared)
+    {
+    }
 
     // Two address spaces may fault the same index at once; this serializes the
     // lookup-or-insert so that both end up with one frame.

@@ -16,7 +16,8 @@
 //     PageQueue         the reclaim queues (active, inactive) (spinlock)
 //     PageTable         page-table pages of one address space (spinlock)
 //     Device            driver state: virtio queues, the UART ring, the PLIC (spinlock)
-//     PhysicalMemory    the physical page allocator (spinlock)
+//     PhysicalMemory    the physical page allocator's free list (spinlock); each hart's
+//                       frame cache is a bare flag taken after it, with nothing inside
 //     KernelHeap        the kernel heap and the kernel virtual area (spinlock)
 //     ProcessTable      the process table: pids, parent/child links, states, exit
 //                       statuses; wait() sleeps on it (spinlock)

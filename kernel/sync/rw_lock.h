@@ -58,8 +58,11 @@ public:
     // takes the address-space lock.
     void lock_read();
     void unlock_read();
-    void lock_write();
+    // lock_write() returns the calling thread, which a caller that keeps it (WriteLocker)
+    // hands back to unlock_write(self) rather than have it read the current thread again.
+    Thread& lock_write();
     void unlock_write();
+    void unlock_write(Thread& self);
 
     // Turns the calling thread's write lock into a read lock without letting a writer in
     // between (and wakes the readers that waited for the writer).
@@ -117,15 +120,16 @@ class WriteLocker {
 public:
     explicit WriteLocker(RwLock& lock)
         : m_lock(lock)
+        , m_self(lock.lock_write())
     {
-        m_lock.lock_write();
     }
-    ~WriteLocker() { m_lock.unlock_write(); }
+    ~WriteLocker() { m_lock.unlock_write(m_self); }
     WriteLocker(const WriteLocker&) = delete;
     WriteLocker& operator=(const WriteLocker&) = delete;
 
 private:
     RwLock& m_lock;
+    Thread& m_self;
 };
 
 // The inline fast paths. Included here, after the classes, because the checks read the
@@ -154,7 +158,7 @@ inline void RwLock::unlock_read() {
         unlock_read_slow(old);
 }
 
-inline void RwLock::lock_write() {
+inline Thread& RwLock::lock_write() {
     Thread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
     if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic_recursive_write(self);
@@ -165,15 +169,17 @@ inline void RwLock::lock_write() {
         lock_write_slow();
     m_writer.store(&self, std::memory_order_relaxed);
     self.note_sleeping_lock_acquired(m_rank);
+    return self;
 }
 
-inline void RwLock::unlock_write() {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
+inline void RwLock::unlock_write() { unlock_write(*sync_detail::current_sleeping_lock_thread()); }
+
+inline void RwLock::unlock_write(Thread& self) {
     Thread* writer = m_writer.load(std::memory_order_relaxed);
-    if (writer != self) [[unlikely]]
-        panic_not_writer(self, writer);
+    if (writer != &self) [[unlikely]]
+        panic_not_writer(&self, writer);
     m_writer.store(nullptr, std::memory_order_relaxed);
-    self->note_sleeping_lock_released(m_rank);
+    self.note_sleeping_lock_released(m_rank);
     uint64_t expected = kWriter;
     if (!m_state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed))
         [[unlikely]]

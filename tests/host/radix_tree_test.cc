@@ -103,6 +103,42 @@ TEST(RadixTree, InsertIntoOccupiedIndexFailsWithEexistAndKeepsOldValue)
     EXPECT_EQ(tree.size(), 1u);
 }
 
+// place/at/insert_at/replace_at (the fault path's one walk) must behave exactly like
+// lookup/insert/replace: at a place whose leaf exists, where none does yet (the insert
+// grows the tree), beyond the height, and on a taken slot (EEXIST, nothing changed).
+TEST(RadixTree, InsertAtAPlaceBehavesLikeInsertWhetherOrNotItsLeafExists)
+{
+    PageTree tree;
+    std::map<uint64_t, Page*> model;
+    std::vector<std::unique_ptr<Page>> pages;
+    for (uint64_t index : { uint64_t(5), uint64_t(6), uint64_t(64 * 7 + 1), uint64_t(5), uint64_t(1) << 40,
+                            uint64_t(64 * 7 + 2), uint64_t(0) }) {
+        PageTree::Place place = tree.place(index);
+        EXPECT_EQ(PageTree::at(place), tree.lookup(index));
+        pages.push_back(std::make_unique<Page>(Page { index }));
+        auto inserted = tree.insert_at(place, index, pages.back().get());
+        if (model.count(index)) {
+            ASSERT_TRUE(inserted.is_error());
+            EXPECT_EQ(inserted.error().code(), EEXIST);
+        } else {
+            ASSERT_FALSE(inserted.is_error());
+            model[index] = pages.back().get();
+        }
+        EXPECT_EQ(tree.size(), model.size());
+        for (auto& [key, value] : model)
+            EXPECT_EQ(tree.lookup(key), value);
+        auto [height, nodes] = expected_shape(model);
+        EXPECT_EQ(tree.height(), height);
+        EXPECT_EQ(tree.node_count(), nodes);
+    }
+    // replace_at swaps the value in place and hands back the old one.
+    Page other { 6 };
+    PageTree::Place place = tree.place(6);
+    EXPECT_EQ(PageTree::replace_at(place, &other), model[6]);
+    EXPECT_EQ(tree.lookup(6), &other);
+    EXPECT_EQ(tree.size(), model.size());
+}
+
 // The inline fast path of insert (the leaf exists, the slot is free) must allocate
 // nothing, count the entry and keep EEXIST for a taken slot, at every height.
 TEST(RadixTree, InsertIntoAnExistingLeafAllocatesNothingAndCountsEachEntry)

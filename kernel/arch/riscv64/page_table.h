@@ -31,6 +31,7 @@
 // it themselves; callers hold no page-table lock.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -110,9 +111,10 @@ public:
     // install_leaf without the table's lock, for the fault path's common case: walks down
     // with plain loads and, if the level-0 table exists, swaps the new entry in with one
     // compare-and-swap against the entry it read, and flushes this hart as install_leaf
-    // does. Returns the entry replaced, or nullopt (nothing changed) if a table on the path
-    // is missing, a large leaf covers `vaddr`, or the entry changed between the load and
-    // the swap; the caller then falls back to install_leaf.
+    // does. Returns the entry replaced, or kNotInstalled (nothing changed) if a table on
+    // the path is missing, a large leaf covers `vaddr`, or the entry changed between the
+    // load and the swap; the caller then falls back to install_leaf. (A sentinel rather
+    // than an optional, which would come back through memory: this is every fault's call.)
     //
     // Why no lock is needed for the walk: tables are linked only under m_lock and never
     // unlinked or freed while the PageTable lives, and every path that links one runs
@@ -123,7 +125,12 @@ public:
     // writer of this entry holds too: for a page of a file mapping, the file object's lock
     // (the reverse map writes file PTEs only under it); for anonymous memory, which no
     // reverse map reaches, the address-space lock is enough.
-    std::optional<sv39::Pte> try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags);
+    //
+    // The walk is skipped when `vaddr` lies in the same 2 MiB as the previous call's: the
+    // level-0 table found then is remembered (m_leaf_hint), which is safe for the same
+    // reason the walk is (a linked table stays linked, at the same place, for good).
+    static constexpr sv39::Pte kNotInstalled = ~sv39::Pte(0);  // Reserved bits set: no real entry.
+    sv39::Pte try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags);
 
     // Fault-around's batch: for each i < count, maps the page at `vaddr + i * 4096` to
     // `paddrs[i]` with `flags` if paddrs[i] is not 0 and no leaf maps that page yet; valid
@@ -173,6 +180,19 @@ private:
 
     void flush_local(uint64_t vaddr) const;
 
+    // The level-0 table try_install_leaf_unlocked last walked to and the 2 MiB region it
+    // maps, in one word so that racing callers never pair one's region with another's
+    // table: the table's frame number above kLeafHintRegionBits bits of region number.
+    static constexpr unsigned kLeafHintRegionBits = 20;
+    static constexpr uint64_t kNoLeafHint = ~uint64_t(0);  // Its region field matches none.
+    static constexpr unsigned kRegionShift = sv39::kPageShift + sv39::kIndexBits;  // 2 MiB.
+    static constexpr uint64_t leaf_hint_region(uint64_t vaddr)
+    {
+        return (vaddr >> kRegionShift) & ((uint64_t(1) << (sv39::kVirtualAddressBits - kRegionShift)) - 1);
+    }
+    static_assert(sv39::kVirtualAddressBits - kRegionShift < kLeafHintRegionBits);
+
     uint64_t m_root_phys;
     mutable Spinlock m_lock { "page table", LockRank::PageTable };
+    std::atomic<uint64_t> m_leaf_hint { kNoLeafHint };
 };

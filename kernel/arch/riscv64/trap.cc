@@ -200,6 +200,25 @@ UserTrapTestHandler test_handler_of_current_thread() {
     kill_current_process_for_fault(frame.stval, result, cause);
 }
 
+// A page fault from user mode, for the current `thread` (read while interrupts were still
+// off): turns interrupts on and resolves it; anything but Resolved must kill the process
+// (kill_for_user_page_fault).
+FaultResult resolve_user_page_fault(const TrapFrame& frame, Thread* thread) {
+    AddressSpace* space = thread ? thread->address_space() : nullptr;
+    enable_interrupts();
+    if (!space) [[unlikely]]
+        return FaultResult::Segfault;
+    return handle_page_fault(*space, frame.stval, access_of_page_fault(scause_code(frame.scause)), FaultOrigin::User);
+}
+
+[[noreturn]] void kill_for_user_page_fault(TrapFrame& frame, FaultResult result) {
+    AddressSpace* space = current_address_space();
+    if (!space)
+        kill_for_exception(frame, FaultResult::Segfault, "no address space");
+    Access access = access_of_page_fault(scause_code(frame.scause));
+    kill_for_exception(frame, result, describe_fault(*space, frame.stval, access, result));
+}
+
 // `thread` is the current thread, read by trap_dispatch while interrupts were still off.
 void handle_user_exception(TrapFrame& frame, Thread* thread) {
     uint64_t code = scause_code(frame.scause);
@@ -216,14 +235,10 @@ void handle_user_exception(TrapFrame& frame, Thread* thread) {
     case trap_cause::kInstructionPageFault:
     case trap_cause::kLoadPageFault:
     case trap_cause::kStorePageFault: {
-        AddressSpace* space = thread ? thread->address_space() : nullptr;
-        enable_interrupts();
-        Access access = access_of_page_fault(code);
-        if (!space)
-            kill_for_exception(frame, FaultResult::Segfault, "no address space");
-        FaultResult result = handle_page_fault(*space, frame.stval, access, FaultOrigin::User);
+        // trap_entry sends user page faults to trap_user_page_fault; kept for completeness.
+        FaultResult result = resolve_user_page_fault(frame, thread);
         if (result != FaultResult::Resolved)
-            kill_for_exception(frame, result, describe_fault(*space, frame.stval, access, result));
+            kill_for_user_page_fault(frame, result);
         return;
     }
     case trap_cause::kIllegalInstruction:
@@ -369,6 +384,24 @@ void print_trap_frame(const TrapFrame& frame) {
             kprintf("  %-4s %p", register_abi_name(i), reinterpret_cast<void*>(frame.x[i]));
         kprintf("\n");
     }
+}
+
+// trap_entry's path for a page fault from user mode, whose frame lacks s1-s11 (see
+// trap_entry.S). Interrupts are off on entry. Returns 0 if the fault was resolved, with
+// the kill check done and interrupts off again (trap_entry returns to user mode at once);
+// otherwise the FaultResult, with interrupts on, and trap_entry completes the frame and
+// calls trap_user_page_fault_failed.
+extern "C" uint64_t trap_user_page_fault(TrapFrame* frame) {
+    Thread* thread = this_cpu()->current_thread;
+    FaultResult result = resolve_user_page_fault(*frame, thread);
+    if (result != FaultResult::Resolved) [[unlikely]]
+        return static_cast<uint64_t>(result);
+    prepare_return_to_user_after_exception(thread);
+    return 0;
+}
+
+extern "C" [[noreturn]] void trap_user_page_fault_failed(TrapFrame* frame, uint64_t result) {
+    kill_for_user_page_fault(*frame, static_cast<FaultResult>(result));
 }
 
 extern "C" void trap_dispatch(TrapFrame* frame) {

@@ -2,7 +2,9 @@
  * The supervisor trap vector: every interrupt and exception taken in supervisor mode enters
  * at trap_entry (stvec, direct mode). It saves the interrupted registers as a TrapFrame
  * (trap_frame.h), calls trap_dispatch(frame) in trap.cc and returns with sret through
- * trap_return. See trap.h for the protocol around sscratch and the emergency stack.
+ * trap_return. See trap.h for the protocol around sscratch and the emergency stack. A page
+ * fault from user mode takes a shorter road, without s1-s11 (see .Luser_page_fault and
+ * docs/traps.md).
  *
  * On entry the hart has cleared sstatus.SIE, so nothing interrupts this code; only a fault
  * of its own (a store onto an overflowed stack) can re-enter it, and that case is exactly
@@ -19,6 +21,20 @@
 .endm
 .macro LOAD_REG n, reg
     ld \reg, TRAP_FRAME_X(\n)(sp)
+.endm
+/* The registers C code preserves, but s0 (the frame pointer, saved with the others). */
+.macro SAVE_S1_TO_S11
+    SAVE_REG 9, s1
+    SAVE_REG 18, s2
+    SAVE_REG 19, s3
+    SAVE_REG 20, s4
+    SAVE_REG 21, s5
+    SAVE_REG 22, s6
+    SAVE_REG 23, s7
+    SAVE_REG 24, s8
+    SAVE_REG 25, s9
+    SAVE_REG 26, s10
+    SAVE_REG 27, s11
 .endm
 
     .text
@@ -84,7 +100,11 @@ trap_entry:
     addi sp, sp, -FRAME_AND_RECORD
 
 .Lsave:
-    /* t0 = &TrapScratch, t1 = interrupted sp, sp = the new TrapFrame. */
+    /*
+     * t0 = &TrapScratch, t1 = interrupted sp, sp = the new TrapFrame. The registers that
+     * C code may clobber (and sp, gp, tp, s0) first; s1-s11, which C code preserves, only
+     * after the fast path below has had its say.
+     */
     SAVE_REG 2, t1
     ld t1, TRAP_SCRATCH_SAVED_T0(t0)
     SAVE_REG 5, t1
@@ -96,7 +116,6 @@ trap_entry:
     SAVE_REG 4, tp
     SAVE_REG 7, t2
     SAVE_REG 8, s0
-    SAVE_REG 9, s1
     SAVE_REG 10, a0
     SAVE_REG 11, a1
     SAVE_REG 12, a2
@@ -105,16 +124,6 @@ trap_entry:
     SAVE_REG 15, a5
     SAVE_REG 16, a6
     SAVE_REG 17, a7
-    SAVE_REG 18, s2
-    SAVE_REG 19, s3
-    SAVE_REG 20, s4
-    SAVE_REG 21, s5
-    SAVE_REG 22, s6
-    SAVE_REG 23, s7
-    SAVE_REG 24, s8
-    SAVE_REG 25, s9
-    SAVE_REG 26, s10
-    SAVE_REG 27, s11
     SAVE_REG 28, t3
     SAVE_REG 29, t4
     SAVE_REG 30, t5
@@ -123,14 +132,13 @@ trap_entry:
     sd t0, TRAP_FRAME_SEPC(sp)
     csrr t1, sstatus
     sd t1, TRAP_FRAME_SSTATUS(sp)
-    csrr t1, scause
-    sd t1, TRAP_FRAME_SCAUSE(sp)
-    csrr t1, stval
-    sd t1, TRAP_FRAME_STVAL(sp)
+    csrr t2, scause
+    sd t2, TRAP_FRAME_SCAUSE(sp)
+    csrr a0, stval
+    sd a0, TRAP_FRAME_STVAL(sp)
 
-    ld t1, TRAP_FRAME_SSTATUS(sp)
     andi t1, t1, SSTATUS_SPP
-    bnez t1, .Lkernel_record
+    bnez t1, .Lsave_callee_saved
 
     /*
      * From user mode: run the kernel with its own tp (this hart's Cpu*), and end kernel
@@ -141,7 +149,65 @@ trap_entry:
     sd zero, (TRAP_FRAME_SIZE + 8)(sp)
     sd zero, TRAP_FRAME_SIZE(sp)
     addi s0, sp, FRAME_AND_RECORD
+
+    /*
+     * A user page fault (causes 12, 13, 15) that resolves changes nothing in the frame, and
+     * the C code that resolves it preserves s1-s11: so they are neither saved nor restored
+     * (22 instructions of every fault). trap_user_page_fault returns 0 when the fault is
+     * resolved; otherwise the frame is completed, s1-s11 still holding the user's values,
+     * before trap_user_page_fault_failed kills the process (and may show the frame).
+     */
+    addi t1, t2, -12
+    beqz t1, .Luser_page_fault
+    addi t1, t2, -13
+    beqz t1, .Luser_page_fault
+    addi t1, t2, -15
+    bnez t1, .Luser_other
+
+.Luser_page_fault:
+    mv a0, sp
+    call trap_user_page_fault
+    bnez a0, .Luser_page_fault_failed
+    /* Like trap_return, for a user frame whose s1-s11 were never saved. */
+    csrci sstatus, SSTATUS_SIE
+    ld t0, TRAP_FRAME_SEPC(sp)
+    csrw sepc, t0
+    ld t0, TRAP_FRAME_SSTATUS(sp)
+    csrw sstatus, t0
+    LOAD_REG 1, ra
+    LOAD_REG 3, gp
+    LOAD_REG 4, tp
+    LOAD_REG 5, t0
+    LOAD_REG 6, t1
+    LOAD_REG 7, t2
+    LOAD_REG 8, s0
+    LOAD_REG 10, a0
+    LOAD_REG 11, a1
+    LOAD_REG 12, a2
+    LOAD_REG 13, a3
+    LOAD_REG 14, a4
+    LOAD_REG 15, a5
+    LOAD_REG 16, a6
+    LOAD_REG 17, a7
+    LOAD_REG 28, t3
+    LOAD_REG 29, t4
+    LOAD_REG 30, t5
+    LOAD_REG 31, t6
+    LOAD_REG 2, sp
+    sret
+
+.Luser_page_fault_failed:
+    mv a1, a0
+    SAVE_S1_TO_S11
+    mv a0, sp
+    call trap_user_page_fault_failed  /* Never returns. */
+
+.Luser_other:
+    SAVE_S1_TO_S11
     j .Ldispatch
+
+.Lsave_callee_saved:
+    SAVE_S1_TO_S11
 
 .Lkernel_record:
     /*

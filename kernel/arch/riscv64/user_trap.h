@@ -5,8 +5,11 @@
 //                       TrapScratch, tp = this hart's Cpu*, user sp/tp saved in the frame)
 //     interrupt                  -> handled as in kernel mode (the timer may preempt)
 //     ecall (scause 8)           -> sepc += 4, interrupts on, syscall_dispatch(frame)
-//     page fault (12, 13, 15)    -> interrupts on, handle_page_fault(); unless Resolved:
-//                                   kill_current_process_for_fault(stval, result, cause)
+//     page fault (12, 13, 15)    -> trap_user_page_fault(): interrupts on,
+//                                   handle_page_fault(); unless Resolved:
+//                                   kill_current_process_for_fault(stval, result, cause).
+//                                   The frame's s1-s11 are saved only in that case
+//                                   (trap_entry.S: a resolved fault never reads them)
 //     any other exception        -> kill_current_process_for_fault(...) (illegal
 //                                   instruction, misaligned access, access fault, ebreak)
 //   then, before every return to user mode, the pending-kill check (interrupts on): after an
