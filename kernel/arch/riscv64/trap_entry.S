@@ -22,6 +22,23 @@
 .macro LOAD_REG n, reg
     ld \reg, TRAP_FRAME_X(\n)(sp)
 .endm
+/* The argument registers and t3-t6, restored alike by both ways back to user mode. */
+.macro LOAD_A0_TO_A7
+    LOAD_REG 10, a0
+    LOAD_REG 11, a1
+    LOAD_REG 12, a2
+    LOAD_REG 13, a3
+    LOAD_REG 14, a4
+    LOAD_REG 15, a5
+    LOAD_REG 16, a6
+    LOAD_REG 17, a7
+.endm
+.macro LOAD_T3_TO_T6
+    LOAD_REG 28, t3
+    LOAD_REG 29, t4
+    LOAD_REG 30, t5
+    LOAD_REG 31, t6
+.endm
 /* The registers C code preserves, but s0 (the frame pointer, saved with the others). */
 .macro SAVE_S1_TO_S11
     SAVE_REG 9, s1
@@ -181,18 +198,8 @@ trap_entry:
     LOAD_REG 6, t1
     LOAD_REG 7, t2
     LOAD_REG 8, s0
-    LOAD_REG 10, a0
-    LOAD_REG 11, a1
-    LOAD_REG 12, a2
-    LOAD_REG 13, a3
-    LOAD_REG 14, a4
-    LOAD_REG 15, a5
-    LOAD_REG 16, a6
-    LOAD_REG 17, a7
-    LOAD_REG 28, t3
-    LOAD_REG 29, t4
-    LOAD_REG 30, t5
-    LOAD_REG 31, t6
+    LOAD_A0_TO_A7
+    LOAD_T3_TO_T6
     LOAD_REG 2, sp
     sret
 
@@ -253,14 +260,7 @@ trap_return:
     LOAD_REG 7, t2
     LOAD_REG 8, s0
     LOAD_REG 9, s1
-    LOAD_REG 10, a0
-    LOAD_REG 11, a1
-    LOAD_REG 12, a2
-    LOAD_REG 13, a3
-    LOAD_REG 14, a4
-    LOAD_REG 15, a5
-    LOAD_REG 16, a6
-    LOAD_REG 17, a7
+    LOAD_A0_TO_A7
     LOAD_REG 18, s2
     LOAD_REG 19, s3
     LOAD_REG 20, s4
@@ -271,10 +271,7 @@ trap_return:
     LOAD_REG 25, s9
     LOAD_REG 26, s10
     LOAD_REG 27, s11
-    LOAD_REG 28, t3
-    LOAD_REG 29, t4
-    LOAD_REG 30, t5
-    LOAD_REG 31, t6
+    LOAD_T3_TO_T6
     LOAD_REG 2, sp
     sret
 
