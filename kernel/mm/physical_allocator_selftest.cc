@@ -239,3 +239,52 @@ KTEST(PhysicalAllocator, ZeroAndPoisonFillsOverwriteWhatTheFrameHeld)
     for (Page* page : taken)
         free_page(page);
 }
+
+// Frames sitting in another hart's cache are free too: when the free list and this hart's
+// cache run dry, an allocation must take them rather than fail. The "other hart" is the
+// cache of a hart slot the machine does not have, filled by hand, so that no real hart
+// races with the test.
+KTEST(PhysicalAllocator, AllocationTakesFramesCachedByAnotherHartBeforeFailing)
+{
+    using namespace physical_allocator_detail;
+    KASSERT(cpu_count() < kMaxCpus);
+    FrameCache& other = g_frame_caches[cpu_count()];
+    KASSERT(other.count == 0);
+
+    constexpr uint32_t kParked = 20;
+    Page* parked[kParked];
+    for (Page*& page : parked) {
+        auto allocated = allocate_page(ZeroFill::CallerOverwrites);
+        KASSERT(!allocated.is_error());
+        page = allocated.value();
+    }
+    // Hand them to the other cache as free_page() would hand them to its own.
+    KASSERT(!other.lock.exchange(1, std::memory_order_acquire));
+    for (Page* page : parked) {
+        page->ref_count.store(0, std::memory_order_relaxed);
+        page->use = PageUse::Free;
+        page->owner = nullptr;
+        other.frames[other.count++] = page;
+        g_free_pages.fetch_add(1, std::memory_order_relaxed);
+    }
+    other.lock.store(0, std::memory_order_release);
+
+    size_t free_before = free_page_count();
+    IntrusiveList<Page, &Page::list_node> taken;
+    size_t parked_taken = 0;
+    for (;;) {
+        auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
+        if (page.is_error())
+            break;
+        for (Page* candidate : parked)
+            parked_taken += candidate == page.value();
+        taken.push_back(*page.value());
+    }
+    KEXPECT_EQ(free_before, taken.size());
+    KEXPECT_EQ(size_t(kParked), parked_taken);
+    KEXPECT_EQ(0u, other.count);
+    KEXPECT_EQ(0u, free_page_count());
+    while (Page* page = taken.pop_front())
+        free_page(page);
+    KEXPECT_EQ(free_before, free_page_count());
+}
