@@ -89,6 +89,10 @@ public:
         // zero-filled there (without the virtual page_for_fault and further walks).
         VmObject::PagePlace place = object.page_place(index);
         Page* page = VmObject::page_at(place);
+        // A frame this fault zero-fills or copies is the object's alone; one it finds may
+        // be shared with a fork relative.
+        bool exclusive = true;
+        bool replaced = false;
         if (!page) {
             page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
             if (page) [[likely]] {
@@ -104,13 +108,9 @@ public:
                 if (filled.is_error())
                     return { FaultResult::OutOfMemory, nullptr };
                 page = filled.value();
-                place = object.page_place(index);
             }
             bump(s_zero_fills);
-        }
-        bool wants_private = access == Access::Write;
-        bool replaced = false;
-        if (wants_private && page->ref_count.load(std::memory_order_acquire) > 1) {
+        } else if (access == Access::Write && page->ref_count.load(std::memory_order_acquire) > 1) {
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.
@@ -124,16 +124,18 @@ public:
             klib::page_copy(page_to_virt(copy), page_to_virt(page));
             copy->owner = &object;
             copy->index = index;
-            object.replace_page_at(place, copy);
+            page_unref(object.swap_page_at(place, copy));
             page = copy;
             replaced = true;
             bump(s_cow_copies);
-        }
-
-        bool exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
-        if (exclusive) {
-            page->owner = &object;
-            page->index = index;
+        } else {
+            // A read, or a write to a frame whose other sharers have all copied it: this
+            // object takes it over when it is the last holder.
+            exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
+            if (exclusive) {
+                page->owner = &object;
+                page->index = index;
+            }
         }
         PteFlags flags = leaf_flags(vma->prot(), exclusive);
         // An overlay page sits in a file mapping, whose entries the file's reverse map

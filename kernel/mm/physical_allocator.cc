@@ -28,22 +28,16 @@ using namespace physical_allocator_detail;
 namespace {
 
 Spinlock s_lock { "physical pages", LockRank::PhysicalMemory };
-// Guarded by s_lock.
 // The free list: a stack linked through Page::next_free. Guarded by s_lock.
 Page* s_free_list = nullptr;
 
-void push_free_locked(Page* page)
+// The last frame of the chain of `count` (> 0) frames starting at `first`.
+Page* chain_end(Page* first, uint32_t count)
 {
-    page->next_free = s_free_list;
-    s_free_list = page;
-}
-
-Page* pop_free_locked()
-{
-    Page* page = s_free_list;
-    if (page)
-        s_free_list = page->next_free;
-    return page;
+    Page* last = first;
+    while (--count > 0)
+        last = last->next_free;
+    return last;
 }
 
 // The per-hart frame caches (physical_allocator.h). Each hart uses its own with interrupts
@@ -131,24 +125,28 @@ uint64_t find_free_run(const MachineInfo& machine, const ExcludedRanges& exclude
     panic("physical_allocator_init: no room for %lu bytes of page descriptors", bytes);
 }
 
-// With s_lock held and `cache` (this hart's, locked) empty: moves up to kCacheBatch
-// frames from the free list into it. Returns how many.
+// With s_lock held and `cache` (this hart's, locked) empty: moves the first kCacheBatch
+// frames of the free list (or all, if fewer) into it, as one chain. Returns how many.
 uint32_t refill_locked(FrameCache& cache)
 {
-    uint32_t moved = 0;
-    while (moved < kCacheBatch) {
-        Page* page = pop_free_locked();
-        if (!page)
-            break;
-        cache.frames[moved++] = page;
+    Page* first = s_free_list;
+    if (!first)
+        return 0;
+    Page* last = first;
+    uint32_t moved = 1;
+    while (moved < kCacheBatch && last->next_free) {
+        last = last->next_free;
+        ++moved;
     }
-    cache.count = moved;
+    s_free_list = last->next_free;
+    last->next_free = cache.top;
+    cache.top = first;
+    cache.count += moved;
     return moved;
 }
 
-// With s_lock held, the free list empty and `mine` (this hart's cache, locked) empty: takes
-// every frame the other harts' caches hold into `mine` (up to its size) and the rest onto
-// the free list. Returns whether any was found.
+// With s_lock held and the free list empty: moves every frame the other harts' caches
+// hold (all but `mine`) onto the free list. Returns whether there were any.
 bool steal_cached_frames_locked(FrameCache& mine)
 {
     bool found = false;
@@ -156,12 +154,12 @@ bool steal_cached_frames_locked(FrameCache& mine)
         if (&other == &mine)
             continue;
         CacheGuard::lock(other);
-        while (other.count > 0) {
-            Page* page = other.frames[--other.count];
-            if (mine.count < kCacheSize)
-                mine.frames[mine.count++] = page;
-            else
-                push_free_locked(page);
+        if (other.count > 0) {
+            Page* last = chain_end(other.top, other.count);
+            last->next_free = s_free_list;
+            s_free_list = other.top;
+            other.top = nullptr;
+            other.count = 0;
             found = true;
         }
         CacheGuard::unlock(other);
@@ -182,11 +180,15 @@ Page* take_free_frame()
         CacheGuard::unlock(cache);
         SpinlockLocker locker(s_lock);
         CacheGuard::lock(cache);
-        if (cache.count == 0 && refill_locked(cache) == 0 && !steal_cached_frames_locked(cache))
+        if (cache.count == 0 && refill_locked(cache) == 0
+            && !(steal_cached_frames_locked(cache) && refill_locked(cache) > 0))
             return nullptr;
     }
     g_free_pages.fetch_sub(1, std::memory_order_relaxed);
-    return cache.frames[--cache.count];
+    Page* page = cache.top;
+    cache.top = page->next_free;
+    --cache.count;
+    return page;
 }
 
 } // namespace
@@ -268,21 +270,24 @@ static void release_frame(Page* page)
     CacheGuard guard;
     FrameCache& cache = guard.cache();
     if (cache.count == kCacheSize) [[unlikely]] {
-        // Full: the 32 oldest go back to the free list, the newer (warmer) rest stays.
+        // Full: the 32 on top go back to the free list as one chain.
         // s_lock first, as in take_free_frame(). A stealer may empty the cache meanwhile.
         CacheGuard::unlock(cache);
         SpinlockLocker locker(s_lock);
         CacheGuard::lock(cache);
         if (cache.count == kCacheSize) {
-            for (uint32_t i = 0; i < kCacheBatch; ++i)
-                push_free_locked(cache.frames[i]);
-            for (uint32_t i = kCacheBatch; i < kCacheSize; ++i)
-                cache.frames[i - kCacheBatch] = cache.frames[i];
-            cache.count = kCacheSize - kCacheBatch;
+            Page* first = cache.top;
+            Page* last = chain_end(first, kCacheBatch);
+            cache.top = last->next_free;
+            last->next_free = s_free_list;
+            s_free_list = first;
+            cache.count -= kCacheBatch;
         }
     }
     // Most recently freed is handed out first: its cache lines are the likeliest to be warm.
-    cache.frames[cache.count++] = page;
+    page->next_free = cache.top;
+    cache.top = page;
+    ++cache.count;
     g_free_pages.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -21,7 +21,7 @@
 // page_from_phys() and page_to_phys() are one subtraction and one shift; frames in holes
 // between RAM ranges get descriptors marked Reserved that are never handed out.
 //
-// Free frames sit on one global free list and in small per-hart caches (stacks of up to 63
+// Free frames sit on one global free list and in small per-hart caches (stacks of up to 64
 // frames, refilled and drained 32 at a time): the common allocation and free touch only
 // the calling hart's cache, with interrupts off, and the free list's lock is taken once per
 // 32 frames. When the free list runs dry, an allocation takes the frames of every other
@@ -73,13 +73,13 @@ ErrorOr<Page*> allocate_page(ZeroFill fill, PageUse use = PageUse::Other);
 // nullptr if the cache is empty (or, rarely, being emptied by another hart): then
 // allocate_page() refills it from the free list. Inline, and no ErrorOr: this is the
 // allocation of every zero-fill and copy-on-write fault (reclaim::allocate_user_page_fast).
-inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use);
+[[gnu::always_inline]] inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use);
 
 // allocate_page() without the ErrorOr: nullptr when no frame is free anywhere. The pop
 // from this hart's cache is inline; refill_and_allocate_page(), out of line, refills the
 // cache from the free list (or takes the other harts' frames) first.
 Page* refill_and_allocate_page(ZeroFill fill, PageUse use);
-inline Page* try_allocate_page(ZeroFill fill, PageUse use)
+[[gnu::always_inline]] inline Page* try_allocate_page(ZeroFill fill, PageUse use)
 {
     if (Page* page = allocate_page_from_cache(fill, use)) [[likely]]
         return page;
@@ -103,15 +103,16 @@ extern size_t g_frame_count;
 extern std::atomic<size_t> g_free_pages;  // Changed with every allocation and free.
 extern size_t g_total_pages;              // Set by physical_allocator_init.
 
-// A hart's cache of free frames: a stack, used by its own hart with interrupts off under
-// `lock` (a bare flag; see physical_allocator.cc for who else takes it and in what order).
-constexpr uint32_t kFrameCacheSize = 63;  // With the lock and the count, 512 bytes.
+// A hart's cache of free frames: a stack linked through Page::next_free, like the free
+// list, so that a refill or a drain moves a whole chain. Used by its own hart with
+// interrupts off under `lock` (a bare flag; see physical_allocator.cc for who else takes
+// it and in what order).
+constexpr uint32_t kFrameCacheSize = 64;  // The most frames a cache holds.
 struct alignas(64) FrameCache {
     std::atomic<uint32_t> lock { 0 };
     uint32_t count { 0 };
-    Page* frames[kFrameCacheSize] {};
+    Page* top { nullptr };
 };
-static_assert(sizeof(FrameCache) == 512);
 extern FrameCache g_frame_caches[kMaxCpus];
 constexpr unsigned kFrameShift = 12;  // 4 KiB frames.
 }  // namespace physical_allocator_detail
@@ -161,10 +162,22 @@ void dump_physical_allocator();
 
 // Makes a frame just taken off a free list (Free, no reference) the caller's: one
 // reference, `use`, no flags or owner, and the contents `fill` asks for.
-inline void prepare_allocated_frame(Page* page, ZeroFill fill, PageUse use)
+// (The contents first: then the descriptor's stores come last, where the compiler can
+// merge them with the caller's own, such as the owner a fault sets right after.)
+[[gnu::always_inline]] inline void prepare_allocated_frame(Page* page, ZeroFill fill, PageUse use)
 {
     ASSERT(page->use == PageUse::Free);
     ASSERT(page->ref_count.load(std::memory_order_relaxed) == 0);
+    switch (fill) {
+    case ZeroFill::Yes:
+        klib::page_zero(page_to_virt(page));
+        break;
+    case ZeroFill::No:
+        klib::memset(page_to_virt(page), kPagePoisonByte, size_t(1) << physical_allocator_detail::kFrameShift);
+        break;
+    case ZeroFill::CallerOverwrites:
+        break;
+    }
     page->use = use;
     page->ref_count.store(1, std::memory_order_relaxed);
     page->flags.store(0, std::memory_order_relaxed);
@@ -172,19 +185,9 @@ inline void prepare_allocated_frame(Page* page, ZeroFill fill, PageUse use)
     page->index = 0;
     page->slab_in_use = 0;
     page->slab_free_list = nullptr;
-    switch (fill) {
-    case ZeroFill::Yes:
-        klib::page_zero(page_to_virt(page));
-        return;
-    case ZeroFill::No:
-        klib::memset(page_to_virt(page), kPagePoisonByte, size_t(1) << physical_allocator_detail::kFrameShift);
-        return;
-    case ZeroFill::CallerOverwrites:
-        return;
-    }
 }
 
-inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use)
+[[gnu::always_inline]] inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use)
 {
     using namespace physical_allocator_detail;
     uint64_t sstatus;
@@ -192,9 +195,10 @@ inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use)
     FrameCache& cache = g_frame_caches[this_cpu()->index];
     Page* page = nullptr;
     if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
-        if (uint32_t count = cache.count) [[likely]] {
-            page = cache.frames[count - 1];
-            cache.count = count - 1;
+        if (Page* top = cache.top) [[likely]] {
+            page = top;
+            cache.top = top->next_free;
+            --cache.count;
             g_free_pages.fetch_sub(1, std::memory_order_relaxed);
         }
         cache.lock.store(0, std::memory_order_release);

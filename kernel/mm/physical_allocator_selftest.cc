@@ -264,7 +264,9 @@ KTEST(PhysicalAllocator, AllocationTakesFramesCachedByAnotherHartBeforeFailing)
         page->ref_count.store(0, std::memory_order_relaxed);
         page->use = PageUse::Free;
         page->owner = nullptr;
-        other.frames[other.count++] = page;
+        page->next_free = other.top;
+        other.top = page;
+        ++other.count;
         g_free_pages.fetch_add(1, std::memory_order_relaxed);
     }
     other.lock.store(0, std::memory_order_release);

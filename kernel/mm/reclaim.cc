@@ -208,6 +208,10 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
     }
 }
 
+size_t detail::g_low_watermark = 0;
+
+void set_watermarks() { detail::g_low_watermark = reserve_frames() * 2; }
+
 void start_thread() {
     auto thread = Thread::try_create("pageout", thread_main, nullptr);
     if (thread.is_error())

@@ -56,8 +56,15 @@ void page_uncached(Page& page);
 // low watermark the thread wakes; it works until the high one; user allocations stop at
 // the reserve, which is left to the kernel's own allocations.
 inline size_t reserve_frames() { return total_page_count() / 128 > 128 ? total_page_count() / 128 : 128; }
-inline size_t low_watermark() { return reserve_frames() * 2; }
 inline size_t high_watermark() { return reserve_frames() * 4; }
+
+// The low watermark, computed once (set_watermarks(), at boot, right after the physical
+// allocator knows how much RAM there is): every user allocation compares against it.
+namespace detail {
+extern size_t g_low_watermark;
+}
+void set_watermarks();
+inline size_t low_watermark() { return detail::g_low_watermark; }
 
 // allocate_user_page() once the free count is at or below the low watermark, or the
 // allocator failed: reclaims, wakes the thread, waits.
@@ -66,7 +73,7 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use);
 // allocate_user_page()'s common case, without an ErrorOr: a frame (try_allocate_page) if
 // free frames are above the low watermark, else nullptr (then allocate_user_page()
 // reclaims, waits or fails). For the faults that allocate.
-inline Page* allocate_user_page_fast(ZeroFill fill, PageUse use) {
+[[gnu::always_inline]] inline Page* allocate_user_page_fast(ZeroFill fill, PageUse use) {
     if (free_page_count() <= low_watermark()) [[unlikely]]
         return nullptr;
     return try_allocate_page(fill, use);

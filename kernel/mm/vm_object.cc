@@ -24,13 +24,6 @@ void VmObject::replace_page(uint64_t index, Page* page) {
     page_unref(old);
 }
 
-void VmObject::replace_page_at(PagePlace place, Page* page) {
-    ASSERT(page);
-    Page* old = RadixTree<Page>::replace_at(place, page);
-    ASSERT(old);
-    page_unref(old);
-}
-
 void VmObject::remove_pages(uint64_t first, uint64_t count) {
     uint64_t end = first + count;
     uint64_t index = first;

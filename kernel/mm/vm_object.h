@@ -93,15 +93,22 @@ public:
 
     // lookup_page, insert_page and replace_page sharing one walk of the tree (the fault
     // path's): page_place(index) finds where index lives and page_at(place) is its frame or
-    // nullptr; the *_at calls act there without walking again, provided the tree has not
-    // changed since page_place() (the caller holds the lock that keeps it so).
+    // nullptr; insert_page_at and swap_page_at act there without walking again, provided
+    // the tree has not changed since page_place() (the caller holds the lock that keeps it
+    // so).
     using PagePlace = RadixTree<Page>::Place;
     PagePlace page_place(uint64_t index) const { return m_pages.place(index); }
     static Page* page_at(PagePlace place) { return RadixTree<Page>::at(place); }
     ErrorOr<void> insert_page_at(PagePlace place, uint64_t index, Page* page) {
         return m_pages.insert_at(place, index, page);
     }
-    void replace_page_at(PagePlace place, Page* page);
+    // Copy-on-write's swap: puts `page` (taking over the caller's reference) where a frame
+    // is, and returns that frame with the object's reference, for the caller to drop.
+    Page* swap_page_at(PagePlace place, Page* page) {
+        Page* old = RadixTree<Page>::replace_at(place, page);
+        ASSERT(page && old);
+        return old;
+    }
 
     // pages[i] = the frame at first + i, or nullptr, for i < count; returns how many are
     // resident. One tree walk per 64 indices (RadixTree::lookup_range): fault-around's.

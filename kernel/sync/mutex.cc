@@ -7,11 +7,10 @@
 
 using sync_detail::checked_sleeping_lock_caller;
 
-void sync_detail::bad_sleeping_lock_caller(const char* what, const char* name, const SleepingLockCaller& caller) {
-    if (!caller.thread || caller.thread->is_idle_thread())
+void sync_detail::bad_sleeping_lock_caller(const char* what, const char* name, Thread* thread, int spinlocks_held) {
+    if (!thread || thread->is_idle_thread())
         panic("%s '%s' taken outside a thread", what, name);
-    panic("%s '%s' taken by thread '%s' while it holds %d spinlocks", what, name, caller.thread->name(),
-          caller.spinlocks_held);
+    panic("%s '%s' taken by thread '%s' while it holds %d spinlocks", what, name, thread->name(), spinlocks_held);
 }
 
 void Mutex::panic_recursive(Thread& self) const {

@@ -30,12 +30,13 @@ inline SleepingLockCaller sleeping_lock_caller() {
 }
 
 // The calling thread, after checking that it may take a sleeping lock; panics otherwise.
-[[noreturn]] void bad_sleeping_lock_caller(const char* what, const char* name, const SleepingLockCaller& caller);
+// (By value: a reference would make every caller spill the pair to the stack first.)
+[[noreturn]] void bad_sleeping_lock_caller(const char* what, const char* name, Thread* thread, int spinlocks_held);
 
 inline Thread& checked_sleeping_lock_caller(const char* what, const char* name) {
     SleepingLockCaller caller = sleeping_lock_caller();
     if (!caller.thread || caller.spinlocks_held != 0 || caller.thread->is_idle_thread()) [[unlikely]]
-        bad_sleeping_lock_caller(what, name, caller);
+        bad_sleeping_lock_caller(what, name, caller.thread, caller.spinlocks_held);
     return *caller.thread;
 }
 

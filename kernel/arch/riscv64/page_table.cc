@@ -304,18 +304,6 @@ std::optional<Translation> PageTable::translate(uint64_t vaddr) const
     return Translation { pte_phys(*leaf) + offset, pte_flags(*leaf), level };
 }
 
-namespace {
-
-// The leaf entry map() would write for `paddr` and `flags`.
-Pte leaf_pte(uint64_t paddr, PteFlags flags)
-{
-    PteFlags leaf_flags = (flags & (kPermissionFlags | PteFlags::User | PteFlags::Global)) | PteFlags::Valid
-        | PteFlags::Accessed | PteFlags::Dirty;
-    return make_pte(paddr, leaf_flags);
-}
-
-} // namespace
-
 ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags flags)
 {
     ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(paddr, kPageSize) && is_canonical(vaddr));
@@ -343,35 +331,20 @@ ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags fl
     return old;
 }
 
-Pte PageTable::try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+Pte* PageTable::walk_to_leaf_table_unlocked(uint64_t vaddr)
 {
-    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(paddr, kPageSize) && is_canonical(vaddr));
-    ASSERT(has_any(flags, kPermissionFlags));
-    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
-    uint64_t region = leaf_hint_region(vaddr);
-    uint64_t hint = m_leaf_hint.load(std::memory_order_relaxed);
-    Pte* table;
-    if ((hint & ((uint64_t(1) << kLeafHintRegionBits) - 1)) == region) [[likely]] {
-        table = table_at((hint >> kLeafHintRegionBits) << sv39::kPageShift);
-    } else {
-        table = root();
-        uint64_t table_phys = m_root_phys;
-        for (unsigned level = kRootLevel; level > 0; --level) {
-            Pte upper = __atomic_load_n(&table[table_index(vaddr, level)], __ATOMIC_ACQUIRE);
-            if (!pte_is_table(upper)) [[unlikely]]
-                return kNotInstalled;
-            table_phys = pte_phys(upper);
-            table = table_at(table_phys);
-        }
-        m_leaf_hint.store(((table_phys >> sv39::kPageShift) << kLeafHintRegionBits) | region, std::memory_order_relaxed);
+    Pte* table = root();
+    uint64_t table_phys = m_root_phys;
+    for (unsigned level = kRootLevel; level > 0; --level) {
+        Pte upper = __atomic_load_n(&table[table_index(vaddr, level)], __ATOMIC_ACQUIRE);
+        if (!pte_is_table(upper)) [[unlikely]]
+            return nullptr;
+        table_phys = pte_phys(upper);
+        table = table_at(table_phys);
     }
-    Pte* entry = &table[table_index(vaddr, 0)];
-    Pte old = __atomic_load_n(entry, __ATOMIC_RELAXED);
-    if (!__atomic_compare_exchange_n(entry, &old, leaf_pte(paddr, flags), false, __ATOMIC_RELEASE,
-                                     __ATOMIC_RELAXED)) [[unlikely]]
-        return kNotInstalled;
-    flush_local(vaddr);
-    return old;
+    m_leaf_hint.store(((table_phys >> sv39::kPageShift) << kLeafHintRegionBits) | leaf_hint_region(vaddr),
+                      std::memory_order_relaxed);
+    return table;
 }
 
 size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddrs, size_t count, PteFlags flags)

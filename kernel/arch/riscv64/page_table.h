@@ -36,7 +36,10 @@
 #include <cstdint>
 #include <optional>
 
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/layout.h"
 #include "arch/riscv64/sv39.h"
+#include "lib/assert.h"
 #include "lib/error_or.h"
 #include "lib/own_ptr.h"
 #include "sync/spinlock.h"
@@ -129,8 +132,19 @@ public:
     // The walk is skipped when `vaddr` lies in the same 2 MiB as the previous call's: the
     // level-0 table found then is remembered (m_leaf_hint), which is safe for the same
     // reason the walk is (a linked table stays linked, at the same place, for good).
+    // Inline, with the walk out of line (walk_to_leaf_table_unlocked): a hit of the hint is
+    // every fault's install.
     static constexpr sv39::Pte kNotInstalled = ~sv39::Pte(0);  // Reserved bits set: no real entry.
     sv39::Pte try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags);
+
+    // The leaf entry map() writes for `paddr` and `flags`.
+    static sv39::Pte leaf_pte(uint64_t paddr, PteFlags flags)
+    {
+        using namespace sv39;
+        PteFlags leaf_flags = (flags & (kPermissionFlags | PteFlags::User | PteFlags::Global)) | PteFlags::Valid
+            | PteFlags::Accessed | PteFlags::Dirty;
+        return make_pte(paddr, leaf_flags);
+    }
 
     // Fault-around's batch: for each i < count, maps the page at `vaddr + i * 4096` to
     // `paddrs[i]` with `flags` if paddrs[i] is not 0 and no leaf maps that page yet; valid
@@ -192,7 +206,36 @@ private:
     }
     static_assert(sv39::kVirtualAddressBits - kRegionShift < kLeafHintRegionBits);
 
+    // try_install_leaf_unlocked's walk when the hint misses: the level-0 table for `vaddr`
+    // (remembered in the hint), or nullptr if a table on the way is missing.
+    sv39::Pte* walk_to_leaf_table_unlocked(uint64_t vaddr);
+
     uint64_t m_root_phys;
     mutable Spinlock m_lock { "page table", LockRank::PageTable };
     std::atomic<uint64_t> m_leaf_hint { kNoLeafHint };
 };
+
+inline sv39::Pte PageTable::try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+{
+    using namespace sv39;
+    ASSERT(((vaddr | paddr) & (::kPageSize - 1)) == 0 && is_canonical(vaddr));
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    uint64_t hint = m_leaf_hint.load(std::memory_order_relaxed);
+    Pte* table;
+    if ((hint & ((uint64_t(1) << kLeafHintRegionBits) - 1)) == leaf_hint_region(vaddr)) [[likely]] {
+        table = static_cast<Pte*>(phys_to_virt((hint >> kLeafHintRegionBits) << sv39::kPageShift));
+    } else {
+        table = walk_to_leaf_table_unlocked(vaddr);
+        if (!table) [[unlikely]]
+            return kNotInstalled;
+    }
+    Pte* entry = &table[table_index(vaddr, 0)];
+    Pte old = __atomic_load_n(entry, __ATOMIC_RELAXED);
+    if (!__atomic_compare_exchange_n(entry, &old, leaf_pte(paddr, flags), false, __ATOMIC_RELEASE,
+                                     __ATOMIC_RELAXED)) [[unlikely]]
+        return kNotInstalled;
+    // This hart's TLB, as flush_local() does.
+    local_flush_tlb_page(vaddr);
+    return old;
+}

@@ -200,15 +200,15 @@ UserTrapTestHandler test_handler_of_current_thread() {
     kill_current_process_for_fault(frame.stval, result, cause);
 }
 
-// A page fault from user mode, for the current `thread` (read while interrupts were still
-// off): turns interrupts on and resolves it; anything but Resolved must kill the process
-// (kill_for_user_page_fault).
-FaultResult resolve_user_page_fault(const TrapFrame& frame, Thread* thread) {
+// A page fault from user mode at `vaddr`, for the current `thread` (read while interrupts
+// were still off): turns interrupts on and resolves it; anything but Resolved must kill
+// the process (kill_for_user_page_fault).
+FaultResult resolve_user_page_fault(uint64_t vaddr, Access access, Thread* thread) {
     AddressSpace* space = thread ? thread->address_space() : nullptr;
     enable_interrupts();
     if (!space) [[unlikely]]
         return FaultResult::Segfault;
-    return handle_page_fault(*space, frame.stval, access_of_page_fault(scause_code(frame.scause)), FaultOrigin::User);
+    return handle_page_fault(*space, vaddr, access, FaultOrigin::User);
 }
 
 [[noreturn]] void kill_for_user_page_fault(TrapFrame& frame, FaultResult result) {
@@ -236,7 +236,7 @@ void handle_user_exception(TrapFrame& frame, Thread* thread) {
     case trap_cause::kLoadPageFault:
     case trap_cause::kStorePageFault: {
         // trap_entry sends user page faults to trap_user_page_fault; kept for completeness.
-        FaultResult result = resolve_user_page_fault(frame, thread);
+        FaultResult result = resolve_user_page_fault(frame.stval, access_of_page_fault(code), thread);
         if (result != FaultResult::Resolved)
             kill_for_user_page_fault(frame, result);
         return;
@@ -391,9 +391,13 @@ void print_trap_frame(const TrapFrame& frame) {
 // the kill check done and interrupts off again (trap_entry returns to user mode at once);
 // otherwise the FaultResult, with interrupts on, and trap_entry completes the frame and
 // calls trap_user_page_fault_failed.
-extern "C" uint64_t trap_user_page_fault(TrapFrame* frame) {
+// `vaddr` and `access` are the frame's stval and what its scause means, which trap_entry
+// has at hand.
+static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_WRITE == static_cast<int>(Access::Write)
+              && TRAP_ACCESS_EXECUTE == static_cast<int>(Access::Execute));
+extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access access) {
     Thread* thread = this_cpu()->current_thread;
-    FaultResult result = resolve_user_page_fault(*frame, thread);
+    FaultResult result = resolve_user_page_fault(vaddr, access, thread);
     if (result != FaultResult::Resolved) [[unlikely]]
         return static_cast<uint64_t>(result);
     prepare_return_to_user_after_exception(thread);

@@ -39,8 +39,10 @@
     LOAD_REG 30, t5
     LOAD_REG 31, t6
 .endm
-/* The registers C code preserves, but s0 (the frame pointer, saved with the others). */
-.macro SAVE_S1_TO_S11
+/* The registers C code preserves, but s0 (the frame pointer, saved with the others), and
+ * the frame's x0 slot: what a user page fault that resolves never stores. */
+.macro COMPLETE_FRAME
+    SAVE_REG 0, zero
     SAVE_REG 9, s1
     SAVE_REG 18, s2
     SAVE_REG 19, s3
@@ -127,7 +129,6 @@ trap_entry:
     SAVE_REG 5, t1
     ld t1, TRAP_SCRATCH_SAVED_T1(t0)
     SAVE_REG 6, t1
-    SAVE_REG 0, zero
     SAVE_REG 1, ra
     SAVE_REG 3, gp
     SAVE_REG 4, tp
@@ -169,21 +170,26 @@ trap_entry:
 
     /*
      * A user page fault (causes 12, 13, 15) that resolves changes nothing in the frame, and
-     * the C code that resolves it preserves s1-s11: so they are neither saved nor restored
-     * (22 instructions of every fault). trap_user_page_fault returns 0 when the fault is
-     * resolved; otherwise the frame is completed, s1-s11 still holding the user's values,
-     * before trap_user_page_fault_failed kills the process (and may show the frame).
+     * the C code that resolves it preserves s1-s11: so they are neither saved nor restored,
+     * nor is the x0 slot stored (23 instructions of every fault). trap_user_page_fault
+     * (frame, stval, access) returns 0 when the fault is resolved; otherwise the frame is
+     * completed, s1-s11 still holding the user's values, before trap_user_page_fault_failed
+     * kills the process (and may show the frame).
      */
+    mv a1, a0                        /* stval */
+    li a2, TRAP_ACCESS_EXECUTE
     addi t1, t2, -12
     beqz t1, .Luser_page_fault
+    li a2, TRAP_ACCESS_READ
     addi t1, t2, -13
     beqz t1, .Luser_page_fault
+    li a2, TRAP_ACCESS_WRITE
     addi t1, t2, -15
     bnez t1, .Luser_other
 
 .Luser_page_fault:
     mv a0, sp
-    call trap_user_page_fault
+    call trap_user_page_fault        /* (frame, stval, access) */
     bnez a0, .Luser_page_fault_failed
     /* Like trap_return, for a user frame whose s1-s11 were never saved. */
     csrci sstatus, SSTATUS_SIE
@@ -205,16 +211,16 @@ trap_entry:
 
 .Luser_page_fault_failed:
     mv a1, a0
-    SAVE_S1_TO_S11
+    COMPLETE_FRAME
     mv a0, sp
     call trap_user_page_fault_failed  /* Never returns. */
 
 .Luser_other:
-    SAVE_S1_TO_S11
+    COMPLETE_FRAME
     j .Ldispatch
 
 .Lsave_callee_saved:
-    SAVE_S1_TO_S11
+    COMPLETE_FRAME
 
 .Lkernel_record:
     /*

@@ -39,6 +39,12 @@
 #define TRAP_SCRATCH_KERNEL_TP 40
 #define TRAP_SCRATCH_SIZE 48
 
+// mm/fault.h's Access values, which trap_entry.S hands to trap_user_page_fault (checked in
+// trap.cc).
+#define TRAP_ACCESS_READ 0
+#define TRAP_ACCESS_WRITE 1
+#define TRAP_ACCESS_EXECUTE 2
+
 #ifndef __ASSEMBLER__
 
 #include <cstddef>
