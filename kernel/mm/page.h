@@ -10,7 +10,7 @@
 //
 //   use          owner                  index                  list_node
 //   Free         -                      -                      unlinked (next_free links
-//                                                              the free list, if on it)
+//                                                              the free list or a cache)
 //   Reserved     -                      -                      unlinked (never allocated)
 //   PageTable    -                      -                      unlinked
 //   Slab         its SizeClass          -                      its class's partial list
@@ -75,8 +75,9 @@ struct alignas(64) Page {
     // Links the frame into a slab list or a reclaim queue.
     ListNode list_node;
 
-    // The next frame on the physical allocator's free list (a stack), while this one is on
-    // it: one pointer, so that refilling a hart's frame cache is a load and a store a frame.
+    // The next frame on the physical allocator's free list or on a hart's frame cache (both
+    // stacks), while this one is free: one pointer, so that frames move between the two as
+    // whole chains.
     Page* next_free { nullptr };
 
     bool has_flag(PageFlag flag) const { return flags.load(std::memory_order_relaxed) & flag; }
