@@ -2,12 +2,14 @@
 #include "file_helpers.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../kernel/syscall/numbers.h"
+#include "harness.h"
 
 /* A fresh file named `name` holding `size` bytes of PATTERN. Returns an O_RDWR
  * descriptor, or -1. */
@@ -125,4 +127,34 @@ struct atlas_vmstat counters(void)
     memset(&stats, 0, sizeof(stats));
     syscall(SYS_vmstat, &stats);
     return stats;
+}
+
+char* map_anon(size_t length, int prot, int flags) { return map_fd(length, prot, flags, -1, 0); }
+
+int read_file(const char* name, unsigned char* buffer, size_t size)
+{
+    int fd = open(name, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < size) {
+        long n = read(fd, buffer + got, size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    return got == size ? 0 : -1;
+}
+
+int differs(const char* what, const unsigned char* got, const unsigned char* expected, size_t size)
+{
+    for (size_t i = 0; i < size; i++) {
+        if (got[i] != expected[i]) {
+            snprintf(failure, sizeof(failure), "%s: byte %lu is 0x%x, expected 0x%x", what,
+                     (unsigned long)i, got[i], expected[i]);
+            return 1;
+        }
+    }
+    return 0;
 }

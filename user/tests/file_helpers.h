@@ -1,7 +1,8 @@
 /* file_helpers: what the mapping test programs (mmap_file_test, mmap_spec_test, mmap_life_test,
  * mmap_stress_test, mmap_scale_test) share:
- * files with a known pattern, reading single bytes back through read(), mapping a
- * descriptor, probing whether an access kills a child, and the VM counters.
+ * files with a known pattern, reading bytes back through read(), mapping a descriptor or
+ * anonymous memory, comparing buffers, probing whether an access kills a child, and the VM
+ * counters.
  *
  * Every file make_file() creates holds PATTERN(i) at offset i, so any byte can be checked
  * without keeping a copy. */
@@ -47,6 +48,17 @@ int bytes_are_zero(const volatile char* p, size_t length);
 
 /* mmap of `fd`, or NULL where mmap answers MAP_FAILED. */
 char* map_fd(size_t length, int prot, int flags, int fd, off_t offset);
+
+/* An anonymous mapping (map_fd with no descriptor), or NULL. */
+char* map_anon(size_t length, int prot, int flags);
+
+/* Reads `size` bytes of the file `name` from its start into `buffer` with read(), through a
+ * new descriptor. Returns 0, or -1 if it could not read them all. */
+int read_file(const char* name, unsigned char* buffer, size_t size);
+
+/* Compares `size` bytes of `got` with `expected`; on a difference, writes the first one into
+ * the harness's `failure` (naming `what`) and returns 1. */
+int differs(const char* what, const unsigned char* got, const unsigned char* expected, size_t size);
 
 /* Whether touching `address` (a read, or a store if `store`) in a child kills it with
  * `signal`. */

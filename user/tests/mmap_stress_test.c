@@ -26,45 +26,6 @@
 
 #define ANON_SHARED (MAP_ANONYMOUS | MAP_SHARED)
 
-/* --- helpers --- */
-
-static char* map_anon(size_t length, int prot, int flags)
-{
-    return map_fd(length, prot, flags, -1, 0);
-}
-
-/* Reads `size` bytes of the file `name` from its start into `buffer` with read(), through a
- * new descriptor. Returns 0, or -1 if it could not read them all. */
-static int read_file(const char* name, unsigned char* buffer, size_t size)
-{
-    int fd = open(name, O_RDONLY);
-    if (fd < 0)
-        return -1;
-    size_t got = 0;
-    while (got < size) {
-        long n = read(fd, buffer + got, size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    return got == size ? 0 : -1;
-}
-
-/* Compares `size` bytes of `got` with `expected`; on a difference, writes the first one into
- * `failure` (naming `what`) and returns 1. */
-static int differs(const char* what, const unsigned char* got, const unsigned char* expected,
-                   size_t size)
-{
-    for (size_t i = 0; i < size; i++) {
-        if (got[i] != expected[i]) {
-            snprintf(failure, sizeof(failure), "%s: byte %lu is 0x%x, expected 0x%x", what,
-                     (unsigned long)i, got[i], expected[i]);
-            return 1;
-        }
-    }
-    return 0;
-}
 
 /* --- two processes in step --- */
 
