@@ -67,6 +67,7 @@ static const struct TestCase kTests[] = {
     TEST(running_out_of_memory_kills_the_process_not_the_kernel),
     TEST(fork_gives_each_side_its_own_writes),
     TEST(fork_shares_frames_until_written),
+    TEST(resolved_page_faults_preserve_every_register),
 };
 
 int main(int argc, char** argv)

@@ -50,5 +50,6 @@ int bad_accesses_kill_the_process_only(void);
 int running_out_of_memory_kills_the_process_not_the_kernel(void);
 int fork_gives_each_side_its_own_writes(void);
 int fork_shares_frames_until_written(void);
+int resolved_page_faults_preserve_every_register(void);
 
 #endif
