@@ -98,7 +98,8 @@ AddressSpace::~AddressSpace() {
 
 Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) const {
     // The hint (a range check instead of a descent while the tree is unchanged) missed,
-    // or is stale. Try the hint's neighbour on the side of `vaddr` (usually a step or two
+    // or is stale. It is read again: a reader holding the lock beside us may have moved it
+    // onto `vaddr` meanwhile. Then try its neighbour on the side of `vaddr` (usually a step or two
     // away in the tree): a walk through neighbouring mappings, one fault each, is common
     // (mmap places mappings next to each other).
     Vma* vma = nullptr;

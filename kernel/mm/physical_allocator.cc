@@ -184,11 +184,7 @@ Page* take_free_frame()
             && !(steal_cached_frames_locked(cache) && refill_locked(cache) > 0))
             return nullptr;
     }
-    g_free_pages.fetch_sub(1, std::memory_order_relaxed);
-    Page* page = cache.top;
-    cache.top = page->next_free;
-    --cache.count;
-    return page;
+    return pop_cached_frame(cache);
 }
 
 } // namespace

@@ -114,6 +114,16 @@ struct alignas(64) FrameCache {
     Page* top { nullptr };
 };
 extern FrameCache g_frame_caches[kMaxCpus];
+
+// Takes the top frame of `cache` (locked, not empty) and counts it as no longer free.
+inline Page* pop_cached_frame(FrameCache& cache)
+{
+    Page* page = cache.top;
+    cache.top = page->next_free;
+    --cache.count;
+    g_free_pages.fetch_sub(1, std::memory_order_relaxed);
+    return page;
+}
 constexpr unsigned kFrameShift = 12;  // 4 KiB frames.
 }  // namespace physical_allocator_detail
 
@@ -195,12 +205,8 @@ void dump_physical_allocator();
     FrameCache& cache = g_frame_caches[this_cpu()->index];
     Page* page = nullptr;
     if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
-        if (Page* top = cache.top) [[likely]] {
-            page = top;
-            cache.top = top->next_free;
-            --cache.count;
-            g_free_pages.fetch_sub(1, std::memory_order_relaxed);
-        }
+        if (cache.top) [[likely]]
+            page = pop_cached_frame(cache);
         cache.lock.store(0, std::memory_order_release);
     }
     if (sstatus & 2)

@@ -200,17 +200,6 @@ UserTrapTestHandler test_handler_of_current_thread() {
     kill_current_process_for_fault(frame.stval, result, cause);
 }
 
-// A page fault from user mode at `vaddr`, for the current `thread` (read while interrupts
-// were still off): turns interrupts on and resolves it; anything but Resolved must kill
-// the process (kill_for_user_page_fault).
-FaultResult resolve_user_page_fault(uint64_t vaddr, Access access, Thread* thread) {
-    AddressSpace* space = thread ? thread->address_space() : nullptr;
-    enable_interrupts();
-    if (!space) [[unlikely]]
-        return FaultResult::Segfault;
-    return handle_page_fault(*space, vaddr, access, FaultOrigin::User);
-}
-
 [[noreturn]] void kill_for_user_page_fault(TrapFrame& frame, FaultResult result) {
     AddressSpace* space = current_address_space();
     if (!space)
@@ -219,8 +208,9 @@ FaultResult resolve_user_page_fault(uint64_t vaddr, Access access, Thread* threa
     kill_for_exception(frame, result, describe_fault(*space, frame.stval, access, result));
 }
 
-// `thread` is the current thread, read by trap_dispatch while interrupts were still off.
-void handle_user_exception(TrapFrame& frame, Thread* thread) {
+// An exception from user mode other than a page fault (trap_entry sends those to
+// trap_user_page_fault): a system call, or something that kills the process.
+void handle_user_exception(TrapFrame& frame) {
     uint64_t code = scause_code(frame.scause);
     switch (code) {
     case trap_cause::kEcallFromUser:
@@ -232,15 +222,6 @@ void handle_user_exception(TrapFrame& frame, Thread* thread) {
         frame.sepc += 4;
         syscall_dispatch(frame);
         return;
-    case trap_cause::kInstructionPageFault:
-    case trap_cause::kLoadPageFault:
-    case trap_cause::kStorePageFault: {
-        // trap_entry sends user page faults to trap_user_page_fault; kept for completeness.
-        FaultResult result = resolve_user_page_fault(frame.stval, access_of_page_fault(code), thread);
-        if (result != FaultResult::Resolved)
-            kill_for_user_page_fault(frame, result);
-        return;
-    }
     case trap_cause::kIllegalInstruction:
         enable_interrupts();
         kill_for_exception(frame, FaultResult::Segfault, "illegal instruction");
@@ -396,8 +377,13 @@ void print_trap_frame(const TrapFrame& frame) {
 static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_WRITE == static_cast<int>(Access::Write)
               && TRAP_ACCESS_EXECUTE == static_cast<int>(Access::Execute));
 extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access access) {
+    // The current thread, read once while interrupts are still off.
     Thread* thread = this_cpu()->current_thread;
-    FaultResult result = resolve_user_page_fault(vaddr, access, thread);
+    AddressSpace* space = thread ? thread->address_space() : nullptr;
+    enable_interrupts();
+    if (!space) [[unlikely]]
+        return static_cast<uint64_t>(FaultResult::Segfault);
+    FaultResult result = handle_page_fault(*space, vaddr, access, FaultOrigin::User);
     if (result != FaultResult::Resolved) [[unlikely]]
         return static_cast<uint64_t>(result);
     prepare_return_to_user_after_exception(thread);
@@ -428,7 +414,7 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
     // and restore the interrupt flag around the same two loads). It stays the current
     // thread of this code wherever it runs next.
     Thread* thread = this_cpu()->current_thread;
-    handle_user_exception(*frame, thread);
+    handle_user_exception(*frame);
     prepare_return_to_user_after_exception(thread);
 }
 
