@@ -16,7 +16,6 @@ KTEST(Mutex, CounterIncrementedFromEveryHartIsExact) {
     uint64_t counter = 0;
     std::atomic<int> inside { 0 };
     std::atomic<int> overlaps { 0 };
-    std::atomic<uint32_t> harts { 0 };
     const size_t threads = 2 * online_cpu_count() + 1;
     run_in_threads(threads, [&](size_t) {
         for (size_t i = 0; i < kIncrements; ++i) {
@@ -29,14 +28,13 @@ KTEST(Mutex, CounterIncrementedFromEveryHartIsExact) {
             if (i % 64 == 0)
                 Thread::yield();
             counter = value + 1;
-            harts.fetch_or(1u << current_cpu_index());
             inside.fetch_sub(1);
         }
     });
+    // (Which harts the threads ran on is the scheduler's and the host's business: a busy
+    // host may leave a QEMU hart unscheduled for the whole test, so it is not asserted.)
     KEXPECT_EQ(threads * kIncrements, counter);
     KEXPECT_EQ(0, overlaps.load());
-    if (online_cpu_count() > 1)
-        KEXPECT_NE(0u, harts.load() & ~1u);
 }
 
 KTEST(Mutex, OwnerIsRecordedAndRankCounted) {
