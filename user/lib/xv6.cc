@@ -192,11 +192,8 @@ int xv6_open(const char* path, int xv6_flags)
     int fd = open(path, flags, 0666);
     // open("echo", O_RDONLY) from anywhere finds xv6's programs, which live in /bin here.
     char bin_path[PATH_MAX];
-    if (fd < 0 && errno == ENOENT && flags == O_RDONLY && in_bin(path, bin_path, sizeof(bin_path))) {
+    if (fd < 0 && errno == ENOENT && flags == O_RDONLY && in_bin(path, bin_path, sizeof(bin_path)))
         fd = open(bin_path, flags, 0666);
-        if (fd < 0)
-            errno = ENOENT;  // About the name the program gave.
-    }
     if (fd >= 0 && fd < ATLAS_OPEN_MAX)
         s_directory_streams[fd].used = s_directory_streams[fd].position = 0;
     return fd;
@@ -259,10 +256,8 @@ int exec(const char* path, char** argv)
 {
     execv(path, argv);
     char bin_path[PATH_MAX];
-    if (errno == ENOENT && in_bin(path, bin_path, sizeof(bin_path))) {
-        execv(bin_path, argv);
-        errno = ENOENT;
-    }
+    if (errno == ENOENT && in_bin(path, bin_path, sizeof(bin_path)))
+        execv(bin_path, argv);  // Its error is the one to report (ENOENT if no such program).
     return -1;
 }
 
