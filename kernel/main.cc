@@ -44,7 +44,7 @@ static void first_thread_main(void*) {
         power_off(failed ? PowerOffStatus::TestsFailed : PowerOffStatus::Success);
     }
 
-    // [processes] pid 1: /bin/init, or the one command of atlas-run mode (proc/user_land.h).
+    // [processes] pid 1: /bin/init, running the shell or atlas-run's command (proc/user_land.h).
     if (start_user_land(g_machine.bootargs))
         return;
 

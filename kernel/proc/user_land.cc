@@ -15,6 +15,8 @@ namespace {
 bool s_run_mode = false;
 
 constexpr const char kRunKey[] = "atlas.run";
+constexpr const char kInitPath[] = "/bin/init";
+constexpr const char kInitRunFlag[] = "--atlas-run";  // user/bin/init.c's.
 
 int hex_value(char c) {
     if (c >= '0' && c <= '9')
@@ -60,9 +62,11 @@ int decode_command(const char* value, size_t length, char* storage, const char**
 }  // namespace
 
 bool start_user_land(const char* bootargs) {
+    // init's argv: "init", and in atlas-run mode "--atlas-run" and the command after it.
     static char storage[512];
-    static char program[600];
     static const char* argv[ATLAS_MAX_ARGS];
+    constexpr int kInitArgs = 2;
+    argv[0] = "init";
     int argc = 1;
 
     // "atlas.run" without a value is not a command, so it leaves the boot normal.
@@ -70,21 +74,16 @@ bool start_user_land(const char* bootargs) {
     if (command && command->has_value()) {
         s_run_mode = true;
         size_t length = command->value_length;
+        int count = 0;
         if (length >= sizeof(storage)
-            || (argc = decode_command(command->value, length, storage, argv, ATLAS_MAX_ARGS)) <= 0
-            || argv[0][0] == '\0') {
+            || (count = decode_command(command->value, length, storage, argv + kInitArgs,
+                                       ATLAS_MAX_ARGS - kInitArgs)) <= 0
+            || argv[kInitArgs][0] == '\0') {
             kprintf("atlas-run: malformed atlas.run= value\n");
             power_off(PowerOffStatus::TestsFailed);
         }
-    } else {
-        klib::strlcpy(storage, "init", sizeof(storage));
-        argv[0] = storage;
-    }
-    if (klib::strchr(argv[0], '/')) {
-        klib::strlcpy(program, argv[0], sizeof(program));
-    } else {
-        klib::strlcpy(program, "/bin/", sizeof(program));
-        klib::strlcpy(program + 5, argv[0], sizeof(program) - 5);
+        argv[1] = kInitRunFlag;
+        argc = kInitArgs + count;
     }
 
     if (!root_file_system()) {
@@ -96,13 +95,13 @@ bool start_user_land(const char* bootargs) {
     if (s_run_mode)
         kprintf("atlas-run: start\n");
     ExecArguments arguments { argv, static_cast<size_t>(argc) };
-    auto first = Process::create_first(program, arguments);
+    auto first = Process::create_first(kInitPath, arguments);
     if (first.is_error()) {
         if (s_run_mode) {
-            kprintf("atlas-run: cannot run %s: %s\n", program, first.error().name());
+            kprintf("atlas-run: cannot run %s: %s\n", kInitPath, first.error().name());
             power_off(PowerOffStatus::TestsFailed);
         }
-        kprintf("init: cannot run %s: %s\n", program, first.error().name());
+        kprintf("init: cannot run %s: %s\n", kInitPath, first.error().name());
         return false;
     }
     return true;
@@ -111,9 +110,9 @@ bool start_user_land(const char* bootargs) {
 void first_process_exited(int status) {
     if (!s_run_mode)
         panic("init exited with status %#x", status);
-    if (WIFEXITED(status))
-        kprintf("atlas-run: exit %d\n", WEXITSTATUS(status));
-    else
-        kprintf("atlas-run: killed by signal %d\n", WTERMSIG(status));
+    // init has printed the command's verdict and exits with its code; a killed init has
+    // printed nothing, and the host sees a run without a verdict.
+    if (!WIFEXITED(status))
+        kprintf("atlas-run: init killed by signal %d\n", WTERMSIG(status));
     power_off(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
 }

@@ -1,24 +1,28 @@
 // Booting into user land: what pid 1 runs, and what happens when it exits.
 //
-// Normal boot: pid 1 runs /bin/init (which starts /bin/sh on the console and restarts it).
-// init must never exit; if it does, the kernel panics.
+// pid 1 always runs /bin/init, with descriptors 0, 1 and 2 on the console and cwd /.
+//
+// Normal boot: init starts /bin/sh on the console and restarts it. init must never exit;
+// if it does, the kernel panics.
 //
 // atlas-run mode (tools/atlas-run): the kernel command line holds
 //
 //     atlas.run=ARG0,ARG1,...
 //
 // where each argument is percent-encoded (every byte outside [A-Za-z0-9._/+-] written as
-// %XX, so ',' is %2C and a space %20). pid 1 runs that one command directly: ARG0 is the
-// program (a name without '/' means /bin/NAME), and the whole list is its argv. The kernel
-// prints "atlas-run: start" just before the program starts (the host prints only what
-// follows), and when it exits one final line:
+// %XX, so ',' is %2C and a space %20). The kernel prints "atlas-run: start" and starts
+// init as `init --atlas-run ARG0 ARG1 ...`. init runs the command as its child (ARG0 is the
+// program, a name without '/' meaning /bin/NAME; the whole list is its argv), reaps every
+// orphan meanwhile, and when the command exits prints one final line:
 //
 //     atlas-run: exit N                  (exit(N))
 //     atlas-run: killed by signal S      (kill, bad memory access, out of memory)
-//     atlas-run: cannot run PROG: ERRNO  (exec failed; no program output)
 //
-// and powers off with PowerOffStatus::Success if the program exited 0, TestsFailed
-// otherwise. The host script reads the final line for the exact status.
+// preceded by "atlas-run: cannot run PROG: WHY" if exec failed, and exits with N (128 + S
+// if killed). The exit of init then powers off with PowerOffStatus::Success if it exited
+// 0, TestsFailed otherwise. The host script reads the final line for the exact status.
+// Failures before init runs print "atlas-run: malformed ...", "atlas-run: no root file
+// system ..." or "atlas-run: cannot run /bin/init: ERRNO" and power off.
 #pragma once
 
 // Starts pid 1 as the command line asks. Called once from the first kernel thread after

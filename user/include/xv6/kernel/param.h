@@ -17,6 +17,6 @@
 #define NBUF (MAXOPBLOCKS * 3)
 #define FSSIZE 2000
 #define MAXPATH 128
-#define USERSTACK 1
+#define USERSTACK 2048    // Pages of user stack, 8 MiB (xv6: 1), with an unmapped guard page below.
 
 #endif

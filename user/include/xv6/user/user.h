@@ -6,6 +6,11 @@
 //   sleep(n)       sleeps n ticks of 1/100 s (POSIX's sleep takes seconds).
 //   printf/fprintf(fd, ...) are unbuffered, as in xv6, so output mixes safely with write().
 //   fstat/stat     fill xv6's struct stat (kernel/stat.h).
+//   read(fd, ...)  of a directory gives xv6's struct dirent records (kernel/fs.h), and
+//   close(fd)      forgets what was left of them.
+//   unlink(path)   also removes an empty directory.
+//   exec(name, ...), open(name, O_RDONLY): a bare name (no '/') that is not in the working
+//                  directory is looked up in /bin, where xv6's programs in / live on Atlas.
 // Where xv6 and POSIX share a name but not a meaning, the name is a function-like macro
 // onto an xv6_ function of user/lib, so `struct stat` and plain identifiers are untouched.
 // Compiles on its own: it needs no other header.
@@ -24,13 +29,13 @@ int exit(int) __attribute__((noreturn));
 int xv6_wait(int*);
 int pipe(int*);
 int write(int, const void*, int);
-int read(int, void*, int);
-int close(int);
+int xv6_read(int, void*, int);
+int xv6_close(int);
 int xv6_kill(int);
 int exec(const char*, char**);
 int xv6_open(const char*, int);
 int xv6_mknod(const char*, short, short);
-int unlink(const char*);
+int xv6_unlink(const char*);
 int xv6_fstat(int fd, struct stat*);
 int link(const char*, const char*);
 int xv6_mkdir(const char*);
@@ -65,6 +70,9 @@ void* memcpy(void*, const void*, unsigned int);
 #endif
 
 #define wait(status) xv6_wait(status)
+#define read(fd, buffer, size) xv6_read(fd, buffer, size)
+#define close(fd) xv6_close(fd)
+#define unlink(path) xv6_unlink(path)
 #define kill(pid) xv6_kill(pid)
 #define open(path, flags) xv6_open(path, flags)
 #define mknod(path, major, minor) xv6_mknod(path, major, minor)
