@@ -305,8 +305,8 @@ int kill_ends_a_running_child_with_sigkill(void)
 
 int kill_of_init_is_refused(void)
 {
-    /* pid 1 is init (or, under atlas-run, this very program): killing it would take the
-       system down, so the kernel refuses and nobody dies. */
+    /* pid 1 is init: killing it would take the system down, so the kernel refuses and
+       nobody dies. */
     CHECK(kill(1, SIGKILL) == -1 && errno == EPERM);
     CHECK(kill(1, 0) == 0); /* It exists. */
     return 0;
