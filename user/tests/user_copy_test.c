@@ -259,6 +259,68 @@ static int pipe_write_from_a_half_bad_buffer_puts_in_exactly_what_it_reports(voi
     return 0;
 }
 
+/* Two writers and two readers share one pipe; every byte arrives exactly once (the read
+   and write claims keep a reader's bytes from another reader, a writer's room from another
+   writer). */
+static int pipe_shared_by_two_readers_and_two_writers_delivers_every_byte_once(void)
+{
+    enum { kPerWriter = 40000, kPiece = 1000 };
+    int data[2];
+    int results[2];
+    CHECK(pipe(data) == 0 && pipe(results) == 0);
+    for (int r = 0; r < 2; ++r) {
+        int pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            close(data[1]);
+            long totals[2] = { 0, 0 }; /* Bytes, and the sum of their values. */
+            unsigned char buffer[37 + 64 * r];
+            long got;
+            while ((got = read(data[0], buffer, sizeof(buffer))) > 0) {
+                totals[0] += got;
+                for (long i = 0; i < got; ++i)
+                    totals[1] += buffer[i];
+            }
+            _exit(write(results[1], totals, sizeof(totals)) == sizeof(totals) ? 0 : 1);
+        }
+    }
+    for (int w = 0; w < 2; ++w) {
+        int pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            close(data[0]);
+            unsigned char piece[kPiece];
+            for (int i = 0; i < kPiece; ++i)
+                piece[i] = (unsigned char)(i % 251 + w);
+            for (int sent = 0; sent < kPerWriter; sent += kPiece)
+                if (write(data[1], piece, kPiece) != kPiece)
+                    _exit(1);
+            _exit(0);
+        }
+    }
+    close(data[0]);
+    close(data[1]);
+    long expected_sum = 0;
+    for (int w = 0; w < 2; ++w)
+        for (int i = 0; i < kPiece; ++i)
+            expected_sum += (long)(i % 251 + w) * (kPerWriter / kPiece);
+    long bytes = 0;
+    long sum = 0;
+    for (int r = 0; r < 2; ++r) {
+        long totals[2];
+        CHECK(read(results[0], totals, sizeof(totals)) == sizeof(totals));
+        bytes += totals[0];
+        sum += totals[1];
+    }
+    for (int i = 0; i < 4; ++i) {
+        int status = 0;
+        CHECK(wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    CHECK(bytes == 2 * kPerWriter);
+    CHECK(sum == expected_sum);
+    return 0;
+}
+
 /* --- getdents --- */
 
 /* The names of the records in `bytes` (`length` of them), joined by '/' into `out`. */
@@ -399,6 +461,7 @@ static const struct TestCase kTests[] = {
     TEST(pipe_read_into_null_is_efault_and_takes_nothing),
     TEST(pipe_read_into_null_fails_at_once_on_an_empty_pipe),
     TEST(pipe_write_from_a_half_bad_buffer_puts_in_exactly_what_it_reports),
+    TEST(pipe_shared_by_two_readers_and_two_writers_delivers_every_byte_once),
     TEST(getdents_faulting_after_the_first_record_passes_only_that_record),
     TEST(waitpid_wnohang_with_no_exited_child_leaves_status_alone),
     TEST(fsync_on_a_pipe_is_einval),
