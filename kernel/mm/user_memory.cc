@@ -1,6 +1,8 @@
 // Copies between kernel and user memory: see user_memory.h.
 #include "mm/user_memory.h"
 
+#include <algorithm>
+
 #include "arch/riscv64/user_copy.h"
 #include "mm/address_space.h"
 #include "mm/vm_range.h"
@@ -16,7 +18,7 @@ namespace {
 // The up-front check every copy makes: a current address space, and a range wholly in
 // user space (kernel, non-canonical and wrapping pointers never reach the copy routine).
 bool acceptable(uint64_t user_address, size_t length) {
-    return current_address_space() && vm::is_user_range(user_address, length);
+    return current_address_space() && is_user_buffer(user_address, length);
 }
 
 ErrorOr<void> from_status(long status) {
@@ -25,14 +27,23 @@ ErrorOr<void> from_status(long status) {
     return {};
 }
 
+// The bytes a user_copy_bytes call moved before it stopped.
+size_t copied_of(UserCopyResult result, size_t length) { return result.status < 0 ? length - result.left : length; }
+
 }  // namespace
+
+bool is_user_buffer(uint64_t address, size_t length) {
+    if (length == 0)
+        return vm::is_user_range(address, 0);
+    return address >= kUserLowestAddress && vm::is_user_range(address, length);
+}
 
 ErrorOr<void> copy_from_user(void* kernel_dst, uint64_t user_src, size_t length) {
     if (length == 0)
         return {};
     if (!acceptable(user_src, length))
         return Error::from_errno(EFAULT);
-    return from_status(user_copy_bytes(kernel_dst, reinterpret_cast<const void*>(user_src), length));
+    return from_status(user_copy_bytes(kernel_dst, reinterpret_cast<const void*>(user_src), length).status);
 }
 
 ErrorOr<void> copy_to_user(uint64_t user_dst, const void* kernel_src, size_t length) {
@@ -40,7 +51,19 @@ ErrorOr<void> copy_to_user(uint64_t user_dst, const void* kernel_src, size_t len
         return {};
     if (!acceptable(user_dst, length))
         return Error::from_errno(EFAULT);
-    return from_status(user_copy_bytes(reinterpret_cast<void*>(user_dst), kernel_src, length));
+    return from_status(user_copy_bytes(reinterpret_cast<void*>(user_dst), kernel_src, length).status);
+}
+
+size_t copy_from_user_prefix(void* kernel_dst, uint64_t user_src, size_t length) {
+    if (length == 0 || !acceptable(user_src, length))
+        return 0;
+    return copied_of(user_copy_bytes(kernel_dst, reinterpret_cast<const void*>(user_src), length), length);
+}
+
+size_t copy_to_user_prefix(uint64_t user_dst, const void* kernel_src, size_t length) {
+    if (length == 0 || !acceptable(user_dst, length))
+        return 0;
+    return copied_of(user_copy_bytes(reinterpret_cast<void*>(user_dst), kernel_src, length), length);
 }
 
 ErrorOr<void> clear_user(uint64_t user_dst, size_t length) {
@@ -67,4 +90,38 @@ ErrorOr<size_t> copy_string_from_user(char* kernel_dst, uint64_t user_src, size_
         return Error::from_errno(readable < capacity ? EFAULT : ENAMETOOLONG);
     }
     return static_cast<size_t>(status);
+}
+
+// --- UserCursor ---
+
+size_t UserCursor::copy_out(const void* kernel_src, size_t length) {
+    length = std::min(length, remaining());
+    if (m_faulted || length == 0)
+        return 0;
+    size_t copied = copy_to_user_prefix(m_address + m_done, kernel_src, length);
+    m_done += copied;
+    m_faulted = copied < length;
+    return copied;
+}
+
+size_t UserCursor::copy_in(void* kernel_dst, size_t length) {
+    length = std::min(length, remaining());
+    if (m_faulted || length == 0)
+        return 0;
+    size_t copied = copy_from_user_prefix(kernel_dst, m_address + m_done, length);
+    m_done += copied;
+    m_faulted = copied < length;
+    return copied;
+}
+
+ErrorOr<size_t> UserCursor::result() const {
+    if (m_done == 0 && m_faulted)
+        return Error::from_errno(EFAULT);
+    return m_done;
+}
+
+ErrorOr<size_t> UserCursor::result(Error error) const {
+    if (m_done > 0)
+        return m_done;
+    return error;
 }

@@ -1,5 +1,6 @@
 // Self-tests of copy_from_user / copy_to_user / copy_string_from_user: the fault pipeline
-// behind them (demand-zero, copy-on-write) and EFAULT for every kind of bad pointer.
+// behind them (demand-zero, copy-on-write) and EFAULT for every kind of bad pointer; the
+// exact counts of the *_prefix copies and of UserCursor.
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
@@ -80,6 +81,58 @@ KTEST(UserMemory, BadPointersAreEfaultNotFatal) {
     KEXPECT_EQ(EFAULT, error_code(copy_to_user(kBase + 5 * kPage, buffer, 8)));
     // Zero length never faults.
     KEXPECT_EQ(0, error_code(copy_to_user(kBase + 4 * kPage, buffer, 0)));
+}
+
+KTEST(UserMemory, PrefixCopiesCountExactlyTheBytesBeforeTheFault) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    uint8_t buffer[64];
+    for (unsigned i = 0; i < sizeof(buffer); ++i)
+        buffer[i] = static_cast<uint8_t>(i + 1);
+    uint64_t hole = kBase + 4 * kPage;
+    // Aligned (doubleword path) and unaligned (byte path) copies running into the hole.
+    KEXPECT_EQ(16u, copy_to_user_prefix(hole - 16, buffer, 64));
+    KEXPECT_EQ(13u, copy_to_user_prefix(hole - 13, buffer, 64));
+    KEXPECT_EQ(13u, copy_from_user_prefix(buffer, hole - 13, 64));
+    KEXPECT_EQ(0u, copy_to_user_prefix(hole, buffer, 8));
+    // Writes into a read-only page stop at it; whole successes return the length.
+    KEXPECT_EQ(0u, copy_to_user_prefix(kBase + 5 * kPage, buffer, 8));
+    KEXPECT_EQ(64u, copy_to_user_prefix(kBase + kPage - 32, buffer, 64));
+    // Page 0 and kernel addresses fail the up-front check: nothing is copied.
+    KEXPECT_EQ(0u, copy_from_user_prefix(buffer, 0, 8));
+    KEXPECT_EQ(0u, copy_from_user_prefix(buffer, 100, 8));
+    KEXPECT(!is_user_buffer(0, 1));
+    KEXPECT(is_user_buffer(0, 0));
+    KEXPECT(!is_user_buffer(reinterpret_cast<uint64_t>(buffer), 8));
+}
+
+KTEST(UserMemory, CursorAdvancesByWhatCrossedAndStopsAtAFault) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    uint8_t buffer[32] = {};
+    uint64_t hole = kBase + 4 * kPage;
+    UserCursor cursor(hole - 40, 100);
+    KEXPECT_EQ(30u, cursor.copy_out(buffer, 30));
+    KEXPECT_EQ(10u, cursor.copy_out(buffer, 30));
+    KEXPECT(cursor.faulted());
+    KEXPECT_EQ(0u, cursor.copy_out(buffer, 30));
+    KEXPECT_EQ(40u, cursor.done());
+    KEXPECT_EQ(60u, cursor.remaining());
+    ErrorOr<size_t> moved = cursor.result();
+    KEXPECT(!moved.is_error() && moved.value() == 40u);
+
+    UserCursor nothing(hole, 16);
+    KEXPECT_EQ(0u, nothing.copy_in(buffer, 16));
+    ErrorOr<size_t> none = nothing.result();
+    KEXPECT(none.is_error() && none.error().code() == EFAULT);
+
+    // Never more than the cursor holds.
+    UserCursor small(kBase, 8);
+    KEXPECT_EQ(8u, small.copy_in(buffer, 32));
+    KEXPECT(!small.faulted());
+    // An error after bytes moved gives way to the count.
+    ErrorOr<size_t> some = small.result(Error::from_errno(EIO));
+    KEXPECT(!some.is_error() && some.value() == 8u);
 }
 
 KTEST(UserMemory, NoAddressSpaceMeansEfault) {

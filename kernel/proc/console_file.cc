@@ -6,6 +6,7 @@
 #include "drivers/console.h"
 #include "drivers/uart.h"
 #include "lib/string.h"
+#include "mm/user_memory.h"
 #include "proc/process.h"
 #include "proc/thread.h"
 #include "sync/mutex.h"
@@ -47,10 +48,10 @@ ErrorOr<RefPtr<OpenFile>> ConsoleFile::try_create(FileAccess access) {
     return RefPtr<OpenFile>(std::move(file));
 }
 
-ErrorOr<size_t> ConsoleFile::read(void* buffer, size_t length) {
+ErrorOr<size_t> ConsoleFile::read(UserCursor& to) {
     if (!readable())
         return Error::from_errno(EBADF);
-    if (length == 0)
+    if (to.remaining() == 0)
         return 0;
     MutexLocker locker(s_line_lock);
     while (s_ready == 0 && !s_end_of_file) {
@@ -83,19 +84,26 @@ ErrorOr<size_t> ConsoleFile::read(void* buffer, size_t length) {
         s_end_of_file = false;  // This read reports it; the next one waits for new input.
         return 0;
     }
-    size_t count = std::min(length, s_ready);
-    klib::memcpy(buffer, s_line, count);
-    klib::memmove(s_line, s_line + count, s_line_length - count);
-    s_line_length -= count;
-    s_ready -= count;
-    return count;
+    size_t count = std::min(to.remaining(), s_ready);
+    size_t copied = to.copy_out(s_line, count);
+    klib::memmove(s_line, s_line + copied, s_line_length - copied);
+    s_line_length -= copied;
+    s_ready -= copied;
+    return to.result();
 }
 
-ErrorOr<size_t> ConsoleFile::write(const void* buffer, size_t length) {
+ErrorOr<size_t> ConsoleFile::write(UserCursor& from) {
     if (!writable())
         return Error::from_errno(EBADF);
-    console_write(static_cast<const char*>(buffer), length);
-    return length;
+    // A small stack buffer is enough: the UART is far slower than the copies.
+    char chunk[256];
+    while (from.remaining() > 0) {
+        size_t taken = from.copy_in(chunk, sizeof(chunk));
+        if (taken == 0)
+            break;
+        console_write(chunk, taken);
+    }
+    return from.result();
 }
 
 ErrorOr<void> ConsoleFile::stat(atlas_stat& out) {

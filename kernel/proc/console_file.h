@@ -5,13 +5,16 @@
 // ^H) erases the last byte of the line being typed, CR becomes LF, and a read returns once a
 // whole line (ending in LF) is there, or at ^D (end of file on an empty line). One line
 // buffer is shared by every reader (there is one console); a reader takes what it asked for
-// and leaves the rest of the line for the next read.
+// and leaves the rest of the line for the next read. It takes exactly what reached its
+// buffer: the line is copied straight to user memory, and bytes a fault kept out stay in the
+// line (a read that copied none returns EFAULT and takes none).
 //
 // Waiting: the UART interrupt fills a ring (drivers/uart.h); a reader with nothing to take
 // sleeps one timer tick at a time, checking between ticks whether its process was killed
 // (EINTR), so a killed shell never hangs on its prompt.
 //
-// Locking: s_line_lock (console_file.cc), a Mutex of rank Process, serialises readers.
+// Locking: s_line_lock (console_file.cc), a Mutex of rank Process, serialises readers; it
+// is held across the copy to user memory (the fault path takes no Process-rank lock).
 #pragma once
 
 #include "lib/error_or.h"
@@ -27,7 +30,7 @@ public:
     {
     }
 
-    ErrorOr<size_t> read(void* buffer, size_t length) override;
-    ErrorOr<size_t> write(const void* buffer, size_t length) override;
+    ErrorOr<size_t> read(UserCursor& to) override;
+    ErrorOr<size_t> write(UserCursor& from) override;
     ErrorOr<void> stat(atlas_stat& out) override;
 };

@@ -74,37 +74,32 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
     ASSERT(self);
     if (options & ~WNOHANG)
         return Error::from_errno(EINVAL);
-    // Check the status pointer before reaping anything, so that EFAULT never loses a child.
-    if (user_status)
-        TRY(copy_to_user(user_status, 0));
 
+    // The status goes to the user before the child is reaped, so that EFAULT never loses
+    // a child; the copy may sleep, so it happens with the table unlocked, and the search
+    // runs again after it (only this process reaps its children, so it finds the same
+    // zombie, unless another exited meanwhile: then that one's status is written). A call
+    // that reaps nothing (WNOHANG, ECHILD, EINTR) never touches the status.
     Process* reaped = nullptr;
-    int status = 0;
-    {
-        SpinlockLocker locker(ProcessTable::lock());
-        for (;;) {
-            bool any = false;
-            for (Process& child : self->m_children) {
-                if (pid != -1 && child.m_pid != pid)
-                    continue;
-                any = true;
-                if (child.m_state == ProcessState::Zombie) {
-                    reaped = &child;
-                    break;
-                }
-            }
-            if (!any)
-                return Error::from_errno(ECHILD);
-            if (reaped)
-                break;
-            if (options & WNOHANG)
+    int status_written_for = 0;
+    for (;;) {
+        int zombie_pid;
+        int zombie_status;
+        {
+            SpinlockLocker locker(ProcessTable::lock());
+            Process* zombie = TRY(self->wait_for_zombie_child_locked(pid, options));
+            if (!zombie)
                 return 0;
-            if (self->is_killed())
-                return Error::from_errno(EINTR);
-            self->m_child_exited.sleep(ProcessTable::lock());
+            if (!user_status || zombie->m_pid == status_written_for) {
+                reaped = zombie;
+                ProcessTable::remove_locked(*reaped);
+                break;
+            }
+            zombie_pid = zombie->m_pid;
+            zombie_status = zombie->m_exit_status;
         }
-        status = reaped->m_exit_status;
-        ProcessTable::remove_locked(*reaped);
+        TRY(copy_to_user(user_status, zombie_status));
+        status_written_for = zombie_pid;
     }
     int reaped_pid = reaped->m_pid;
     // A zombie's thread may still be on its way out, and once it is gone the reaper frees
@@ -118,9 +113,28 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
     // frees the Process (and, through it, its Thread reference).
     adopt_ref(*reaped).clear();
     adopt_ref(*reaped).clear();
-    if (user_status)
-        TRY(copy_to_user(user_status, status));
     return reaped_pid;
+}
+
+ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
+    ASSERT(ProcessTable::lock().is_locked_by_this_cpu());
+    for (;;) {
+        bool any = false;
+        for (Process& child : m_children) {
+            if (pid != -1 && child.m_pid != pid)
+                continue;
+            any = true;
+            if (child.m_state == ProcessState::Zombie)
+                return &child;
+        }
+        if (!any)
+            return Error::from_errno(ECHILD);
+        if (options & WNOHANG)
+            return nullptr;
+        if (is_killed())
+            return Error::from_errno(EINTR);
+        m_child_exited.sleep(ProcessTable::lock());
+    }
 }
 
 ErrorOr<void> Process::kill(int pid, int signal) {

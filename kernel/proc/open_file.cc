@@ -1,12 +1,44 @@
 // OpenFile and InodeFile: see open_file.h.
 #include "proc/open_file.h"
 
+#include <algorithm>
+
 #include "fs/directory.h"
 #include "fs/file_system.h"
 #include "fs/inode.h"
 #include "lib/string.h"
 #include "mm/file_object.h"
+#include "mm/kernel_heap.h"
+#include "mm/user_memory.h"
 #include "syscall/abi.h"
+
+namespace {
+
+// The most an InodeFile moves through its bounce buffer at a time.
+constexpr size_t kChunk = 4096;
+
+// A kernel buffer of at most kChunk bytes between the page cache and user memory, for one
+// read() or write().
+class Bounce {
+public:
+    explicit Bounce(size_t length)
+        : m_size(length < kChunk ? length : kChunk)
+        , m_data(kmalloc(m_size))
+    {
+    }
+    ~Bounce() { kfree(m_data); }
+    Bounce(const Bounce&) = delete;
+    Bounce& operator=(const Bounce&) = delete;
+    uint8_t* data() { return static_cast<uint8_t*>(m_data); }
+    size_t size() const { return m_size; }
+    explicit operator bool() const { return m_data != nullptr; }
+
+private:
+    size_t m_size;
+    void* m_data;
+};
+
+}  // namespace
 
 // --- Defaults: what a kind without the operation answers. ---
 
@@ -14,10 +46,10 @@ ErrorOr<uint64_t> OpenFile::seek(int64_t, int) { return Error::from_errno(ESPIPE
 
 ErrorOr<void> OpenFile::truncate(uint64_t) { return Error::from_errno(EINVAL); }
 
-// Devices and pipes have nothing to make durable.
-ErrorOr<void> OpenFile::fsync() { return {}; }
+// Devices and pipes have nothing to make durable; Linux says EINVAL for them.
+ErrorOr<void> OpenFile::fsync() { return Error::from_errno(EINVAL); }
 
-ErrorOr<size_t> OpenFile::read_directory(uint8_t*, size_t) { return Error::from_errno(ENOTDIR); }
+ErrorOr<size_t> OpenFile::read_directory(UserCursor&) { return Error::from_errno(ENOTDIR); }
 
 // --- InodeFile ---
 
@@ -37,33 +69,72 @@ ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::I
     return RefPtr<OpenFile>(std::move(file));
 }
 
-ErrorOr<size_t> InodeFile::read(void* buffer, size_t length) {
+ErrorOr<size_t> InodeFile::read(UserCursor& to) {
     if (!readable())
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
+    if (to.remaining() == 0)
+        return 0;
     // Through the page cache, so that read() sees the very frames a shared mapping does.
     auto cache = TRY(FileObject::for_inode(*m_inode));
-    MutexLocker locker(m_offset_lock);
-    size_t count = TRY(cache->read(m_offset, buffer, length));
-    m_offset += count;
-    return count;
+    Bounce bounce(to.remaining());
+    if (!bounce)
+        return Error::from_errno(ENOMEM);
+    while (to.remaining() > 0) {
+        size_t chunk = std::min(to.remaining(), bounce.size());
+        MutexLocker locker(m_offset_lock);
+        auto count = cache->read(m_offset, bounce.data(), chunk);
+        if (count.is_error())
+            return to.result(count.release_error());
+        // The offset moves by what reached the user: bytes a fault kept from it stay for
+        // the next read.
+        size_t copied = to.copy_out(bounce.data(), count.value());
+        m_offset += copied;
+        if (copied < chunk)
+            break;  // End of file, or a fault.
+    }
+    return to.result();
 }
 
-ErrorOr<size_t> InodeFile::write(const void* buffer, size_t length) {
+ErrorOr<size_t> InodeFile::write(UserCursor& from) {
     if (!writable())
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
+    if (from.remaining() == 0)
+        return 0;
     auto cache = TRY(FileObject::for_inode(*m_inode));
-    MutexLocker locker(m_offset_lock);
-    // O_APPEND: every write goes to the end as it is now, even if another process has
-    // grown the file since this one last wrote.
-    if (m_append == Append::Yes)
-        m_offset = m_fs.stat(*m_inode).size;
-    size_t count = TRY(cache->write(m_offset, buffer, length));
-    m_offset += count;
-    return count;
+    Bounce bounce(from.remaining());
+    if (!bounce)
+        return Error::from_errno(ENOMEM);
+    size_t written = 0;
+    while (from.remaining() > 0) {
+        size_t chunk = std::min(from.remaining(), bounce.size());
+        // Only bytes that came in are written, so a source that faults part way never
+        // leaves more in the file (or its size) than the call reports.
+        size_t taken = from.copy_in(bounce.data(), chunk);
+        if (taken == 0)
+            break;
+        MutexLocker locker(m_offset_lock);
+        // O_APPEND: every write goes to the end as it is now, even if another process has
+        // grown the file since this one last wrote.
+        if (m_append == Append::Yes)
+            m_offset = m_fs.stat(*m_inode).size;
+        auto count = cache->write(m_offset, bounce.data(), taken);
+        if (count.is_error()) {
+            if (written > 0)
+                break;
+            return count.release_error();
+        }
+        m_offset += count.value();
+        written += count.value();
+        if (count.value() < chunk)
+            break;  // The source faulted, or the disk filled up.
+    }
+    if (written == 0 && from.faulted())
+        return Error::from_errno(EFAULT);
+    return written;
 }
 
 ErrorOr<uint64_t> InodeFile::seek(int64_t offset, int whence) {
@@ -118,9 +189,11 @@ static uint8_t dirent_type(fs::DirEntryType type) {
     }
 }
 
-ErrorOr<size_t> InodeFile::read_directory(uint8_t* buffer, size_t length) {
+ErrorOr<size_t> InodeFile::read_directory(UserCursor& to) {
     if (!m_inode->is_directory())
         return Error::from_errno(ENOTDIR);
+    constexpr size_t kLargestRecord = (sizeof(atlas_dirent64) + fs::kMaxNameLength + 1 + 7) & ~size_t(7);
+    alignas(atlas_dirent64) uint8_t buffer[kLargestRecord];
     MutexLocker locker(m_offset_lock);
     size_t used = 0;
     for (;;) {
@@ -134,22 +207,28 @@ ErrorOr<size_t> InodeFile::read_directory(uint8_t* buffer, size_t length) {
         if (!found)
             break;
         size_t record = (sizeof(atlas_dirent64) + entry.name_length + 1 + 7) & ~size_t(7);
-        if (used + record > length) {
+        if (record > to.remaining()) {
             // Leave the entry for the next call; a buffer too small for even one is EINVAL.
             if (used == 0)
                 return Error::from_errno(EINVAL);
             break;
         }
-        auto* out = reinterpret_cast<atlas_dirent64*>(buffer + used);
+        auto* out = reinterpret_cast<atlas_dirent64*>(buffer);
         klib::memset(out, 0, record);
         out->d_ino = entry.inode;
         out->d_off = static_cast<int64_t>(next);
         out->d_reclen = static_cast<uint16_t>(record);
         out->d_type = dirent_type(entry.type);
         klib::memcpy(out->d_name, entry.name, entry.name_length);
+        // One record at a time, with no inode lock held: the position passes a record only
+        // once all of it reached the user.
+        if (to.copy_out(out, record) < record)
+            break;
         used += record;
         m_offset = next;
     }
+    if (used == 0 && to.faulted())
+        return Error::from_errno(EFAULT);
     return used;
 }
 

@@ -11,14 +11,25 @@
 //   ConsoleFile  the console device, major kConsoleMajor (console_file.h)
 //   PipeEnd      the read or write end of a Pipe (pipe.h)
 //
-// The interface moves bytes between the file and *kernel* buffers; the system calls copy
-// between those buffers and user memory in bounded chunks (syscall/sys_file.cc), so no file
-// kind ever touches user addresses, and a bad user pointer cannot fail half-way through a
-// file-system transaction.
+// Exact consumption: read, write and read_directory move bytes between the file and a
+// UserCursor (mm/user_memory.h), and a file gives up, or takes in, exactly the bytes that
+// crossed to or from user memory. A read whose copy faults after k bytes returns k and
+// advances the offset (or drops pipe bytes, console line bytes, directory records) by k,
+// no more; one that faults before any byte returns EFAULT and consumes nothing. A write
+// whose source faults after k bytes writes those k and returns k. So data never vanishes
+// into a kernel buffer because a user page was bad.
+//
+// No file-system call ever runs with user memory in reach: an InodeFile reads a chunk from
+// the page cache into a kernel bounce buffer at the offset without moving it, copies the
+// chunk to the user, then advances the offset by what arrived (writes: copy in first, then
+// write what came). So a bad pointer cannot fail half-way through a file-system
+// transaction, and a copy that faults on a mapping of the same file never waits for an
+// inode lock this thread holds (it holds none during the copy).
 //
 // Locking: an InodeFile's offset is guarded by m_offset_lock, a Mutex of rank Process (the
-// outermost rank), held across the file-system call so that two processes sharing the
-// OpenFile cannot both read the same bytes; the inode's own lock nests inside it.
+// outermost rank), held across one chunk's file-system call, copy and offset update, so that
+// two processes sharing the OpenFile cannot both read the same bytes; the inode's own lock
+// nests inside it and is never held across a copy.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +40,7 @@
 #include "sync/mutex.h"
 
 struct atlas_stat;
+class UserCursor;
 
 namespace fs {
 class FileSystem;
@@ -51,25 +63,28 @@ public:
     bool readable() const { return static_cast<unsigned>(m_access) & 1; }
     bool writable() const { return static_cast<unsigned>(m_access) & 2; }
 
-    // Reads up to `length` bytes into the kernel buffer; 0 means end of file. Kinds that
-    // can block (console, pipe) return as soon as some bytes are there. EBADF if not
-    // opened for reading.
-    virtual ErrorOr<size_t> read(void* buffer, size_t length) = 0;
-    // Writes `length` bytes from the kernel buffer; returns the count (short only when a
-    // disk fills up). EBADF if not opened for writing; EPIPE on a pipe without readers.
-    virtual ErrorOr<size_t> write(const void* buffer, size_t length) = 0;
-    // Whether a read that filled its buffer may be followed by another at once without
-    // blocking (regular files), so the caller may loop over chunks.
-    virtual bool is_seekable() const { return false; }
+    // Reads into `to` from where it stands, consuming exactly the bytes that reach it, and
+    // returns what read() returns: the count, 0 at end of file, EFAULT if a fault stopped
+    // it before any byte. A regular file fills `to` up to end of file; kinds that can block
+    // (console, pipe) return as soon as some bytes are there. EBADF if not opened for
+    // reading.
+    virtual ErrorOr<size_t> read(UserCursor& to) = 0;
+    // Writes the bytes of `from`, as far as they can be copied in; returns the count written
+    // (short when the source faults part way or a disk fills up; EFAULT if it faulted before
+    // any byte). EBADF if not opened for writing; EPIPE on a pipe without readers.
+    virtual ErrorOr<size_t> write(UserCursor& from) = 0;
 
     // Moves the offset; ESPIPE where there is none.
     virtual ErrorOr<uint64_t> seek(int64_t offset, int whence);
     virtual ErrorOr<void> stat(atlas_stat& out) = 0;
     virtual ErrorOr<void> truncate(uint64_t length);
+    // Makes the file's data durable. EINVAL for kinds with nothing to sync (pipes, the
+    // console), as Linux answers.
     virtual ErrorOr<void> fsync();
-    // Fills `buffer` with whole atlas_dirent64 records (syscall/abi.h) and returns the
-    // bytes used; 0 at the end; EINVAL if the next record does not fit. ENOTDIR.
-    virtual ErrorOr<size_t> read_directory(uint8_t* buffer, size_t length);
+    // Copies whole atlas_dirent64 records (syscall/abi.h) to `to` and returns the bytes
+    // they take; 0 at the end; EINVAL if the next record does not fit. The position moves
+    // past exactly the records that wholly arrived (EFAULT if none did). ENOTDIR.
+    virtual ErrorOr<size_t> read_directory(UserCursor& to);
 
 protected:
     OpenFile(OpenFileKind kind, FileAccess access)
@@ -93,14 +108,13 @@ public:
     InodeFile(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess access, Append append);
     ~InodeFile() override;
 
-    ErrorOr<size_t> read(void* buffer, size_t length) override;
-    ErrorOr<size_t> write(const void* buffer, size_t length) override;
-    bool is_seekable() const override { return true; }
+    ErrorOr<size_t> read(UserCursor& to) override;
+    ErrorOr<size_t> write(UserCursor& from) override;
     ErrorOr<uint64_t> seek(int64_t offset, int whence) override;
     ErrorOr<void> stat(atlas_stat& out) override;
     ErrorOr<void> truncate(uint64_t length) override;
     ErrorOr<void> fsync() override;
-    ErrorOr<size_t> read_directory(uint8_t* buffer, size_t length) override;
+    ErrorOr<size_t> read_directory(UserCursor& to) override;
 
     // The file's inode (mmap maps its page cache).
     fs::Inode& inode() const { return *m_inode; }

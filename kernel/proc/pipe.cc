@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "lib/string.h"
+#include "mm/user_memory.h"
 #include "proc/process.h"
 
 ErrorOr<Pipe::Ends> Pipe::try_create() {
@@ -50,58 +51,80 @@ private:
 
 }  // namespace
 
-ErrorOr<size_t> Pipe::read(void* buffer, size_t length) {
-    if (length == 0)
+ErrorOr<size_t> Pipe::read(UserCursor& to) {
+    if (to.remaining() == 0)
         return 0;
     BlockedOnPipe blocked(*this);
+    size_t start;
     size_t count;
     {
         SpinlockLocker locker(m_lock);
-        while (m_write_total == m_read_total) {
-            if (m_writers == 0)
+        while (m_reading || m_write_total == m_read_total) {
+            if (!m_reading && m_writers == 0)
                 return 0;
             if (blocked.killed())
                 return Error::from_errno(EINTR);
             m_readable.sleep(m_lock);
         }
-        count = std::min<size_t>(length, m_write_total - m_read_total);
-        // Copy out in at most two pieces: up to the end of the ring, then from its start.
-        size_t start = m_read_total % kPipeCapacity;
-        size_t first = std::min(count, kPipeCapacity - start);
-        klib::memcpy(buffer, m_data + start, first);
-        klib::memcpy(static_cast<uint8_t*>(buffer) + first, m_data, count - first);
-        m_read_total += count;
+        m_reading = true;
+        count = std::min<size_t>(to.remaining(), m_write_total - m_read_total);
+        start = m_read_total % kPipeCapacity;
     }
+    // Copy out in at most two pieces: up to the end of the ring, then from its start.
+    size_t first = std::min(count, kPipeCapacity - start);
+    size_t copied = to.copy_out(m_data + start, first);
+    if (copied == first)
+        copied += to.copy_out(m_data, count - first);
+    {
+        SpinlockLocker locker(m_lock);
+        m_read_total += copied;
+        m_reading = false;
+    }
+    // Writers wait for room, other readers for the claim.
     m_writable.wake_all();
-    return count;
+    m_readable.wake_all();
+    return to.result();
 }
 
-ErrorOr<size_t> Pipe::write(const void* buffer, size_t length) {
+ErrorOr<size_t> Pipe::write(UserCursor& from) {
     BlockedOnPipe blocked(*this);
     size_t written = 0;
-    auto* bytes = static_cast<const uint8_t*>(buffer);
-    while (written < length) {
+    while (from.remaining() > 0) {
+        size_t start;
         size_t count;
         {
             SpinlockLocker locker(m_lock);
-            while (m_readers > 0 && m_write_total - m_read_total == kPipeCapacity && !blocked.killed())
+            while (m_readers > 0 && (m_writing || m_write_total - m_read_total == kPipeCapacity) &&
+                   !blocked.killed())
                 m_writable.sleep(m_lock);
             if (m_readers == 0 || blocked.killed()) {
                 if (written > 0)
                     return written;
                 return Error::from_errno(m_readers == 0 ? EPIPE : EINTR);
             }
+            m_writing = true;
             size_t room = kPipeCapacity - (m_write_total - m_read_total);
-            count = std::min(room, length - written);
-            size_t start = m_write_total % kPipeCapacity;
-            size_t first = std::min(count, kPipeCapacity - start);
-            klib::memcpy(m_data + start, bytes + written, first);
-            klib::memcpy(m_data, bytes + written + first, count - first);
-            m_write_total += count;
+            count = std::min(room, from.remaining());
+            start = m_write_total % kPipeCapacity;
         }
-        written += count;
+        size_t first = std::min(count, kPipeCapacity - start);
+        size_t copied = from.copy_in(m_data + start, first);
+        if (copied == first)
+            copied += from.copy_in(m_data, count - first);
+        {
+            SpinlockLocker locker(m_lock);
+            m_write_total += copied;
+            m_writing = false;
+        }
+        written += copied;
+        // Readers wait for bytes, other writers for the claim.
         m_readable.wake_all();
+        m_writable.wake_all();
+        if (copied < count)
+            break;  // The source faulted.
     }
+    if (written == 0 && from.faulted())
+        return Error::from_errno(EFAULT);
     return written;
 }
 
@@ -144,16 +167,16 @@ PipeEnd::~PipeEnd() {
         m_pipe->close_write_end();
 }
 
-ErrorOr<size_t> PipeEnd::read(void* buffer, size_t length) {
+ErrorOr<size_t> PipeEnd::read(UserCursor& to) {
     if (!readable())
         return Error::from_errno(EBADF);
-    return m_pipe->read(buffer, length);
+    return m_pipe->read(to);
 }
 
-ErrorOr<size_t> PipeEnd::write(const void* buffer, size_t length) {
+ErrorOr<size_t> PipeEnd::write(UserCursor& from) {
     if (!writable())
         return Error::from_errno(EBADF);
-    return m_pipe->write(buffer, length);
+    return m_pipe->write(from);
 }
 
 ErrorOr<void> PipeEnd::stat(atlas_stat& out) {

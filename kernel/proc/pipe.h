@@ -17,9 +17,24 @@
 //   - A process killed while blocked in either returns EINTR at once (or the count so
 //     far): kill() reaches the sleeper through Process::set_blocked_pipe (process.h).
 //
-// Locking: m_lock (a Spinlock of rank LockRank::Pipe, held alone, only around ring and
+//   - Exact consumption: a reader takes out of the ring exactly the bytes that reached user
+//     memory, so a read into a bad buffer leaves every byte in the pipe (EFAULT); a writer
+//     puts in exactly the bytes it could copy from its source.
+//
+// Copying without the lock: bytes move between the ring and user memory directly (no
+// bounce buffer), with m_lock released, because a copy may fault and sleep. A reader first
+// claims the read side (m_reading), which keeps the bytes [m_read_total, m_write_total) it
+// saw where they are: writers only add after m_write_total and no other reader takes any.
+// It copies them out, then, under the lock, advances m_read_total by what was copied and
+// drops the claim. A writer likewise claims the write side (m_writing), copies into the
+// free room after m_write_total (no reader looks there, and the room only grows while it
+// copies), then advances m_write_total by what was copied. The lock's acquire and release
+// order the ring bytes with the totals.
+//
+// Locking: m_lock (a Spinlock of rank LockRank::Pipe, held alone, only around claims and
 // count updates, never across a copy to user memory) guards everything below; the two
-// wait queues sleep on it.
+// wait queues sleep on it (readers also wait there for the read claim, writers for the
+// write claim).
 #pragma once
 
 #include <cstddef>
@@ -32,6 +47,8 @@
 #include "sync/wait_queue.h"
 #include "syscall/abi.h"
 
+class UserCursor;
+
 class Pipe : public RefCounted<Pipe> {
 public:
     static constexpr size_t kPipeCapacity = ATLAS_PIPE_BUFFER;
@@ -43,8 +60,9 @@ public:
     // Makes a pipe and its two ends. ENOMEM.
     static ErrorOr<Ends> try_create();
 
-    ErrorOr<size_t> read(void* buffer, size_t length);
-    ErrorOr<size_t> write(const void* buffer, size_t length);
+    // read() and write() for the ends: see the semantics above.
+    ErrorOr<size_t> read(UserCursor& to);
+    ErrorOr<size_t> write(UserCursor& from);
 
     // An end went away (its OpenFile's last reference).
     void close_read_end();
@@ -63,6 +81,8 @@ private:
     uint64_t m_write_total { 0 };
     unsigned m_readers { 1 };
     unsigned m_writers { 1 };
+    bool m_reading { false };  // A reader is copying out [m_read_total, ...).
+    bool m_writing { false };  // A writer is copying into the room after m_write_total.
     uint8_t m_data[kPipeCapacity];
 };
 
@@ -72,8 +92,8 @@ public:
     PipeEnd(RefPtr<Pipe> pipe, FileAccess side);
     ~PipeEnd() override;
 
-    ErrorOr<size_t> read(void* buffer, size_t length) override;
-    ErrorOr<size_t> write(const void* buffer, size_t length) override;
+    ErrorOr<size_t> read(UserCursor& to) override;
+    ErrorOr<size_t> write(UserCursor& from) override;
     ErrorOr<void> stat(atlas_stat& out) override;
 
 private:

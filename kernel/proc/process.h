@@ -131,8 +131,9 @@ public:
     [[noreturn]] static void exit_current(int status);
 
     // waitpid: reaps a zombie child (any child if pid == -1), storing its status at
-    // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet.
-    // ECHILD if there is no such child, EFAULT, EINTR if killed while waiting.
+    // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet
+    // (then the status is left untouched, as on Linux). ECHILD if there is no such child,
+    // EFAULT (the child is then not reaped), EINTR if killed while waiting.
     static ErrorOr<int> wait(int pid, uint64_t user_status, int options);
 
     // Marks process `pid` killed by `signal` (0: only checks that it exists); it dies at its
@@ -176,6 +177,9 @@ private:
 
     static void fork_child_entry(void* argument);
     static void first_process_entry(void* argument);
+    // wait()'s search: a zombie child matching `pid`, sleeping until one exits; nullptr
+    // with WNOHANG if none has. ECHILD, EINTR. Called with ProcessTable::lock() held.
+    ErrorOr<Process*> wait_for_zombie_child_locked(int pid, int options);
 
     int m_pid { 0 };
     char m_name[kMaxNameLength + 1] {};

@@ -1,12 +1,10 @@
 // File-descriptor system calls: open, close, read, write, lseek, dup, dup2, pipe, fstat,
-// ftruncate, fsync, getdents. Data crosses between user memory and the files through a
-// kernel bounce buffer of at most kChunk bytes, so no file code touches user addresses.
-#include <algorithm>
-
+// ftruncate, fsync, getdents. read, write and getdents hand the file a UserCursor over the
+// user's buffer (mm/user_memory.h); the file consumes exactly the bytes that cross it.
 #include "fs/file_system.h"
 #include "fs/inode.h"
 #include "mm/file_object.h"
-#include "mm/kernel_heap.h"
+#include "mm/user_memory.h"
 #include "mm/vm_range.h"
 #include "proc/console_file.h"
 #include "proc/open_file.h"
@@ -18,70 +16,22 @@
 
 namespace {
 
-constexpr size_t kChunk = 4096;
-
-class Bounce {
-public:
-    explicit Bounce(size_t size)
-        : m_data(kmalloc(size))
-    {
-    }
-    ~Bounce() { kfree(m_data); }
-    Bounce(const Bounce&) = delete;
-    Bounce& operator=(const Bounce&) = delete;
-    uint8_t* data() { return static_cast<uint8_t*>(m_data); }
-    explicit operator bool() const { return m_data != nullptr; }
-
-private:
-    void* m_data;
-};
-
 ErrorOr<RefPtr<OpenFile>> file_for(int fd) { return current_process()->files().get(fd); }
 
 // The file behind `fd` for a read (`direction` Read) or a write (Write) of `length` bytes
 // at `buffer`, after the checks that come before any byte moves: EBADF if the descriptor
-// is not open that way, EFAULT if the buffer is not in user space. The second is checked
-// up front so that a pipe's bytes or the console's line are not consumed by a read into
-// a kernel address; an unmapped page inside user space is found by the copy.
+// is not open that way, EFAULT if the buffer is not in user space or starts in page 0
+// (NULL). The second is checked up front so that a read into such a buffer fails at once
+// instead of waiting for a pipe or the console; an unmapped page elsewhere is found by the
+// copy, and the file then consumes only what was copied.
 ErrorOr<RefPtr<OpenFile>> file_for_transfer(int fd, FileAccess direction, UserBuffer buffer, size_t length) {
     RefPtr<OpenFile> file = TRY(file_for(fd));
     bool allowed = direction == FileAccess::Read ? file->readable() : file->writable();
     if (!allowed)
         return Error::from_errno(EBADF);
-    if (!vm::is_user_range(buffer.address(), length))
+    if (!is_user_buffer(buffer.address(), length))
         return Error::from_errno(EFAULT);
     return file;
-}
-
-// Whether a transfer whose chunk came back full goes on to the next chunk.
-enum class MoreChunks { WhileFull, Never };
-
-// Moves `length` bytes a chunk of at most kChunk at a time through one kernel bounce
-// buffer. `move_chunk(bounce, done, chunk)` moves the chunk that starts `done` bytes into
-// the transfer and returns how many bytes it moved; fewer than `chunk` ends the transfer.
-// Returns the bytes moved; an error ends the transfer too, and is returned only if no byte
-// had moved (otherwise an error that persists meets the next call, as POSIX has it).
-template<typename MoveChunk>
-ErrorOr<size_t> transfer_in_chunks(size_t length, MoreChunks more, MoveChunk move_chunk) {
-    if (length == 0)
-        return 0;
-    Bounce bounce(std::min(length, kChunk));
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    size_t done = 0;
-    while (done < length) {
-        size_t chunk = std::min(length - done, kChunk);
-        ErrorOr<size_t> moved = move_chunk(bounce.data(), done, chunk);
-        if (moved.is_error()) {
-            if (done > 0)
-                break;
-            return moved.release_error();
-        }
-        done += moved.value();
-        if (moved.value() < chunk || more == MoreChunks::Never)
-            break;
-    }
-    return done;
 }
 
 }  // namespace
@@ -145,25 +95,14 @@ ErrorOr<void> sys_close(int fd) { return current_process()->files().close(fd); }
 
 ErrorOr<size_t> sys_read(int fd, UserBuffer buffer, size_t length) {
     RefPtr<OpenFile> file = TRY(file_for_transfer(fd, FileAccess::Read, buffer, length));
-    // Only regular files may be read on without blocking; a pipe or the console returns
-    // what it has.
-    MoreChunks more = file->is_seekable() ? MoreChunks::WhileFull : MoreChunks::Never;
-    return transfer_in_chunks(length, more, [&](uint8_t* bounce, size_t done, size_t chunk) -> ErrorOr<size_t> {
-        size_t count = TRY(file->read(bounce, chunk));
-        if (count > 0)
-            TRY(copy_to_user(buffer.address() + done, bounce, count));
-        return count;
-    });
+    UserCursor to(buffer.address(), length);
+    return file->read(to);
 }
 
 ErrorOr<size_t> sys_write(int fd, UserBuffer buffer, size_t length) {
     RefPtr<OpenFile> file = TRY(file_for_transfer(fd, FileAccess::Write, buffer, length));
-    // A short write ends the transfer: the disk filled up.
-    return transfer_in_chunks(length, MoreChunks::WhileFull,
-                              [&](uint8_t* bounce, size_t done, size_t chunk) -> ErrorOr<size_t> {
-                                  TRY(copy_from_user(bounce, buffer.address() + done, chunk));
-                                  return file->write(bounce, chunk);
-                              });
+    UserCursor from(buffer.address(), length);
+    return file->write(from);
 }
 
 ErrorOr<uint64_t> sys_lseek(int fd, int64_t offset, int whence) {
@@ -230,12 +169,8 @@ ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length) {
     RefPtr<OpenFile> file = TRY(file_for(fd));
     if (length == 0)
         return Error::from_errno(EINVAL);
-    if (!vm::is_user_range(buffer.address(), length))
+    if (!is_user_buffer(buffer.address(), length))
         return Error::from_errno(EFAULT);
-    Bounce bounce(std::min(length, kChunk));
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    size_t used = TRY(file->read_directory(bounce.data(), std::min(length, kChunk)));
-    TRY(copy_to_user(buffer.address(), bounce.data(), used));
-    return used;
+    UserCursor to(buffer.address(), length);
+    return file->read_directory(to);
 }

@@ -8,7 +8,13 @@
  * clears SUM and returns -EFAULT from whichever routine faulted. That works because every
  * routine here is a leaf that keeps ra and sp untouched and has no stack frame.
  *
- *   long user_copy_bytes(void* dst, const void* src, size_t n)   -> 0 or -EFAULT
+ * user_copy_fault also returns, in a1, what a2 held at the faulting instruction. In
+ * user_copy_bytes a2 is the count of bytes not yet copied, and it is counted down only
+ * after a load and its store have both run (an aligned doubleword never straddles a page,
+ * so a faulting store wrote nothing): a1 is then exactly the bytes the copy left undone.
+ *
+ *   {long, size_t} user_copy_bytes(void* dst, const void* src, size_t n)
+ *                                   -> {0, 0}, or {-EFAULT, bytes not copied}
  *   long user_clear_bytes(void* dst, size_t n)                    -> 0 or -EFAULT
  *   long user_copy_string(char* dst, const char* src, size_t cap) -> length without the NUL
  *        when a NUL was copied within cap bytes, cap if none was, or -EFAULT
@@ -47,6 +53,7 @@ user_copy_bytes:
     j 2b
 3:  csrc sstatus, t0
     li a0, 0
+    li a1, 0
     ret
     .size user_copy_bytes, . - user_copy_bytes
 
@@ -105,5 +112,6 @@ user_copy_fault:
     li t0, SSTATUS_SUM
     csrc sstatus, t0
     li a0, -EFAULT
+    mv a1, a2
     ret
     .size user_copy_fault, . - user_copy_fault

@@ -6,8 +6,16 @@
 #include <cstddef>
 #include <cstdint>
 
+// What user_copy_bytes returns (in a0 and a1): status 0 and left 0 when every byte was
+// copied; status -EFAULT and left = the bytes not copied (the tail of the range) when it
+// stopped at a fault it could not resolve.
+struct UserCopyResult {
+    long status;
+    size_t left;
+};
+
 extern "C" {
-long user_copy_bytes(void* dst, const void* src, size_t length);
+UserCopyResult user_copy_bytes(void* dst, const void* src, size_t length);
 long user_clear_bytes(void* dst, size_t length);
 long user_copy_string(char* dst, const char* src, size_t capacity);
 
