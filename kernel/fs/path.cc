@@ -9,7 +9,7 @@ ErrorOr<RefPtr<Inode>> lookup_child(FileSystem& fs, Inode& directory, Name name)
 {
     if (name.length > kMaxNameLength)
         return Error::from_errno(ENAMETOOLONG);
-    InodeNumber number;
+    RefPtr<Inode> child;
     {
         MutexLocker locker(directory.lock());
         if (!directory.is_directory())
@@ -18,11 +18,16 @@ ErrorOr<RefPtr<Inode>> lookup_child(FileSystem& fs, Inode& directory, Name name)
             return RefPtr<Inode>(directory);
         if (directory.disk().link_count == 0)
             return Error::from_errno(ENOENT);  // Removed: its ".." may name a freed inode.
-        number = TRY(directory_lookup(directory, name));
+        InodeNumber number = TRY(directory_lookup(directory, name));
+        if (number == directory.number())
+            return RefPtr<Inode>(directory);  // The root's "..".
+        // Referenced while the entry still names it: an unlink or rmdir between the lookup
+        // and the reference could otherwise free the inode (and reuse its number) first.
+        child = TRY(fs.inode_table().reference(number));
     }
-    if (number == directory.number())
-        return RefPtr<Inode>(directory);
-    return fs.inode_table().get(number);
+    // Loaded (which takes its lock) only now that the directory's lock is dropped.
+    TRY(fs.inode_table().load(*child));
+    return child;
 }
 
 // Splits off the next component of `*cursor`, skipping slashes; an empty name at the end.
