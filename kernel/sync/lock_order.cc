@@ -56,8 +56,12 @@ void HeldLockRanks::released_unheld(LockRank rank) {
 }
 
 void HeldLockRanks::check_acquire_nested(LockRank rank, const char* lock_name) const {
-    if (rank == LockRank::None || (m_mask >> static_cast<unsigned>(rank)) == 0)
+    if (rank == LockRank::None)
         return;
+    if (m_counts[static_cast<unsigned>(rank)] != 1)
+        panic("lock order violated: taking %s (rank %s) nested, as the second of a pair, while holding %u of "
+              "that rank",
+              lock_name, lock_rank_name(rank), unsigned(m_counts[static_cast<unsigned>(rank)]));
     LockRank highest = highest_rank(m_mask);
     if (highest <= rank)
         return;

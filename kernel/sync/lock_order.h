@@ -123,9 +123,10 @@ public:
         check_acquire_slow(rank, held, lock_name);
     }
 
-    // check_acquire for a lock taken explicitly under another lock of the same rank (Mutex::
-    // lock_nested, whose caller has checked the pair against the rank's own rule): a lock of
-    // the same rank held is allowed, a later rank is not. Out of line: only inode pairs ask.
+    // check_acquire for the second lock of a pair of the same rank (Mutex::lock_nested,
+    // whose caller has checked the pair against the rank's own rule): exactly one lock of
+    // the rank must be held already, and none of a later rank. Out of line: only inode
+    // pairs ask.
     void check_acquire_nested(LockRank rank, const char* lock_name) const;
 
     void note_acquired(LockRank rank) {

@@ -56,7 +56,8 @@ public:
     // Takes the mutex while the calling thread holds `outer`, another mutex of the same
     // rank, in an order the caller has checked against that rank's own rule (the inode pair
     // rule of lock_order.h: a plain lock() of a second inode panics). Panics if the caller
-    // does not hold `outer` or `outer` has another rank. Out of line: it is rare.
+    // does not hold `outer`, if `outer` has another rank, or if `outer` is not the only lock
+    // of that rank the caller holds (this is the second of a pair). Out of line: it is rare.
     Thread& lock_nested(const Mutex& outer);
 
     // Takes the mutex if it is free; returns whether it did. Never sleeps.

@@ -37,6 +37,7 @@ public:
     {
         ASSERT(!is_locked_by_current_thread());
         ASSERT(outer.is_locked_by_current_thread() && outer.m_rank == m_rank);
+        ASSERT(m_rank == LockRank::None || held_of_rank(m_rank) == 1);  // The second of a pair.
         m_mutex.lock();
         m_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
         note(+1);
