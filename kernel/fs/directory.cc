@@ -185,6 +185,8 @@ ErrorOr<void> directory_initialize(Transaction& transaction, Inode& directory, I
 
 ErrorOr<bool> directory_read(Inode& directory, uint64_t* offset, DirectoryEntry* out)
 {
+    if (directory.disk().link_count == 0)
+        return Error::from_errno(ENOENT);  // Removed: not even "." and ".." are listed.
     uint64_t blocks = TRY(block_count_of(directory));
     while (*offset < blocks * kBlockSize) {
         uint64_t index = *offset / kBlockSize;

@@ -80,7 +80,8 @@ struct DirectoryEntry {
 };
 
 // Reads the first used entry at or after byte `*offset` into `entry` and moves `*offset`
-// past it. Returns false at the end of the directory.
+// past it. Returns false at the end of the directory; ENOENT for a removed directory (link
+// count 0), as Linux's getdents answers.
 ErrorOr<bool> directory_read(Inode& directory, uint64_t* offset, DirectoryEntry* entry);
 
 }  // namespace fs

@@ -168,29 +168,55 @@ ErrorOr<RefPtr<Inode>> FileSystem::make_device(Inode& start, const char* path, u
     return create(start, path, InodeType::Device, major, minor);
 }
 
+// The type of a referenced inode, read under its lock held alone (a type does not change
+// while the inode is referenced; inode.h).
+static InodeType type_of(Inode& inode)
+{
+    MutexLocker locker(inode.lock());
+    return inode.type();
+}
+
+// Whether `where.name` may become a new entry of `directory` (whose lock the caller holds):
+// ENOENT if the directory was removed, EEXIST if the name exists, and ENOENT for "name/" when
+// the new entry will not be a directory (Linux's answer: the slash asked for a directory).
+static ErrorOr<void> check_new_entry_locked(Inode& directory, const ParentAndName& where, bool makes_directory)
+{
+    ASSERT(directory.lock().is_locked_by_current_thread());
+    if (directory.disk().link_count == 0)
+        return Error::from_errno(ENOENT);
+    auto existing = directory_lookup(directory, where.name);
+    if (!existing.is_error())
+        return Error::from_errno(EEXIST);
+    if (existing.error().code() != ENOENT)
+        return existing.release_error();
+    if (where.trailing_slash && !makes_directory)
+        return Error::from_errno(ENOENT);
+    return {};
+}
+
+static bool names_no_new_entry(const ParentAndName& where)
+{
+    return where.only_slashes || where.name.is_dot() || where.name.is_dot_dot();
+}
+
 ErrorOr<RefPtr<Inode>> FileSystem::create(Inode& start, const char* path, InodeType type, uint16_t major,
                                           uint16_t minor)
 {
-    auto [parent, name] = TRY(resolve_parent(*this, start, path));
-    if (name.is_dot() || name.is_dot_dot())
-        return Error::from_errno(EEXIST);
-    TRY(check_name(name));
+    ParentAndName where = TRY(resolve_parent(*this, start, path));
+    if (names_no_new_entry(where))
+        return Error::from_errno(EEXIST);  // "/", "." and "..": a directory that exists.
+    if (where.trailing_slash && type == InodeType::File)
+        return Error::from_errno(EISDIR);  // open("name/", O_CREAT), as Linux answers it.
+    TRY(check_name(where.name));
+    Inode& parent = *where.parent;
 
     RefPtr<Inode> inode;
     ErrorOr<void> result;
     {
         auto transaction = TRY(m_log->begin(kNamespaceReservation));
-        MutexLocker parent_locker(parent->lock());
-        if (!parent->is_directory())
-            return Error::from_errno(ENOTDIR);
-        if (parent->disk().link_count == 0)
-            return Error::from_errno(ENOENT);  // The directory was removed meanwhile.
-        auto existing = directory_lookup(*parent, name);
-        if (!existing.is_error())
-            return Error::from_errno(EEXIST);
-        if (existing.error().code() != ENOENT)
-            return existing.release_error();
-        if (type == InodeType::Directory && parent->disk().link_count == 0xffff)
+        MutexLocker parent_locker(parent.lock());
+        TRY(check_new_entry_locked(parent, where, type == InodeType::Directory));
+        if (type == InodeType::Directory && parent.disk().link_count == 0xffff)
             return Error::from_errno(EMLINK);
 
         InodeNumber number = TRY(m_inode_allocator->allocate(transaction));
@@ -200,7 +226,8 @@ ErrorOr<RefPtr<Inode>> FileSystem::create(Inode& start, const char* path, InodeT
             return fresh.release_error();
         }
         inode = fresh.release_value();
-        MutexLocker locker(inode->lock());
+        // Nobody else can reach the new inode yet; it is the parent's child all the same.
+        auto locker = lock_second_inode(parent, *inode);
         DiskInode& disk = inode->disk();
         disk.type = type;
         disk.link_count = type == InodeType::Directory ? 2 : 1;
@@ -208,12 +235,12 @@ ErrorOr<RefPtr<Inode>> FileSystem::create(Inode& start, const char* path, InodeT
         disk.minor = minor;
         result = inode->write_back(transaction);
         if (!result.is_error() && type == InodeType::Directory)
-            result = directory_initialize(transaction, *inode, parent->number());
+            result = directory_initialize(transaction, *inode, parent.number());
         if (!result.is_error())
-            result = directory_add(transaction, *parent, name, number, dir_entry_type_for(type));
+            result = directory_add(transaction, parent, where.name, number, dir_entry_type_for(type));
         if (!result.is_error() && type == InodeType::Directory) {
-            ++parent->disk().link_count;
-            result = parent->write_back(transaction);
+            ++parent.disk().link_count;
+            result = parent.write_back(transaction);
         }
         if (result.is_error()) {
             // Undo in the same transaction: free what the new inode got and the inode
@@ -230,68 +257,101 @@ ErrorOr<RefPtr<Inode>> FileSystem::create(Inode& start, const char* path, InodeT
     return inode;
 }
 
-}  // namespace fs
-
-namespace fs {
-
 ErrorOr<void> FileSystem::link(Inode& start, const char* existing_path, const char* new_path)
 {
     RefPtr<Inode> target = TRY(resolve_path(*this, start, existing_path));
-    auto [parent, name] = TRY(resolve_parent(*this, start, new_path));
-    if (name.is_dot() || name.is_dot_dot())
+    ParentAndName where = TRY(resolve_parent(*this, start, new_path));
+    if (names_no_new_entry(where))
         return Error::from_errno(EEXIST);
-    TRY(check_name(name));
+    TRY(check_name(where.name));
+    Inode& parent = *where.parent;
+
+    if (type_of(*target) == InodeType::Directory) {
+        // A directory never gets a second name. This is decided before any transaction and
+        // without ever taking the target's lock: the target may be the new parent itself
+        // (link(".", "x")) or one of its ancestors (link("d", "d/s/x")). Errors about the
+        // new name come first, as in Linux.
+        MutexLocker parent_locker(parent.lock());
+        TRY(check_new_entry_locked(parent, where, false));
+        return Error::from_errno(EPERM);
+    }
 
     auto transaction = TRY(m_log->begin(kNamespaceReservation));
-    MutexLocker parent_locker(parent->lock());
-    if (!parent->is_directory())
-        return Error::from_errno(ENOTDIR);
-    if (parent->disk().link_count == 0)
-        return Error::from_errno(ENOENT);
-    auto existing = directory_lookup(*parent, name);
-    if (!existing.is_error())
-        return Error::from_errno(EEXIST);
-    if (existing.error().code() != ENOENT)
-        return existing.release_error();
-    // The target is not a directory, so it is not the parent, and parent-then-child is the
-    // lock order.
-    MutexLocker target_locker(target->lock());
-    if (target->is_directory())
-        return Error::from_errno(EPERM);
+    MutexLocker parent_locker(parent.lock());
+    TRY(check_new_entry_locked(parent, where, false));
+    // A non-directory: the pair rule takes the directory first.
+    auto target_locker = lock_second_inode(parent, *target);
     if (target->disk().link_count == 0)
         return Error::from_errno(ENOENT);  // Unlinked since it was looked up.
     if (target->disk().link_count == 0xffff)
         return Error::from_errno(EMLINK);
-    TRY(directory_add(transaction, *parent, name, target->number(), dir_entry_type_for(target->type())));
+    TRY(directory_add(transaction, parent, where.name, target->number(), dir_entry_type_for(target->type())));
     ++target->disk().link_count;
     TRY(target->write_back(transaction));
+    target_locker.unlock();
+    parent_locker.unlock();
     return transaction.end();
+}
+
+ErrorOr<bool> FileSystem::remove_name(Inode& parent, Name name, Inode& victim)
+{
+    if (&victim == &parent) {
+        kprintf("fs: directory %u has an entry naming itself\n", parent.number());
+        return Error::from_errno(EIO);
+    }
+    auto transaction = TRY(m_log->begin(kNamespaceReservation));
+    MutexLocker parent_locker(parent.lock());
+    InodeNumber number = TRY(directory_lookup(parent, name));
+    if (number != victim.number())
+        return false;  // Removed and made again since the caller looked it up.
+    auto victim_locker = lock_second_inode(parent, victim);
+    bool directory = victim.is_directory();
+    if (directory) {
+        // Two directories are locked together only as parent and child: confirm it.
+        InodeNumber dot_dot = TRY(directory_lookup(victim, Name { "..", 2 }));
+        if (dot_dot != parent.number()) {
+            kprintf("fs: directory %u is named in %u but its \"..\" is %u\n", victim.number(), parent.number(),
+                    dot_dot);
+            return Error::from_errno(EIO);
+        }
+        if (!TRY(directory_is_empty(victim)))
+            return Error::from_errno(ENOTEMPTY);
+    }
+    TRY(directory_remove(transaction, parent, name));
+    if (directory) {
+        // Its "." and its entry in the parent are gone; its ".." no longer counts for the
+        // parent. From now on nothing can be looked up in it (path.h).
+        victim.disk().link_count = 0;
+        TRY(victim.write_back(transaction));
+        --parent.disk().link_count;
+        TRY(parent.write_back(transaction));
+    } else {
+        --victim.disk().link_count;
+        TRY(victim.write_back(transaction));
+    }
+    victim_locker.unlock();
+    parent_locker.unlock();
+    TRY(transaction.end());
+    return true;
 }
 
 ErrorOr<void> FileSystem::unlink(Inode& start, const char* path)
 {
-    auto [parent, name] = TRY(resolve_parent(*this, start, path));
-    if (name.is_dot() || name.is_dot_dot())
+    ParentAndName where = TRY(resolve_parent(*this, start, path));
+    if (names_no_new_entry(where))
         return Error::from_errno(EISDIR);
-    // Declared before the transaction so that the last reference, which may free the
-    // inode in transactions of its own, is dropped after this one has ended.
+    // Declared outside the loop so that the last reference, which may free the inode in
+    // transactions of its own, is dropped after remove_name's transaction has ended.
     RefPtr<Inode> victim;
-    {
-        auto transaction = TRY(m_log->begin(kNamespaceReservation));
-        MutexLocker parent_locker(parent->lock());
-        if (!parent->is_directory())
-            return Error::from_errno(ENOTDIR);
-        InodeNumber number = TRY(directory_lookup(*parent, name));
-        victim = TRY(m_inode_table->get(number));
-        MutexLocker victim_locker(victim->lock());
-        if (victim->is_directory())
+    for (;;) {
+        victim = TRY(lookup_child(*this, *where.parent, where.name));
+        // Checked before any lock is paired with the parent's.
+        if (type_of(*victim) == InodeType::Directory)
             return Error::from_errno(EISDIR);
-        TRY(directory_remove(transaction, *parent, name));
-        --victim->disk().link_count;
-        TRY(victim->write_back(transaction));
-        victim_locker.unlock();
-        parent_locker.unlock();
-        TRY(transaction.end());
+        if (where.trailing_slash)
+            return Error::from_errno(ENOTDIR);
+        if (TRY(remove_name(*where.parent, where.name, *victim)))
+            break;
     }
     victim = nullptr;
     return {};
@@ -299,38 +359,22 @@ ErrorOr<void> FileSystem::unlink(Inode& start, const char* path)
 
 ErrorOr<void> FileSystem::remove_directory(Inode& start, const char* path)
 {
-    auto [parent, name] = TRY(resolve_parent(*this, start, path));
-    if (name.is_dot() && path[0] == '/' && parent == m_root && klib::strlen(path) == 1)
+    ParentAndName where = TRY(resolve_parent(*this, start, path));
+    if (where.only_slashes)
         return Error::from_errno(EBUSY);  // rmdir("/"), as POSIX systems answer it.
-    if (name.is_dot())
+    if (where.name.is_dot())
         return Error::from_errno(EINVAL);
-    if (name.is_dot_dot())
+    if (where.name.is_dot_dot())
         return Error::from_errno(ENOTEMPTY);
     RefPtr<Inode> victim;
-    {
-        auto transaction = TRY(m_log->begin(kNamespaceReservation));
-        MutexLocker parent_locker(parent->lock());
-        if (!parent->is_directory())
-            return Error::from_errno(ENOTDIR);
-        InodeNumber number = TRY(directory_lookup(*parent, name));
-        if (number == kRootInode)
+    for (;;) {
+        victim = TRY(lookup_child(*this, *where.parent, where.name));
+        if (victim->number() == kRootInode)
             return Error::from_errno(EBUSY);
-        victim = TRY(m_inode_table->get(number));
-        MutexLocker victim_locker(victim->lock());
-        if (!victim->is_directory())
+        if (type_of(*victim) != InodeType::Directory)
             return Error::from_errno(ENOTDIR);
-        if (!TRY(directory_is_empty(*victim)))
-            return Error::from_errno(ENOTEMPTY);
-        TRY(directory_remove(transaction, *parent, name));
-        // Its "." and its entry in the parent are gone; its ".." no longer counts for the
-        // parent.
-        victim->disk().link_count = 0;
-        TRY(victim->write_back(transaction));
-        --parent->disk().link_count;
-        TRY(parent->write_back(transaction));
-        victim_locker.unlock();
-        parent_locker.unlock();
-        TRY(transaction.end());
+        if (TRY(remove_name(*where.parent, where.name, *victim)))
+            break;
     }
     victim = nullptr;
     return {};

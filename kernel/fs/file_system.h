@@ -94,18 +94,31 @@ public:
     RefPtr<Inode> root() { return m_root; }
 
     // --- Namespace (file_system.cc) ---
+    // Every path error of path.h comes first: ENOENT, ENOTDIR (also for "file/." and
+    // "file/.."), ENAMETOOLONG. The errors below follow Linux 6.x. No operation takes an
+    // inode's lock together with itself, and each pairs locks only by the inode pair rule
+    // (sync/lock_order.h), after the checks that need no second lock.
+    //
+    // The inode `path` names; "name/" must be a directory (ENOTDIR). Nothing is found
+    // in a removed directory (ENOENT), not even its "..".
     ErrorOr<RefPtr<Inode>> lookup(Inode& start, const char* path);
-    // EEXIST if the name exists; ENOENT/ENOTDIR for the parent path; ENOSPC for no inode
-    // or block left.
+    // EEXIST if the name exists, and for "/", "." and ".."; ENOENT in a removed directory;
+    // ENOSPC for no inode or block left. A trailing slash: create_file (open's O_CREAT)
+    // refuses "name/" with EISDIR, make_device with EEXIST or ENOENT (the slash asks for a
+    // directory), make_directory accepts it.
     ErrorOr<RefPtr<Inode>> create_file(Inode& start, const char* path);
     ErrorOr<RefPtr<Inode>> make_directory(Inode& start, const char* path);
     ErrorOr<RefPtr<Inode>> make_device(Inode& start, const char* path, uint16_t major, uint16_t minor);
-    // A new name for an existing non-directory (EPERM for directories, EMLINK at 65535).
+    // A new name for an existing non-directory: errors of the new name as make_device
+    // (EEXIST, ENOENT for "new/"), then EPERM for a directory (decided without locking it),
+    // ENOENT if the target lost its last link meanwhile, EMLINK at 65535.
     ErrorOr<void> link(Inode& start, const char* existing_path, const char* new_path);
-    // Removes a name of a non-directory (EISDIR otherwise). The inode lives on while
-    // referenced.
+    // Removes a name of a non-directory: EISDIR for a directory and for "/", "." and "..";
+    // ENOTDIR for "file/". The inode lives on while referenced.
     ErrorOr<void> unlink(Inode& start, const char* path);
-    // Removes an empty directory: ENOTEMPTY, ENOTDIR, EINVAL for "." , EBUSY for the root.
+    // Removes an empty directory: ENOTEMPTY (and for ".."), ENOTDIR, EINVAL for ".", EBUSY
+    // for "/". "dir/" is accepted. The removed directory lives on while referenced (a
+    // working directory), empty and with nothing reachable through it (see lookup).
     ErrorOr<void> remove_directory(Inode& start, const char* path);
     InodeInfo stat(Inode& inode);
 
@@ -163,6 +176,10 @@ private:
     ErrorOr<void> load(MountOptions options);
     ErrorOr<void> free_orphans();
     ErrorOr<RefPtr<Inode>> create(Inode& start, const char* path, InodeType type, uint16_t major, uint16_t minor);
+    // Removes `name` from `parent` if it still names `victim` (which the caller looked up
+    // and type-checked): one transaction, the parent's lock, then the victim's. Returns
+    // false, changing nothing, if the name was removed and made again meanwhile.
+    ErrorOr<bool> remove_name(Inode& parent, Name name, Inode& victim);
     ErrorOr<void> zero_tail(Inode& inode, uint8_t* scratch);
 
     BlockDevice& m_device;

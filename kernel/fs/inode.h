@@ -32,8 +32,12 @@
 // inode goes. The file-system code itself never creates one (the host tests have none).
 //
 // Locking: m_lock (a Mutex of rank Inode) guards m_disk, the block map and m_page_cache,
-// and is held across the I/O of reads and writes. Inode locks nest parent directory before child.
-// Functions below that touch m_disk say "expects the lock"; callers take it after
+// and is held across the I/O of reads and writes. A thread holds at most two inode locks,
+// the second taken with lock_second_inode() under the inode pair rule of sync/lock_order.h
+// (a directory before the inodes it names; never an inode with itself). The type never
+// changes while the inode is referenced (it is set before the inode is named anywhere and
+// cleared only after its last reference went), so a holder may read is_directory() without
+// the lock. Functions below that touch m_disk say "expects the lock"; callers take it after
 // Log::begin(), never before. The reference count is managed by the InodeTable.
 #pragma once
 
@@ -41,6 +45,7 @@
 
 #include "fs/format.h"
 #include "fs/log.h"
+#include "lib/assert.h"
 #include "lib/error_or.h"
 #include "lib/intrusive_tree.h"
 #include "sync/mutex.h"
@@ -152,6 +157,18 @@ private:
     mutable uint32_t m_ref_count { 1 };  // Atomic; reaches 0 only under the table's lock.
     TreeNode m_tree_node;            // Guarded by the table's lock.
 };
+
+// Locks `second` while the caller holds `first`'s lock, under the inode pair rule
+// (sync/lock_order.h), and returns the guard of `second`. Asserts what can be checked without
+// reading the disk: the two differ, and `first` is a directory, or both are non-directories
+// taken by increasing number. When both are directories the caller must know `first` to be
+// the parent, and confirm it by the child's ".." once both are held (rmdir does).
+inline NestedMutexLocker lock_second_inode(Inode& first, Inode& second)
+{
+    ASSERT(&first != &second);
+    ASSERT(first.is_directory() || (!second.is_directory() && first.number() < second.number()));
+    return NestedMutexLocker(second.lock(), first.lock());
+}
 
 struct InodeTreeTraits {
     static InodeNumber key(const Inode& inode) { return inode.m_number; }

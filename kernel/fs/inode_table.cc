@@ -23,65 +23,66 @@ size_t InodeTable::size()
 
 ErrorOr<RefPtr<Inode>> InodeTable::get(InodeNumber number, InodeExpectation expectation)
 {
+    RefPtr<Inode> inode = TRY(reference(number));
+    TRY(load(*inode, expectation));
+    return inode;
+}
+
+ErrorOr<RefPtr<Inode>> InodeTable::reference(InodeNumber number)
+{
     if (number == 0 || number >= m_inode_count) {
         kprintf("fs: inode number %u is out of range (the file system has %u)\n", number, m_inode_count);
         return Error::from_errno(EIO);
     }
-
-    RefPtr<Inode> inode;
     {
         MutexLocker locker(m_lock);
-        Inode* found = m_tree.find(number);
-        if (found) {
+        if (Inode* found = m_tree.find(number)) {
             found->ref();
-            inode = adopt_ref(*found);
+            return adopt_ref(*found);
         }
     }
-    if (!inode) {
-        auto* fresh = new (std::nothrow) Inode(m_fs, number);
-        if (!fresh)
-            return Error::from_errno(ENOMEM);
-        MutexLocker locker(m_lock);
-        Inode* found = m_tree.find(number);
-        if (found) {
-            // Another thread brought it in meanwhile.
-            found->ref();
-            inode = adopt_ref(*found);
-            locker.unlock();
-            delete fresh;
-        } else {
-            bool inserted = m_tree.insert(*fresh);
-            ASSERT(inserted);
-            inode = adopt_ref(*fresh);
-        }
+    auto* fresh = new (std::nothrow) Inode(m_fs, number);
+    if (!fresh)
+        return Error::from_errno(ENOMEM);
+    MutexLocker locker(m_lock);
+    if (Inode* found = m_tree.find(number)) {
+        // Another thread brought it in meanwhile.
+        found->ref();
+        locker.unlock();
+        delete fresh;
+        return adopt_ref(*found);
     }
+    bool inserted = m_tree.insert(*fresh);
+    ASSERT(inserted);
+    return adopt_ref(*fresh);
+}
 
+ErrorOr<void> InodeTable::load(Inode& inode, InodeExpectation expectation)
+{
     // Whoever takes the lock first while the inode is not loaded loads it; a failed load
     // leaves it unloaded for the next one to try.
-    MutexLocker locker(inode->lock());
-    if (!inode->m_loaded) {
+    MutexLocker locker(inode.lock());
+    InodeNumber number = inode.number();
+    if (!inode.m_loaded) {
         const Superblock& superblock = m_fs.superblock();
         BlockNumber block = superblock.inode_table_start + number / kInodesPerBlock;
         auto buffer = TRY(m_fs.cache().get(block));
-        klib::memcpy(&inode->m_disk, buffer.data() + (number % kInodesPerBlock) * sizeof(DiskInode),
+        klib::memcpy(&inode.m_disk, buffer.data() + (number % kInodesPerBlock) * sizeof(DiskInode),
                      sizeof(DiskInode));
-        inode->m_loaded = true;
+        inode.m_loaded = true;
     }
-    const DiskInode& disk = inode->m_disk;
+    const DiskInode& disk = inode.m_disk;
     bool known_type = disk.type == InodeType::File || disk.type == InodeType::Directory
         || disk.type == InodeType::Device;
     if (expectation == InodeExpectation::InUse && !known_type) {
         kprintf("fs: inode %u is referenced but is free or of unknown type %u\n", number, unsigned(disk.type));
-        locker.unlock();
         return Error::from_errno(EIO);
     }
     if (known_type && disk.size > kMaxFileSize) {
         kprintf("fs: inode %u has an impossible size\n", number);
-        locker.unlock();
         return Error::from_errno(EIO);
     }
-    locker.unlock();
-    return inode;
+    return {};
 }
 
 ErrorOr<RefPtr<Inode>> InodeTable::get_new(InodeNumber number)

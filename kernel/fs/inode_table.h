@@ -12,7 +12,8 @@
 // revives a dying inode.
 //
 // Locking: m_lock is a Mutex without a rank, a leaf among the file system's locks except
-// that get() takes the new inode's lock (to load it) after dropping m_lock.
+// that get() takes the new inode's lock (to load it) after dropping m_lock. reference() takes
+// only m_lock, so a directory's lock may be held around it (path.cc's lookups do).
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,13 @@ public:
     // The inode `number`, loaded. EIO (with a message) if the number is out of range or,
     // with InodeExpectation::InUse, the disk inode is free or malformed; ENOMEM.
     ErrorOr<RefPtr<Inode>> get(InodeNumber number, InodeExpectation expectation = InodeExpectation::InUse);
+
+    // get() in two steps, for a caller that holds the lock of a directory naming the inode:
+    // reference() takes no inode lock, so it may be called under the directory's lock, which
+    // keeps the entry (and so the inode) from going away before the reference holds it;
+    // load() takes the inode's lock, so it is called after the directory's is dropped.
+    ErrorOr<RefPtr<Inode>> reference(InodeNumber number);
+    ErrorOr<void> load(Inode& inode, InodeExpectation expectation = InodeExpectation::InUse);
 
     // A new in-memory inode for a number the caller has just allocated: its disk copy is all
     // zeros (type Free) for the caller to fill in and write back. ENOMEM.

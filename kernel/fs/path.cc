@@ -9,18 +9,25 @@ ErrorOr<RefPtr<Inode>> lookup_child(FileSystem& fs, Inode& directory, Name name)
 {
     if (name.length > kMaxNameLength)
         return Error::from_errno(ENAMETOOLONG);
-    InodeNumber number;
+    RefPtr<Inode> child;
     {
         MutexLocker locker(directory.lock());
         if (!directory.is_directory())
             return Error::from_errno(ENOTDIR);
         if (name.is_dot())
             return RefPtr<Inode>(directory);
-        number = TRY(directory_lookup(directory, name));
+        if (directory.disk().link_count == 0)
+            return Error::from_errno(ENOENT);  // Removed: its ".." may name a freed inode.
+        InodeNumber number = TRY(directory_lookup(directory, name));
+        if (number == directory.number())
+            return RefPtr<Inode>(directory);  // The root's "..".
+        // Referenced while the entry still names it: an unlink or rmdir between the lookup
+        // and the reference could otherwise free the inode (and reuse its number) first.
+        child = TRY(fs.inode_table().reference(number));
     }
-    if (number == directory.number())
-        return RefPtr<Inode>(directory);
-    return fs.inode_table().get(number);
+    // Loaded (which takes its lock) only now that the directory's lock is dropped.
+    TRY(fs.inode_table().load(*child));
+    return child;
 }
 
 // Splits off the next component of `*cursor`, skipping slashes; an empty name at the end.
@@ -43,6 +50,14 @@ static bool only_slashes_left(const char* cursor)
     return *cursor == '\0';
 }
 
+static ErrorOr<void> check_is_directory(Inode& inode)
+{
+    MutexLocker locker(inode.lock());
+    if (!inode.is_directory())
+        return Error::from_errno(ENOTDIR);
+    return {};
+}
+
 ErrorOr<ParentAndName> resolve_parent(FileSystem& fs, Inode& start, const char* path)
 {
     if (path[0] == '\0')
@@ -52,28 +67,26 @@ ErrorOr<ParentAndName> resolve_parent(FileSystem& fs, Inode& start, const char* 
     for (;;) {
         Name name = next_component(&cursor);
         if (name.length == 0)
-            return ParentAndName { current, Name { ".", 1 } };  // "/" or "dir/": the directory itself.
+            return ParentAndName { current, Name { ".", 1 }, true, true };  // "/": the root itself.
         if (name.length > kMaxNameLength)
             return Error::from_errno(ENAMETOOLONG);
-        if (only_slashes_left(cursor))
-            return ParentAndName { current, name };
+        if (only_slashes_left(cursor)) {
+            // Whatever the last component is, it is looked up in `current`, which must be a
+            // directory: "file/." and "file/.." are ENOTDIR, like "file/x".
+            TRY(check_is_directory(*current));
+            return ParentAndName { current, name, *cursor == '/', false };
+        }
         current = TRY(lookup_child(fs, *current, name));
     }
 }
 
 ErrorOr<RefPtr<Inode>> resolve_path(FileSystem& fs, Inode& start, const char* path)
 {
-    auto [parent, name] = TRY(resolve_parent(fs, start, path));
-    RefPtr<Inode> inode = TRY(lookup_child(fs, *parent, name));
+    ParentAndName where = TRY(resolve_parent(fs, start, path));
+    RefPtr<Inode> inode = TRY(lookup_child(fs, *where.parent, where.name));
     // "name/" must be a directory.
-    size_t length = 0;
-    while (path[length] != '\0')
-        ++length;
-    if (length > 0 && path[length - 1] == '/') {
-        MutexLocker locker(inode->lock());
-        if (!inode->is_directory())
-            return Error::from_errno(ENOTDIR);
-    }
+    if (where.trailing_slash)
+        TRY(check_is_directory(*inode));
     return inode;
 }
 

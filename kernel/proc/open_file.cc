@@ -2,6 +2,7 @@
 #include "proc/open_file.h"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "fs/directory.h"
 #include "fs/file_system.h"
@@ -206,7 +207,9 @@ ErrorOr<size_t> InodeFile::read_directory(UserCursor& to) {
         }
         if (!found)
             break;
-        size_t record = (sizeof(atlas_dirent64) + entry.name_length + 1 + 7) & ~size_t(7);
+        // The header up to d_name (19 bytes, not sizeof's 24), the name and its NUL, rounded
+        // up to 8, exactly as Linux sizes a linux_dirent64.
+        size_t record = (offsetof(atlas_dirent64, d_name) + entry.name_length + 1 + 7) & ~size_t(7);
         if (record > to.remaining()) {
             // Leave the entry for the next call; a buffer too small for even one is EINVAL.
             if (used == 0)

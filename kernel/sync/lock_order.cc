@@ -33,14 +33,18 @@ const char* lock_rank_name(LockRank rank) {
     return "?";
 }
 
-void HeldLockRanks::check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const {
-    // The highest rank held is the one that matters: everything below it is fine.
+LockRank HeldLockRanks::highest_rank(uint32_t held) {
     unsigned highest_index = 0;
     // A loop rather than std::bit_width: the kernel has no Zbb and links no libgcc, and the
     // mask has fewer than 32 bits.
     for (uint32_t rest = held >> 1; rest; rest >>= 1)
         ++highest_index;
-    auto highest = static_cast<LockRank>(highest_index);
+    return static_cast<LockRank>(highest_index);
+}
+
+void HeldLockRanks::check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const {
+    // The highest rank held is the one that matters: everything below it is fine.
+    LockRank highest = highest_rank(held);
     if (highest < rank || (highest == rank && lock_rank_nests(rank)))
         return;
     panic("lock order violated: taking %s (rank %s) while holding a lock of rank %s", lock_name,
@@ -49,4 +53,18 @@ void HeldLockRanks::check_acquire_slow(LockRank rank, uint32_t held, const char*
 
 void HeldLockRanks::released_unheld(LockRank rank) {
     panic("lock order: a lock of rank %s released, but none is held", lock_rank_name(rank));
+}
+
+void HeldLockRanks::check_acquire_nested(LockRank rank, const char* lock_name) const {
+    if (rank == LockRank::None)
+        return;
+    if (m_counts[static_cast<unsigned>(rank)] != 1)
+        panic("lock order violated: taking %s (rank %s) nested, as the second of a pair, while holding %u of "
+              "that rank",
+              lock_name, lock_rank_name(rank), unsigned(m_counts[static_cast<unsigned>(rank)]));
+    LockRank highest = highest_rank(m_mask);
+    if (highest <= rank)
+        return;
+    panic("lock order violated: taking %s (rank %s, nested) while holding a lock of rank %s", lock_name,
+          lock_rank_name(rank), lock_rank_name(highest));
 }

@@ -10,7 +10,8 @@
 //                       line editor (sleeping)
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
 //     VmObject          VmObject locks, from the top of a shadow chain down (sleeping)
-//     Inode             inode contents and block map (sleeping)
+//     Inode             inode contents and block map (sleeping); two at most, by the
+//                       inode pair rule below
 //     Log               the file-system log's transaction state (spinlock)
 //     BlockCache        the block cache and its buffers (spinlock)
 //     PageQueue         the reclaim queues (active, inactive) (spinlock)
@@ -44,6 +45,20 @@
 // queues they sleep on and the scheduler. The three are never held together today; the
 // order among them is the one kill() would need to nest them: find the process in the
 // table, read the pipe it is blocked on, wake that pipe's sleepers.
+//
+// The inode pair rule. A thread holds at most two inode locks, and takes the second only
+// through Mutex::lock_nested (NestedMutexLocker), never through a plain lock():
+//   1. a directory before an inode it names: the parent before the child (create, link,
+//      unlink, rmdir). A non-directory is never locked before a directory;
+//   2. two directories only as parent and child, the parent first (rmdir, which checks the
+//      child's ".." once it holds both). Two unrelated directories are never locked
+//      together (a rename would first need a file-system-wide rename lock, as Linux has);
+//   3. two non-directories (no operation does it today) by inode number, the lower first.
+// An inode is never paired with itself: a name that resolves to its own directory ("."),
+// to the directory's parent (".."), or to a directory at all where a non-directory is
+// wanted (link's source) is refused before the second lock. fs::lock_second_inode
+// (fs/inode.h) asserts the rule; the checker below panics on a second inode lock taken any
+// other way.
 //
 // Checking: a Spinlock, Mutex or RwLock constructed with a rank other than LockRank::None
 // is checked on every acquisition. Spinlocks held are counted per hart (a spinlock never
@@ -83,8 +98,10 @@ enum class LockRank : uint8_t {
 
 static_assert(static_cast<unsigned>(LockRank::Count) <= 32, "held ranks are tracked in a 32-bit mask");
 
-// Ranks whose locks may be held several at a time, in an order the owner defines.
-constexpr bool lock_rank_nests(LockRank rank) { return rank == LockRank::VmObject || rank == LockRank::Inode; }
+// Ranks whose locks may be held several at a time, in an order the owner defines. Inode
+// locks are not among them: the second one is taken with Mutex::lock_nested, which names
+// the first (the inode pair rule above).
+constexpr bool lock_rank_nests(LockRank rank) { return rank == LockRank::VmObject; }
 
 const char* lock_rank_name(LockRank rank);
 
@@ -105,6 +122,12 @@ public:
             return;
         check_acquire_slow(rank, held, lock_name);
     }
+
+    // check_acquire for the second lock of a pair of the same rank (Mutex::lock_nested,
+    // whose caller has checked the pair against the rank's own rule): exactly one lock of
+    // the rank must be held already, and none of a later rank. Out of line: only inode
+    // pairs ask.
+    void check_acquire_nested(LockRank rank, const char* lock_name) const;
 
     void note_acquired(LockRank rank) {
         if (rank == LockRank::None)
@@ -130,6 +153,8 @@ private:
     // Some lock of `rank` or later is held (`held`): fine only for a nestable rank held
     // at the same rank; panics otherwise.
     void check_acquire_slow(LockRank rank, uint32_t held, const char* lock_name) const;
+    // The highest rank in a non-empty mask.
+    static LockRank highest_rank(uint32_t held);
     // A release of a rank with no lock counted as held: panics.
     [[noreturn]] static void released_unheld(LockRank rank);
 

@@ -32,6 +32,21 @@ void Mutex::lock_slow(Thread& self) {
     m_waiting.fetch_sub(1, std::memory_order_relaxed);
 }
 
+Thread& Mutex::lock_nested(const Mutex& outer) {
+    Thread& self = checked_sleeping_lock_caller("mutex", m_name);
+    if (m_owner.load(std::memory_order_relaxed) == &self)
+        panic_recursive(self);
+    if (outer.m_owner.load(std::memory_order_relaxed) != &self || outer.m_rank != m_rank)
+        panic("mutex '%s' nested under '%s', which thread '%s' does not hold at the same rank", m_name,
+              outer.m_name, self.name());
+    self.held_sleeping_lock_ranks().check_acquire_nested(m_rank, m_name);
+    Thread* expected = nullptr;
+    if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
+        lock_slow(self);
+    self.note_sleeping_lock_acquired(m_rank);
+    return self;
+}
+
 bool Mutex::try_lock() {
     Thread& self = checked_sleeping_lock_caller("mutex", m_name);
     if (m_owner.load(std::memory_order_relaxed) == &self)

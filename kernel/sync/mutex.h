@@ -53,6 +53,13 @@ public:
     // Returns the calling thread, for the unlock(Thread&) of a caller that keeps it.
     Thread& lock();
 
+    // Takes the mutex while the calling thread holds `outer`, another mutex of the same
+    // rank, in an order the caller has checked against that rank's own rule (the inode pair
+    // rule of lock_order.h: a plain lock() of a second inode panics). Panics if the caller
+    // does not hold `outer`, if `outer` has another rank, or if `outer` is not the only lock
+    // of that rank the caller holds (this is the second of a pair). Out of line: it is rare.
+    Thread& lock_nested(const Mutex& outer);
+
     // Takes the mutex if it is free; returns whether it did. Never sleeps.
     bool try_lock();
 
@@ -108,6 +115,33 @@ public:
 private:
     Mutex& m_mutex;
     Thread& m_self;  // The thread that took it (a locker never changes threads).
+    bool m_held { true };
+};
+
+// A MutexLocker for a mutex taken with lock_nested() under `outer`.
+class NestedMutexLocker {
+public:
+    NestedMutexLocker(Mutex& mutex, const Mutex& outer)
+        : m_mutex(mutex)
+        , m_self(mutex.lock_nested(outer))
+    {
+    }
+    ~NestedMutexLocker() {
+        if (m_held)
+            m_mutex.unlock(m_self);
+    }
+
+    NestedMutexLocker(const NestedMutexLocker&) = delete;
+    NestedMutexLocker& operator=(const NestedMutexLocker&) = delete;
+
+    void unlock() {
+        m_mutex.unlock(m_self);
+        m_held = false;
+    }
+
+private:
+    Mutex& m_mutex;
+    Thread& m_self;
     bool m_held { true };
 };
 

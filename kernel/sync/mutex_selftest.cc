@@ -51,6 +51,26 @@ KTEST(Mutex, OwnerIsRecordedAndRankCounted) {
     KEXPECT_EQ(0u, self->held_sleeping_lock_ranks().mask());
 }
 
+KTEST(Mutex, LockNestedTakesASecondLockOfARankThatDoesNotNest) {
+    // Inode locks do not nest through lock(); the second of a pair is taken with
+    // lock_nested, naming the first, and both count in the thread's ranks.
+    KEXPECT(!lock_rank_nests(LockRank::Inode));
+    Mutex first { "first inode", LockRank::Inode };
+    Mutex second { "second inode", LockRank::Inode };
+    Thread* self = Thread::current();
+    {
+        MutexLocker outer(first);
+        // One of the rank held: a second is allowed (a third would panic).
+        self->held_sleeping_lock_ranks().check_acquire_nested(LockRank::Inode, "second inode");
+        NestedMutexLocker inner(second, first);
+        KEXPECT(second.is_locked_by_current_thread());
+        KEXPECT_EQ(2, self->sleeping_locks_held());
+    }
+    KEXPECT(!first.is_locked_by_current_thread());
+    KEXPECT(!second.is_locked_by_current_thread());
+    KEXPECT_EQ(0u, self->held_sleeping_lock_ranks().mask());
+}
+
 KTEST(Mutex, TryLockFailsWhileAnotherThreadOwnsIt) {
     Mutex mutex { "contended" };
     mutex.lock();

@@ -126,7 +126,9 @@ struct atlas_stat {
 
 // --- Directory records of getdents(): Linux's linux_dirent64. ---
 //   [d_ino u64][d_off i64][d_reclen u16][d_type u8][d_name ... NUL][pad to 8]
-// d_reclen is the record's whole size (a multiple of 8): step to the next by it.
+// d_reclen is the record's whole size, offsetof(d_name) (19) + name length + 1 rounded up to
+// a multiple of 8, as Linux makes it: step to the next by it. getdents on a removed
+// directory is ENOENT.
 struct atlas_dirent64 {
     __UINT64_TYPE__ d_ino;
     __INT64_TYPE__ d_off;

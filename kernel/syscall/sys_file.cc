@@ -42,6 +42,9 @@ ErrorOr<int> sys_open(UserString user_path, int flags, int) {
     int access_mode = flags & O_ACCMODE;
     if (access_mode == 3)
         return Error::from_errno(EINVAL);
+    // Linux 6.4 and later refuse the pair outright, so that it never creates a regular file.
+    if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+        return Error::from_errno(EINVAL);
     FileAccess access = access_mode == O_RDONLY   ? FileAccess::Read
                         : access_mode == O_WRONLY ? FileAccess::Write
                                                   : FileAccess::ReadWrite;

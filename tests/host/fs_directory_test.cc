@@ -114,7 +114,12 @@ TEST(Path, ResolveParentSplitsOffTheLastComponent)
 {
     MountedDisk disk;
     MUST(disk.fs().make_directory(disk.root(), "dir"));
-    auto [parent, name] = MUST(fs::resolve_parent(disk.fs(), disk.root(), "/dir/new-name/"));
-    EXPECT_EQ(disk.lookup("dir").ptr(), parent.ptr());
-    EXPECT_EQ("new-name", std::string(name.characters, name.length));
+    auto where = MUST(fs::resolve_parent(disk.fs(), disk.root(), "/dir/new-name/"));
+    EXPECT_EQ(disk.lookup("dir").ptr(), where.parent.ptr());
+    EXPECT_EQ("new-name", std::string(where.name.characters, where.name.length));
+    EXPECT_TRUE(where.trailing_slash);
+    EXPECT_FALSE(where.only_slashes);
+    auto root = MUST(fs::resolve_parent(disk.fs(), disk.root(), "//"));
+    EXPECT_TRUE(root.only_slashes);
+    EXPECT_EQ(&disk.root(), root.parent.ptr());
 }

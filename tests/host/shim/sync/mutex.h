@@ -1,6 +1,7 @@
 // Host shim for kernel/sync/mutex.h: a sleeping lock with a recorded owner, over std::mutex.
-// Ranks are accepted and ignored; recursion and unlocking a mutex one does not own fail an
-// ASSERT, as in the kernel.
+// Ranks are not ordered, but as in the kernel a second lock of a rank that does not nest
+// (an inode) must be taken with lock_nested(); that, recursion and unlocking a mutex one does
+// not own fail an ASSERT.
 #pragma once
 
 #include <atomic>
@@ -24,8 +25,22 @@ public:
     void lock()
     {
         ASSERT(!is_locked_by_current_thread());
+        // As the kernel's checker: a second lock of a rank that does not nest (an inode) is
+        // taken only through lock_nested().
+        ASSERT(m_rank == LockRank::None || lock_rank_nests(m_rank) || held_of_rank(m_rank) == 0);
         m_mutex.lock();
         m_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        note(+1);
+    }
+
+    void lock_nested(const Mutex& outer)
+    {
+        ASSERT(!is_locked_by_current_thread());
+        ASSERT(outer.is_locked_by_current_thread() && outer.m_rank == m_rank);
+        ASSERT(m_rank == LockRank::None || held_of_rank(m_rank) == 1);  // The second of a pair.
+        m_mutex.lock();
+        m_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        note(+1);
     }
 
     bool try_lock()
@@ -33,12 +48,14 @@ public:
         if (!m_mutex.try_lock())
             return false;
         m_owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+        note(+1);
         return true;
     }
 
     void unlock()
     {
         ASSERT(is_locked_by_current_thread());
+        note(-1);
         m_owner.store(std::thread::id(), std::memory_order_relaxed);
         m_mutex.unlock();
     }
@@ -51,7 +68,13 @@ public:
     const char* name() const { return m_name; }
     LockRank rank() const { return m_rank; }
 
+    // Locks of `rank` the calling thread holds.
+    static int held_of_rank(LockRank rank) { return t_held[static_cast<unsigned>(rank)]; }
+
 private:
+    void note(int delta) { t_held[static_cast<unsigned>(m_rank)] += delta; }
+
+    static inline thread_local int t_held[static_cast<unsigned>(LockRank::Count)] {};
     std::mutex m_mutex;
     std::atomic<std::thread::id> m_owner {};
     const char* m_name;
@@ -83,6 +106,33 @@ public:
     {
         m_mutex.lock();
         m_held = true;
+    }
+
+private:
+    Mutex& m_mutex;
+    bool m_held { true };
+};
+
+class NestedMutexLocker {
+public:
+    NestedMutexLocker(Mutex& mutex, const Mutex& outer)
+        : m_mutex(mutex)
+    {
+        m_mutex.lock_nested(outer);
+    }
+    ~NestedMutexLocker()
+    {
+        if (m_held)
+            m_mutex.unlock();
+    }
+
+    NestedMutexLocker(const NestedMutexLocker&) = delete;
+    NestedMutexLocker& operator=(const NestedMutexLocker&) = delete;
+
+    void unlock()
+    {
+        m_mutex.unlock();
+        m_held = false;
     }
 
 private:
