@@ -94,6 +94,10 @@ AddressSpace::~AddressSpace() {
         m_vmas.erase(*vma);
         delete vma;
     }
+    // A truncation may have pinned this space before its Vmas left the reverse maps; none
+    // can pin it now. Its page table and lock must outlive the last such truncation.
+    SpinlockLocker locker(m_pin_lock);
+    m_unpinned.wait_until(m_pin_lock, [this] { return m_pins.load(std::memory_order_acquire) == 0; });
 }
 
 Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) const {
@@ -553,6 +557,32 @@ void AddressSpace::deactivate_on_this_cpu() {
 void AddressSpace::unmap_frame(uint64_t page_va, uint64_t phys) {
     if (m_page_table->unmap_if_maps(page_va, phys))
         flush_tlb(page_va, vm::kPageSize);
+}
+
+void AddressSpace::pin() { m_pins.fetch_add(1, std::memory_order_acq_rel); }
+
+void AddressSpace::unpin() {
+    // Woken under m_pin_lock: once it is released, this thread touches the space no more,
+    // and the destructor may free it.
+    SpinlockLocker locker(m_pin_lock);
+    if (m_pins.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        m_unpinned.wake_all();
+}
+
+void AddressSpace::discard_private_copies_from_locked(Vma& vma, uint64_t first_index) {
+    ASSERT(m_lock.is_write_locked_by_current_thread());
+    ASSERT(vma.space() == this);
+    AnonObject* overlay = vma.overlay();
+    uint64_t first = first_index > vma.page_offset() ? first_index : vma.page_offset();
+    uint64_t end = vma.page_offset() + vma.range().page_count();
+    if (!overlay || first >= end || overlay->resident_page_count() == 0)
+        return;
+    // As for munmap: every hart forgets the translations before a frame can go back to
+    // the allocator. The range's other PTEs (file frames mapped read-only) may go too:
+    // PTEs are a cache, and the file's pages there are gone already.
+    VirtRange part { vma.start() + (first - vma.page_offset()) * vm::kPageSize, vma.end() };
+    unmap_ptes_locked(part, ShouldFlushTlb::Yes);
+    overlay->remove_pages(first, end - first);
 }
 
 void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {

@@ -35,7 +35,8 @@
 //
 // Locking: m_lock guards the Vma tree, the heap fields and the objects of this address
 // space; every public function takes it itself (for writing: one thread per process, so
-// there is nothing to gain from readers yet) and may sleep: call with no spinlock held.
+// there is nothing to gain from readers yet; the _locked ones, which truncation calls,
+// expect it) and may sleep: call with no spinlock held.
 // Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
 //
 // Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
@@ -55,6 +56,8 @@
 #include "mm/vma.h"
 #include "mm/vm_range.h"
 #include "sync/rw_lock.h"
+#include "sync/spinlock.h"
+#include "sync/wait_queue.h"
 
 // The fixed parts of the user layout (docs/vm.md):
 //   - the stack's top (the initial sp is below the argument strings laid out there),
@@ -220,6 +223,23 @@ public:
     // mapping it meanwhile, and a Vma on that object's list keeps this space alive.
     void unmap_frame(uint64_t page_va, uint64_t phys);
 
+    // Truncation's hold on an address space whose lock it is about to take
+    // (FileObject::truncate): a file object finds a Vma of this space on its reverse map
+    // under its own lock, which keeps the space alive, pins the space, drops its own lock
+    // (it may not wait for an address-space lock while holding it: the lock order) and
+    // then locks the space. The destructor, once its Vmas have left every reverse map (so
+    // that no new pin can come), waits until every pin is gone.
+    void pin();
+    void unpin();
+
+    // Truncation of the file that the MAP_PRIVATE file mapping `vma` (which must be in
+    // this space) maps: drops the private copies (overlay pages) the Vma holds at object
+    // index `first_index` and beyond, after taking them out of the page table and out of
+    // every TLB, so that the next access there faults and reads the file (a bus error
+    // while the file does not reach the page). A copy shared with a fork relative loses
+    // this side's reference only. Expects m_lock held for writing.
+    void discard_private_copies_from_locked(Vma& vma, uint64_t first_index);
+
     PageTable& page_table() { return *m_page_table; }
     RwLock& lock() { return m_lock; }
 
@@ -313,6 +333,11 @@ private:
     uint64_t m_heap_break { 0 }; // Guarded by m_lock.
     // Bit i: the hart with Cpu index i has this table in satp. Changed by that hart only.
     std::atomic<uint32_t> m_active_cpus { 0 };
+    // Truncations holding this space (pin()); the destructor sleeps on m_unpinned until
+    // none does. Changed under m_pin_lock (only unpin() needs it: to wake the destructor).
+    std::atomic<uint32_t> m_pins { 0 };
+    Spinlock m_pin_lock { "address space pins", LockRank::None };
+    WaitQueue m_unpinned { "address space pins" };
 };
 
 // Makes `space` (nullptr: none, i.e. a kernel thread) the current thread's address space

@@ -437,25 +437,83 @@ void FileObject::zero_beyond_end_locked(uint64_t old_size) {
 ErrorOr<void> FileObject::truncate(uint64_t size) {
     if (size > fs::kMaxFileSize)
         return Error::from_errno(EFBIG);
-    MutexLocker locker(m_lock);
+    MutexLocker serial(m_truncate_lock);
     uint64_t first_dropped = (size + kPageSize - 1) / kPageSize;
-    // No fill may be in flight at or beyond the new last page: it would finish into a page
-    // the truncation is about to drop or zero. With m_lock held, no new fill can start.
-    wait_for_fills_locked(locker, size / kPageSize, ~uint64_t(0));
-    uint64_t old_size = file_size();
-    TRY(m_inode->file_system().truncate(*m_inode, size));
-    if (size > old_size)
-        zero_beyond_end_locked(old_size);
-    // Pages wholly beyond the new end leave every process (a later access is a bus error)
-    // and the cache, dirty or not: their data must never come back.
-    remove_range_locked(first_dropped, ~uint64_t(0));
-    if (size % kPageSize != 0) {
-        if (Page* last = m_pages.lookup(size / kPageSize)) {
-            klib::memset(static_cast<uint8_t*>(page_to_virt(last)) + size % kPageSize, 0,
-                         kPageSize - size % kPageSize);
+    bool shrank;
+    {
+        MutexLocker locker(m_lock);
+        // No fill may be in flight at or beyond the new last page: it would finish into a
+        // page the truncation is about to drop or zero. With m_lock held, no new fill can
+        // start.
+        wait_for_fills_locked(locker, size / kPageSize, ~uint64_t(0));
+        uint64_t old_size = file_size();
+        TRY(m_inode->file_system().truncate(*m_inode, size));
+        if (size > old_size)
+            zero_beyond_end_locked(old_size);
+        // Pages wholly beyond the new end leave every process (a later access is a bus
+        // error) and the cache, dirty or not: their data must never come back.
+        remove_range_locked(first_dropped, ~uint64_t(0));
+        if (size % kPageSize != 0) {
+            if (Page* last = m_pages.lookup(size / kPageSize)) {
+                klib::memset(static_cast<uint8_t*>(page_to_virt(last)) + size % kPageSize, 0,
+                             kPageSize - size % kPageSize);
+            }
         }
+        // A private copy exists only of a page the file reached when it was made, and each
+        // shrink drops those beyond its end: only a shrink past whole pages has any to drop.
+        shrank = first_dropped < (old_size + kPageSize - 1) / kPageSize;
     }
+    // From here on no new private copy can be made beyond the end: a write fault copies a
+    // page only after finding it in the file, under m_lock. One made just before is in its
+    // overlay by the time its address space's lock is free.
+    if (shrank)
+        discard_private_copies(first_dropped);
     return {};
+}
+
+void FileObject::discard_private_copies(uint64_t first_index) {
+    // The private copies of a MAP_PRIVATE mapping beyond the end go too (as on Linux, where
+    // truncation unmaps private copy-on-write pages as well): a later access is a bus error
+    // like that of a page never written, and a later growth shows the file's zeros there.
+    // The partial last page keeps its copy. Each Vma's overlay is guarded by its address
+    // space's lock, which comes before m_lock: so each space is pinned under m_lock (a Vma
+    // on the list keeps it alive), m_lock is dropped, the space locked, m_lock taken again,
+    // and every Vma of that space dealt with and marked. The list may change meanwhile (a
+    // fork adds Vmas whose overlays copied the parent's pages), so each round looks again
+    // for a Vma this truncation has not marked.
+    uint64_t mark = ++m_truncations;
+    for (;;) {
+        AddressSpace* space = nullptr;
+        {
+            MutexLocker locker(m_lock);
+            for (Vma& vma : m_vmas) {
+                if (vma.truncation_mark() == mark)
+                    continue;
+                // end() may be shrinking under a clip: read again under the space's lock.
+                bool reaches = vma.page_offset() + (vma.end() - vma.start()) / kPageSize > first_index;
+                if (vma.overlay() && vma.space() && reaches) {
+                    space = vma.space();
+                    space->pin();
+                    break;
+                }
+                vma.set_truncation_mark(mark);  // Nothing private beyond the end.
+            }
+        }
+        if (!space)
+            return;
+        {
+            WriteLocker space_locker(space->lock());
+            MutexLocker locker(m_lock);
+            for (Vma& vma : m_vmas) {
+                if (vma.space() != space || vma.truncation_mark() == mark)
+                    continue;
+                vma.set_truncation_mark(mark);
+                if (vma.overlay())
+                    space->discard_private_copies_from_locked(vma, first_index);
+            }
+        }
+        space->unpin();
+    }
 }
 
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {

@@ -18,7 +18,10 @@
 // every page table that maps it (truncation, reclaim, fadvise) by computing its address in
 // each Vma and removing the PTE there if it names the page's frame
 // (AddressSpace::unmap_frame). Faults map a page only while holding m_lock, so once a page
-// has left the tree under m_lock, no PTE can name it again.
+// has left the tree under m_lock, no PTE can name it again. The private copies of
+// MAP_PRIVATE mappings (the Vmas' overlays) are guarded by their address spaces' locks
+// instead: a shrink drops them afterwards, visiting each such address space with its lock
+// taken first and m_lock second (discard_private_copies).
 //
 // Invariants:
 //   - Every page in the tree has use == File, owner == this, index == its key, holds
@@ -29,6 +32,8 @@
 //     removes the pages wholly beyond the end, and growth (write, truncate) zeroes what a
 //     store through a mapping may have put beyond the old end. Growing the file never
 //     exposes stale bytes.
+//   - Once a shrink has returned, no Vma's overlay (MAP_PRIVATE) holds a copy of a page
+//     wholly beyond the end of file: those go with the file's own pages.
 //   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
 //     the flag before writing, so a store during the write re-dirties it.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
@@ -37,7 +42,9 @@
 // Locking: m_lock (Mutex, rank VmObject) guards the tree, the page contents and dirty
 // flags, and is held across write-back and truncation I/O; it is dropped only while a
 // fill is in flight. The inode's lock (rank Inode) nests inside it. m_busy_lock (a
-// spinlock held alone) orders the busy flag against the waiters' sleep.
+// spinlock held alone) orders the busy flag against the waiters' sleep. m_truncate_lock
+// (rank Process) is held by a truncation from start to end, around the address-space
+// locks it takes.
 #pragma once
 
 #include <atomic>
@@ -133,7 +140,9 @@ public:
     // EFBIG beyond the largest file; ENOSPC; ENOMEM; EIO.
     ErrorOr<size_t> write(uint64_t offset, const void* buffer, size_t length);
     // Sets the size on disk, drops the pages wholly beyond it and zeroes the rest of the new
-    // last page.
+    // last page. A shrink also drops, in every MAP_PRIVATE mapping of the file, the private
+    // copies of the pages wholly beyond the new end (discard_private_copies). One
+    // truncation of the file at a time.
     ErrorOr<void> truncate(uint64_t size);
     // Writes back every dirty page (clipped at the end of file), then makes the data and
     // metadata durable (FileSystem::fsync).
@@ -196,6 +205,11 @@ private:
     void remove_page_locked(uint64_t index, Page* page);
     // remove_page_locked() for every cached page in [first, end). Expects m_lock.
     void remove_range_locked(uint64_t first, uint64_t end);
+    // A shrink's second half: every MAP_PRIVATE Vma of the object loses its private copies
+    // of the pages from `first_index` on (AddressSpace::discard_private_copies_from_locked),
+    // one address space at a time, each locked before m_lock (the lock order), with m_lock
+    // released in between. Expects m_truncate_lock and not m_lock.
+    void discard_private_copies(uint64_t first_index);
     bool evict_locked(uint64_t index, Page* page, bool write_back);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
@@ -215,6 +229,11 @@ private:
     uint64_t m_next_sequential { 0 };
     uint32_t m_readahead_window { 1 };
     Mutex m_lock { "file object", LockRank::VmObject };
+    // Serializes truncations: a shrink drops private copies after releasing m_lock, and a
+    // later truncation (a growth) must not overtake it. Taken before any address-space lock.
+    Mutex m_truncate_lock { "file object truncation", LockRank::Process };
+    // Numbers the shrinks, for the Vmas' truncation marks. Guarded by m_truncate_lock.
+    uint64_t m_truncations { 0 };
     Spinlock m_busy_lock { "file object busy", LockRank::None };
     WaitQueue m_busy_queue { "file object busy" };
 };

@@ -120,6 +120,12 @@ public:
     // The address space whose tree holds the Vma (nullptr in host tests). Fixed for life.
     AddressSpace* space() const { return m_space; }
 
+    // Truncation's progress through the reverse map (FileObject::truncate): the number of
+    // the object's last truncation that has dealt with this Vma's private copies. Guarded
+    // by the object's lock, not the address space's.
+    uint64_t truncation_mark() const { return m_truncation_mark; }
+    void set_truncation_mark(uint64_t mark) { m_truncation_mark = mark; }
+
     // The object index that backs `vaddr` (which must lie in the Vma).
     uint64_t object_index(uint64_t vaddr) const { return m_page_offset + (vaddr - m_range.start) / vm::kPageSize; }
 
@@ -153,6 +159,7 @@ private:
     uint64_t m_page_offset;
     RefPtr<AnonObject> m_overlay;
     AddressSpace* m_space;
+    uint64_t m_truncation_mark { 0 };
 
 public:
     // The hook of the AddressSpace's tree (public only so that VmaTree can name it).

@@ -7,7 +7,8 @@
 //
 //   outermost (taken first)
 //     Process           per-process sleeping locks: an open file's offset, the console's
-//                       line editor (sleeping)
+//                       line editor; a file's truncation lock, held around the
+//                       address-space locks a shrink takes (sleeping)
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
 //     VmObject          VmObject locks, from the top of a shadow chain down (sleeping)
 //     Inode             inode contents and block map (sleeping); two at most, by the

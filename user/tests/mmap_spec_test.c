@@ -2,10 +2,11 @@
  * ../shared/spec/mmap-semantics.md that mmap_anon_test.c, mmap_file_test.c and the other
  * user programs leave unpinned, one test per behaviour (the section is in each test's
  * comment): truncation and growth of a file seen by every process that maps it (§11, §2:
- * end of file judged at fault time), mappings beyond the end of file and of an offset
- * (§1.1, §1.3, §1.5), offsets kept by splits (§7), system calls whose buffers lie beyond
- * the end of file, in read-only mappings or in a mapping of the same file (§2, §11), and
- * stores to read-only file mappings (§2). The life of mappings (write-back points, fork,
+ * end of file judged at fault time), private copies beyond a new end of file (§5),
+ * mappings beyond the end of file and of an offset (§1.1, §1.3, §1.5), offsets kept by
+ * splits (§7), system calls whose buffers lie beyond the end of file, in read-only
+ * mappings or in a mapping of the same file (§2, §11), and stores to read-only file
+ * mappings (§2). The life of mappings (write-back points, fork,
  * MAP_PRIVATE, msync, unlink, resources, errors, limits) is mmap_life_test's.
  * docs/mmap-musts.md maps every MUST to its test.
  *
@@ -43,13 +44,14 @@ struct Mapper {
  * says), or dies of an access. */
 typedef int (*MapperCheck)(volatile char* mapping);
 
-/* Starts a mapper: a child that maps the first `length` bytes of the file `name`
- * MAP_SHARED and RW through a descriptor of its own, touches every page of the mapping
- * that lies within the file (storing into it if `store`), reports ready, waits for
- * finish_mapper, runs `check` and exits with its result. Returns once the mapper is
- * ready; 0, or -1 on failure. */
-static int start_mapper(const char* name, size_t length, int store, MapperCheck check,
-                        struct Mapper* mapper)
+/* Starts a mapper: a child that maps the first `length` bytes of the file `name` RW with
+ * `sharing` (MAP_SHARED or MAP_PRIVATE) through a descriptor of its own, touches every
+ * page of the mapping that lies within the file (storing into it if `store`: a private
+ * mapping then holds its own copy of each), reports ready, waits for finish_mapper, runs
+ * `check` and exits with its result. Returns once the mapper is ready; 0, or -1 on
+ * failure. */
+static int start_mapper_with(const char* name, size_t length, int sharing, int store, MapperCheck check,
+                             struct Mapper* mapper)
 {
     int ready[2], go[2];
     if (pipe(ready) != 0 || pipe(go) != 0)
@@ -60,7 +62,7 @@ static int start_mapper(const char* name, size_t length, int store, MapperCheck 
         close(go[1]);
         int fd = open(name, O_RDWR);
         struct stat st;
-        volatile char* p = fd < 0 ? NULL : map_fd(length, RW, MAP_SHARED, fd, 0);
+        volatile char* p = fd < 0 ? NULL : map_fd(length, RW, sharing, fd, 0);
         if (p == NULL || fstat(fd, &st) != 0)
             _exit(100);
         for (size_t offset = 0; offset < length && offset < (size_t)st.st_size; offset += PG) {
@@ -82,6 +84,12 @@ static int start_mapper(const char* name, size_t length, int store, MapperCheck 
     int ok = pid > 0 && read(ready[0], &token, 1) == 1;
     close(ready[0]);
     return ok ? 0 : -1;
+}
+
+/* start_mapper_with for a MAP_SHARED mapping. */
+static int start_mapper(const char* name, size_t length, int store, MapperCheck check, struct Mapper* mapper)
+{
+    return start_mapper_with(name, length, MAP_SHARED, store, check, mapper);
 }
 
 /* Lets the mapper run its check and waits for it; returns its wait status, or -1. */
@@ -282,6 +290,133 @@ static int write_that_extends_the_file_is_visible_in_an_existing_mapping(void)
     return 0;
 }
 
+/* --- §5, §11: private copies beyond a new end of file go too (Linux TruncateAfterCOWBreak) --- */
+
+static int read_page_1(volatile char* p)
+{
+    (void)p[PG + 7];
+    return 0;
+}
+
+/* A private page the process has written holds its own copy; a shrink below it still makes
+ * it a bus error, for a read and for a store, in the process that shrank the file and in
+ * another process holding its own copies. */
+static int shrink_makes_written_private_pages_beyond_the_new_end_sigbus(void)
+{
+    int fd = make_file("mst_priv_shrink", 3 * PG);
+    CHECK(fd >= 0);
+    volatile char* p = map_fd(3 * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    for (size_t i = 0; i < 3; i++)
+        p[i * PG + 1] = 'P';
+    struct Mapper mapper; /* Stores into every page: its own private copies. */
+    CHECK(start_mapper_with("mst_priv_shrink", 3 * PG, MAP_PRIVATE, 1, read_page_1, &mapper) == 0);
+    CHECK(ftruncate(fd, PG) == 0);
+    int status = finish_mapper(&mapper);
+    CHECK(KILLED_BY(status, SIGBUS));
+    CHECK(access_kills_with(p + PG + 1, 0, SIGBUS));
+    CHECK(access_kills_with(p + 2 * PG + 1, 1, SIGBUS));
+    CHECK(p[1] == 'P' && p[2] == PATTERN(2)); /* The page before the new end keeps its copy. */
+    CHECK(byte_in_file("mst_priv_shrink", 1) == PATTERN(1));
+    unlink("mst_priv_shrink");
+    return 0;
+}
+
+/* The page holding the new end of file keeps the private copy, bytes beyond the end
+ * included (as on Linux); only whole pages beyond the end go. */
+static int shrink_inside_a_written_private_page_keeps_its_copy(void)
+{
+    int fd = make_file("mst_priv_partial", 2 * PG);
+    CHECK(fd >= 0);
+    volatile char* p = map_fd(2 * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    p[50] = 'W';
+    p[3000] = 'X';
+    p[PG + 7] = 'Y';
+    CHECK(ftruncate(fd, 100) == 0);
+    CHECK(p[50] == 'W' && p[3000] == 'X' && p[99] == PATTERN(99));
+    CHECK(access_kills_with(p + PG + 7, 0, SIGBUS));
+    CHECK(file_size("mst_priv_partial") == 100);
+    unlink("mst_priv_partial");
+    return 0;
+}
+
+/* Growing the file again after the shrink: the pages beyond the old end read the file
+ * (zeros), not the private copies from before the shrink. */
+static int shrink_then_grow_shows_the_file_zeros_not_old_private_copies(void)
+{
+    int fd = make_file("mst_priv_down_up", 3 * PG);
+    CHECK(fd >= 0);
+    volatile char* p = map_fd(3 * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    for (size_t i = 0; i < 3; i++)
+        p[i * PG + 1] = 'P';
+    CHECK(ftruncate(fd, 100) == 0);
+    CHECK(ftruncate(fd, 3 * PG) == 0);
+    CHECK(p[1] == 'P' && p[99] == PATTERN(99));
+    CHECK(bytes_are_zero(p + PG, 2 * PG));
+    /* A store there makes a new copy of the file's page again. */
+    p[2 * PG + 3] = 'N';
+    CHECK(p[2 * PG + 3] == 'N' && p[2 * PG + 4] == 0);
+    CHECK(file_bytes_are_zero("mst_priv_down_up", 100, 3 * PG));
+    unlink("mst_priv_down_up");
+    return 0;
+}
+
+static int read_page_2_of_a_private_copy(volatile char* p)
+{
+    (void)p[2 * PG + 1];
+    return 0;
+}
+
+/* A fork child holds the parent's private copies copy-on-write (each frame referenced by
+ * both). A shrink drops them on both sides, and the frames go back to the allocator while
+ * the child still lives: no reference is left behind. */
+static int shrink_drops_private_copies_shared_with_a_fork_child_and_frees_them(void)
+{
+    enum { kPages = 32 };
+    long baseline = (long)counters().free_frames;
+    int fd = make_file("mst_priv_fork", (kPages + 1) * PG);
+    CHECK(fd >= 0);
+    volatile char* p = map_fd((kPages + 1) * PG, RW, MAP_PRIVATE, fd, 0);
+    CHECK(p != NULL);
+    for (size_t i = 1; i <= kPages; i++)
+        p[i * PG + 1] = 'P'; /* A cached page of the file and a private copy of it each. */
+    int ready[2], go[2];
+    CHECK(pipe(ready) == 0 && pipe(go) == 0);
+    int pid = fork();
+    if (pid == 0) {
+        close(ready[0]);
+        close(go[1]); /* So that a failing parent's exit lets it go. */
+        char token = 'r';
+        if (write(ready[1], &token, 1) != 1 || read(go[0], &token, 1) != 1)
+            _exit(101);
+        _exit(read_page_2_of_a_private_copy(p));
+    }
+    CHECK(pid > 0);
+    close(ready[1]);
+    close(go[0]);
+    char token;
+    CHECK(read(ready[0], &token, 1) == 1);
+    long before = (long)counters().free_frames;
+    CHECK(ftruncate(fd, PG) == 0);
+    long after = (long)counters().free_frames;
+    /* kPages cached pages and kPages private copies, each copy's last reference held by
+     * one of two processes; without the copies only half of it comes back. */
+    CHECK(after - before >= kPages + kPages / 2);
+    CHECK(write(go[1], &token, 1) == 1);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(KILLED_BY(status, SIGBUS));
+    CHECK(access_kills_with(p + 2 * PG + 1, 0, SIGBUS));
+    CHECK(munmap((void*)p, (kPages + 1) * PG) == 0);
+    close(fd);
+    unlink("mst_priv_fork");
+    /* Everything back: the file, its pages, the copies (allow for the kernel heap). */
+    CHECK((long)counters().free_frames >= baseline - 8);
+    return 0;
+}
+
 /* --- §1.1 (not errors), §1.5, §1.3 --- */
 
 static int mapping_beyond_the_end_or_of_an_empty_file_succeeds_and_access_gives_sigbus(void)
@@ -475,6 +610,10 @@ static const struct TestCase kTests[] = {
     TEST(grow_makes_sigbus_pages_accessible_and_stores_reach_the_file),
     TEST(write_back_after_a_shrink_never_extends_the_file),
     TEST(write_that_extends_the_file_is_visible_in_an_existing_mapping),
+    TEST(shrink_makes_written_private_pages_beyond_the_new_end_sigbus),
+    TEST(shrink_inside_a_written_private_page_keeps_its_copy),
+    TEST(shrink_then_grow_shows_the_file_zeros_not_old_private_copies),
+    TEST(shrink_drops_private_copies_shared_with_a_fork_child_and_frees_them),
     TEST(mapping_beyond_the_end_or_of_an_empty_file_succeeds_and_access_gives_sigbus),
     TEST(end_of_file_tail_reads_zero_even_when_the_disk_block_held_more),
     TEST(file_mapping_at_an_offset_holds_the_file_bytes_from_there),
