@@ -145,6 +145,23 @@ uint32_t refill_locked(FrameCache& cache)
     return moved;
 }
 
+// With s_lock held: moves every frame of `cache` (any hart's) onto the free list;
+// returns whether there were any.
+bool drain_cache_locked(FrameCache& cache)
+{
+    CacheGuard::lock(cache);
+    bool any = cache.count > 0;
+    if (any) {
+        Page* last = chain_end(cache.top, cache.count);
+        last->next_free = s_free_list;
+        s_free_list = cache.top;
+        cache.top = nullptr;
+        cache.count = 0;
+    }
+    CacheGuard::unlock(cache);
+    return any;
+}
+
 // With s_lock held and the free list empty: moves every frame the other harts' caches
 // hold (all but `mine`) onto the free list. Returns whether there were any.
 bool steal_cached_frames_locked(FrameCache& mine)
@@ -153,16 +170,7 @@ bool steal_cached_frames_locked(FrameCache& mine)
     for (FrameCache& other : s_caches) {
         if (&other == &mine)
             continue;
-        CacheGuard::lock(other);
-        if (other.count > 0) {
-            Page* last = chain_end(other.top, other.count);
-            last->next_free = s_free_list;
-            s_free_list = other.top;
-            other.top = nullptr;
-            other.count = 0;
-            found = true;
-        }
-        CacheGuard::unlock(other);
+        found |= drain_cache_locked(other);
     }
     return found;
 }
@@ -307,6 +315,21 @@ void page_unref(Page* page)
     ASSERT(old > 0);
     if (old == 1)
         release_frame(page);
+}
+
+void drain_frame_caches()
+{
+    SpinlockLocker locker(s_lock);
+    for (FrameCache& cache : s_caches)
+        drain_cache_locked(cache);
+}
+
+size_t cached_frame_count()
+{
+    size_t count = 0;
+    for (const FrameCache& cache : s_caches)
+        count += __atomic_load_n(&cache.count, __ATOMIC_RELAXED);
+    return count;
 }
 
 void dump_physical_allocator()
