@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "arch/riscv64/csr.h"
 #include "drivers/console.h"
 #include "lib/assert.h"
 #include "lib/intrusive_list.h"
@@ -215,7 +216,9 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
         if (pass_freed == 0 && attempt > 0 && free_page_count() <= reserve) {
             // Last, before the caller is refused (and its process killed): the slabs that
             // only the kernel heap's per-hart caches keep.
-            if (!heap_drained) {
+            // (The cross-call waits with interrupts on: a kernel copy faulting with them off
+            // skips it.)
+            if (!heap_drained && interrupts_enabled()) {
                 heap_drained = true;
                 size_t before = free_page_count();
                 kernel_heap_drain_every_cpu();

@@ -68,9 +68,17 @@ static void keep_tail(const char *bytes, size_t n)
     tail_length += n;
 }
 
+/* Each line indented, so that a test runner does not take the program's PASS and FAIL
+ * lines for leak_test's own. */
 static void show_tail(void)
 {
-    write(1, tail, tail_length);
+    size_t start = 0;
+    for (size_t i = 0; i < tail_length; i++) {
+        if (tail[i] == '\n' || i + 1 == tail_length) {
+            printf("  | %.*s\n", (int)(i - start + (tail[i] != '\n')), tail + start);
+            start = i + 1;
+        }
+    }
 }
 
 /* Runs `program` once with its output (standard output and error) into a pipe that this
