@@ -145,23 +145,6 @@ uint32_t refill_locked(FrameCache& cache)
     return moved;
 }
 
-// With s_lock held: moves every frame of `cache` (any hart's) onto the free list;
-// returns whether there were any.
-bool drain_cache_locked(FrameCache& cache)
-{
-    CacheGuard::lock(cache);
-    bool any = cache.count > 0;
-    if (any) {
-        Page* last = chain_end(cache.top, cache.count);
-        last->next_free = s_free_list;
-        s_free_list = cache.top;
-        cache.top = nullptr;
-        cache.count = 0;
-    }
-    CacheGuard::unlock(cache);
-    return any;
-}
-
 // With s_lock held and the free list empty: moves every frame the other harts' caches
 // hold (all but `mine`) onto the free list. Returns whether there were any.
 bool steal_cached_frames_locked(FrameCache& mine)
@@ -170,9 +153,33 @@ bool steal_cached_frames_locked(FrameCache& mine)
     for (FrameCache& other : s_caches) {
         if (&other == &mine)
             continue;
-        found |= drain_cache_locked(other);
+        CacheGuard::lock(other);
+        if (other.count > 0) {
+            Page* last = chain_end(other.top, other.count);
+            last->next_free = s_free_list;
+            s_free_list = other.top;
+            other.top = nullptr;
+            other.count = 0;
+            found = true;
+        }
+        CacheGuard::unlock(other);
     }
     return found;
+}
+
+// With s_lock held: moves every frame of `cache` (any hart's) onto the free list
+// (drain_frame_caches; the allocator's own steal, above, leaves the caller's cache).
+void drain_cache_locked(FrameCache& cache)
+{
+    CacheGuard::lock(cache);
+    if (cache.count > 0) {
+        Page* last = chain_end(cache.top, cache.count);
+        last->next_free = s_free_list;
+        s_free_list = cache.top;
+        cache.top = nullptr;
+        cache.count = 0;
+    }
+    CacheGuard::unlock(cache);
 }
 
 // Takes a free frame from this hart's cache, refilling it first if it is empty; nullptr
