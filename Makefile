@@ -85,7 +85,7 @@ qemu-gdb: kernel image
 check: kernel host image
 	@tools/run-tests --build $(BUILD)
 
-# The long leak check: leak_test's quick programs N times each in one boot (default 1000).
+# The long leak check: leak_test runs the xv6 mmaptests N times each in one boot (default 1000).
 leakcheck: kernel image
 	@tools/run-tests --build $(BUILD) --leak $(or $(N),1000)
 

@@ -13,8 +13,9 @@
  * Prints "PASS name" or "FAIL name: why" per program and ends with "N passed, N failed".
  *
  *   leak_test               every program, each DEFAULT_RUNS times (100)
- *   leak_test N             every program N times (make leakcheck N=1000)
- *   leak_test N NAME...     the programs whose names contain one of the NAMEs, N times */
+ *   leak_test N             every program N times
+ *   leak_test N NAME...     the programs whose names contain one of the NAMEs, N times
+ *                           (make leakcheck N=1000: leak_test 1000 xv6_mmaptest pressure) */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
