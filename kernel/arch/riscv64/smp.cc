@@ -8,8 +8,8 @@
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/sbi.h"
-#include "lib/assert.h"
 #include "drivers/console.h"
+#include "lib/assert.h"
 #include "lib/panic.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_stack.h"
@@ -24,12 +24,12 @@ namespace {
 constexpr uint64_t kHartStartTimeoutSeconds = 5;
 
 Cpu s_cpus[kMaxCpus];
+unsigned s_cpu_count = 1;
+uint64_t s_timebase_frequency = 10'000'000;
 
 // The cross-call in progress (smp_run_on_every_hart): one at a time, under s_call_lock.
 Mutex s_call_lock { "cross-call" };
 std::atomic<void (*)()> s_call_function { nullptr };
-unsigned s_cpu_count = 1;
-uint64_t s_timebase_frequency = 10'000'000;
 
 }  // namespace
 
@@ -134,6 +134,7 @@ void smp_handle_ipi() {
     // Reschedule: nothing to do here. The interrupt has already ended this hart's wait in
     // its idle loop, which looks at the run queue next; a busy hart picks the new thread
     // up when its current one blocks, yields or uses up its time slice.
+    // RunFunction: the cross-call's function, then the caller may go on.
     if (requests & static_cast<uint32_t>(IpiRequest::RunFunction)) {
         Cpu* self = this_cpu();
         if (self->call_pending.load(std::memory_order_acquire)) {
