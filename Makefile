@@ -24,7 +24,7 @@ QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kern
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMAGE),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
 
-.PHONY: all deps kernel host image qemu qemu-gdb check bench format clean FORCE
+.PHONY: all deps kernel host image qemu qemu-gdb check leakcheck bench format clean FORCE
 
 all: kernel
 
@@ -84,6 +84,10 @@ qemu-gdb: kernel image
 
 check: kernel host image
 	@tools/run-tests --build $(BUILD)
+
+# The long leak check: leak_test runs the xv6 mmaptests N times each in one boot (default 1000).
+leakcheck: kernel image
+	@tools/run-tests --build $(BUILD) --leak $(or $(N),1000)
 
 # Writes build/bench/results.json and build/bench/chart.svg; fails if a budget is broken.
 bench: kernel image

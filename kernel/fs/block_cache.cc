@@ -169,18 +169,28 @@ void BlockCache::unpin(Buffer& buffer)
 
 size_t BlockCache::drop_unused()
 {
-    for (;;) {
+    shrink(SIZE_MAX);
+    SpinlockLocker locker(m_lock);
+    return m_buffer_count;
+}
+
+size_t BlockCache::shrink(size_t count)
+{
+    size_t freed = 0;
+    while (freed < count) {
         Buffer* buffer;
         {
             SpinlockLocker locker(m_lock);
             buffer = m_lru.pop_front();
             if (!buffer)
-                return m_buffer_count;
+                break;
             m_tree.erase(*buffer);
             --m_buffer_count;
         }
         destroy(buffer);
+        ++freed;
     }
+    return freed;
 }
 
 BlockCache::Statistics BlockCache::statistics()
@@ -188,6 +198,7 @@ BlockCache::Statistics BlockCache::statistics()
     SpinlockLocker locker(m_lock);
     Statistics statistics = m_statistics;
     statistics.buffers = m_buffer_count;
+    statistics.unused = m_lru.size();
     return statistics;
 }
 

@@ -25,6 +25,10 @@
 // frames, at least kMinimumCapacity). It is a target, not a wall: when every buffer is
 // referenced or pinned, the cache grows past it rather than fail, and shrinks back as
 // buffers become unused. The log bounds the pinned ones and the callers the referenced ones.
+// Below the capacity the cache also gives memory back on request: shrink() frees unused
+// buffers, least recently used first (in the kernel, page reclaim asks through a shrinker,
+// mm/shrinker.h, which the root file system registers), and the cache grows again on
+// demand. An unused buffer is clean (it is not pinned), so nothing is written.
 //
 // Locking: m_lock is a spinlock (rank BlockCache) taken for the tree and list operations
 // only, never across I/O or a buffer lock. A buffer's lock is a Mutex without a rank (an
@@ -144,9 +148,13 @@ public:
     void pin(Buffer& buffer);
     void unpin(Buffer& buffer);
 
-    // Forgets every unreferenced, unpinned buffer (for tests and unmount). Returns how many
-    // buffers remain (referenced or pinned).
+    // Forgets every unreferenced, unpinned buffer (for tests, unmount and drop_caches).
+    // Returns how many buffers remain (referenced or pinned).
     size_t drop_unused();
+
+    // Frees up to `count` unreferenced, unpinned buffers, least recently used first (for
+    // page reclaim, through a shrinker). Returns how many it freed: each was one frame.
+    size_t shrink(size_t count);
 
     BlockDevice& device() { return m_device; }
     size_t capacity() const { return m_capacity; }
@@ -155,7 +163,8 @@ public:
         uint64_t hits;
         uint64_t misses;
         uint64_t evictions;
-        size_t buffers;  // Buffers that exist now.
+        size_t buffers;  // Buffers that exist now (one block-memory frame each).
+        size_t unused;   // Of which unreferenced and unpinned: what shrink() can free.
     };
     Statistics statistics();
 

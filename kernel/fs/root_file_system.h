@@ -7,9 +7,15 @@
 // corrupted) is refused with the file system's message and the kernel boots on without a
 // root file system; so does a machine without a disk. Nothing here panics.
 //
+// Once mounted, the root file system's block cache gives memory back under pressure: this
+// file registers a shrinker for it (mm/shrinker.h), which frees unused buffers, least
+// recently used first.
+//
 // Invariants: root_file_system() is null until a mount succeeded and never changes after
 // that (the root file system is never unmounted while the kernel runs).
 #pragma once
+
+#include <cstddef>
 
 namespace fs {
 class FileSystem;
@@ -21,3 +27,12 @@ void mount_root_file_system();
 
 // The mounted root file system, or nullptr.
 fs::FileSystem* root_file_system();
+
+// What the root file system keeps in memory, for vmstat (zeros without one).
+struct RootFileSystemMemory {
+    size_t block_cache_buffers;   // Buffers (one frame each),
+    size_t block_cache_unused;    // of which unreferenced and unpinned (reclaimable),
+    size_t block_cache_capacity;  // and the number the cache keeps before it recycles.
+    size_t inodes;                // In-memory inodes (each one referenced by someone).
+};
+RootFileSystemMemory root_file_system_memory();

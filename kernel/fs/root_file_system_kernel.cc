@@ -3,10 +3,18 @@
 #include "drivers/virtio_blk.h"
 #include "fs/file_system.h"
 #include "fs/root_file_system.h"
+#include "mm/shrinker.h"
 
 namespace {
 
 OwnPtr<fs::FileSystem> s_root;
+
+size_t shrink_block_cache(void*, size_t frames) {
+    // One buffer is one frame of block memory (block_memory_kernel.cc).
+    return s_root->cache().shrink(frames);
+}
+
+Shrinker s_block_cache_shrinker { "block cache", shrink_block_cache, nullptr };
 
 }  // namespace
 
@@ -25,6 +33,7 @@ void mount_root_file_system() {
         return;
     }
     s_root = mounted.release_value();
+    register_shrinker(s_block_cache_shrinker);
     auto usage = s_root->usage();
     const fs::Superblock& super = s_root->superblock();
     kprintf("fs: root file system mounted: %u blocks (%u free), %u inodes (%u free), log of %u blocks\n",
@@ -33,4 +42,16 @@ void mount_root_file_system() {
 
 fs::FileSystem* root_file_system() {
     return s_root.ptr();
+}
+
+RootFileSystemMemory root_file_system_memory() {
+    if (!s_root)
+        return {};
+    auto cache = s_root->cache().statistics();
+    return RootFileSystemMemory {
+        .block_cache_buffers = cache.buffers,
+        .block_cache_unused = cache.unused,
+        .block_cache_capacity = s_root->cache().capacity(),
+        .inodes = s_root->inode_table().size(),
+    };
 }

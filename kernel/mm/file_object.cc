@@ -283,7 +283,7 @@ void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
     }
 }
 
-bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block) {
+bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block, EvictMapped mapped) {
     // Direct reclaim never runs under a FileObject lock (reclaim.h), but should it ever,
     // this object is simply not a candidate rather than a recursive lock.
     if (m_lock.is_locked_by_current_thread())
@@ -292,14 +292,16 @@ bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may
         m_lock.lock();
     else if (!m_lock.try_lock())
         return false;
-    bool evicted = evict_locked(index, page, write_back);
+    bool evicted = evict_locked(index, page, write_back, mapped);
     m_lock.unlock();
     return evicted;
 }
 
-bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back) {
+bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped) {
     if (!m_inode || m_pages.lookup(index) != page)
         return false;  // Gone or replaced since the queue named it.
+    if (mapped == EvictMapped::No && !m_vmas.empty())
+        return false;
     // Busy: being filled. A second reference: read() or a fault is using it right now.
     if (page->has_flag(kPageBusy) || page->ref_count.load(std::memory_order_acquire) != 1)
         return false;

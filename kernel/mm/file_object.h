@@ -75,6 +75,10 @@ namespace file_object_detail {
 extern std::atomic<uint64_t> g_hits;  // Pages handed out from the cache (statistics).
 }
 
+// Whether eviction may take a page of a file that some Vma maps (reclaim: yes, out of every
+// page table; drop_caches: no, as a mapped file is in use).
+enum class EvictMapped : uint8_t { Yes, No };
+
 class FileObject final : public VmObject, public fs::InodePageCache {
 public:
     // The page cache of `inode` (a regular file: EISDIR/EINVAL otherwise), created and
@@ -119,8 +123,9 @@ public:
     // Page reclaim (mm/reclaim.h): evicts `page` if it is still the page at `index`, is not
     // being read or used, and is clean (or `write_back` allows writing it back first). It
     // leaves every page table first. `may_block`: wait for the lock rather than give up.
-    // Says whether the frame was freed.
-    bool try_evict(uint64_t index, Page* page, bool write_back, bool may_block);
+    // Says whether the frame was freed. With EvictMapped::No, a page of a mapped file stays.
+    bool try_evict(uint64_t index, Page* page, bool write_back, bool may_block,
+                   EvictMapped mapped = EvictMapped::Yes);
 
     // Asked for each cached page of a range being written back: whether the calling
     // address space maps it writable (the probe then write-protects it, so that the next
@@ -210,7 +215,7 @@ private:
     // one address space at a time, each locked before m_lock (the lock order), with m_lock
     // released in between. Expects m_truncate_lock and not m_lock.
     void discard_private_copies(uint64_t first_index);
-    bool evict_locked(uint64_t index, Page* page, bool write_back);
+    bool evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
     void clear_busy(Page* page);

@@ -10,6 +10,7 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
+#include "arch/riscv64/smp.h"
 #include "lib/assert.h"
 #include "lib/panic.h"
 #include "mm/kernel_page_table.h"
@@ -574,6 +575,26 @@ size_t kmalloc_usable_size(const void* pointer)
 
 void kernel_heap_drain_this_cpu() { drain_this_cpu_caches(); }
 
+void kernel_heap_drain_every_cpu()
+{
+    smp_run_on_every_hart(drain_this_cpu_caches);
+    for (SizeClass& cls : s_classes) {
+        Page* spare;
+        {
+            SpinlockLocker guard(cls.lock);
+            spare = cls.empty_slab;
+            cls.empty_slab = nullptr;
+            if (spare)
+                --cls.slab_pages;
+        }
+        if (spare) {
+            FrameList frames;
+            frames.push_back(*spare);
+            free_frames(frames);
+        }
+    }
+}
+
 KernelHeapStatistics kernel_heap_statistics()
 {
     KernelHeapStatistics statistics {};
@@ -588,6 +609,9 @@ KernelHeapStatistics kernel_heap_statistics()
             cached += __atomic_load_n(&caches.count[i], __ATOMIC_RELAXED);
         statistics.small_bytes_in_use += (cls.objects_out - cached) * object_size(cls);
         statistics.slab_pages += cls.slab_pages;
+        statistics.cached_objects += cached;
+        statistics.cached_bytes += cached * object_size(cls);
+        statistics.spare_slabs += cls.empty_slab ? 1 : 0;
     }
     SpinlockLocker guard(s_large_lock);
     statistics.large_blocks = s_large_blocks;

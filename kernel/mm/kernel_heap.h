@@ -76,11 +76,21 @@ size_t kmalloc_usable_size(const void* pointer);
 // classes).
 void kernel_heap_drain_this_cpu();
 
+// Gives back what the heap holds for speed rather than for its callers: every hart's
+// object caches (each hart drains its own, through a cross-call: only its hart may touch a
+// cache) and every class's spare empty slab. Afterwards slab_pages counts only slabs that
+// hold objects in use. For drop_caches and for reclaim before memory runs out. Call from
+// a thread with interrupts on and no spinlock held (smp_run_on_every_hart). May sleep.
+void kernel_heap_drain_every_cpu();
+
 struct KernelHeapStatistics {
     // Sum of the object sizes of small blocks callers hold: objects resting in per-hart
     // caches are free and not counted, so this is exact whatever the caches hold.
     size_t small_bytes_in_use;
     size_t slab_pages;         // Frames held by slabs (full, partial and cached empty).
+    size_t cached_objects;     // Free objects resting in the harts' caches,
+    size_t cached_bytes;       // and the bytes they span (free, but their slabs are held).
+    size_t spare_slabs;        // Empty slabs kept, one per class at most.
     size_t large_blocks;       // Large blocks in use.
     size_t large_pages;        // Frames mapped for them.
 };

@@ -167,6 +167,21 @@ bool steal_cached_frames_locked(FrameCache& mine)
     return found;
 }
 
+// With s_lock held: moves every frame of `cache` (any hart's) onto the free list
+// (drain_frame_caches; the allocator's own steal, above, leaves the caller's cache).
+void drain_cache_locked(FrameCache& cache)
+{
+    CacheGuard::lock(cache);
+    if (cache.count > 0) {
+        Page* last = chain_end(cache.top, cache.count);
+        last->next_free = s_free_list;
+        s_free_list = cache.top;
+        cache.top = nullptr;
+        cache.count = 0;
+    }
+    CacheGuard::unlock(cache);
+}
+
 // Takes a free frame from this hart's cache, refilling it first if it is empty; nullptr
 // when no frame is free anywhere.
 Page* take_free_frame()
@@ -307,6 +322,21 @@ void page_unref(Page* page)
     ASSERT(old > 0);
     if (old == 1)
         release_frame(page);
+}
+
+void drain_frame_caches()
+{
+    SpinlockLocker locker(s_lock);
+    for (FrameCache& cache : s_caches)
+        drain_cache_locked(cache);
+}
+
+size_t cached_frame_count()
+{
+    size_t count = 0;
+    for (const FrameCache& cache : s_caches)
+        count += __atomic_load_n(&cache.count, __ATOMIC_RELAXED);
+    return count;
 }
 
 void dump_physical_allocator()

@@ -167,6 +167,15 @@ inline Page* page_from_virt(const void* direct_mapped)
 inline size_t free_page_count() { return physical_allocator_detail::g_free_pages.load(std::memory_order_relaxed); }
 inline size_t total_page_count() { return physical_allocator_detail::g_total_pages; }
 
+// Moves the frames of every hart's cache to the free list (they stay free and counted so;
+// the caches refill on their next allocation). For drop_caches: afterwards the free list
+// alone holds every free frame. Takes each cache's lock in turn, so it needs no help from
+// the other harts.
+void drain_frame_caches();
+
+// Frames resting in the harts' caches now (a snapshot: they change without a lock).
+size_t cached_frame_count();
+
 // Prints the ranges managed and the counters.
 void dump_physical_allocator();
 

@@ -3,11 +3,15 @@
 
 #include <atomic>
 
+#include "arch/riscv64/csr.h"
 #include "drivers/console.h"
 #include "lib/assert.h"
 #include "lib/intrusive_list.h"
 #include "lib/panic.h"
 #include "mm/file_object.h"
+#include "mm/kernel_heap.h"
+#include "mm/kernel_stack.h"
+#include "mm/shrinker.h"
 #include "proc/thread.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -138,6 +142,8 @@ void thread_main(void*) {
             if (free_page_count() >= high_watermark())
                 break;
             size_t now = reclaim_some(kBatch, true, true);
+            if (now == 0)
+                now = shrink_caches(kBatch);  // The page cache has nothing left to give.
             freed += now;
             if (now == 0)
                 break;  // Nothing more can go: anonymous memory fills the rest.
@@ -175,6 +181,7 @@ size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count,
 
 ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
     size_t reserve = reserve_frames();
+    bool heap_drained = false;
     for (unsigned attempt = 0;; ++attempt) {
         size_t free = free_page_count();
         if (free < low_watermark())
@@ -186,6 +193,9 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
         }
         // Direct reclaim: clean pages only, without waiting for anybody's lock.
         if (reclaim_some(kBatch, false, false) > 0)
+            continue;
+        // Then the other caches: the file system's metadata buffers and the like.
+        if (shrink_caches(kBatch) > 0)
             continue;
         if (!g_thread_running)
             return Error::from_errno(ENOMEM);
@@ -203,9 +213,74 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
             g_pass_queue.wait_until(g_thread_lock, [seen] { return g_passes != seen; });
             pass_freed = g_last_pass_freed;
         }
-        if (pass_freed == 0 && attempt > 0 && free_page_count() <= reserve)
+        if (pass_freed == 0 && attempt > 0 && free_page_count() <= reserve) {
+            // Last, before the caller is refused (and its process killed): the slabs that
+            // only the kernel heap's per-hart caches keep.
+            // (The cross-call waits with interrupts on: a kernel copy faulting with them off
+            // skips it.)
+            if (!heap_drained && interrupts_enabled()) {
+                heap_drained = true;
+                size_t before = free_page_count();
+                kernel_heap_drain_every_cpu();
+                if (free_page_count() > before)
+                    continue;
+            }
             return Error::from_errno(ENOMEM);
+        }
     }
+}
+
+namespace {
+
+// Evicts every page of the queue `queue` that belongs to a file no Vma maps and that
+// nobody is using (writing dirty ones back first), looking at each page once. Returns how
+// many it freed.
+size_t drop_unmapped_from(PageQueue& queue) {
+    size_t freed = 0;
+    size_t to_look;
+    {
+        SpinlockLocker locker(g_queue_lock);
+        to_look = queue.size();
+    }
+    while (to_look > 0) {
+        Candidate candidates[kBatch];
+        size_t found = 0;
+        {
+            SpinlockLocker locker(g_queue_lock);
+            while (to_look > 0 && found < kBatch) {
+                --to_look;
+                Page* page = queue.pop_front();
+                if (!page) {
+                    to_look = 0;
+                    break;
+                }
+                queue.push_back(*page);
+                auto* object = static_cast<FileObject*>(page->owner);
+                if (object->try_ref())
+                    candidates[found++] = Candidate { object, page->index, page };
+            }
+        }
+        for (size_t i = 0; i < found; ++i) {
+            Candidate& candidate = candidates[i];
+            if (candidate.object->try_evict(candidate.index, candidate.page, true, true, EvictMapped::No))
+                ++freed;
+            candidate.object->unref();
+        }
+    }
+    return freed;
+}
+
+}  // namespace
+
+size_t drop_caches() {
+    size_t freed = drop_unmapped_from(g_inactive) + drop_unmapped_from(g_active);
+    g_reclaimed.fetch_add(freed, std::memory_order_relaxed);
+    // Frees heap objects (buffer records), so before the heap is drained.
+    shrink_caches(SIZE_MAX);
+    flush_freed_kernel_stacks();
+    kernel_heap_drain_every_cpu();
+    drain_frame_caches();
+    return freed;
 }
 
 size_t detail::g_low_watermark = 0;

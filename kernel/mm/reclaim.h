@@ -23,7 +23,10 @@
 //   - the reclaim thread ("pageout"), woken when free frames fall below low_watermark(),
 //     frees until high_watermark(); it alone writes dirty pages back;
 //   - allocating threads, through allocate_user_page(): below reserve_frames() they reclaim clean
-//     pages themselves (direct reclaim), then wait for the thread's next pass. When a pass
+//     pages themselves (direct reclaim), then shrink the other caches (mm/shrinker.h: the
+//     block cache's unused buffers), then wait for the thread's next pass (which shrinks
+//     them too once the page cache has nothing left), and as a last resort drain the
+//     kernel heap's per-hart caches. When a pass
 //     frees nothing and nothing is free, the allocation fails with ENOMEM and the faulting
 //     process is killed; the kernel carries on. The reserve is left to the
 //     kernel's own allocations (page tables, the heap, the block cache), which never wait.
@@ -99,6 +102,14 @@ bool can_allocate_without_reclaim();
 // Evicts up to `count` reclaimable pages (dirty ones only if `write_back`); returns how many
 // frames it freed. For the reclaim thread, direct reclaim and tests.
 size_t reclaim_pages(size_t count, bool write_back);
+
+// Gives back every frame the kernel holds only to be fast and can rebuild, like Linux's
+// drop_caches: writes back and evicts the cached pages of files that nobody maps (and that
+// no read or fault is using), empties the registered caches (mm/shrinker.h: the block
+// cache), makes the freed kernel stacks' slots free, and drains the kernel heap's and the
+// physical allocator's per-hart caches. Returns how many page-cache pages it evicted. Call
+// from a thread with interrupts on and no lock held; sleeps (disk I/O, cross-calls).
+size_t drop_caches();
 
 // Starts the reclaim thread (once, at boot, after the scheduler).
 void start_thread();

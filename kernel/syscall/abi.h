@@ -36,6 +36,8 @@
 //                                          the end of the directory, EINVAL if n is too
 //                                          small for the next record
 //   vmstat(struct atlas_vmstat* out)       fills the counters below
+//   drop_caches()                          gives back every clean cache the kernel can
+//                                          rebuild (see docs/vm.md); returns 0
 //   procmaps(int pid, struct atlas_map_entry* buffer, long count)  -> mappings; see below
 #ifndef ATLAS_SYSCALL_ABI_H
 #define ATLAS_SYSCALL_ABI_H
@@ -212,6 +214,22 @@ struct atlas_vmstat {
     __UINT64_TYPE__ major_faults;       // Faults that read the page in.
     __UINT64_TYPE__ cow_copies;         // Frames copied by a write to a shared private page.
     __UINT64_TYPE__ zero_fill_faults;   // Private anonymous pages zero-filled on first touch.
+    // The kernel's caches, what each holds now (drop_caches() empties them).
+    __UINT64_TYPE__ block_cache_buffers;  // File-system metadata buffers, one frame each,
+    __UINT64_TYPE__ block_cache_unused;   // of which unused (clean, reclaimable),
+    __UINT64_TYPE__ block_cache_capacity; // and how many the cache keeps before recycling.
+    __UINT64_TYPE__ cached_inodes;        // In-memory inodes (each in use by someone).
+    __UINT64_TYPE__ heap_slab_frames;     // Frames of the heap's small-object slabs,
+    __UINT64_TYPE__ heap_large_frames;    // and of its large blocks.
+    __UINT64_TYPE__ heap_cached_objects;  // Free objects in the harts' heap caches,
+    __UINT64_TYPE__ heap_cached_bytes;    // and their bytes (free: not in kernel_heap_bytes).
+    __UINT64_TYPE__ heap_spare_slabs;     // Empty slabs the heap keeps (one per class at most).
+    __UINT64_TYPE__ frame_cache_frames;   // Free frames in the harts' frame caches (counted
+                                          // in free_frames too).
+    __UINT64_TYPE__ kernel_stacks;        // Kernel stacks in use (4 frames each),
+    __UINT64_TYPE__ kernel_stacks_pending;// and freed ones whose slots await a TLB flush.
+    __UINT64_TYPE__ shrunk_frames;        // Frames the caches gave back to reclaim or to
+                                          // drop_caches (since boot).
 };
 
 // --- procmaps(): one process's mappings, for pmap ---

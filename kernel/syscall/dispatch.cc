@@ -13,7 +13,7 @@
 #include "syscall/numbers.h"
 #include "syscall/syscall.h"
 
-static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 39,
+static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 40,
               "SYS_* must be Atlas's numbers (syscall/numbers.h), not the C library's");
 
 namespace {
@@ -53,6 +53,7 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_stat] = &invoke<sys_stat>;
     table[SYS_getdents] = &invoke<sys_getdents>;
     table[SYS_vmstat] = &invoke<sys_vmstat>;
+    table[SYS_drop_caches] = &invoke<sys_drop_caches>;
     table[SYS_mmap] = &invoke<sys_mmap>;
     table[SYS_munmap] = &invoke<sys_munmap>;
     table[SYS_mprotect] = &invoke<sys_mprotect>;

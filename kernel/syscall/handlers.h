@@ -50,6 +50,7 @@ ErrorOr<void> sys_mknod(UserString path, int major, int minor);
 // sys_mm.cc
 ErrorOr<uint64_t> sys_sbrk(int64_t increment);
 ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out);
+ErrorOr<void> sys_drop_caches();
 ErrorOr<int64_t> sys_procmaps(int pid, UserPtr<atlas_map_entry> buffer, int64_t count);
 ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uint64_t flags, int fd, int64_t offset);
 ErrorOr<void> sys_munmap(uint64_t address, uint64_t length);

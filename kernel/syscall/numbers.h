@@ -46,4 +46,5 @@
 #define SYS_vmstat 36     // VM counters, for the vmstat program
 #define SYS_procmaps 37   // a process's mappings, for pmap
 #define SYS_fadvise 38    // posix_fadvise(fd, offset, length, advice)
-#define SYS_count 39
+#define SYS_drop_caches 39 // drop_caches(): empty the kernel's rebuildable caches
+#define SYS_count 40

@@ -6,13 +6,16 @@
 // frames and reach the file; MAP_PRIVATE stores go to private copies (the Vma's overlay).
 #include "arch/riscv64/cpu.h"
 #include "drivers/virtio_blk.h"
+#include "fs/root_file_system.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
+#include "mm/kernel_stack.h"
 #include "mm/physical_allocator.h"
 #include "mm/reclaim.h"
+#include "mm/shrinker.h"
 #include "proc/open_file.h"
 #include "proc/process.h"
 #include "syscall/abi.h"
@@ -64,7 +67,27 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.zero_fill_faults = faults.zero_fills;
     for (unsigned i = 0; i < cpu_count(); i++)
         stats.idle_instret += cpu_by_index(i).idle_instret.load(std::memory_order_relaxed);
+    // The caches
+    RootFileSystemMemory fs_memory = root_file_system_memory();
+    stats.block_cache_buffers = fs_memory.block_cache_buffers;
+    stats.block_cache_unused = fs_memory.block_cache_unused;
+    stats.block_cache_capacity = fs_memory.block_cache_capacity;
+    stats.cached_inodes = fs_memory.inodes;
+    stats.heap_slab_frames = heap.slab_pages;
+    stats.heap_large_frames = heap.large_pages;
+    stats.heap_cached_objects = heap.cached_objects;
+    stats.heap_cached_bytes = heap.cached_bytes;
+    stats.heap_spare_slabs = heap.spare_slabs;
+    stats.frame_cache_frames = cached_frame_count();
+    stats.kernel_stacks = kernel_stacks_in_use();
+    stats.kernel_stacks_pending = kernel_stacks_pending_flush();
+    stats.shrunk_frames = shrunk_frames();
     return out.write(stats);
+}
+
+ErrorOr<void> sys_drop_caches() {
+    reclaim::drop_caches();
+    return {};
 }
 
 namespace {

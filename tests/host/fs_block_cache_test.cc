@@ -100,6 +100,44 @@ TEST(BlockCache, GrowsPastCapacityWhenEverythingIsInUseAndShrinksBack)
     EXPECT_EQ(64u, cache->statistics().buffers);
 }
 
+TEST(BlockCache, ShrinkFreesUnusedBuffersLeastRecentlyUsedFirst)
+{
+    MemoryBlockDevice device(numbered_image(16));
+    auto cache = MUST(fs::BlockCache::create(device, 64));
+    for (uint32_t block = 0; block < 8; ++block)
+        MUST(cache->get(block));
+    MUST(cache->get(0));  // Block 0 becomes the most recently used; 1 and 2 the least.
+    EXPECT_EQ(8u, cache->statistics().unused);
+    EXPECT_EQ(2u, cache->shrink(2));
+    EXPECT_EQ(6u, cache->statistics().buffers);
+    uint64_t reads = device.block_reads();
+    MUST(cache->get(0));
+    MUST(cache->get(3));
+    EXPECT_EQ(reads, device.block_reads());  // Still cached.
+    MUST(cache->get(1));
+    MUST(cache->get(2));
+    EXPECT_EQ(reads + 2, device.block_reads());  // Shrunk away, read again.
+}
+
+TEST(BlockCache, ShrinkLeavesReferencedAndPinnedBuffers)
+{
+    MemoryBlockDevice device(numbered_image(16));
+    auto cache = MUST(fs::BlockCache::create(device, 64));
+    auto held = MUST(cache->get(0));
+    {
+        auto pinned = MUST(cache->get(1));
+        pinned.data()[0] = 42;  // A change only the cache holds, as in a transaction.
+        cache->pin(pinned.buffer());
+    }
+    MUST(cache->get(2));
+    EXPECT_EQ(1u, cache->statistics().unused);
+    EXPECT_EQ(1u, cache->shrink(SIZE_MAX));
+    EXPECT_EQ(2u, cache->statistics().buffers);
+    auto pinned = MUST(cache->get(1));
+    EXPECT_EQ(42, pinned.data()[0]);
+    cache->unpin(pinned.buffer());
+}
+
 TEST(BlockCache, FailedReadIsEioAndTheNextGetRetries)
 {
     MemoryBlockDevice device(numbered_image(16));

@@ -1,6 +1,10 @@
 /* vmstat: prints the memory system's counters, one "name value" pair a line, from the
  * vmstat system call (struct atlas_vmstat in kernel/syscall/abi.h). Counters of events
- * count since boot; the others are the state right now. */
+ * count since boot; the others are the state right now, the kernel's caches included.
+ *
+ *   vmstat                  print the counters
+ *   vmstat --drop-caches    first give back every cache the kernel can rebuild (the
+ *                           drop_caches system call), then print the counters */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +15,12 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: vmstat\n");
+    if (argc > 2 || (argc == 2 && strcmp(argv[1], "--drop-caches") != 0)) {
+        fprintf(stderr, "usage: vmstat [--drop-caches]\n");
+        return 1;
+    }
+    if (argc == 2 && syscall(SYS_drop_caches) < 0) {
+        fprintf(stderr, "vmstat: drop_caches: %s\n", strerror(errno));
         return 1;
     }
     struct atlas_vmstat stats;
@@ -44,8 +52,21 @@ int main(int argc, char **argv)
         { "major_faults", stats.major_faults },
         { "cow_copies", stats.cow_copies },
         { "zero_fill_faults", stats.zero_fill_faults },
+        { "block_cache_buffers", stats.block_cache_buffers },
+        { "block_cache_unused", stats.block_cache_unused },
+        { "block_cache_capacity", stats.block_cache_capacity },
+        { "cached_inodes", stats.cached_inodes },
+        { "heap_slab_frames", stats.heap_slab_frames },
+        { "heap_large_frames", stats.heap_large_frames },
+        { "heap_cached_objects", stats.heap_cached_objects },
+        { "heap_cached_bytes", stats.heap_cached_bytes },
+        { "heap_spare_slabs", stats.heap_spare_slabs },
+        { "frame_cache_frames", stats.frame_cache_frames },
+        { "kernel_stacks", stats.kernel_stacks },
+        { "kernel_stacks_pending", stats.kernel_stacks_pending },
+        { "shrunk_frames", stats.shrunk_frames },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-        printf("%-20s %lu\n", rows[i].name, rows[i].value);
+        printf("%-22s %lu\n", rows[i].name, rows[i].value);
     return 0;
 }

@@ -23,6 +23,9 @@ constexpr unsigned kMaxCpus = 8;
 enum class IpiRequest : uint32_t {
     // The run queue gained work: an idle hart should look at it.
     Reschedule = 1u << 0,
+    // Run the function of the cross-call in progress (smp_run_on_every_hart), then clear
+    // `call_pending`.
+    RunFunction = 1u << 1,
 };
 
 struct Cpu {
@@ -61,6 +64,9 @@ struct Cpu {
 
     // IpiRequest bits other harts have posted; taken by smp_handle_ipi().
     std::atomic<uint32_t> ipi_requests { 0 };
+    // Set by smp_run_on_every_hart() before it posts RunFunction; this hart clears it once
+    // it has run the function.
+    std::atomic<bool> call_pending { false };
 };
 
 inline Cpu* this_cpu() {

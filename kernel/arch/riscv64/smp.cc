@@ -9,9 +9,11 @@
 #include "arch/riscv64/machine.h"
 #include "arch/riscv64/sbi.h"
 #include "drivers/console.h"
+#include "lib/assert.h"
 #include "lib/panic.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_stack.h"
+#include "sync/mutex.h"
 
 extern "C" char _start_secondary[];
 
@@ -24,6 +26,10 @@ constexpr uint64_t kHartStartTimeoutSeconds = 5;
 Cpu s_cpus[kMaxCpus];
 unsigned s_cpu_count = 1;
 uint64_t s_timebase_frequency = 10'000'000;
+
+// The cross-call in progress (smp_run_on_every_hart): one at a time, under s_call_lock.
+Mutex s_call_lock { "cross-call" };
+std::atomic<void (*)()> s_call_function { nullptr };
 
 }  // namespace
 
@@ -128,5 +134,32 @@ void smp_handle_ipi() {
     // Reschedule: nothing to do here. The interrupt has already ended this hart's wait in
     // its idle loop, which looks at the run queue next; a busy hart picks the new thread
     // up when its current one blocks, yields or uses up its time slice.
-    (void)requests;
+    // RunFunction: the cross-call's function, then the caller may go on.
+    if (requests & static_cast<uint32_t>(IpiRequest::RunFunction)) {
+        Cpu* self = this_cpu();
+        if (self->call_pending.load(std::memory_order_acquire)) {
+            s_call_function.load(std::memory_order_acquire)();
+            self->call_pending.store(false, std::memory_order_release);
+        }
+    }
+}
+
+void smp_run_on_every_hart(void (*function)()) {
+    ASSERT(csr::read_sstatus() & csr::kSstatusSie);
+    MutexLocker locker(s_call_lock);
+    s_call_function.store(function, std::memory_order_release);
+    for (unsigned i = 0; i < s_cpu_count; ++i) {
+        Cpu& cpu = s_cpus[i];
+        if (!cpu.online.load(std::memory_order_acquire))
+            continue;
+        cpu.call_pending.store(true, std::memory_order_release);
+        smp_send_ipi(cpu, IpiRequest::RunFunction);
+    }
+    // Interrupts stay on while waiting, so the request to this hart (whichever hart the
+    // thread is on by now) is taken here too.
+    for (unsigned i = 0; i < s_cpu_count; ++i) {
+        while (s_cpus[i].call_pending.load(std::memory_order_acquire)) {
+        }
+    }
+    s_call_function.store(nullptr, std::memory_order_relaxed);
 }

@@ -15,6 +15,9 @@
 //
 // Inter-hart requests: a hart sets an IpiRequest bit in the target's Cpu and sends it a
 // software interrupt; the target's trap code calls smp_handle_ipi(), which takes the bits.
+// A cross-call (smp_run_on_every_hart) is one such request: every online hart runs one
+// function in its interrupt handler, which is how per-hart state that only its own hart may
+// touch (the kernel heap's object caches) is emptied from elsewhere.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +55,15 @@ void smp_send_ipi(Cpu& cpu, IpiRequest request);
 // Called by the trap code on a supervisor software interrupt (after it has cleared
 // sip.SSIP and checked for a panic): handles whatever other harts asked of this one.
 void smp_handle_ipi();
+
+// Runs `function` once on every online hart (this one included), each time in that
+// hart's software-interrupt handler, so with interrupts off and between any two of the
+// code's interrupts-off sections; returns when every hart has run it. Cross-calls are
+// serialised. The function must take only locks that are safe in an interrupt handler
+// (spinlocks) and must not sleep. Call from a thread, with interrupts on and no spinlock
+// held: the caller waits for the others with its own interrupts on (so that it takes its
+// own request, and those of a concurrent waiter, meanwhile). May sleep.
+void smp_run_on_every_hart(void (*function)());
 
 // For panic(): asks every other online hart to halt (software interrupt), without waiting.
 void stop_other_harts();
