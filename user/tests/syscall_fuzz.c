@@ -61,8 +61,18 @@ void fz_note(Fuzz* f, const char* format, ...)
     va_end(args);
 }
 
+/* Lines a process prints before it only counts: one bug tends to repeat. */
+#define MAX_FAILURE_LINES 5
+static int s_printed;
+
 void fz_fail(Fuzz* f, const char* format, ...)
 {
+    __atomic_fetch_add(&f->shared->failures, 1, __ATOMIC_SEQ_CST);
+    if (++s_printed > MAX_FAILURE_LINES) {
+        if (s_printed == MAX_FAILURE_LINES + 1)
+            say("fuzz: more failures of this process are counted, not printed\n");
+        return;
+    }
     char line[600];
     int used = snprintf(line, sizeof(line), "FAIL fuzz seed=%ld worker=%d", f->seed, f->worker);
     if (f->depth > 0)
@@ -76,7 +86,6 @@ void fz_fail(Fuzz* f, const char* format, ...)
         used = sizeof(line) - 2;
     line[used] = '\n';
     line[used + 1] = 0;
-    __atomic_fetch_add(&f->shared->failures, 1, __ATOMIC_SEQ_CST);
     say(line);
 }
 
@@ -552,6 +561,7 @@ static __attribute__((noreturn)) void minion_exit(int code)
 static void minion_run(Fuzz* f, int kind, int code)
 {
     f->depth++;
+    s_printed = 0;
     minion_reset(f);
     if (memcmp(f->anon, f->anon_model, sizeof(f->anon_model)) != 0)
         fz_fail(f, "a forked child's copy of the anonymous mapping differs from its parent's");

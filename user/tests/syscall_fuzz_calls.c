@@ -419,6 +419,8 @@ static void forget_mapping(Fuzz* f, uintptr_t start, size_t length)
 
 /* ---- The generators ---- */
 
+static void got_new_fd(Fuzz* f, long fd, int source);
+
 static void gen_fork(Fuzz* f) { fz_spawn(f); }
 
 static void gen_exit(Fuzz* f)
@@ -700,8 +702,37 @@ static void gen_fstat(Fuzz* f)
     fz_call(f, SYS_fstat, fd, (long)out, 0, 0, 0, 0);
 }
 
+/* Into a directory, which is then removed: what is made in it must fail, ".." still leads
+   out (Linux keeps the way back). */
+static void removed_cwd(Fuzz* f)
+{
+    char removed[96];
+    snprintf(removed, sizeof(removed), "%s/gone", f->sandbox);
+    if (fz_call(f, SYS_mkdir, (long)removed, 0777, 0, 0, 0, 0) != 0)
+        return;
+    fz_call(f, SYS_chdir, (long)removed, 0, 0, 0, 0, 0);
+    if (fz_call(f, SYS_rmdir, (long)removed, 0, 0, 0, 0, 0) == 0) {
+        fz_note(f, "in a removed directory");
+        f->strict = EB(ENOENT);
+        switch (fz_below(f, 3)) {
+        case 0: got_new_fd(f, fz_call(f, SYS_open, (long)"x", O_CREAT | O_RDWR, 0666, 0, 0, 0), -1); break;
+        case 1: fz_call(f, SYS_mkdir, (long)"y", 0777, 0, 0, 0, 0); break;
+        default:
+            f->strict = 0;
+            fz_call(f, SYS_chdir, (long)"..", 0, 0, 0, 0, 0);
+            break;
+        }
+    }
+    if (fz_call(f, SYS_chdir, (long)f->sandbox, 0, 0, 0, 0, 0) != 0)
+        fz_fail(f, "chdir back to %s failed", f->sandbox);
+}
+
 static void gen_chdir(Fuzz* f)
 {
+    if (fz_chance(f, 15) && !(f->avoid & AVOID_REMOVED_CWD)) {
+        removed_cwd(f);
+        return;
+    }
     uint64_t strict = 0;
     uintptr_t path = pick_path(f, 0, "path", &strict, 0);
     f->strict = strict;
