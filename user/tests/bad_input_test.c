@@ -4,11 +4,12 @@
  *
  * A row is data: the call, its six arguments and the expected result. An argument is a
  * literal or a token (T_*) that the row's child resolves after it has built its fixture: a
- * directory of its own holding "file" (100 bytes), "dir" (empty), "full" (a directory with
- * a file in it), "text" (not a program) and "node" (a device with no driver), descriptors
- * of each kind, and memory with every bad shape (an unmapped page after a read-write one,
- * PROT_NONE, read-only, a file mapping's page past the end of the file). Every row runs in
- * a child of its own, so that a row that kills its process or leaves a mess fails alone.
+ * directory of its own holding "file" (100 bytes) and "dir" (empty), and for the rows that
+ * name them "full" (a directory with a file in it), "text" (not a program) and "node" (a
+ * device with no driver); descriptors of each kind; and memory with every bad shape (an
+ * unmapped page after a read-write one, PROT_NONE, read-only, a file mapping's page past
+ * the end of the file). Every row runs in a child of its own, so that a row that kills its
+ * process or leaves a mess fails alone.
  *
  * After a failing call the runner also checks that no descriptor was left behind (the
  * lowest free descriptor is the same as before). Rows whose answer is more than an errno
@@ -41,7 +42,7 @@
 enum {
     T_FD_FILE = 1, T_FD_RDONLY, T_FD_WRONLY, T_FD_DIR, T_FD_PIPE_R, T_FD_PIPE_W, T_FD_PIPE_W_ALONE, T_FD_CLOSED,
     T_UNMAPPED, T_PROTNONE, T_RO, T_STRADDLE, T_EOF, T_UNTERM, T_BUF, T_MAPPED, T_MAPPED_RO_FILE, T_LONGPATH,
-    T_COMP256, T_MAPPED_PLUS_1, T_ARGV_VALID, T_ARGV_KSTRING, T_ARGV_UNTERM, T_ARGV_HUGE, T_CHILD, T_ZOMBIE, T_SELF, T_BIGLEN,
+    T_COMP256, T_MAPPED_PLUS_1, T_DOTDOT_FROM_REMOVED, T_ARGV_VALID, T_ARGV_KSTRING, T_ARGV_UNTERM, T_ARGV_HUGE, T_CHILD, T_ZOMBIE, T_SELF, T_BIGLEN,
     T_PATH, /* T_PATH + i: kPaths[i] */
 };
 #define FD_FILE TOK(T_FD_FILE)
@@ -68,6 +69,7 @@ enum {
 #define M_MAPPED TOK(T_MAPPED)
 #define M_RO_FILE TOK(T_MAPPED_RO_FILE)
 #define M_UNALIGNED TOK(T_MAPPED_PLUS_1)
+#define S_DOTDOT_FROM_REMOVED TOK(T_DOTDOT_FROM_REMOVED)
 #define S_LONG TOK(T_LONGPATH)
 #define S_COMP256 TOK(T_COMP256)
 #define ARGV_VALID TOK(T_ARGV_VALID)
@@ -182,11 +184,7 @@ static int build_fixture(int index)
     if (mkdir(directory, 0777) != 0 || chdir(directory) != 0)
         return -1;
     close(make("file", 100));
-    close(make("text", 100));
     mkdir("dir", 0777);
-    mkdir("full", 0777);
-    close(make("full/inner", 1));
-    mknod("node", S_IFCHR | 0666, (7 << 8) | 7);
     fx.fd[T_FD_FILE] = open("file", O_RDWR);
     fx.fd[T_FD_RDONLY] = open("file", O_RDONLY);
     fx.fd[T_FD_WRONLY] = open("file", O_WRONLY);
@@ -238,8 +236,16 @@ static long resolve(long arg)
     if ((arg & ~0xffffl) != TOK(0))
         return arg;
     int token = (int)(arg & 0xffff);
-    if (token >= T_PATH)
+    if (token >= T_PATH) {
+        /* The fixture's rarer files, made only for the rows that name them. */
+        if (arg == S_TEXT)
+            close(make("text", 100));
+        else if (arg == S_FULL && mkdir("full", 0777) == 0)
+            close(make("full/inner", 1));
+        else if (arg == S_NODE)
+            mknod("node", S_IFCHR | 0666, (7 << 8) | 7);
         return (long)kPaths[token - T_PATH];
+    }
     if (token <= T_FD_CLOSED)
         return fx.fd[token];
     switch (token) {
@@ -280,6 +286,12 @@ static long resolve(long arg)
             _exit(3);
         usleep(50000);
         return fx.zombie;
+    case T_DOTDOT_FROM_REMOVED:
+        /* The working directory is removed under the caller; ".." still leads out. */
+        mkdir("gone", 0777);
+        chdir("gone");
+        rmdir("../gone");
+        return (long)"..";
     case T_SELF: return getpid();
     case T_BIGLEN: return 1l << 40;
     default: return arg;
@@ -387,6 +399,16 @@ static int records_are_whole(long result, char* why, size_t size)
         at += record->d_reclen;
     }
     return 0;
+}
+
+static int dotdot_leads_out_of_a_removed_directory(long result, char* why, size_t size)
+{
+    struct stat status;
+    if (result == 0 && stat("file", &status) == 0)
+        return 0;
+    snprintf(why, size, "chdir(\"..\") -> %ld; stat(\"file\") after it %s", result,
+             stat("file", &status) == 0 ? "works" : "fails");
+    return 1;
 }
 
 static int invalid_signal_leaves_child_alive(long result, char* why, size_t size)
@@ -517,6 +539,7 @@ static const struct Row kRows[] = {
     R1("chdir:file", SYS_chdir, S_FILE, ENOTDIR),
     R1("chdir:file-dot", SYS_chdir, S_FILE_DOT, ENOTDIR),
     R1("chdir:file-slash", SYS_chdir, S_FILE_SLASH, ENOTDIR),
+    C3("chdir:dotdot-from-removed", SYS_chdir, S_DOTDOT_FROM_REMOVED, 0, 0, dotdot_leads_out_of_a_removed_directory),
     /* dup, dup2, close */
     FD_ROWS("dup", SYS_dup, 0, 0),
     FD_ROWS("dup2", SYS_dup2, 10, 0),

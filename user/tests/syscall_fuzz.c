@@ -35,7 +35,7 @@
 /* What a minion's exit() passes, and the pid getppid() must give. */
 int fz_exit_code;
 int fz_parent_pid;
-#define WATCHDOG_TICKS 3000 /* 30 s without a worker finishing: a hang. */
+#define WATCHDOG_TICKS 12000 /* 120 s without the seed's workers finishing: a hang. */
 
 /* ---- The PRNG and output ---- */
 

@@ -617,7 +617,7 @@ static void gen_kill(Fuzz* f)
     int signal = signals[fz_below(f, 7)];
     int pid;
     switch (fz_below(f, 5)) {
-    case 0: pid = 1; f->strict = signal ? EB(EPERM) : 0; break;
+    case 0: pid = 1; f->strict = signal ? EB(EPERM) | EB(EINVAL) : 0; break;
     case 1: pid = 99999; f->strict = EB(ESRCH) | EB(EINVAL); break;
     case 2: pid = INT_MAX; f->strict = EB(ESRCH) | EB(EINVAL); break;
     case 3: pid = -12345; f->strict = EB(ESRCH) | EB(EINVAL); break;
