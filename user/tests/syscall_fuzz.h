@@ -1,7 +1,9 @@
-/* syscall_fuzz: what the fuzzer's two halves share. syscall_fuzz.c holds the program (the
- * seeds, the workers, the watchdog, the models of a file, an anonymous mapping and the
- * pipes); syscall_fuzz_calls.c holds one generator per system call, which draws arguments
- * from the hostile classes below and issues the call through fz_call().
+/* syscall_fuzz: what the fuzzer's parts share. syscall_fuzz.c holds the program (the seeds,
+ * the workers, the watchdog, fz_call, the descriptor and pipe bookkeeping);
+ * syscall_fuzz_models.c the models of a file and an anonymous mapping, and the minions;
+ * syscall_fuzz_args.c the hostile argument classes and the errno table;
+ * syscall_fuzz_calls.c one generator per system call, which draws arguments from those
+ * classes and issues the call through fz_call().
  *
  * Invariants a generator keeps, so that nothing but the kernel can make a worker fail:
  *  - it never passes a descriptor of Fuzz.protected_fds to a call that could close or
@@ -17,6 +19,7 @@
 #ifndef ATLAS_USER_TESTS_SYSCALL_FUZZ_H
 #define ATLAS_USER_TESTS_SYSCALL_FUZZ_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -122,6 +125,49 @@ typedef struct Fuzz {
     uint64_t strict; /* Errnos the arguments force (see fz_call). */
 } Fuzz;
 
+/* A bit of an errno set, at compile time (EOVERFLOW, 75, gets bit 63). */
+#define EB(code) ((code) == EOVERFLOW ? (1ull << 63) : (1ull << (code)))
+
+/* A system call's name, argument count and the errnos it may give. */
+struct FzSyscallInfo {
+    const char* name;
+    int arguments;
+    uint64_t allowed;
+};
+const struct FzSyscallInfo* fz_syscall_info(int number);
+
+/* What a minion's exit() passes, and the pid getppid() must give. */
+extern int fz_exit_code;
+extern int fz_parent_pid;
+
+/* ---- Argument classes (syscall_fuzz_args.c) ---- */
+
+enum { P_VALID, P_NULL, P_KERNEL, P_NONCANON, P_UNMAPPED, P_NONE, P_RO, P_STRADDLE, P_EOF, P_COUNT };
+extern const uintptr_t kKernelAddresses[4];
+#define KIND(k) (1u << (k))
+#define ANY_KIND (KIND(FD_FILE) | KIND(FD_DIR) | KIND(FD_PIPE_READ) | KIND(FD_PIPE_WRITE) | KIND(FD_CONSOLE))
+
+/* A pointer of class `kind` to `want` bytes (an input, or an output the kernel writes);
+   *usable is how many bytes from it may be accessed. */
+uintptr_t pointer_of(Fuzz* f, int kind, size_t want, int output, size_t* usable);
+/* A pointer of a random class for `role`, noted; *bad says no access to `want` bytes can
+   complete. */
+uintptr_t pick_pointer(Fuzz* f, const char* role, size_t want, int output, int* bad, size_t* usable);
+/* A size of a random class (0, 1, small, a page, larger, negative, huge), noted. */
+long pick_size(Fuzz* f, const char* role);
+/* An open descriptor of one of `kinds` (never the model's), or -1. */
+int open_fd_of(Fuzz* f, unsigned kinds, int allow_protected);
+/* An open descriptor of `kinds` or a bad one (*bad set: -1, closed, 64 and beyond). */
+int pick_fd(Fuzz* f, unsigned kinds, int allow_protected, int* bad);
+/* A path of a random class in slot 0 or 1; adds the errno it forces to *strict. */
+uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int for_link_source);
+/* Whether [start, start + length) overlaps a region of the worker's own. */
+int overlaps_own(Fuzz* f, uintptr_t start, size_t length);
+/* A range for munmap, mprotect, msync, madvise or MAP_FIXED (see the invariants above). */
+void pick_range(Fuzz* f, long* address, long* length);
+/* Drops the remembered mappings inside [start, start + length). */
+void forget_mapping(Fuzz* f, uintptr_t start, size_t length);
+
 /* The PRNG. */
 uint64_t fz_next(Fuzz* f);
 uint64_t fz_below(Fuzz* f, uint64_t n);
@@ -140,7 +186,15 @@ long fz_call(Fuzz* f, int number, long a0, long a1, long a2, long a3, long a4, l
 /* Whether a raw result is an error, and which. */
 static inline int fz_failed(long result) { return result < 0 && result >= -4095; }
 
-/* Prints "FAIL fuzz seed=S worker=W call=N <what>" and counts the failure. */
+/* Random bytes. */
+void fz_fill_random(Fuzz* f, unsigned char* buffer, size_t length);
+
+/* Ends the process at once (no stdio flush). */
+__attribute__((noreturn)) void fz_exit(int code);
+
+/* Prints "FAIL fuzz seed=S worker=W call=N <what>" (the first few of a process; a minion
+   starts its own count with fz_reset_failure_lines) and counts the failure. */
+void fz_reset_failure_lines(void);
 void fz_fail(Fuzz* f, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends to f->note. */
