@@ -4,7 +4,8 @@
  *     syscall_fuzz --exit-with CODE      (what an exec'd minion runs: exit at once)
  *
  * For each seed it forks W workers; worker w draws its calls from splitmix64 seeded with
- * (seed, w), in a sandbox directory of its own (/fz/sSEED/wW). Each call's arguments come
+ * (seed, w), in a sandbox directory of its own (/fz/sSEED/wW), with some names in one the
+ * workers share (/fz/sSEED/sh), so that their calls race. Each call's arguments come
  * from hostile classes (bad pointers, descriptors, paths, sizes; syscall_fuzz_args.c) or
  * are valid, so that deep paths are reached too. A worker keeps models of what it can
  * judge: a private file's content, an anonymous mapping's content, the bytes in its pipes,
@@ -478,6 +479,9 @@ static long run_seed(struct FzShared* shared, long seed, const struct Options* o
     char directory[48];
     snprintf(directory, sizeof(directory), "/fz/s%ld", seed);
     syscall(SYS_mkdir, directory, 0777);
+    char shared_directory[64];
+    snprintf(shared_directory, sizeof(shared_directory), "%s/sh", directory);
+    syscall(SYS_mkdir, shared_directory, 0777);
     memset((void*)shared, 0, sizeof(*shared));
     int pids[FZ_MAX_WORKERS] = {0};
     int live = 0;

@@ -227,7 +227,9 @@ static int is_directory_name(const char* name)
 uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int for_link_source)
 {
     static const char* const names[] = {"f0", "f1", "f2", "d0", "d1", "n0", "n1", "x0", "d0/f0",
-                                        "d0/f1", "d1/f0", "d0/d1", "l0", "l1", "d1/d0"};
+                                        "d0/f1", "d1/f0", "d0/d1", "l0", "l1", "d1/d0",
+                                        /* Shared by the seed's workers: races. */
+                                        "../sh/f0", "../sh/d0", "../sh/d0/f1", "../sh/f1"};
     char* path = s_paths[slot];
     const char* kind = "name";
     for (int attempt = 0; attempt < 8; attempt++) {
@@ -236,7 +238,7 @@ uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int f
         if (roll < 50) {
             strcpy(path, names[fz_below(f, sizeof(names) / sizeof(names[0]))]);
             if (fz_chance(f, 10)) {
-                char relative[16];
+                char relative[24];
                 strcpy(relative, path);
                 snprintf(path, 4400, "%s/%s", f->sandbox, relative);
             }
