@@ -6,6 +6,8 @@
 #   make check       build and run every test; ends with "N passed, N failed"
 #   make bench       build, run the benchmarks of user/bench and judge them against their
 #                    budgets (tools/bench; see docs/performance.md)
+#   make fuzz        run the system-call fuzzer on SEEDS=A-B (default 1-100) with CPUS harts
+#                    (tools/fuzz; replay one seed with tools/fuzz --seed S --cpus N)
 #   make image       build the disk image build/fs.img with mkfs from build/fs-root/
 #   make format      clang-format every source file
 
@@ -24,7 +26,7 @@ QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kern
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMAGE),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
 
-.PHONY: all deps kernel host image qemu qemu-gdb check leakcheck bench format clean FORCE
+.PHONY: all deps kernel host image qemu qemu-gdb check leakcheck bench fuzz format clean FORCE
 
 all: kernel
 
@@ -92,6 +94,11 @@ leakcheck: kernel image
 # Writes build/bench/results.json and build/bench/chart.svg; fails if a budget is broken.
 bench: kernel image
 	@tools/bench --no-build --build $(BUILD)
+
+# Two QEMUs at a time, 25 seeds a boot; prints each failure with its seed and call.
+SEEDS ?= 1-100
+fuzz: kernel image
+	@tools/fuzz --no-build --build $(BUILD) --seeds $(SEEDS) --cpus $(CPUS) --mem $(MEM)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

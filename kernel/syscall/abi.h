@@ -18,9 +18,9 @@
 //   waitpid(int pid, int* status, int options)  pid -1 = any child; options WNOHANG
 //   pipe(int fds[2])                       fds[0] reads, fds[1] writes
 //   read(fd, buf, n) / write(fd, buf, n)   -> bytes moved, read 0 at end of file
-//   kill(int pid, int signal)              signal 0 only checks that pid exists; any other
-//                                          kills it, and a wait status reports `signal`
-//                                          (1..31; out-of-range values report SIGKILL)
+//   kill(int pid, int signal)              signal 0 only checks that pid exists; 1..31
+//                                          kill it, and a wait status reports `signal`;
+//                                          any other signal is EINVAL
 //   exec(const char* path, char* const argv[], char* const envp[])  envp is ignored
 //   fstat(int fd, struct stat* st)         stat(const char* path, struct stat* st)
 //   chdir(path)  dup(fd)  dup2(old, new)  getpid()  getppid()

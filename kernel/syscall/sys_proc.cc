@@ -1,6 +1,7 @@
 // Process system calls: fork, exit, wait, waitpid, kill, exec, getpid, getppid, sleep,
 // uptime. They check and copy arguments; the work is in kernel/proc.
 #include "arch/riscv64/timer.h"
+#include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/kernel_heap.h"
@@ -20,7 +21,13 @@ ErrorOr<int> sys_waitpid(int pid, UserPtr<int> status, int options) {
     return Process::wait(pid, status.address(), options);
 }
 
-ErrorOr<void> sys_kill(int pid, int signal) { return Process::kill(pid, signal); }
+// Signals are 1..31 (Linux's classic set; there are no real-time ones); 0 only checks that
+// the process exists. Anything else is EINVAL, as POSIX says, and kills nobody.
+ErrorOr<void> sys_kill(int pid, int signal) {
+    if (signal < 0 || signal > 31)
+        return Error::from_errno(EINVAL);
+    return Process::kill(pid, signal);
+}
 
 namespace {
 
