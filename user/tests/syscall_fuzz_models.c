@@ -93,7 +93,7 @@ static unsigned char* model_buffer(Fuzz* f, long length, int output, long* valid
         return f->scratch + fz_below(f, FZ_PAGE);
     }
     if (choice == 5) {
-        long k = (long)fz_below(f, length);
+        long k = (long)fz_below(f, length < (long)FZ_PAGE ? length : (long)FZ_PAGE);
         *valid_bytes = k;
         *kind = "straddle";
         return f->rw_end + FZ_PAGE - k;
