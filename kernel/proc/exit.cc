@@ -138,8 +138,7 @@ ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
 }
 
 ErrorOr<void> Process::kill(int pid, int signal) {
-    if (signal < 0 || signal > 31)
-        signal = SIGKILL;
+    ASSERT(signal >= 0 && signal <= 31);  // sys_kill refuses the others (EINVAL).
     RefPtr<Process> target;
     {
         SpinlockLocker locker(ProcessTable::lock());

@@ -165,9 +165,9 @@ ErrorOr<void> InodeFile::stat(atlas_stat& out) {
 }
 
 ErrorOr<void> InodeFile::truncate(uint64_t length) {
-    if (m_inode->is_directory())
-        return Error::from_errno(EISDIR);
-    if (!writable())
+    // Only a regular file open for writing can be truncated through a descriptor (EINVAL
+    // otherwise, as Linux answers; a directory is never open for writing).
+    if (m_inode->is_directory() || !writable())
         return Error::from_errno(EINVAL);
     auto cache = TRY(FileObject::for_inode(*m_inode));
     return cache->truncate(length);

@@ -138,6 +138,7 @@ public:
 
     // Marks process `pid` killed by `signal` (0: only checks that it exists); it dies at its
     // next return to user mode or interruptible sleep. ESRCH if there is no live process.
+    // `signal` is 0..31 (the caller checks).
     static ErrorOr<void> kill(int pid, int signal);
 
     bool is_killed() const { return m_kill_signal.load(std::memory_order_acquire) != 0; }
