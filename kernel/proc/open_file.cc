@@ -200,12 +200,16 @@ ErrorOr<size_t> InodeFile::read_directory(UserCursor& to) {
     for (;;) {
         fs::DirectoryEntry entry;
         uint64_t next = m_offset;
-        bool found;
-        {
+        ErrorOr<bool> found = [&] {
             MutexLocker inode_locker(m_inode->lock());
-            found = TRY(fs::directory_read(*m_inode, &next, &entry));
-        }
-        if (!found)
+            return fs::directory_read(*m_inode, &next, &entry);
+        }();
+        // An error (EIO, or ENOENT once the directory is removed) after some records went
+        // out ends the call with them: their position is already passed, so returning the
+        // error would lose them. The error meets the next call.
+        if (found.is_error() && used > 0)
+            break;
+        if (!TRY(std::move(found)))
             break;
         // The header up to d_name (19 bytes, not sizeof's 24), the name and its NUL, rounded
         // up to 8, exactly as Linux sizes a linux_dirent64.

@@ -83,7 +83,9 @@ public:
     virtual ErrorOr<void> fsync();
     // Copies whole atlas_dirent64 records (syscall/abi.h) to `to` and returns the bytes
     // they take; 0 at the end; EINVAL if the next record does not fit. The position moves
-    // past exactly the records that wholly arrived (EFAULT if none did). ENOTDIR.
+    // past exactly the records that wholly arrived (EFAULT if none did). An error reading
+    // the directory (EIO; ENOENT once it is removed) is returned only if no record went
+    // out; otherwise the call returns those records and the next call meets it. ENOTDIR.
     virtual ErrorOr<size_t> read_directory(UserCursor& to);
 
 protected:
