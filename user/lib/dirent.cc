@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "syscall/abi.h"  // atlas_dirent64: the records getdents writes.
 
 struct AtlasDirectory {
     int fd;
@@ -15,19 +16,6 @@ struct AtlasDirectory {
     struct dirent entry;
     alignas(8) char buffer[4096];
 };
-
-namespace {
-
-// Linux's linux_dirent64 header; the name follows it.
-struct RawEntry {
-    uint64_t ino;
-    int64_t offset;
-    uint16_t record_length;
-    uint8_t type;
-    char name[];
-};
-
-} // namespace
 
 extern "C" {
 
@@ -58,18 +46,18 @@ struct dirent* readdir(DIR* directory)
         directory->used = got;
         directory->position = 0;
     }
-    auto* raw = reinterpret_cast<RawEntry*>(directory->buffer + directory->position);
-    if (raw->record_length == 0) {
+    auto* raw = reinterpret_cast<atlas_dirent64*>(directory->buffer + directory->position);
+    if (raw->d_reclen == 0) {
         directory->position = directory->used;
         return nullptr;
     }
-    directory->position += raw->record_length;
+    directory->position += raw->d_reclen;
     struct dirent* entry = &directory->entry;
-    entry->d_ino = raw->ino;
-    entry->d_off = raw->offset;
-    entry->d_reclen = raw->record_length;
-    entry->d_type = raw->type;
-    strlcpy(entry->d_name, raw->name, sizeof(entry->d_name));
+    entry->d_ino = raw->d_ino;
+    entry->d_off = raw->d_off;
+    entry->d_reclen = raw->d_reclen;
+    entry->d_type = raw->d_type;
+    strlcpy(entry->d_name, raw->d_name, sizeof(entry->d_name));
     return entry;
 }
 

@@ -62,15 +62,6 @@ struct Xv6Dirent {
 };
 static_assert(sizeof(Xv6Dirent) == 16, "xv6's struct dirent is 16 bytes");
 
-// Linux's linux_dirent64 header, as SYS_getdents writes it; the name follows it.
-struct RawEntry {
-    uint64_t ino;
-    int64_t offset;
-    uint16_t record_length;
-    uint8_t type;
-    char name[];
-};
-
 // What getdents is asked for at a time: room for the longest record (19 + 255 + 1 bytes,
 // rounded up to 8), so that every call makes progress.
 constexpr size_t kRawChunk = 512;
@@ -92,14 +83,14 @@ struct DirectoryStream {
 // that were read as directories ever take memory.
 DirectoryStream s_directory_streams[ATLAS_OPEN_MAX];
 
-void to_xv6_dirent(const RawEntry& raw, Xv6Dirent* record)
+void to_xv6_dirent(const atlas_dirent64& raw, Xv6Dirent* record)
 {
     // xv6's number is 16 bits; 0 would mean "free slot", so a number whose low bits are
     // zero is shown as 0xffff instead of being hidden.
-    record->inum = (unsigned short)raw.ino ? (unsigned short)raw.ino : 0xffff;
+    record->inum = (unsigned short)raw.d_ino ? (unsigned short)raw.d_ino : 0xffff;
     memset(record->name, 0, sizeof(record->name));
-    size_t length = strlen(raw.name);
-    memcpy(record->name, raw.name, length < sizeof(record->name) ? length : sizeof(record->name));
+    size_t length = strlen(raw.d_name);
+    memcpy(record->name, raw.d_name, length < sizeof(record->name) ? length : sizeof(record->name));
 }
 
 // Refills an empty stream from getdents: >0 bytes of records, 0 at the end, -1 on error.
@@ -111,12 +102,12 @@ long refill(int fd, DirectoryStream& stream)
         return got;
     size_t used = 0;
     for (long offset = 0; offset < got;) {
-        const auto* entry = reinterpret_cast<const RawEntry*>(raw + offset);
-        if (entry->record_length == 0)
+        const auto* entry = reinterpret_cast<const atlas_dirent64*>(raw + offset);
+        if (entry->d_reclen == 0)
             break;
         to_xv6_dirent(*entry, reinterpret_cast<Xv6Dirent*>(stream.records + used));
         used += sizeof(Xv6Dirent);
-        offset += entry->record_length;
+        offset += entry->d_reclen;
     }
     stream.used = (unsigned short)used;
     stream.position = 0;

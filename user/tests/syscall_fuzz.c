@@ -139,20 +139,13 @@ static void format_set(uint64_t set, char* out, size_t size)
 
 /* ---- The call ---- */
 
-/* The system call itself, with no C library in between to check or change an argument. */
+/* The system call itself: the C library's syscall() passes the arguments through unchanged;
+ * its -1 and errno are turned back into the kernel's negated errno. */
 static long fz_raw(long number, long arg0, long arg1, long arg2, long arg3, long arg4, long arg5)
 {
-    register long a0 asm("a0") = arg0;
-    register long a1 asm("a1") = arg1;
-    register long a2 asm("a2") = arg2;
-    register long a3 asm("a3") = arg3;
-    register long a4 asm("a4") = arg4;
-    register long a5 asm("a5") = arg5;
-    register long a7 asm("a7") = number;
-    asm volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5), "r"(a7) : "memory");
-    return a0;
+    long result = syscall(number, arg0, arg1, arg2, arg3, arg4, arg5);
+    return result == -1 ? -errno : result;
 }
-
 
 long fz_call(Fuzz* f, int number, long a0, long a1, long a2, long a3, long a4, long a5)
 {
