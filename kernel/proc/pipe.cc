@@ -89,12 +89,15 @@ ErrorOr<size_t> Pipe::read(UserCursor& to) {
 ErrorOr<size_t> Pipe::write(UserCursor& from) {
     BlockedOnPipe blocked(*this);
     size_t written = 0;
+    // A write of at most PIPE_BUF (the capacity) bytes goes in whole, never interleaved with
+    // another writer's (POSIX): it waits for room for all of it. A longer one takes any room.
+    size_t room_needed = from.remaining() <= kPipeCapacity ? from.remaining() : 1;
     while (from.remaining() > 0) {
         size_t start;
         size_t count;
         {
             SpinlockLocker locker(m_lock);
-            while (m_readers > 0 && (m_writing || m_write_total - m_read_total == kPipeCapacity) &&
+            while (m_readers > 0 && (m_writing || kPipeCapacity - (m_write_total - m_read_total) < room_needed) &&
                    !blocked.killed())
                 m_writable.sleep(m_lock);
             if (m_readers == 0 || blocked.killed()) {

@@ -13,7 +13,9 @@
 //   - read blocks while the pipe is empty and a write end is open; it returns whatever is
 //     there (up to the request), or 0 (end of file) once empty with no write end left.
 //   - write blocks while the pipe is full and a read end is open, until every byte is in;
-//     with no read end it fails with EPIPE (or returns the bytes already written).
+//     with no read end it fails with EPIPE (or returns the bytes already written). A write
+//     of at most PIPE_BUF (= the capacity) bytes waits for room for all of them and goes in
+//     whole, never interleaved with another writer's; a longer one takes any room there is.
 //   - A process killed while blocked in either returns EINTR at once (or the count so
 //     far): kill() reaches the sleeper through Process::set_blocked_pipe (process.h).
 //

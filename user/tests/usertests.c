@@ -55,6 +55,7 @@ static const struct TestCase kTests[] = {
     TEST(too_many_processes_fail_with_eagain),
     TEST(pipe_carries_a_large_stream_intact),
     TEST(pipe_write_without_readers_is_epipe),
+    TEST(pipe_writes_of_at_most_pipe_buf_are_never_interleaved),
     TEST(files_write_read_seek_and_stat),
     TEST(open_flags_behave_as_posix_says),
     TEST(directories_links_and_chdir),

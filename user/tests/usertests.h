@@ -36,6 +36,7 @@ int too_many_processes_fail_with_eagain(void);
 /* Pipes and files (usertests_files.c). */
 int pipe_carries_a_large_stream_intact(void);
 int pipe_write_without_readers_is_epipe(void);
+int pipe_writes_of_at_most_pipe_buf_are_never_interleaved(void);
 int files_write_read_seek_and_stat(void);
 int open_flags_behave_as_posix_says(void);
 int directories_links_and_chdir(void);

@@ -2,6 +2,7 @@
  * and file descriptors. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,57 @@ int pipe_write_without_readers_is_epipe(void)
     CHECK(write(fds[1], "x", 1) == -1 && errno == EPIPE);
     close(fds[1]);
     CHECK(close(fds[1]) == -1 && errno == EBADF);
+    return 0;
+}
+
+/* POSIX: a write of at most PIPE_BUF bytes goes into the pipe in one piece, never
+   interleaved with another writer's. Two writers send records of 3000 bytes, each filled
+   with the writer's own letter: after one record, the room left is less than the other's
+   record, which must wait for all the room it needs instead of going in part now. */
+int pipe_writes_of_at_most_pipe_buf_are_never_interleaved(void)
+{
+    enum { kRecord = 3000, kRecords = 300 };
+    _Static_assert(kRecord <= PIPE_BUF, "a record must be at most PIPE_BUF bytes");
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    for (int w = 0; w < 2; w++) {
+        int pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            static char record[kRecord];
+            memset(record, 'a' + w, sizeof(record));
+            for (int i = 0; i < kRecords; i++)
+                if (write(fds[1], record, sizeof(record)) != sizeof(record))
+                    _exit(1);
+            _exit(0);
+        }
+    }
+    close(fds[1]);
+    static char buffer[kRecord];
+    int records = 0;
+    for (;;) {
+        int got = 0, n = 0;
+        while (got < kRecord && (n = read(fds[0], buffer + got, kRecord - got)) > 0)
+            got += n;
+        if (got == 0)
+            break;
+        CHECK(got == kRecord);
+        int mixed = 0;
+        for (int i = 1; i < kRecord; i++)
+            mixed += buffer[i] != buffer[0];
+        snprintf(failure, sizeof(failure), "record %d: %d of its bytes are not '%c'", records, mixed, buffer[0]);
+        if (mixed)
+            return 1;
+        records++;
+    }
+    failure[0] = 0;
+    close(fds[0]);
+    for (int w = 0; w < 2; w++) {
+        int status;
+        CHECK(wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    CHECK(records == 2 * kRecords);
     return 0;
 }
 
