@@ -4,8 +4,8 @@
 //
 // The layouts are Linux's (riscv64 uses asm-generic), so that the user library's POSIX
 // headers (user/include/sys/stat.h, dirent.h, fcntl.h, sys/wait.h) can declare the usual
-// names with the usual types; user/lib/abi_check.cc checks that those headers agree with
-// the sizes and offsets here. This header compiles as C and C++ and needs no other header
+// names with the usual types; user/lib/abi_check.cc checks at compile time that their
+// struct stat and struct dirent have the sizes and offsets here. This header compiles as C and C++ and needs no other header
 // (it uses the compiler's __UINT64_TYPE__-style types); the structs carry an atlas_ prefix
 // and every macro is #ifndef-guarded, so it can sit next to the user headers.
 //

@@ -1,0 +1,37 @@
+// Compile-time check that the POSIX headers of user/include lay out the structures the
+// kernel writes into user memory exactly as kernel/syscall/abi.h does: struct stat against
+// atlas_stat, struct dirent against atlas_dirent64 (readdir steps through the records
+// getdents writes). A header that drifts from the ABI fails the build here; this file
+// defines nothing.
+#include <dirent.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "syscall/abi.h"
+
+#define ATLAS_SAME_FIELD(user_type, user_field, abi_type, abi_field)                                  \
+    static_assert(offsetof(user_type, user_field) == offsetof(abi_type, abi_field)                      \
+                      && sizeof(((user_type*)nullptr)->user_field) == sizeof(((abi_type*)nullptr)->abi_field), \
+                  #user_type "." #user_field " differs from the ABI")
+
+static_assert(sizeof(struct stat) == sizeof(struct atlas_stat) && sizeof(struct stat) == 128);
+ATLAS_SAME_FIELD(struct stat, st_dev, struct atlas_stat, st_dev);
+ATLAS_SAME_FIELD(struct stat, st_ino, struct atlas_stat, st_ino);
+ATLAS_SAME_FIELD(struct stat, st_mode, struct atlas_stat, st_mode);
+ATLAS_SAME_FIELD(struct stat, st_nlink, struct atlas_stat, st_nlink);
+ATLAS_SAME_FIELD(struct stat, st_uid, struct atlas_stat, st_uid);
+ATLAS_SAME_FIELD(struct stat, st_gid, struct atlas_stat, st_gid);
+ATLAS_SAME_FIELD(struct stat, st_rdev, struct atlas_stat, st_rdev);
+ATLAS_SAME_FIELD(struct stat, st_size, struct atlas_stat, st_size);
+ATLAS_SAME_FIELD(struct stat, st_blksize, struct atlas_stat, st_blksize);
+ATLAS_SAME_FIELD(struct stat, st_blocks, struct atlas_stat, st_blocks);
+ATLAS_SAME_FIELD(struct stat, st_atime, struct atlas_stat, st_atime_sec);
+ATLAS_SAME_FIELD(struct stat, st_mtime, struct atlas_stat, st_mtime_sec);
+ATLAS_SAME_FIELD(struct stat, st_mtime_nsec, struct atlas_stat, st_mtime_nsec);
+ATLAS_SAME_FIELD(struct stat, st_ctime, struct atlas_stat, st_ctime_sec);
+
+ATLAS_SAME_FIELD(struct dirent, d_ino, struct atlas_dirent64, d_ino);
+ATLAS_SAME_FIELD(struct dirent, d_off, struct atlas_dirent64, d_off);
+ATLAS_SAME_FIELD(struct dirent, d_reclen, struct atlas_dirent64, d_reclen);
+ATLAS_SAME_FIELD(struct dirent, d_type, struct atlas_dirent64, d_type);
+static_assert(offsetof(struct dirent, d_name) == offsetof(struct atlas_dirent64, d_name));
