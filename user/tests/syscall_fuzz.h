@@ -224,4 +224,11 @@ void fz_reaped(Fuzz* f, int pid, int status, int status_known);
 void fz_pipe_wrote(Fuzz* f, int pipe, const unsigned char* data, long result, long length);
 void fz_pipe_read(Fuzz* f, int pipe, const unsigned char* data, long result, long length, int buffer_ok);
 
+/* The generators of the mapping calls (syscall_fuzz_memory.c). */
+void gen_mmap(Fuzz* f);
+void gen_munmap(Fuzz* f);
+void gen_mprotect(Fuzz* f);
+void gen_msync(Fuzz* f);
+void gen_madvise(Fuzz* f);
+
 #endif

@@ -223,6 +223,62 @@ static int is_directory_name(const char* name)
            strstr(name, "/.") != NULL;
 }
 
+/* The long shapes of path (rolls 75..83 of pick_path): over 4 KiB, 4,094 bytes of "./",
+ * a 255- or 256-byte component. Returns the class's name. */
+static const char* fill_long_path(Fuzz* f, char* path, int roll, uint64_t* strict)
+{
+    const char* kind;
+    if (roll < 78) {
+        kind = "too-long";
+        size_t length = 4096 + fz_below(f, 200);
+        for (size_t i = 0; i < length; i++)
+            path[i] = (i % 8 == 7) ? '/' : 'a';
+        path[length] = 0;
+        *strict |= EB(ENAMETOOLONG);
+    } else if (roll < 80) {
+        kind = "4094-bytes";
+        size_t i = 0;
+        while (i < 4092) {
+            path[i++] = '.';
+            path[i++] = '/';
+        }
+        strcpy(path + i, "f0");
+    } else {
+        kind = fz_chance(f, 50) ? "component-256" : "component-255";
+        size_t length = kind[10] == '6' ? 256 : 255;
+        size_t prefix = fz_chance(f, 50) ? 3 : 0;
+        memcpy(path, "d0/", prefix);
+        memset(path + prefix, 'c', length);
+        path[prefix + length] = 0;
+    }
+    return kind;
+}
+
+/* A path pointer of a bad shape (NULL, kernel, non-canonical, unmapped, PROT_NONE, a
+ * string with no terminator, beyond the end of a file mapping): EFAULT. */
+static uintptr_t bad_path_pointer(Fuzz* f, const char* role, uint64_t* strict)
+{
+    static const char* const bad[] = {"null", "kernel", "noncanonical", "unmapped", "prot-none",
+                                      "unterminated", "beyond-eof"};
+    int which = (int)fz_below(f, 7);
+    fz_note(f, "%s%s=%s", f->note[0] ? " " : "", role, bad[which]);
+    *strict |= EB(EFAULT);
+    size_t ignored;
+    switch (which) {
+    case 0: return 0;
+    case 1: return pointer_of(f, P_KERNEL, 1, 0, &ignored);
+    case 2: return pointer_of(f, P_NONCANON, 1, 0, &ignored);
+    case 3: return f->hole;
+    case 4: return (uintptr_t)f->none;
+    case 5: {
+        size_t length = 1 + fz_below(f, 200);
+        memset(f->rw_end + FZ_PAGE - length, 'a', length);
+        return (uintptr_t)f->rw_end + FZ_PAGE - length;
+    }
+    default: return (uintptr_t)f->eof_map + FZ_PAGE;
+    }
+}
+
 /* A path in slot `slot`; adds to *strict the errno it forces (bad pointer, empty, too long). */
 uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int for_link_source)
 {
@@ -266,48 +322,10 @@ uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int f
             if (f->avoid & AVOID_FILE_DOTS)
                 continue;
             strcpy(path, fz_chance(f, 50) ? "f0/." : "f0/..");
-        } else if (roll < 78) {
-            kind = "too-long";
-            size_t length = 4096 + fz_below(f, 200);
-            for (size_t i = 0; i < length; i++)
-                path[i] = (i % 8 == 7) ? '/' : 'a';
-            path[length] = 0;
-            *strict |= EB(ENAMETOOLONG);
-        } else if (roll < 80) {
-            kind = "4094-bytes";
-            size_t i = 0;
-            while (i < 4092) {
-                path[i++] = '.';
-                path[i++] = '/';
-            }
-            strcpy(path + i, "f0");
         } else if (roll < 84) {
-            kind = fz_chance(f, 50) ? "component-256" : "component-255";
-            size_t length = kind[10] == '6' ? 256 : 255;
-            size_t prefix = fz_chance(f, 50) ? 3 : 0;
-            memcpy(path, "d0/", prefix);
-            memset(path + prefix, 'c', length);
-            path[prefix + length] = 0;
+            kind = fill_long_path(f, path, roll, strict);
         } else {
-            static const char* const bad[] = {"null", "kernel", "noncanonical", "unmapped", "prot-none",
-                                              "unterminated", "beyond-eof"};
-            int which = (int)fz_below(f, 7);
-            fz_note(f, "%s%s=%s", f->note[0] ? " " : "", role, bad[which]);
-            *strict |= EB(EFAULT);
-            size_t ignored;
-            switch (which) {
-            case 0: return 0;
-            case 1: return pointer_of(f, P_KERNEL, 1, 0, &ignored);
-            case 2: return pointer_of(f, P_NONCANON, 1, 0, &ignored);
-            case 3: return f->hole;
-            case 4: return (uintptr_t)f->none;
-            case 5: {
-                size_t length = 1 + fz_below(f, 200);
-                memset(f->rw_end + FZ_PAGE - length, 'a', length);
-                return (uintptr_t)f->rw_end + FZ_PAGE - length;
-            }
-            default: return (uintptr_t)f->eof_map + FZ_PAGE;
-            }
+            return bad_path_pointer(f, role, strict);
         }
         if (for_link_source && (f->avoid & AVOID_LINK_DIR) && is_directory_name(path))
             continue;
