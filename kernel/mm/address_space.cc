@@ -522,7 +522,7 @@ ErrorOr<uint64_t> AddressSpace::set_heap_break(uint64_t new_break) {
     uint64_t new_end = vm::round_up(new_break);
 
     if (new_end > old_end) {
-        // Growth never displaces a mapping (the spec's "sbrk must not run into a VMA").
+        // Growth never displaces a mapping (docs/mmap.md §3: sbrk never runs into a Vma).
         if (VmaTreeOps::overlaps(m_vmas, { old_end, new_end }))
             return Error::from_errno(ENOMEM);
         // Normally the Heap Vma ends at the break and simply grows. After mprotect, munmap

@@ -78,7 +78,7 @@ constexpr uint64_t kUserMmapTop = kUserStackBottom - kUserStackGuardSize;
 constexpr uint64_t kUserHeapLimit = kUserMmapBase;
 // The most Vmas one address space may hold. Not a table: a bound on the kernel heap one
 // process can pin (each Vma and its object cost about 200 bytes, so this is ~50 MiB). A
-// mmap, munmap or mprotect that would need more answers ENOMEM (the spec's E13).
+// mmap, munmap or mprotect that would need more answers ENOMEM (docs/mmap.md: M17, U3, P5).
 constexpr size_t kMaxVmaCount = 262144;
 
 // Where mmap puts a mapping: at a free range it chooses (the address argument, if
