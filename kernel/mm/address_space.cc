@@ -100,7 +100,9 @@ AddressSpace::~AddressSpace() {
     m_unpinned.wait_until(m_pin_lock, [this] { return m_pins.load(std::memory_order_acquire) == 0; });
 }
 
-Vma* AddressSpace::vma_hint_neighbour(uint64_t vaddr) const {
+// Inline into its two callers here: on the fault path (a row of one-page mappings) a call
+// would cost a fifth of the lookup.
+[[gnu::always_inline]] inline Vma* AddressSpace::vma_hint_neighbour(uint64_t vaddr) const {
     // The hint (a range check instead of a descent while the tree is unchanged) missed,
     // or is stale. While it is current, try its neighbour on the side of `vaddr` (usually
     // a step or two away in the tree): a walk through neighbouring mappings, one fault

@@ -116,15 +116,15 @@ Pte PageTable::link_new_table_locked(Pte* entry) const
     return link;
 }
 
-// Inline in each caller (all in this file): a call would cost more than the descent.
+// Inline in each caller (all in this file), the loop unrolled: a call, or a shift count
+// computed per level, would cost more than the descent itself.
 template<PageTable::CreateTables create>
 [[gnu::always_inline]] inline PageTable::Walk PageTable::walk(uint64_t vaddr, unsigned stop_level) const
 {
     Pte* table = root();
-    for (unsigned level = kRootLevel;; --level) {
+#pragma GCC unroll 2
+    for (unsigned level = kRootLevel; level > stop_level; --level) {
         Pte* entry = &table[table_index(vaddr, level)];
-        if (level == stop_level)
-            return { entry, level };
         Pte pte = __atomic_load_n(entry, __ATOMIC_RELAXED);
         if (!pte_is_table(pte)) {
             if (create == CreateTables::No || pte_is_leaf(pte))
@@ -135,6 +135,7 @@ template<PageTable::CreateTables create>
         }
         table = table_at(pte_phys(pte));
     }
+    return { &table[table_index(vaddr, stop_level)], stop_level };
 }
 
 PageTable::Walk PageTable::find_leaf_locked(uint64_t vaddr) const
