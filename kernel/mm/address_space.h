@@ -42,10 +42,10 @@
 // truncation and the fault path call, expect it) and may sleep: call with no spinlock
 // held. A few read-only paths take it for reading (check_mapped, prefetch, snapshot_vmas,
 // read_initial, and describe_fault in mm/fault.cc), and the last two look Vmas up, so
-// several threads may do so at once: the hints are plain fields that readers only
-// read and only the holder of the write lock writes: readers look up with
-// find_vma_read_locked, which never moves the Vma hint, and the leaf-table hint serves
-// the fault path alone, which holds the write lock.
+// several threads may do so at once. The two hints are therefore plain fields that only
+// the holder of the write lock writes: readers look up with find_vma_read_locked, which
+// never moves the Vma hint, and the leaf-table hint serves only the fault path, which
+// holds the write lock.
 // Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
 //
 // Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
