@@ -275,7 +275,7 @@ private:
                                                                    uint64_t phys, PteFlags flags, bool frame_changed,
                                                                    PteWriters writers) {
         if (writers == PteWriters::Excluded) [[likely]] {
-            sv39::Pte swapped = space.page_table().try_install_leaf_unlocked(page_va, phys, flags);
+            sv39::Pte swapped = space.try_install_leaf_locked(page_va, phys, flags);
             if (swapped != PageTable::kNotInstalled) [[likely]] {
                 flush_replaced_locked(space, page_va, phys, flags, frame_changed, swapped);
                 return {};
@@ -412,7 +412,7 @@ const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, F
     if (vaddr >= kUserSpaceEnd)
         return "kernel or non-canonical address";
     ReadLocker locker(space.lock());
-    Vma* vma = space.find_vma_locked(vaddr);
+    Vma* vma = space.find_vma_read_locked(vaddr);
     if (!vma)
         return vaddr < vm::kPageSize ? "null pointer dereference" : "unmapped address";
     if (vma->kind() == VmaKind::Guard)
