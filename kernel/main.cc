@@ -59,6 +59,7 @@ static void first_thread_main(void*) {
 
 extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_tree_phys) {
     run_global_constructors();
+    console_init();
 
     auto fdt = Fdt::from_blob(phys_to_virt(device_tree_phys));
     if (!fdt)

@@ -26,7 +26,7 @@ void panic(const char* fmt, ...) {
             wait_for_interrupt();
     }
     stop_other_harts();
-    console_force_unlock();
+    kprintf_force_unlock();
 
     kprintf("\nPANIC on hart %lu: ", current_hart_id());
     va_list args;

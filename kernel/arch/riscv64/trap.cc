@@ -122,9 +122,9 @@ void handle_interrupt(uint64_t code) {
               reinterpret_cast<void*>(frame.sepc));
     hart.reporting = true;
 
-    // The faulting code may have held the console lock (a fault inside kprintf); the
+    // The faulting code may have held the print lock (a fault inside kprintf); the
     // machine is going down anyway, so being heard matters more than tidy output.
-    console_force_unlock();
+    kprintf_force_unlock();
 
     const bool overflow = is_page_fault(frame.scause) && classify_kernel_fault(frame) == KernelFaultKind::StackOverflow;
     Symbol where = symbolize(frame.sepc);
