@@ -15,13 +15,14 @@
 #include "fs/root_file_system.h"
 #include "lib/command_line.h"
 #include "lib/fdt.h"
+#include "lib/kprintf.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
 #include "mm/memory_init.h"
 #include "mm/reclaim.h"
 #include "proc/scheduler.h"
-#include "proc/user_land.h"
 #include "proc/thread.h"
+#include "proc/user_land.h"
 
 void run_global_constructors();
 

@@ -3,8 +3,6 @@
 // itself, and its line-atomic lock, live in lib/kprintf_kernel.cc.
 #pragma once
 
-#include "lib/kprintf.h"  // For the includers not yet moved to lib/kprintf.h.
-
 // Registers the console as kprintf's sink. kernel_main calls it first, before anything
 // can print.
 void console_init();

@@ -1,11 +1,11 @@
 // The sequential file-system benchmark: see fs_benchmark.h.
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
-#include "drivers/console.h"
 #include "drivers/virtio_blk.h"
 #include "fs/file_system.h"
 #include "fs/fs_benchmark.h"
 #include "fs/root_file_system.h"
+#include "lib/kprintf.h"
 #include "mm/kernel_heap.h"
 #include "sync/interrupt_disabler.h"
 

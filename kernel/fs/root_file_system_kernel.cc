@@ -1,8 +1,8 @@
 // Mounting the root file system at boot: see root_file_system.h.
-#include "drivers/console.h"
 #include "drivers/virtio_blk.h"
 #include "fs/file_system.h"
 #include "fs/root_file_system.h"
+#include "lib/kprintf.h"
 #include "mm/shrinker.h"
 
 namespace {

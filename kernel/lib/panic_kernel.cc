@@ -6,9 +6,9 @@
 #include "arch/riscv64/backtrace.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/smp.h"
-#include "drivers/console.h"
 #include "drivers/poweroff.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 
 namespace {
 std::atomic<bool> s_panicking;

@@ -4,8 +4,8 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/sbi.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 

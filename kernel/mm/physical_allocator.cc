@@ -6,8 +6,8 @@
 
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "sync/spinlock.h"

@@ -4,9 +4,9 @@
 #include <atomic>
 
 #include "arch/riscv64/csr.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
 #include "lib/intrusive_list.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"

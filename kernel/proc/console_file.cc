@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "drivers/console.h"
 #include "drivers/uart.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
