@@ -15,6 +15,7 @@ using klib::memset;
 #include "mm/file_object.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
+#include "mm/user_memory.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
 
@@ -73,13 +74,13 @@ AddressSpace::AddressSpace(OwnPtr<PageTable> page_table)
 }
 
 AddressSpace::~AddressSpace() {
+    // The process code points its thread elsewhere first (address_space_switch_current);
+    // mm does not know threads, so it only checks.
+    ASSERT(current_address_space() != this);
     {
         InterruptDisabler disabler;
         if (s_active_on_cpu[this_cpu()->index] == this)
             address_space_switch_on_this_cpu(nullptr);
-        Thread* thread = Thread::current();
-        if (thread && thread->address_space() == this)
-            thread->set_address_space(nullptr);
     }
     ASSERT(m_active_cpus.load(std::memory_order_acquire) == 0);
     // exit and exec: the stores through file mappings reach the file. No hart runs this

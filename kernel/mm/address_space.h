@@ -39,11 +39,12 @@
 // expect it) and may sleep: call with no spinlock held.
 // Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
 //
-// Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
-// its thread points at it through Thread::set_address_space(); the scheduler activates
-// the incoming thread's address space (or the kernel page table for kernel threads) on
-// every switch. Before destroying an address space that the current thread runs in, call
-// address_space_switch_current(nullptr).
+// Process glue (proc/'s side; mm/ knows no Thread): a Process owns its AddressSpace
+// (OwnPtr); its thread points at it through Thread::set_address_space(); the scheduler
+// activates the incoming thread's address space (or the kernel page table for kernel
+// threads) on every switch. Before destroying an address space that the current thread
+// runs in, the process code calls address_space_switch_current(nullptr); the destructor
+// asserts that it did.
 #pragma once
 
 #include <atomic>
