@@ -32,7 +32,7 @@ MachineInfo g_machine;
 // with their verdict), or the file-system benchmark ("fsbench"), or starts user land (pid
 // 1), or, if that is impossible (no disk, no /bin/init), echoes the console.
 static void first_thread_main(void*) {
-    mount_root_file_system();
+    mount_root_file_system(root_block_device());
     if (command_line_has(g_machine.bootargs, "fsbench"))
         power_off(run_fs_benchmark(64) ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
 

@@ -16,7 +16,6 @@ using klib::memset;
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
 #include "mm/user_memory.h"
-#include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
 
 namespace {
@@ -695,13 +694,6 @@ void address_space_switch_on_this_cpu(AddressSpace* space) {
         kernel_page_table_activate();
     }
     active = space;
-}
-
-void address_space_switch_current(AddressSpace* space) {
-    InterruptDisabler disabler;
-    if (Thread* thread = Thread::current())
-        thread->set_address_space(space);
-    address_space_switch_on_this_cpu(space);
 }
 
 ErrorOr<void> AddressSpace::prefetch(uint64_t start, uint64_t size) {

@@ -343,7 +343,8 @@ private:
 
 // Makes `space` (nullptr: none, i.e. a kernel thread) the current thread's address space
 // and activates it (or the kernel page table) on this hart, with interrupts disabled for
-// the switch. exec and exit use it; the scheduler does the same on every switch.
+// the switch. exec and exit use it; the scheduler does the same on every switch. The thread
+// code defines it (proc/thread_services.cc), since it keeps the current thread's space.
 void address_space_switch_current(AddressSpace* space);
 
 // The scheduler's half: activates `space` (or the kernel page table if nullptr) on this
