@@ -27,16 +27,19 @@
  * but x0, sp last, then sret. Written once, used twice: by trap_return (a complete frame,
  * to kernel or user mode) and by the user page fault that resolved (a user frame without
  * s1-s11, which were never saved). complete=1: also restore s1-s11; user=1: the frame is
- * known to be a user one, so tp is restored without testing sstatus.SPP.
+ * known to be a user one, so tp is restored without testing sstatus.SPP; off=1: interrupts
+ * are known to be off already (trap_user_page_fault returns 0 only with them off).
  *
- * Interrupts go off first: the frame's sepc and sstatus must not be overwritten by a trap
- * while we restore. tp is not restored for a return to kernel code: there it is the Cpu*
+ * Interrupts go off first (unless known to be): the frame's sepc and sstatus must not be
+ * overwritten by a trap while we restore. tp is not restored for a return to kernel code: there it is the Cpu*
  * of the hart running the code, and a thread preempted inside this trap may resume on
  * another hart. A return to user mode restores the user's tp; the kernel's stays in
  * TrapScratch.
  */
-.macro RESTORE_FRAME_AND_SRET complete, user
+.macro RESTORE_FRAME_AND_SRET complete, user, off
+.if !\off
     csrci sstatus, SSTATUS_SIE
+.endif
     ld t0, TRAP_FRAME_SEPC(sp)
     csrw sepc, t0
     ld t0, TRAP_FRAME_SSTATUS(sp)
@@ -236,7 +239,7 @@ trap_entry:
     call trap_user_page_fault        /* (frame, stval, access) */
     bnez a0, .Luser_page_fault_failed
     /* Like trap_return, for a user frame whose s1-s11 were never saved. */
-    RESTORE_FRAME_AND_SRET complete=0, user=1
+    RESTORE_FRAME_AND_SRET complete=0, user=1, off=1
 
 .Luser_page_fault_failed:
     mv a1, a0
@@ -273,7 +276,7 @@ trap_entry:
  */
     .globl trap_return
 trap_return:
-    RESTORE_FRAME_AND_SRET complete=1, user=0
+    RESTORE_FRAME_AND_SRET complete=1, user=0, off=0
 
 /*
  * user_mode_start(frame): the first return to user mode of a new program (enter_user_mode
