@@ -2,6 +2,7 @@
 //
 // Everything that can be learned from the device tree is learned from it first, so that
 // nothing below depends on a fixed board layout.
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/machine.h"
@@ -59,6 +60,10 @@ static void first_thread_main(void*) {
 }
 
 extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_tree_phys) {
+    // tp names the boot hart's Cpu before anything can print: kprintf's lock disables
+    // interrupts through an InterruptDisabler, which counts in the Cpu. (smp_init_boot_hart
+    // fills the Cpu in.)
+    set_this_cpu(&cpu_by_index(0));
     run_global_constructors();
     console_init();
 

@@ -1,13 +1,14 @@
 // Kernel printing: see kprintf.h.
 //
 // The print lock is a bare test-and-set lock rather than a Spinlock, because kprintf must
-// work before per-hart state exists and inside panic(), and the lock-order checker prints
-// through it.
+// work inside panic() and the lock-order checker prints through it. Interrupts are off
+// while it is held, through an InterruptDisabler: kernel_main points tp at the boot hart's
+// Cpu before anything can print, so the guard has its per-hart count from the start.
 #include "lib/kprintf.h"
 
 #include <atomic>
 
-#include "arch/riscv64/csr.h"
+#include "sync/interrupt_disabler.h"
 
 namespace {
 
@@ -24,10 +25,7 @@ std::atomic<bool> s_forced;
 
 class PrintLock {
 public:
-    PrintLock()
-        : m_interrupts_were_enabled(interrupts_enabled())
-    {
-        disable_interrupts();
+    PrintLock() {
         if (s_forced.load(std::memory_order_relaxed))
             return;
         while (s_locked.exchange(true, std::memory_order_acquire)) {
@@ -39,12 +37,10 @@ public:
     ~PrintLock() {
         if (m_held)
             s_locked.store(false, std::memory_order_release);
-        if (m_interrupts_were_enabled)
-            enable_interrupts();
     }
 
 private:
-    bool m_interrupts_were_enabled;
+    InterruptDisabler m_interrupts_off;  // First: off before the lock is taken, on after it is let go.
     bool m_held { false };
 };
 

@@ -16,6 +16,7 @@
 #include "lib/ref_ptr.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
+#include "sync/interrupt_disabler.h"
 #include "sync/kernel_thread.h"
 
 namespace ktest_threads {
@@ -23,12 +24,8 @@ namespace ktest_threads {
 // The Cpu index of the hart running the caller, read with interrupts off so that it is
 // the hart the caller was on at some instant.
 inline unsigned current_cpu_index() {
-    uint64_t sstatus = csr::read_sstatus();
-    disable_interrupts();
-    unsigned index = this_cpu()->index;
-    if (sstatus & csr::kSstatusSie)
-        enable_interrupts();
-    return index;
+    InterruptDisabler pinned;
+    return pinned.cpu()->index;
 }
 
 // The mask with a bit for every online hart.

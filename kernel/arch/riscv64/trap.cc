@@ -313,8 +313,8 @@ void print_trap_frame(const TrapFrame& frame) {
 static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_WRITE == static_cast<int>(Access::Write)
               && TRAP_ACCESS_EXECUTE == static_cast<int>(Access::Execute));
 extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access access) {
-    // The current thread, read once while interrupts are still off.
-    Thread* thread = this_cpu()->current_thread;
+    // The current thread, read once (one load relative to tp).
+    Thread* thread = this_cpu_current_thread();
     AddressSpace* space = thread ? thread->address_space() : nullptr;
     enable_interrupts();
     if (!space) [[unlikely]]
@@ -345,11 +345,9 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             return;
         report_kernel_exception(*frame);
     }
-    // From user mode, with interrupts still off (the trap cleared SIE): the current thread
-    // is read once, straight from this hart's Cpu (Thread::current() would save, clear
-    // and restore the interrupt flag around the same two loads). It stays the current
-    // thread of this code wherever it runs next.
-    Thread* thread = this_cpu()->current_thread;
+    // From user mode: the current thread is read once (one load relative to tp,
+    // arch/riscv64/cpu.h). It stays the current thread of this code wherever it runs next.
+    Thread* thread = this_cpu_current_thread();
     handle_user_exception(*frame);
     prepare_return_to_user_after_exception(thread);
 }
