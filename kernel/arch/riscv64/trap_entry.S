@@ -31,10 +31,10 @@
  * are known to be off already (trap_user_page_fault returns 0 only with them off).
  *
  * Interrupts go off first (unless known to be): the frame's sepc and sstatus must not be
- * overwritten by a trap while we restore. tp is not restored for a return to kernel code: there it is the Cpu*
- * of the hart running the code, and a thread preempted inside this trap may resume on
- * another hart. A return to user mode restores the user's tp; the kernel's stays in
- * TrapScratch.
+ * overwritten by a trap while we restore. tp is not restored for a return to kernel code:
+ * there it is the Cpu* of the hart running the code, and a thread preempted inside this
+ * trap may resume on another hart. A return to user mode restores the user's tp; the
+ * kernel's stays in TrapScratch.
  */
 .macro RESTORE_FRAME_AND_SRET complete, user, off
 .if !\off
