@@ -2,6 +2,7 @@
 //
 // Everything that can be learned from the device tree is learned from it first, so that
 // nothing below depends on a fixed board layout.
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/machine.h"
@@ -15,13 +16,14 @@
 #include "fs/root_file_system.h"
 #include "lib/command_line.h"
 #include "lib/fdt.h"
+#include "lib/kprintf.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
 #include "mm/memory_init.h"
 #include "mm/reclaim.h"
 #include "proc/scheduler.h"
-#include "proc/user_land.h"
 #include "proc/thread.h"
+#include "proc/user_land.h"
 
 void run_global_constructors();
 
@@ -31,7 +33,7 @@ MachineInfo g_machine;
 // with their verdict), or the file-system benchmark ("fsbench"), or starts user land (pid
 // 1), or, if that is impossible (no disk, no /bin/init), echoes the console.
 static void first_thread_main(void*) {
-    mount_root_file_system();
+    mount_root_file_system(root_block_device());
     if (command_line_has(g_machine.bootargs, "fsbench"))
         power_off(run_fs_benchmark(64) ? PowerOffStatus::Success : PowerOffStatus::TestsFailed);
 
@@ -58,7 +60,12 @@ static void first_thread_main(void*) {
 }
 
 extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_tree_phys) {
+    // tp names the boot hart's Cpu before anything can print: kprintf's lock disables
+    // interrupts through an InterruptDisabler, which counts in the Cpu. (smp_init_boot_hart
+    // fills the Cpu in.)
+    set_this_cpu(&cpu_by_index(0));
     run_global_constructors();
+    console_init();
 
     auto fdt = Fdt::from_blob(phys_to_virt(device_tree_phys));
     if (!fdt)

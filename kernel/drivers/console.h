@@ -1,17 +1,8 @@
-// The kernel console: kprintf and friends, on the UART (or the SBI console before the
-// UART is known). Lines printed by different harts never interleave: every kprintf call
-// formats under the console lock.
+// The kernel console: the output sink of kprintf (lib/kprintf.h) on the UART, or on the
+// SBI console before the UART is known (uart::put_char falls back to it). The printing
+// itself, and its line-atomic lock, live in lib/kprintf_kernel.cc.
 #pragma once
 
-#include <cstdarg>
-#include <cstddef>
-
-void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-void vkprintf(const char* fmt, va_list args);
-
-// Writes raw bytes (for the console device later on).
-void console_write(const char* chars, size_t length);
-
-// For panic(): from now on the console lock is ignored, so a hart that panicked while
-// printing (or while another hart was stopped mid-line) can still be heard.
-void console_force_unlock();
+// Registers the console as kprintf's sink. kernel_main calls it first, before anything
+// can print.
+void console_init();

@@ -7,6 +7,7 @@
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/sbi.h"
 #include "drivers/irq.h"
+#include "sync/interrupt_disabler.h"
 
 namespace uart {
 
@@ -101,11 +102,13 @@ int wait_for_char() {
         // Check with interrupts off and wait before turning them on: an interrupt arriving
         // between the check and the wfi stays pending and ends the wfi at once, so no
         // wake-up is lost. It is taken as soon as interrupts are back on.
-        disable_interrupts();
-        int c = try_get_char();
-        if (c < 0)
-            wait_for_interrupt();
-        enable_interrupts();
+        int c;
+        {
+            InterruptDisabler check_then_wait;
+            c = try_get_char();
+            if (c < 0)
+                wait_for_interrupt();
+        }
         if (c >= 0)
             return c;
     }

@@ -7,8 +7,8 @@
 
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/machine.h"
-#include "drivers/console.h"
 #include "drivers/irq.h"
+#include "lib/kprintf.h"
 #include "mm/physical_allocator.h"
 
 namespace {

@@ -4,8 +4,8 @@
 #include <bit>
 
 #include "arch/riscv64/layout.h"
-#include "drivers/console.h"
 #include "drivers/virtio_mmio.h"
+#include "lib/kprintf.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_virtual_area.h"
 #include "mm/physical_allocator.h"

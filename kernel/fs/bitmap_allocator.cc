@@ -4,9 +4,9 @@
 #include <bit>
 #include <new>
 
-#include "drivers/console.h"
 #include "fs/block_memory.h"
 #include "lib/bitmap.h"
+#include "lib/kprintf.h"
 
 namespace fs {
 

@@ -8,9 +8,9 @@
 // Indirect blocks are metadata: they live in the block cache and change inside the
 // caller's transaction. Data blocks are only allocated and freed here; their contents are
 // the caller's business.
-#include "drivers/console.h"
 #include "fs/file_system.h"
 #include "fs/inode.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 namespace fs {

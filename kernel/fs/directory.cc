@@ -1,8 +1,8 @@
 // Directory entries; see directory.h.
 #include "fs/directory.h"
 
-#include "drivers/console.h"
 #include "fs/file_system.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 namespace fs {

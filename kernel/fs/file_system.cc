@@ -2,10 +2,10 @@
 // (read, write, truncate, fsync, read_page, write_page) is in file_data.cc.
 #include "fs/file_system.h"
 
-#include "drivers/console.h"
 #include "fs/block_memory.h"
 #include "fs/path.h"
 #include "lib/bitmap.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 namespace fs {

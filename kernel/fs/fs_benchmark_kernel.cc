@@ -1,11 +1,10 @@
 // The sequential file-system benchmark: see fs_benchmark.h.
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
-#include "drivers/console.h"
-#include "drivers/virtio_blk.h"
 #include "fs/file_system.h"
 #include "fs/fs_benchmark.h"
 #include "fs/root_file_system.h"
+#include "lib/kprintf.h"
 #include "mm/kernel_heap.h"
 #include "sync/interrupt_disabler.h"
 
@@ -50,8 +49,7 @@ void report(const char* what, uint64_t megabytes, uint64_t instructions) {
 // For comparison with the file system's figures: the driver alone, reading the first
 // `megabytes` MiB of the disk (reads only, so the file system is untouched) with one
 // request per block and with the largest transfers the FS could ask for.
-bool measure_raw_reads(uint64_t megabytes, uint8_t* buffer) {
-    BlockDevice* disk = root_block_device();
+bool measure_raw_reads(BlockDevice* disk, uint64_t megabytes, uint8_t* buffer) {
     constexpr uint32_t kBlocksPerChunk = kChunkBytes / fs::kBlockSize;
     for (uint32_t blocks_per_call : {1u, kBlocksPerChunk}) {
         InstructionCounter counter;
@@ -144,7 +142,8 @@ bool run_fs_benchmark(uint64_t megabytes) {
     }
     uint64_t read_time = csr::read_time() - read_start_time;
     if (ok)
-        ok = measure_raw_reads(megabytes < 16 ? megabytes : 16, reinterpret_cast<uint8_t*>(buffer));
+        ok = measure_raw_reads(&fs->device(), megabytes < 16 ? megabytes : 16,
+                               reinterpret_cast<uint8_t*>(buffer));
 
     if (ok) {
         report("write (with fsync)", megabytes, writing.total());

@@ -3,8 +3,8 @@
 
 #include <new>
 
-#include "drivers/console.h"
 #include "fs/block_memory.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 namespace fs {

@@ -1,9 +1,10 @@
 // The root file system: the Atlas file system on the root disk, mounted once at boot.
 //
-// mount_root_file_system() runs in the first kernel thread (mounting sleeps on disk I/O):
-// it takes the root disk found by the virtio-blk probe (drivers/virtio_blk.h), mounts it
-// with fs::FileSystem::mount (which replays a committed log transaction), and prints one
-// line either way. A disk that does not hold a sound Atlas file system (blank, foreign,
+// mount_root_file_system() runs in the first kernel thread (mounting sleeps on disk I/O),
+// which passes it the root disk that the virtio-blk probe found (root_block_device() in
+// drivers/virtio_blk.h; this file knows only the BlockDevice interface). It mounts it with
+// fs::FileSystem::mount (which replays a committed log transaction), and prints one line
+// either way. A disk that does not hold a sound Atlas file system (blank, foreign,
 // corrupted) is refused with the file system's message and the kernel boots on without a
 // root file system; so does a machine without a disk. Nothing here panics.
 //
@@ -17,13 +18,14 @@
 
 #include <cstddef>
 
+class BlockDevice;
 namespace fs {
 class FileSystem;
 }
 
-// Mounts the root disk's file system, if there is one. Call once, from a thread, with no
-// lock held.
-void mount_root_file_system();
+// Mounts the file system on `disk` (nullptr: there is no disk) as the root file system.
+// Call once, from a thread, with no lock held.
+void mount_root_file_system(BlockDevice* disk);
 
 // The mounted root file system, or nullptr.
 fs::FileSystem* root_file_system();

@@ -1,8 +1,7 @@
 // Mounting the root file system at boot: see root_file_system.h.
-#include "drivers/console.h"
-#include "drivers/virtio_blk.h"
 #include "fs/file_system.h"
 #include "fs/root_file_system.h"
+#include "lib/kprintf.h"
 #include "mm/shrinker.h"
 
 namespace {
@@ -18,8 +17,7 @@ Shrinker s_block_cache_shrinker { "block cache", shrink_block_cache, nullptr };
 
 }  // namespace
 
-void mount_root_file_system() {
-    BlockDevice* disk = root_block_device();
+void mount_root_file_system(BlockDevice* disk) {
     if (!disk) {
         kprintf("fs: no root disk, so no root file system\n");
         return;

@@ -3,7 +3,7 @@
 
 #include <atomic>
 
-#include "drivers/console.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 
 extern "C" const KTestCase ktest_cases_start[];

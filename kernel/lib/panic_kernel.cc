@@ -6,9 +6,9 @@
 #include "arch/riscv64/backtrace.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/smp.h"
-#include "drivers/console.h"
 #include "drivers/poweroff.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 
 namespace {
 std::atomic<bool> s_panicking;
@@ -26,7 +26,7 @@ void panic(const char* fmt, ...) {
             wait_for_interrupt();
     }
     stop_other_harts();
-    console_force_unlock();
+    kprintf_force_unlock();
 
     kprintf("\nPANIC on hart %lu: ", current_hart_id());
     va_list args;

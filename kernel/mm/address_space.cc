@@ -4,8 +4,8 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/sbi.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 
@@ -15,7 +15,7 @@ using klib::memset;
 #include "mm/file_object.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
-#include "proc/thread.h"
+#include "mm/user_memory.h"
 #include "sync/interrupt_disabler.h"
 
 namespace {
@@ -73,13 +73,13 @@ AddressSpace::AddressSpace(OwnPtr<PageTable> page_table)
 }
 
 AddressSpace::~AddressSpace() {
+    // The process code points its thread elsewhere first (address_space_switch_current);
+    // mm does not know threads, so it only checks.
+    ASSERT(current_address_space() != this);
     {
         InterruptDisabler disabler;
         if (s_active_on_cpu[this_cpu()->index] == this)
             address_space_switch_on_this_cpu(nullptr);
-        Thread* thread = Thread::current();
-        if (thread && thread->address_space() == this)
-            thread->set_address_space(nullptr);
     }
     ASSERT(m_active_cpus.load(std::memory_order_acquire) == 0);
     // exit and exec: the stores through file mappings reach the file. No hart runs this
@@ -709,13 +709,6 @@ void address_space_switch_on_this_cpu(AddressSpace* space) {
         kernel_page_table_activate();
     }
     active = space;
-}
-
-void address_space_switch_current(AddressSpace* space) {
-    InterruptDisabler disabler;
-    if (Thread* thread = Thread::current())
-        thread->set_address_space(space);
-    address_space_switch_on_this_cpu(space);
 }
 
 ErrorOr<void> AddressSpace::prefetch(uint64_t start, uint64_t size) {

@@ -48,11 +48,12 @@
 // holds the write lock.
 // Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
 //
-// Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
-// its thread points at it through Thread::set_address_space(); the scheduler activates
-// the incoming thread's address space (or the kernel page table for kernel threads) on
-// every switch. Before destroying an address space that the current thread runs in, call
-// address_space_switch_current(nullptr).
+// Process glue (proc/'s side; mm/ knows no Thread): a Process owns its AddressSpace
+// (OwnPtr); its thread points at it through Thread::set_address_space(); the scheduler
+// activates the incoming thread's address space (or the kernel page table for kernel
+// threads) on every switch. Before destroying an address space that the current thread
+// runs in, the process code calls address_space_switch_current(nullptr); the destructor
+// asserts that it did.
 #pragma once
 
 #include <atomic>
@@ -389,7 +390,8 @@ private:
 
 // Makes `space` (nullptr: none, i.e. a kernel thread) the current thread's address space
 // and activates it (or the kernel page table) on this hart, with interrupts disabled for
-// the switch. exec and exit use it; the scheduler does the same on every switch.
+// the switch. exec and exit use it; the scheduler does the same on every switch. The thread
+// code defines it (proc/thread_services.cc), since it keeps the current thread's space.
 void address_space_switch_current(AddressSpace* space);
 
 // The scheduler's half: activates `space` (or the kernel page table if nullptr) on this

@@ -4,9 +4,9 @@
 #include <atomic>
 #include <new>
 
-#include "drivers/console.h"
 #include "fs/file_system.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/fault.h"
 #include "mm/address_space.h"

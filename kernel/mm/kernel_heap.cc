@@ -15,6 +15,7 @@
 #include "lib/panic.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_virtual_area.h"
+#include "sync/interrupt_disabler.h"
 #include "sync/spinlock.h"
 #include "mm/physical_allocator.h"
 #include "mm/size_class.h"
@@ -85,21 +86,6 @@ template<typename T>
 {
     asm("" : "+r"(pointer));
     return pointer;
-}
-
-// Turns this hart's interrupts off and returns sstatus as it was; the fast paths use this
-// raw pair instead of InterruptDisabler because they call nothing that could look at the
-// nesting count, and it costs two instructions instead of a dozen.
-inline uint64_t save_and_disable_interrupts()
-{
-    uint64_t sstatus;
-    asm volatile("csrrci %0, sstatus, %1" : "=r"(sstatus) : "i"(csr::kSstatusSie) : "memory");
-    return sstatus;
-}
-
-inline void restore_interrupts(uint64_t sstatus)
-{
-    asm volatile("csrs sstatus, %0" ::"r"(sstatus & csr::kSstatusSie) : "memory");
 }
 
 // The free objects of a slab form a singly linked list through their first word.
@@ -327,17 +313,16 @@ void drain_this_cpu_caches()
 [[gnu::always_inline]] inline void* allocate_small(size_t size)
 {
     size_t index = size_class_for(size);
-    uint64_t sstatus = save_and_disable_interrupts();
-    HartCaches& caches = this_cpu_caches();
-    size_t* count = pin(&caches.count[index]);
-    size_t n = *count;
-    if (__builtin_expect(n > 0, 1)) {
-        *count = --n;
-        void* object = caches.objects[index][n];
-        restore_interrupts(sstatus);
-        return object;
+    {
+        InterruptDisabler pinned;
+        HartCaches& caches = s_caches[pinned.cpu()->index];
+        size_t* count = pin(&caches.count[index]);
+        size_t n = *count;
+        if (__builtin_expect(n > 0, 1)) {
+            *count = --n;
+            return caches.objects[index][n];
+        }
     }
-    restore_interrupts(sstatus);
     return allocate_small_slow(index);
 }
 
@@ -358,8 +343,8 @@ void drain_this_cpu_caches()
     if (__builtin_expect((vaddr & (kPageSize - 1)) % shape.size != 0 || asked > shape.size, 0))
         return false;
 
-    uint64_t sstatus = save_and_disable_interrupts();
-    HartCaches& caches = this_cpu_caches();
+    InterruptDisabler pinned;
+    HartCaches& caches = s_caches[pinned.cpu()->index];
     size_t* count = pin(&caches.count[index]);
     size_t n = *count;
     void** stack = caches.objects[index];
@@ -368,10 +353,8 @@ void drain_this_cpu_caches()
     if (__builtin_expect(n < shape.cache_capacity && (n == 0 || stack[n - 1] != pointer), 1)) {
         stack[n] = pointer;
         *count = n + 1;
-        restore_interrupts(sstatus);
         return true;
     }
-    restore_interrupts(sstatus);
     return false;
 }
 

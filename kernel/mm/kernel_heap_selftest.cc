@@ -2,16 +2,17 @@
 #include <atomic>
 #include <new>
 
+#include "arch/riscv64/smp.h"
 #include "lib/ktest.h"
 #include "lib/own_ptr.h"
+#include "lib/panic.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_virtual_area.h"
 #include "mm/physical_allocator.h"
 #include "mm/size_class.h"
-#include "proc/thread.h"
-#include "proc/thread_test_support.h"
 #include "sync/interrupt_disabler.h"
+#include "sync/kernel_thread.h"
 #include "sync/spinlock.h"
 
 using namespace ktest_threads;
@@ -235,7 +236,7 @@ KTEST(KernelHeap, ObjectsFreedOnOtherHartsKeepTheirContents)
                 }
             }
             if (round % 16 == 0)
-                Thread::yield();
+                kernel_thread::yield();
         }
     });
     for (auto& box : mailboxes) {

@@ -1,7 +1,7 @@
 // Memory bring-up at boot: see memory_init.h.
 #include "mm/memory_init.h"
 
-#include "drivers/console.h"
+#include "lib/kprintf.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
 #include "mm/reclaim.h"

@@ -5,12 +5,11 @@
 #include "arch/riscv64/page_table.h"
 #include "arch/riscv64/smp.h"
 #include "lib/ktest.h"
-#include "lib/ref_ptr.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_stack.h"
 #include "mm/physical_allocator.h"
-#include "proc/thread.h"
+#include "sync/kernel_thread.h"
 
 using namespace sv39;
 
@@ -616,11 +615,10 @@ KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMost
     // They are waited for until reaped, not just joined: the reaper frees their stacks
     // later otherwise, which would upset the free-frame counts of the tests after this one.
     std::atomic<size_t> arrived { 0 };
-    std::atomic<size_t> started { racers };
     auto race = [&](size_t racer) {
         arrived.fetch_add(1);
-        while (arrived.load() < started.load())
-            Thread::yield();
+        while (arrived.load() < racers)
+            kernel_thread::yield();
         for (size_t round = 0; round < kRacingRounds; ++round) {
             size_t n = racer * kRacingRounds + round;
             auto old = table.try_install_leaf_unlocked(kScratchVaddr, racing_frame(n), kReadWrite);
@@ -630,19 +628,7 @@ KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMost
             }
         }
     };
-    RefPtr<Thread> threads[kMaxRacers];
-    size_t spawned = 0;
-    for (; spawned < racers; ++spawned) {
-        auto thread = Thread::try_spawn("install racer", [&race, spawned] { race(spawned); });
-        if (thread.is_error()) {
-            started.store(spawned); // Let the ones already running go.
-            break;
-        }
-        threads[spawned] = thread.release_value();
-    }
-    for (size_t racer = 0; racer < spawned; ++racer)
-        threads[racer]->wait_until_reaped();
-    KASSERT(spawned == racers);
+    ktest_threads::run_in_threads(racers, race);
 
     size_t successes = 0;
     size_t invalid_replaced = 0;

@@ -6,8 +6,8 @@
 
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "sync/spinlock.h"
@@ -54,17 +54,11 @@ FrameCache (&s_caches)[kMaxCpus] = g_frame_caches;
 class CacheGuard {
 public:
     CacheGuard()
+        : m_cache(&s_caches[m_pinned.cpu()->index])
     {
-        asm volatile("csrrci %0, sstatus, 2" : "=r"(m_sstatus) : : "memory");
-        m_cache = &s_caches[this_cpu()->index];
         lock(*m_cache);
     }
-    ~CacheGuard()
-    {
-        unlock(*m_cache);
-        if (m_sstatus & 2)
-            asm volatile("csrsi sstatus, 2" : : : "memory");
-    }
+    ~CacheGuard() { unlock(*m_cache); }
     CacheGuard(const CacheGuard&) = delete;
     CacheGuard& operator=(const CacheGuard&) = delete;
 
@@ -79,7 +73,7 @@ public:
     static void unlock(FrameCache& cache) { cache.lock.store(0, std::memory_order_release); }
 
 private:
-    uint64_t m_sstatus;
+    InterruptDisabler m_pinned;  // First: constructed before, and destroyed after, m_cache's use.
     FrameCache* m_cache;
 };
 

@@ -46,6 +46,7 @@
 #include "lib/error_or.h"
 #include "lib/string.h"
 #include "mm/page.h"
+#include "sync/interrupt_disabler.h"
 
 // What a freshly allocated frame contains:
 //   - No: the poison pattern (kPagePoisonByte), which makes a read of never-written memory
@@ -209,17 +210,16 @@ void dump_physical_allocator();
 [[gnu::always_inline]] inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use)
 {
     using namespace physical_allocator_detail;
-    uint64_t sstatus;
-    asm volatile("csrrci %0, sstatus, 2" : "=r"(sstatus) : : "memory");
-    FrameCache& cache = g_frame_caches[this_cpu()->index];
     Page* page = nullptr;
-    if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
-        if (cache.top) [[likely]]
-            page = pop_cached_frame(cache);
-        cache.lock.store(0, std::memory_order_release);
+    {
+        InterruptDisabler pinned;
+        FrameCache& cache = g_frame_caches[pinned.cpu()->index];
+        if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
+            if (cache.top) [[likely]]
+                page = pop_cached_frame(cache);
+            cache.lock.store(0, std::memory_order_release);
+        }
     }
-    if (sstatus & 2)
-        asm volatile("csrsi sstatus, 2" : : : "memory");
     if (page) [[likely]]
         prepare_allocated_frame(page, fill, use);
     return page;

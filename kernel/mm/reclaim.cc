@@ -4,15 +4,15 @@
 #include <atomic>
 
 #include "arch/riscv64/csr.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
 #include "lib/intrusive_list.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_stack.h"
 #include "mm/shrinker.h"
-#include "proc/thread.h"
+#include "sync/kernel_thread.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
 
@@ -288,12 +288,12 @@ size_t detail::g_low_watermark = 0;
 void set_watermarks() { detail::g_low_watermark = reserve_frames() * 2; }
 
 void start_thread() {
-    auto thread = Thread::try_create("pageout", thread_main, nullptr);
-    if (thread.is_error())
-        panic("cannot create the reclaim thread: %s", thread.error().name());
+    // Set before the thread can run (it is created and started in one call): from now on
+    // requests wake it.
     g_thread_running = true;
-    // The scheduler keeps its own reference; the thread never exits.
-    thread.value()->start();
+    auto started = kernel_thread::start("pageout", thread_main, nullptr);
+    if (started.is_error())
+        panic("cannot create the reclaim thread: %s", started.error().name());
 }
 
 Statistics statistics() {

@@ -6,12 +6,6 @@
 #include "arch/riscv64/user_copy.h"
 #include "mm/address_space.h"
 #include "mm/vm_range.h"
-#include "proc/thread.h"
-
-AddressSpace* current_address_space() {
-    Thread* thread = Thread::current();
-    return thread ? thread->address_space() : nullptr;
-}
 
 namespace {
 

@@ -28,7 +28,8 @@
 
 class AddressSpace;
 
-// The current thread's address space, or nullptr for a kernel thread.
+// The current thread's address space, or nullptr for a kernel thread. The thread code keeps
+// it, so it defines this (proc/thread_services.cc); mm/ only asks.
 AddressSpace* current_address_space();
 
 // The up-front check of every copy: whether [address, address + length) may be handed to

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "drivers/console.h"
 #include "drivers/uart.h"
+#include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
@@ -68,7 +68,7 @@ ErrorOr<size_t> ConsoleFile::read(UserCursor& to) {
         if (c == kBackspace || c == kDelete) {
             if (s_line_length > s_ready) {
                 --s_line_length;
-                console_write("\b \b", 3);
+                kwrite("\b \b", 3);
             }
             continue;
         }
@@ -76,7 +76,7 @@ ErrorOr<size_t> ConsoleFile::read(UserCursor& to) {
             continue;  // The line is full: only its end is accepted.
         s_line[s_line_length++] = static_cast<char>(c);
         char echo = static_cast<char>(c);
-        console_write(&echo, 1);
+        kwrite(&echo, 1);
         if (c == '\n')
             s_ready = s_line_length;
     }
@@ -101,7 +101,7 @@ ErrorOr<size_t> ConsoleFile::write(UserCursor& from) {
         size_t taken = from.copy_in(chunk, sizeof(chunk));
         if (taken == 0)
             break;
-        console_write(chunk, taken);
+        kwrite(chunk, taken);
     }
     return from.result();
 }

@@ -1,6 +1,6 @@
 // ConsoleFile: the console device (major kConsoleMajor) as an OpenFile.
 //
-// Writes go to the UART through console_write. Reads are line-oriented with a little line
+// Writes go to the UART through kwrite (lib/kprintf.h). Reads are line-oriented with a little line
 // discipline, since there is no terminal driver: typed bytes are echoed, backspace (DEL or
 // ^H) erases the last byte of the line being typed, CR becomes LF, and a read returns once a
 // whole line (ending in LF) is there, or at ^D (end of file on an empty line). One line

@@ -12,8 +12,8 @@
 //
 // pid 1 never becomes a zombie: in atlas-run mode its exit powers the machine off with its
 // status (user_land.cc); otherwise init exiting is fatal, as on any Unix.
-#include "drivers/console.h"
 #include "fs/inode.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/address_space.h"
 #include "mm/user_memory.h"

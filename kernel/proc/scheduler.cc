@@ -139,7 +139,7 @@ public:
     // held (handed over by the switch, as for every switch).
     [[noreturn]] static void first_run() {
         // A new thread starts with interrupts on once the lock is dropped.
-        this_cpu()->interrupts_were_enabled = true;
+        this_cpu()->interrupts_were_enabled = csr::kSstatusSie;
         finish_switch_in(*Thread::current());
         s_lock.unlock();
         Thread* self = Thread::current();

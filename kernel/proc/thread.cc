@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "proc/scheduler.h"
+#include "sync/interrupt_disabler.h"
 
 extern "C" void thread_entry_trampoline();
 
@@ -111,15 +112,8 @@ void Thread::exit(int code) {
 }
 
 Thread* Thread::current() {
-    // With interrupts on, the thread could be preempted and resume on another hart
-    // between reading tp and reading that Cpu's current thread.
-    uint64_t sstatus = csr::read_sstatus();
-    disable_interrupts();
-    Cpu* cpu = this_cpu();
-    Thread* thread = cpu ? cpu->current_thread : nullptr;
-    if (sstatus & csr::kSstatusSie)
-        enable_interrupts();
-    return thread;
+    // One load relative to tp, which no preemption can split (arch/riscv64/cpu.h).
+    return this_cpu_current_thread();
 }
 
 void Thread::yield() { scheduler_yield(); }

@@ -189,9 +189,10 @@ private:
     ThreadState m_state { ThreadState::Created };
     unsigned m_last_cpu { 0 };
     ThreadContext m_context {};
-    // Whether interrupts were on before the outermost disabler of the switch: the
-    // interrupt state belongs to the thread, not to the hart it happens to resume on.
-    bool m_interrupts_were_enabled { false };
+    // Whether interrupts were on before the outermost disabler of the switch (Cpu's
+    // interrupts_were_enabled: the SIE bit or 0): the interrupt state belongs to the
+    // thread, not to the hart it happens to resume on.
+    uint8_t m_interrupts_were_enabled { 0 };
     // Timer ticks left in the current time slice (touched only by the hart running it).
     unsigned m_slice_ticks_left { 0 };
     ListNode m_run_queue_node;  // Run queue or zombie list.

@@ -1,10 +1,10 @@
 // Booting into user land: see user_land.h.
 #include "proc/user_land.h"
 
-#include "drivers/console.h"
 #include "drivers/poweroff.h"
 #include "fs/root_file_system.h"
 #include "lib/command_line.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
 #include "proc/process.h"

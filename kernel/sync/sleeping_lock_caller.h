@@ -2,10 +2,10 @@
 //
 // A sleeping lock may only be taken by a thread (not the idle thread, not an interrupt
 // handler before the scheduler runs) holding no spinlock. Reading "the current thread"
-// and "this hart's spinlock count" must not straddle a migration, so the two loads run
-// with interrupts off: one csrrci before and one csrs after, which is all the
-// interrupt-disable work an uncontended Mutex or RwLock does (their fast paths are a
-// compare-and-swap on their own state word, with no spinlock at all).
+// and "this hart's spinlock count" must not straddle a migration, so each is one load
+// relative to tp (arch/riscv64/cpu.h: this_cpu_current_thread, this_cpu_spinlocks_held),
+// which no interrupt can split: an uncontended Mutex or RwLock disables no interrupts at all
+// (their fast paths are a compare-and-swap on their own state word, with no spinlock).
 #pragma once
 
 #include "arch/riscv64/cpu.h"
@@ -20,13 +20,7 @@ struct SleepingLockCaller {
 };
 
 inline SleepingLockCaller sleeping_lock_caller() {
-    uint64_t previous;
-    asm volatile("csrrci %0, sstatus, 2" : "=r"(previous) : : "memory");
-    Cpu* cpu = this_cpu();
-    SleepingLockCaller caller { cpu->current_thread, cpu->spinlocks_held };
-    if (previous & 2)
-        asm volatile("csrsi sstatus, 2" : : : "memory");
-    return caller;
+    return SleepingLockCaller { this_cpu_current_thread(), this_cpu_spinlocks_held() };
 }
 
 // The calling thread, after checking that it may take a sleeping lock; panics otherwise.

@@ -18,12 +18,7 @@ const HeldLockRanks* current_thread_sleeping_ranks(Cpu* cpu) {
 }  // namespace
 
 void Spinlock::lock() {
-    // push_interrupts_disabled(), with one csrrci for reading and clearing SIE.
-    uint64_t previous;
-    asm volatile("csrrci %0, sstatus, 2" : "=r"(previous) : : "memory");
-    Cpu* cpu = this_cpu();
-    if (cpu->interrupt_disable_depth++ == 0)
-        cpu->interrupts_were_enabled = (previous & 2) != 0;
+    Cpu* cpu = push_interrupts_disabled();
     if (m_holder.load(std::memory_order_relaxed) == cpu) [[unlikely]]
         panic("spinlock '%s' taken recursively on hart %lu", m_name, cpu->hart_id);
     if (m_rank != LockRank::None)
@@ -48,12 +43,11 @@ void Spinlock::spin_until_acquired(Cpu* cpu) {
 }
 
 bool Spinlock::try_lock() {
-    push_interrupts_disabled();
-    Cpu* cpu = this_cpu();
+    Cpu* cpu = push_interrupts_disabled();
     if (m_holder.load(std::memory_order_relaxed) == cpu)
         panic("spinlock '%s' taken recursively on hart %lu", m_name, cpu->hart_id);
     if (m_locked.exchange(1, std::memory_order_acquire)) {
-        pop_interrupts_disabled();
+        pop_interrupts_disabled(cpu);
         return false;
     }
     // A lock taken without waiting cannot deadlock, but it still joins the order for the
@@ -75,14 +69,13 @@ void Spinlock::unlock() {
         panic("spinlock '%s' released by hart %lu, but %s", m_name, cpu->hart_id,
               holder ? "another hart holds it" : "nobody holds it");
     }
-    // Held by this hart, so both counts are at least 1; interrupts must still be off
-    // (pop_interrupts_disabled()'s check, kept: it catches a holder that turned them on).
+    // Held by this hart, so both counts are at least 1; interrupts must still be off (this
+    // catches a holder that turned them on).
     ASSERT(!interrupts_enabled());
     --cpu->spinlocks_held;
     if (m_rank != LockRank::None)
         cpu->spinlock_ranks.note_released(m_rank);
     m_holder.store(nullptr, std::memory_order_relaxed);
     m_locked.store(0, std::memory_order_release);
-    if (--cpu->interrupt_disable_depth == 0 && cpu->interrupts_were_enabled)
-        enable_interrupts();
+    pop_interrupts_disabled(cpu);
 }

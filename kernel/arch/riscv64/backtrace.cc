@@ -2,7 +2,7 @@
 #include "arch/riscv64/backtrace.h"
 
 #include "arch/riscv64/layout.h"
-#include "drivers/console.h"
+#include "lib/kprintf.h"
 
 namespace {
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "sync/lock_order.h"
@@ -35,9 +36,10 @@ struct Cpu {
 
     // Interrupt-disable nesting, kept by InterruptDisabler (sync/interrupt_disabler.h):
     // interrupts are re-enabled only when the outermost holder lets go, and only if they
-    // were enabled before it took them.
+    // were enabled before it took them. interrupts_were_enabled is sstatus's SIE bit as it
+    // was (csr::kSstatusSie or 0), so that the release sets it back with one csrs.
     int interrupt_disable_depth { 0 };
-    bool interrupts_were_enabled { false };
+    uint8_t interrupts_were_enabled { 0 };
 
     // Spinlocks held by this hart: a thread must not sleep while this is non-zero (the
     // scheduler's own lock, held across the switch itself, is the one exception).
@@ -76,6 +78,23 @@ inline Cpu* this_cpu() {
 }
 
 inline void set_this_cpu(Cpu* cpu) { asm volatile("mv tp, %0" ::"r"(cpu)); }
+
+// The thread running on this hart, and the spinlocks it holds, each read with one
+// instruction (a load relative to tp). An interrupt, and with it a migration to another
+// hart, can only come before or after that instruction, and either way the hart it reads
+// is running the calling thread at that instant: so these need no InterruptDisabler,
+// where this_cpu()->current_thread (two instructions) would.
+inline Thread* this_cpu_current_thread() {
+    Thread* thread;
+    asm volatile("ld %0, %1(tp)" : "=r"(thread) : "i"(offsetof(Cpu, current_thread)));
+    return thread;
+}
+
+inline int this_cpu_spinlocks_held() {
+    int held;
+    asm volatile("lw %0, %1(tp)" : "=r"(held) : "i"(offsetof(Cpu, spinlocks_held)));
+    return held;
+}
 
 // Storage for every Cpu; entries past cpu_count() are unused.
 Cpu& cpu_by_index(unsigned index);

@@ -3,8 +3,8 @@
 
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
-#include "drivers/console.h"
 #include "lib/assert.h"
+#include "lib/kprintf.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
 

@@ -14,26 +14,22 @@
 #include "arch/riscv64/trap_cause.h"
 #include "arch/riscv64/user_copy.h"
 #include "arch/riscv64/user_trap.h"
-#include "drivers/console.h"
+#include "arch/riscv64/user_trap_test_support.h"
 #include "drivers/irq.h"
 #include "drivers/plic.h"
 #include "drivers/uart.h"
 #include "lib/assert.h"
-#include "lib/errno.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
+#include "mm/kernel_stack.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
-#include "sync/spinlock.h"
 
-#if __has_include("mm/kernel_stack.h")
-#    include "mm/kernel_stack.h"
-#    define ATLAS_HAVE_KERNEL_STACK_GUARDS 1
-#endif
 
 extern "C" [[noreturn]] void user_mode_start(TrapFrame* frame);
 
@@ -66,11 +62,7 @@ bool in_stack_guard(uint64_t address) {
     auto guard = reinterpret_cast<uint64_t>(boot_stack_guard);
     if (address >= guard && address < reinterpret_cast<uint64_t>(boot_stack_bottom))
         return true;
-#ifdef ATLAS_HAVE_KERNEL_STACK_GUARDS
     return is_kernel_stack_guard(address);
-#else
-    return false;
-#endif
 }
 
 [[noreturn]] void halt_this_hart() {
@@ -122,9 +114,9 @@ void handle_interrupt(uint64_t code) {
               reinterpret_cast<void*>(frame.sepc));
     hart.reporting = true;
 
-    // The faulting code may have held the console lock (a fault inside kprintf); the
+    // The faulting code may have held the print lock (a fault inside kprintf); the
     // machine is going down anyway, so being heard matters more than tidy output.
-    console_force_unlock();
+    kprintf_force_unlock();
 
     const bool overflow = is_page_fault(frame.scause) && classify_kernel_fault(frame) == KernelFaultKind::StackOverflow;
     Symbol where = symbolize(frame.sepc);
@@ -170,30 +162,8 @@ bool recover_user_copy_fault(TrapFrame& frame) {
     return true;
 }
 
-// The self-tests' stand-in for the process layer (register_user_trap_test_thread).
-struct UserTrapTestSlot {
-    std::atomic<const void*> thread { nullptr };
-    UserTrapTestHandler handler { nullptr };
-};
-UserTrapTestSlot s_test_slots[4];
-Spinlock s_test_slots_lock { "user trap test slots", LockRank::Test };
-// Slots in use. Outside the self-tests it is 0, and every system call and user fault
-// skips the search (which reads the current thread, a dance with the interrupt flag).
-std::atomic<unsigned> s_test_slots_used { 0 };
-
-UserTrapTestHandler test_handler_of_current_thread() {
-    if (s_test_slots_used.load(std::memory_order_acquire) == 0) [[likely]]
-        return nullptr;
-    const void* self = Thread::current();
-    for (auto& slot : s_test_slots) {
-        if (slot.thread.load(std::memory_order_acquire) == self)
-            return slot.handler;
-    }
-    return nullptr;
-}
-
 [[noreturn]] void kill_for_exception(TrapFrame& frame, FaultResult result, const char* cause) {
-    if (UserTrapTestHandler handler = test_handler_of_current_thread()) {
+    if (UserTrapTestHandler handler = user_trap_test_handler()) {
         handler(frame, result, cause);
         panic("user-trap test handler returned from a fatal fault");
     }
@@ -215,7 +185,7 @@ void handle_user_exception(TrapFrame& frame) {
     switch (code) {
     case trap_cause::kEcallFromUser:
         enable_interrupts();
-        if (UserTrapTestHandler handler = test_handler_of_current_thread()) {
+        if (UserTrapTestHandler handler = user_trap_test_handler()) {
             handler(frame, FaultResult::Resolved, nullptr);
             return;
         }
@@ -267,19 +237,6 @@ void prepare_return_to_user_after_exception(Thread* thread) {
 
 }  // namespace
 
-// Weak fallbacks for the process layer's hooks (user_trap.h), so that the kernel links and
-// the self-tests run before (or without) kernel/syscall and kernel/proc providing them.
-[[gnu::weak]] void syscall_dispatch(TrapFrame& frame) {
-    frame.reg(Reg::a0) = static_cast<uint64_t>(-static_cast<int64_t>(ENOSYS));
-}
-
-[[gnu::weak]] void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause) {
-    panic("user fault with no process layer: %s at %p (%s)", fault_result_name(result), reinterpret_cast<void*>(vaddr),
-          cause);
-}
-
-[[gnu::weak]] void process_check_pending_kill() { }
-
 void enter_user_mode(uint64_t entry, uint64_t user_sp, uint64_t a0, uint64_t a1) {
     disable_interrupts();
     Thread* thread = Thread::current();
@@ -325,27 +282,6 @@ void fp_state_reset_for_exec(TrapFrame& frame) {
     frame.sstatus = (frame.sstatus & ~fp::kFsMask) | fp::kFsInitial;
 }
 
-bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler handler) {
-    SpinlockLocker locker(s_test_slots_lock);
-    for (auto& slot : s_test_slots) {
-        if (slot.thread.load(std::memory_order_relaxed) == nullptr) {
-            slot.handler = handler;
-            s_test_slots_used.fetch_add(1, std::memory_order_acq_rel);
-            slot.thread.store(thread, std::memory_order_release);
-            return true;
-        }
-    }
-    return false;
-}
-
-void unregister_user_trap_test_thread(const void* thread) {
-    for (auto& slot : s_test_slots) {
-        const void* expected = thread;
-        if (slot.thread.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel))
-            s_test_slots_used.fetch_sub(1, std::memory_order_acq_rel);
-    }
-}
-
 void trap_set_kernel_stack_top(uint64_t top) { this_hart().scratch.kernel_stack_top = top; }
 
 KernelFaultKind classify_kernel_fault(const TrapFrame& frame) {
@@ -377,8 +313,8 @@ void print_trap_frame(const TrapFrame& frame) {
 static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_WRITE == static_cast<int>(Access::Write)
               && TRAP_ACCESS_EXECUTE == static_cast<int>(Access::Execute));
 extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access access) {
-    // The current thread, read once while interrupts are still off.
-    Thread* thread = this_cpu()->current_thread;
+    // The current thread, read once (one load relative to tp).
+    Thread* thread = this_cpu_current_thread();
     AddressSpace* space = thread ? thread->address_space() : nullptr;
     enable_interrupts();
     if (!space) [[unlikely]]
@@ -409,11 +345,9 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
             return;
         report_kernel_exception(*frame);
     }
-    // From user mode, with interrupts still off (the trap cleared SIE): the current thread
-    // is read once, straight from this hart's Cpu (Thread::current() would save, clear
-    // and restore the interrupt flag around the same two loads). It stays the current
-    // thread of this code wherever it runs next.
-    Thread* thread = this_cpu()->current_thread;
+    // From user mode: the current thread is read once (one load relative to tp,
+    // arch/riscv64/cpu.h). It stays the current thread of this code wherever it runs next.
+    Thread* thread = this_cpu_current_thread();
     handle_user_exception(*frame);
     prepare_return_to_user_after_exception(thread);
 }

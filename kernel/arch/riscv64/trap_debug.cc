@@ -2,8 +2,8 @@
 // trap_run_boot_debug_requests() in trap.h.
 #include "arch/riscv64/layout.h"
 #include "arch/riscv64/trap.h"
-#include "drivers/console.h"
 #include "lib/command_line.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 
 namespace {

@@ -22,8 +22,55 @@
 .macro LOAD_REG n, reg
     ld \reg, TRAP_FRAME_X(\n)(sp)
 .endm
-/* The argument registers and t3-t6, restored alike by both ways back to user mode. */
-.macro LOAD_A0_TO_A7
+/*
+ * The one register-restore sequence: sepc and sstatus from the frame, then every register
+ * but x0, sp last, then sret. Written once, used twice: by trap_return (a complete frame,
+ * to kernel or user mode) and by the user page fault that resolved (a user frame without
+ * s1-s11, which were never saved). complete=1: also restore s1-s11; user=1: the frame is
+ * known to be a user one, so tp is restored without testing sstatus.SPP; off=1: interrupts
+ * are known to be off already (trap_user_page_fault returns 0 only with them off).
+ *
+ * Interrupts go off first (unless known to be): the frame's sepc and sstatus must not be
+ * overwritten by a trap while we restore. tp is not restored for a return to kernel code:
+ * there it is the Cpu* of the hart running the code, and a thread preempted inside this
+ * trap may resume on another hart. A return to user mode restores the user's tp; the
+ * kernel's stays in TrapScratch.
+ */
+.macro RESTORE_FRAME_AND_SRET complete, user, off
+.if !\off
+    csrci sstatus, SSTATUS_SIE
+.endif
+    ld t0, TRAP_FRAME_SEPC(sp)
+    csrw sepc, t0
+    ld t0, TRAP_FRAME_SSTATUS(sp)
+    csrw sstatus, t0
+.if \user
+    LOAD_REG 4, tp
+.else
+    andi t0, t0, SSTATUS_SPP
+    bnez t0, 1f
+    LOAD_REG 4, tp
+1:
+.endif
+    LOAD_REG 1, ra
+    LOAD_REG 3, gp
+    LOAD_REG 5, t0
+    LOAD_REG 6, t1
+    LOAD_REG 7, t2
+    LOAD_REG 8, s0
+.if \complete
+    LOAD_REG 9, s1
+    LOAD_REG 18, s2
+    LOAD_REG 19, s3
+    LOAD_REG 20, s4
+    LOAD_REG 21, s5
+    LOAD_REG 22, s6
+    LOAD_REG 23, s7
+    LOAD_REG 24, s8
+    LOAD_REG 25, s9
+    LOAD_REG 26, s10
+    LOAD_REG 27, s11
+.endif
     LOAD_REG 10, a0
     LOAD_REG 11, a1
     LOAD_REG 12, a2
@@ -32,12 +79,12 @@
     LOAD_REG 15, a5
     LOAD_REG 16, a6
     LOAD_REG 17, a7
-.endm
-.macro LOAD_T3_TO_T6
     LOAD_REG 28, t3
     LOAD_REG 29, t4
     LOAD_REG 30, t5
     LOAD_REG 31, t6
+    LOAD_REG 2, sp
+    sret
 .endm
 /* The registers C code preserves, but s0 (the frame pointer, saved with the others), and
  * the frame's x0 slot: what a user page fault that resolves never stores. */
@@ -192,22 +239,7 @@ trap_entry:
     call trap_user_page_fault        /* (frame, stval, access) */
     bnez a0, .Luser_page_fault_failed
     /* Like trap_return, for a user frame whose s1-s11 were never saved. */
-    csrci sstatus, SSTATUS_SIE
-    ld t0, TRAP_FRAME_SEPC(sp)
-    csrw sepc, t0
-    ld t0, TRAP_FRAME_SSTATUS(sp)
-    csrw sstatus, t0
-    LOAD_REG 1, ra
-    LOAD_REG 3, gp
-    LOAD_REG 4, tp
-    LOAD_REG 5, t0
-    LOAD_REG 6, t1
-    LOAD_REG 7, t2
-    LOAD_REG 8, s0
-    LOAD_A0_TO_A7
-    LOAD_T3_TO_T6
-    LOAD_REG 2, sp
-    sret
+    RESTORE_FRAME_AND_SRET complete=0, user=1, off=1
 
 .Luser_page_fault_failed:
     mv a1, a0
@@ -244,42 +276,7 @@ trap_entry:
  */
     .globl trap_return
 trap_return:
-    /* The frame's sepc and sstatus must not be overwritten by a trap while we restore. */
-    csrci sstatus, SSTATUS_SIE
-    ld t0, TRAP_FRAME_SEPC(sp)
-    csrw sepc, t0
-    ld t0, TRAP_FRAME_SSTATUS(sp)
-    csrw sstatus, t0
-    /*
-     * tp is not restored for a return to kernel code: there it is the Cpu* of the hart
-     * running the code, and a thread preempted inside this trap may resume on another hart.
-     * A return to user mode restores the user's tp; the kernel's stays in TrapScratch.
-     */
-    andi t0, t0, SSTATUS_SPP
-    bnez t0, 1f
-    LOAD_REG 4, tp
-1:
-    LOAD_REG 1, ra
-    LOAD_REG 3, gp
-    LOAD_REG 5, t0
-    LOAD_REG 6, t1
-    LOAD_REG 7, t2
-    LOAD_REG 8, s0
-    LOAD_REG 9, s1
-    LOAD_A0_TO_A7
-    LOAD_REG 18, s2
-    LOAD_REG 19, s3
-    LOAD_REG 20, s4
-    LOAD_REG 21, s5
-    LOAD_REG 22, s6
-    LOAD_REG 23, s7
-    LOAD_REG 24, s8
-    LOAD_REG 25, s9
-    LOAD_REG 26, s10
-    LOAD_REG 27, s11
-    LOAD_T3_TO_T6
-    LOAD_REG 2, sp
-    sret
+    RESTORE_FRAME_AND_SRET complete=1, user=0, off=0
 
 /*
  * user_mode_start(frame): the first return to user mode of a new program (enter_user_mode

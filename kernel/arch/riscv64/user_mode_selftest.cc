@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "arch/riscv64/user_trap.h"
+#include "arch/riscv64/user_trap_test_support.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
 #include "mm/address_space.h"

@@ -19,9 +19,8 @@
 // The kernel page table is never switched on a user trap: the kernel half is mapped in
 // every address space (arch/riscv64/layout.h).
 //
-// Hooks defined by the process layer (kernel/syscall, kernel/proc). Weak fallbacks in
-// trap.cc keep the kernel linkable without them: syscall_dispatch answers -ENOSYS, a fault
-// panics ("no process layer"), a pending kill is ignored.
+// Hooks defined by the process layer (syscall/dispatch.cc, proc/process.cc), which is always
+// linked: there are no fallback definitions.
 #pragma once
 
 #include <cstdint>
@@ -63,11 +62,5 @@ void fp_state_reset_for_exec(TrapFrame& frame);
 // of the thread now running on this hart in its TrapScratch. Interrupts disabled.
 void trap_set_kernel_stack_top(uint64_t top);
 
-// Self-tests only: user exceptions of a registered thread go to `handler` instead of the
-// process layer. An ecall calls handler(frame, Resolved, nullptr) before sepc is advanced
-// (the handler advances it and returns); a fault that would kill calls handler(frame,
-// result, cause), which must not return (Thread::exit). Up to four threads at a time;
-// returns false if all slots are taken.
-using UserTrapTestHandler = void (*)(TrapFrame& frame, FaultResult result, const char* cause);
-bool register_user_trap_test_thread(const void* thread, UserTrapTestHandler handler);
-void unregister_user_trap_test_thread(const void* thread);
+// (The user-mode self-test runs user code in threads without a process: see
+// user_trap_test_support.h.)

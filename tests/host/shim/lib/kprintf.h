@@ -1,4 +1,4 @@
-// Host shim for kernel/drivers/console.h: kprintf goes to stderr, so that messages such as
+// Host shim for kernel/lib/kprintf.h: kprintf goes to stderr, so that messages such as
 // "mount refused" show up in a failing test's output.
 #pragma once
 
@@ -16,4 +16,4 @@ __attribute__((format(printf, 1, 2))) inline void kprintf(const char* fmt, ...)
     va_end(args);
 }
 
-inline void console_write(const char* chars, size_t length) { std::fwrite(chars, 1, length, stderr); }
+inline void kwrite(const char* chars, size_t length) { std::fwrite(chars, 1, length, stderr); }

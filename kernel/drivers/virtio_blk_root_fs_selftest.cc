@@ -1,6 +1,7 @@
 // Self-tests of the root file system through the real virtio-blk driver: what the host tests
 // check against a memory image, checked once more against QEMU's disk, with interrupts,
-// several requests in flight and real sleeping.
+// several requests in flight and real sleeping. They live beside the driver because they
+// look at it (fs/ includes nothing from drivers/).
 //
 // tools/run-tests attaches a copy of build/fs.img (tools/mkfs), so the root file system must
 // be mounted: a missing one is a failure. Each test works inside its own directory under the
