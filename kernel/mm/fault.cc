@@ -54,22 +54,12 @@ public:
             return { FaultResult::OutOfMemory, nullptr };
 
         uint64_t index = vma->object_index(page_va);
-        VmObject* target = vma->object();
-        if (AnonObject* overlay = vma->overlay()) {
-            // MAP_PRIVATE file mapping: a page it has written lives in the overlay and is
-            // handled below exactly like private anonymous memory (copy-on-write after
-            // fork included); any other page is the file's.
-            if (!overlay->lookup_page(index))
-                return resolve_from_file_locked(space, *vma, *overlay, page_va, index, access);
-            target = overlay;
-        }
-        VmObject& object = *target;
-        // What happens next depends only on whether the object is shared (one virtual call
-        // for private memory, the common case).
+        VmObject& object = *vma->object();
+        // What happens next depends only on whether the object is shared and on the file
+        // behind it (two plain fields).
         if (object.is_shared()) {
-            if (object.tracks_dirty())
-                return resolve_shared_file_locked(space, *vma, static_cast<FileObject&>(object), page_va, index,
-                                                  access);
+            if (FileObject* file = object.file())
+                return resolve_shared_file_locked(space, *vma, *file, page_va, index, access);
             // MAP_SHARED anonymous memory: every mapper uses the object's frame itself;
             // there is no copy-on-write to decide. The object locks itself to look up or
             // zero-fill the page.
@@ -94,33 +84,20 @@ public:
         bool exclusive = true;
         bool replaced = false;
         if (!page) {
-            page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
-            if (page) [[likely]] {
-                page->owner = &object;
-                page->index = index;
-                if (object.insert_page_at(place, index, page).is_error()) {
-                    free_page(page);
-                    return { FaultResult::OutOfMemory, nullptr };
-                }
-            } else {
-                // Memory is short: the allocation that may reclaim and wait.
-                auto filled = object.zero_fill_page(index);
-                if (filled.is_error())
-                    return { FaultResult::OutOfMemory, nullptr };
-                page = filled.value();
-            }
+            // MAP_PRIVATE file mapping: a page it has not written is the file's.
+            if (FileObject* file = object.file())
+                return resolve_from_file_locked(space, *vma, object, *file, place, page_va, index, access);
+            page = object.zero_fill_at(place, index);
+            if (!page) [[unlikely]]
+                return { FaultResult::OutOfMemory, nullptr };
             bump(s_zero_fills);
         } else if (access == Access::Write && page->ref_count.load(std::memory_order_acquire) > 1) {
             // Copy-on-write: the frame is shared with another object (a fork relative);
             // give this object its own copy. If every sharer has copied already, the
             // count is 1 and the frame is simply taken over below.
-            Page* copy = reclaim::allocate_user_page_fast(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-            if (!copy) [[unlikely]] {
-                auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-                if (fresh.is_error())
-                    return { FaultResult::OutOfMemory, nullptr };
-                copy = fresh.value();
-            }
+            Page* copy = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+            if (!copy) [[unlikely]]
+                return { FaultResult::OutOfMemory, nullptr };
             klib::page_copy(page_to_virt(copy), page_to_virt(page));
             copy->owner = &object;
             copy->index = index;
@@ -138,9 +115,9 @@ public:
             }
         }
         PteFlags flags = leaf_flags(vma->prot(), exclusive);
-        // An overlay page sits in a file mapping, whose entries the file's reverse map
+        // A private copy sits in a file mapping, whose entries the file's reverse map
         // writes without our lock; plain anonymous memory is ours alone.
-        PteWriters writers = vma->overlay() ? PteWriters::MayRace : PteWriters::Excluded;
+        PteWriters writers = object.file() ? PteWriters::MayRace : PteWriters::Excluded;
         if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced, writers).is_error())
             return { FaultResult::OutOfMemory, nullptr };
         bump(s_resolved_faults);
@@ -184,18 +161,18 @@ private:
     // A page of a MAP_PRIVATE file mapping with no private copy yet. A read maps the
     // file's cached frame read-only, so that stores through other mappings or write()
     // stay visible until this mapping writes the page; the first write copies the frame
-    // into the overlay, which from then on holds this mapping's contents of the page.
-    static Outcome resolve_from_file_locked(AddressSpace& space, Vma& vma, AnonObject& overlay, uint64_t page_va,
-                                            uint64_t index, Access access) {
-        auto& file = static_cast<FileObject&>(*vma.object());
+    // into the mapping's PrivateFileObject (`copies`, at `place`, which the caller found
+    // empty), which from then on holds this mapping's contents of the page.
+    static Outcome resolve_from_file_locked(AddressSpace& space, Vma& vma, VmObject& copies, FileObject& file,
+                                            VmObject::PagePlace place, uint64_t page_va, uint64_t index,
+                                            Access access) {
         Page* copy = nullptr;
         if (access == Access::Write) {
             // Allocated before the file's lock is taken: the allocation may wait for
             // reclaim, which needs that lock.
-            auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-            if (fresh.is_error())
+            copy = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+            if (!copy)
                 return { FaultResult::OutOfMemory, nullptr };
-            copy = fresh.value();
         }
         MutexLocker locker(file.lock());
         auto resident = file.page_for_fault_locked(locker, index);
@@ -210,15 +187,17 @@ private:
             if (install_pte_locked(space, page_va, page_to_phys(file_page), flags, false, PteWriters::Excluded)
                     .is_error())
                 return { FaultResult::OutOfMemory, nullptr };
-            fault_around_locked(space, vma, file, &overlay, page_va, flags);
+            fault_around_locked(space, vma, file, &copies, page_va, flags);
             bump(s_resolved_faults);
             return { FaultResult::Resolved, file_page };
         }
         klib::page_copy(page_to_virt(copy), page_to_virt(file_page));
         locker.unlock();
-        copy->owner = &overlay;
+        copy->owner = &copies;
         copy->index = index;
-        if (overlay.insert_page(index, copy).is_error()) {
+        // The address-space lock, held throughout, kept the tree as it was when `place`
+        // was found.
+        if (copies.insert_page_at(place, index, copy).is_error()) {
             page_unref(copy);
             return { FaultResult::OutOfMemory, nullptr };
         }
@@ -328,13 +307,13 @@ private:
     }
 
     // Fault-around, after a read fault on a file page was mapped (shared, or private
-    // without an overlay page): maps read-only, with `flags`, the other pages of the
+    // without a private copy there): maps read-only, with `flags`, the other pages of the
     // aligned window of kFaultAroundPages around `page_va` that are already cached and not
-    // busy, within the Vma, and (for a private mapping) without an overlay page; pages
+    // busy, within the Vma, and (for a private mapping) without a private copy; pages
     // already mapped are left as they are. Never writable: a store must fault, so that a
     // shared page is dirtied and a private one copied. Expects the file's lock (the
     // reverse map relies on file PTEs being installed only under it) and the
-    // address-space lock (which guards the overlay). Not counted as faults. Cached pages
+    // address-space lock (which guards the private copies). Not counted as faults. Cached pages
     // lie within the file (truncation removes those wholly beyond its end), so no size
     // check is needed. One walk of the page table for the whole window: the window is
     // 64 KiB-aligned, so it lies in one level-0 table.
@@ -342,7 +321,7 @@ private:
 
     // The window is clipped here, inline, so that a fault whose window is its own page
     // (a one-page mapping) does not pay for map_window_locked's frame of three arrays.
-    static void fault_around_locked(AddressSpace& space, Vma& vma, FileObject& file, AnonObject* overlay,
+    static void fault_around_locked(AddressSpace& space, Vma& vma, FileObject& file, VmObject* copies,
                                     uint64_t page_va, PteFlags flags) {
         constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
         uint64_t start = page_va & ~(kWindowBytes - 1);
@@ -353,21 +332,21 @@ private:
             end = vma.end();
         if (end - start <= vm::kPageSize)
             return;  // The faulting page is the whole window.
-        map_window_locked(space, vma, file, overlay, page_va, flags, start, end);
+        map_window_locked(space, vma, file, copies, page_va, flags, start, end);
     }
 
     [[gnu::noinline]] static void map_window_locked(AddressSpace& space, Vma& vma, FileObject& file,
-                                                    AnonObject* overlay, uint64_t page_va, PteFlags flags,
+                                                    VmObject* copies, uint64_t page_va, PteFlags flags,
                                                     uint64_t start, uint64_t end) {
         uint64_t phys[kFaultAroundPages];
         Page* pages[kFaultAroundPages];
         Page* private_pages[kFaultAroundPages];
         size_t count = (end - start) / vm::kPageSize;
         uint64_t first_index = vma.object_index(start);
-        // The window's cached pages (and overlay pages) in one pass over the tree's leaf.
+        // The window's cached pages (and private copies) in one pass over the tree's leaf.
         if (file.lookup_pages(first_index, count, pages) <= 1)
             return;  // Only the faulting page (or nothing) is cached.
-        bool any_private = overlay && overlay->lookup_pages(first_index, count, private_pages) > 0;
+        bool any_private = copies && copies->lookup_pages(first_index, count, private_pages) > 0;
         size_t faulting = (page_va - start) / vm::kPageSize;
         bool any = false;
         for (size_t i = 0; i < count; ++i) {

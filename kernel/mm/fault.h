@@ -17,8 +17,8 @@
 //        still shared), in one page-table walk, and the old translation flushed on every
 //        hart running the space if it named another frame or allowed more.
 //     6. Fault-around: after a read or execute fault on a file page (shared, or private
-//        without an overlay page there), the other cached, not-busy pages of the aligned
-//        16-page window around it (clipped to the Vma, skipping overlay pages) are mapped
+//        without a private copy there), the other cached, not-busy pages of the aligned
+//        16-page window around it (clipped to the Vma, skipping private copies) are mapped
 //        read-only too, under the file object's lock, in one walk; they are not counted
 //        as faults.
 //

@@ -22,6 +22,11 @@ std::atomic<uint64_t> g_misses { 0 };
 std::atomic<uint64_t> g_written_back { 0 };
 std::atomic<uint64_t> g_readahead { 0 };
 
+// Whether `vma`, on a file object's reverse map, is a MAP_PRIVATE mapping, whose object (a
+// PrivateFileObject over the file) holds private copies; a MAP_SHARED one maps the file
+// object itself.
+bool holds_private_copies(const Vma& vma) { return !vma.object()->is_shared(); }
+
 }  // namespace
 
 std::atomic<uint64_t> file_object_detail::g_hits { 0 };
@@ -99,14 +104,14 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             // Only the page asked for may wait for reclaim; readahead takes what is free.
             // No fill: read_pages() writes every byte (file data, zeros for holes and
             // beyond the end), and a frame whose read fails is taken out unused.
-            auto fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
-                                        : allocate_readahead_page();
-            if (fresh.is_error()) {
+            Page* fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
+                                         : allocate_readahead_page();
+            if (!fresh) {
                 if (allocated == 0)
-                    return fresh.release_error();
+                    return Error::from_errno(ENOMEM);
                 break;
             }
-            pages[allocated] = fresh.value();
+            pages[allocated] = fresh;
         }
         locker.lock();
         uint64_t pages_in_file = m_inode ? (file_size() + kPageSize - 1) / kPageSize : 0;
@@ -185,11 +190,11 @@ uint32_t FileObject::readahead_window_locked(uint64_t index) {
     return m_readahead_window;
 }
 
-ErrorOr<Page*> FileObject::allocate_readahead_page() {
+Page* FileObject::allocate_readahead_page() {
     // Readahead is a bet: it never eats into the reclaim watermarks or waits for reclaim.
     if (!reclaim::can_allocate_without_reclaim())
-        return Error::from_errno(ENOMEM);
-    return allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
+        return nullptr;
+    return try_allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_slow_locked(MutexLocker& locker, uint64_t index) {
@@ -467,7 +472,7 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     }
     // From here on no new private copy can be made beyond the end: a write fault copies a
     // page only after finding it in the file, under m_lock. One made just before is in its
-    // overlay by the time its address space's lock is free.
+    // PrivateFileObject by the time its address space's lock is free.
     if (shrank)
         discard_private_copies(first_dropped);
     return {};
@@ -477,12 +482,13 @@ void FileObject::discard_private_copies(uint64_t first_index) {
     // The private copies of a MAP_PRIVATE mapping beyond the end go too (as on Linux, where
     // truncation unmaps private copy-on-write pages as well): a later access is a bus error
     // like that of a page never written, and a later growth shows the file's zeros there.
-    // The partial last page keeps its copy. Each Vma's overlay is guarded by its address
-    // space's lock, which comes before m_lock: so each space is pinned under m_lock (a Vma
-    // on the list keeps it alive), m_lock is dropped, the space locked, m_lock taken again,
-    // and every Vma of that space dealt with and marked. The list may change meanwhile (a
-    // fork adds Vmas whose overlays copied the parent's pages), so each round looks again
-    // for a Vma this truncation has not marked.
+    // The partial last page keeps its copy. The private copies of a MAP_PRIVATE Vma (its
+    // object is a PrivateFileObject over this one, not this object) are guarded by its
+    // address space's lock, which comes before m_lock: so each space is pinned under
+    // m_lock (a Vma on the list keeps it alive), m_lock is dropped, the space locked,
+    // m_lock taken again, and every Vma of that space dealt with and marked. The list may
+    // change meanwhile (a fork adds Vmas whose objects copied the parent's pages), so each
+    // round looks again for a Vma this truncation has not marked.
     uint64_t mark = ++m_truncations;
     for (;;) {
         AddressSpace* space = nullptr;
@@ -493,7 +499,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
                     continue;
                 // end() may be shrinking under a clip: read again under the space's lock.
                 bool reaches = vma.page_offset() + (vma.end() - vma.start()) / kPageSize > first_index;
-                if (vma.overlay() && vma.space() && reaches) {
+                if (holds_private_copies(vma) && vma.space() && reaches) {
                     space = vma.space();
                     space->pin();
                     break;
@@ -510,7 +516,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
                 if (vma.space() != space || vma.truncation_mark() == mark)
                     continue;
                 vma.set_truncation_mark(mark);
-                if (vma.overlay())
+                if (holds_private_copies(vma))
                     space->discard_private_copies_from_locked(vma, first_index);
             }
         }
