@@ -133,7 +133,8 @@ Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) const {
 }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                              uint64_t page_offset, Prot max_prot, const VmaTreeOps::FreeSlot* slot) {
+                                              uint64_t page_offset, Prot max_prot,
+                                              const VmaTreeOps::FreeSlot* slot) {
     // A slot from the gap search is free by construction and says where the Vma links in.
     if (!slot && VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
@@ -158,16 +159,9 @@ ErrorOr<void> AddressSpace::map_anonymous(uint64_t start, uint64_t size, Prot pr
     if (!is_valid_user_mapping_range(start, size))
         return Error::from_errno(EINVAL);
     WriteLocker locker(m_lock);
-    // No object yet: the first fault makes it (attach_anon_object_locked).
+    // No object yet: the first fault makes it (mm/fault.cc).
     TRY(insert_vma_locked({ start, start + size }, prot, kind, nullptr, 0));
     return {};
-}
-
-ErrorOr<VmObject*> AddressSpace::attach_anon_object_locked(Vma& vma) {
-    ASSERT(vma.awaits_object());
-    RefPtr<VmObject> object = TRY(AnonObject::try_create());
-    vma.attach_object(std::move(object));
-    return vma.object();
 }
 
 ErrorOr<uint64_t> AddressSpace::map_stack() {
@@ -266,7 +260,8 @@ ErrorOr<uint64_t> AddressSpace::map_file_region(uint64_t address, uint64_t size,
         object = TRY(PrivateFileObject::try_create(std::move(file)));
     else
         object = std::move(file);
-    return map_region(address, size, prot, placement, VmaKind::File, std::move(object), page_offset, max_prot);
+    return map_region(address, size, prot, placement, VmaKind::File, std::move(object), page_offset,
+                      max_prot);
 }
 
 ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,

@@ -305,10 +305,6 @@ private:
     // Unlinks and deletes `vma`, dropping its PTEs and the frames only it held.
     void remove_vma_locked(Vma& vma, ShouldFlushTlb flush);
 
-    // The first fault of a private anonymous Vma that has no object yet (mm/vma.h): makes
-    // its AnonObject and attaches it. ENOMEM. Expects m_lock held for writing.
-    ErrorOr<VmObject*> attach_anon_object_locked(Vma& vma);
-
     // Unmaps [range) from the page table (and flushes); the objects are untouched.
     void unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush);
 

@@ -76,6 +76,7 @@ void FileObject::clear_busy(Page* page) {
 }
 
 ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     for (;;) {
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
@@ -104,8 +105,9 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             // Only the page asked for may wait for reclaim; readahead takes what is free.
             // No fill: read_pages() writes every byte (file data, zeros for holes and
             // beyond the end), and a frame whose read fails is taken out unused.
-            Page* fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
-                                         : allocate_readahead_page();
+            Page* fresh = allocated == 0
+                              ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
+                              : allocate_readahead_page();
             if (!fresh) {
                 if (allocated == 0)
                     return Error::from_errno(ENOMEM);
@@ -179,6 +181,7 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
 }
 
 uint32_t FileObject::readahead_window_locked(uint64_t index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Sequential: this miss is where the last read (and its readahead) ended. The window
     // doubles up to kMaxReadahead on every sequential miss and falls back to one page on a
     // jump, so random access reads nothing it did not ask for.
@@ -198,6 +201,7 @@ Page* FileObject::allocate_readahead_page() {
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_slow_locked(MutexLocker& locker, uint64_t index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     for (;;) {
         if (!m_inode)
             return Error::from_errno(EIO);
@@ -254,6 +258,7 @@ void FileObject::mapping_removed(Vma& vma) {
 }
 
 void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     uint64_t phys = page_to_phys(page);
     for (Vma& vma : m_vmas) {
         // start and page_offset never change; end may be shrinking under a clip in another
@@ -270,6 +275,7 @@ void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_page_locked(uint64_t index, Page* page) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     unmap_everywhere_locked(index, page);
     reclaim::page_uncached(*page);
     m_pages.erase(index);
@@ -277,6 +283,7 @@ void FileObject::remove_page_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     uint64_t index = first;
     while (auto entry = m_pages.find_next(index)) {
         if (entry->index >= end)
@@ -303,6 +310,7 @@ bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may
 }
 
 bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     if (!m_inode || m_pages.lookup(index) != page)
         return false;  // Gone or replaced since the queue named it.
     if (mapped == EvictMapped::No && !m_vmas.empty())
@@ -372,6 +380,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
 }
 
 void FileObject::wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Expects m_lock (held by `locker`); returns with it held and no page in
     // [first_index, end_index) busy. No new fill can start while m_lock is held.
     for (;;) {
@@ -433,6 +442,7 @@ ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t le
 }
 
 void FileObject::zero_beyond_end_locked(uint64_t old_size) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     if (old_size % kPageSize == 0)
         return;
     if (Page* last = m_pages.lookup(old_size / kPageSize)) {
@@ -525,6 +535,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
 }
 
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Runs of consecutive dirty pages go to the file system together, so that the blocks
     // of a run of holes are allocated in one transaction.
     constexpr uint32_t kCluster = 64;

@@ -11,18 +11,6 @@ VmObject::~VmObject() {
     m_pages.clear();
 }
 
-ErrorOr<void> VmObject::insert_page(uint64_t index, Page* page) {
-    ASSERT(page && page->ref_count.load(std::memory_order_relaxed) >= 1);
-    return m_pages.insert(index, page);
-}
-
-void VmObject::replace_page(uint64_t index, Page* page) {
-    ASSERT(page);
-    Page* old = m_pages.replace(index, page);
-    ASSERT(old);
-    page_unref(old);
-}
-
 void VmObject::remove_pages(uint64_t first, uint64_t count) {
     uint64_t end = first + count;
     uint64_t index = first;

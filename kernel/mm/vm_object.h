@@ -126,11 +126,12 @@ public:
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }
 
-    // lookup_page, insert_page and replace_page sharing one walk of the tree (the fault
-    // path's): page_place(index) finds where index lives and page_at(place) is its frame or
-    // nullptr; insert_page_at and swap_page_at act there without walking again, provided
-    // the tree has not changed since page_place() (the caller holds the lock that keeps it
-    // so).
+    // The fault path's access to the tree, one walk per fault: page_place(index) finds
+    // where index lives and page_at(place) is its frame or nullptr; insert_page_at and
+    // swap_page_at act there without walking again, provided the tree has not changed
+    // since page_place() (the caller holds the lock that keeps it so). insert_page_at
+    // takes over one reference the caller holds (EEXIST if the index is taken, ENOMEM if
+    // the tree cannot grow; the caller keeps its reference then).
     PagePlace page_place(uint64_t index) const { return m_pages.place(index); }
     static Page* page_at(PagePlace place) { return RadixTree<Page>::at(place); }
     ErrorOr<void> insert_page_at(PagePlace place, uint64_t index, Page* page) {
@@ -149,15 +150,6 @@ public:
     size_t lookup_pages(uint64_t first, size_t count, Page** pages) const {
         return m_pages.lookup_range(first, count, pages);
     }
-
-    // Adds `page` at `index`, taking over one reference the caller holds. EEXIST if the
-    // index is taken, ENOMEM if the tree cannot grow; the caller keeps its reference then.
-    ErrorOr<void> insert_page(uint64_t index, Page* page);
-
-    // Replaces the frame at `index` (which must exist) with `page`, taking over the
-    // caller's reference to `page` and dropping the object's reference to the old one.
-    // Cannot fail: the radix-tree slot already exists.
-    void replace_page(uint64_t index, Page* page);
 
     // Drops the frames at indices [first, first + count) (absent ones are skipped).
     void remove_pages(uint64_t first, uint64_t count);
