@@ -3,6 +3,7 @@
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
+#include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/kernel_heap.h"
@@ -88,6 +89,29 @@ KTEST(AddressSpace, StackGuardPageIsNeverMapped) {
     KEXPECT(cause[0] == 's' && cause[1] == 't');
     // mmap-style mapping over the guard is refused.
     KEXPECT(space->map_anonymous(kUserStackBottom - kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+}
+
+KTEST(AddressSpace, AFailedFaultSaysWhyAndTheKillMessageNeedsNoSecondLookup) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, kPage, Prot::Read, VmaKind::Data).is_error());
+    struct Case {
+        uint64_t vaddr;
+        Access access;
+        FaultResult result;
+        const char* cause;
+    } cases[] = {
+        { kBase, Access::Write, FaultResult::Forbidden, "write to read-only memory" },
+        { kBase, Access::Execute, FaultResult::Forbidden, "execute of non-executable memory" },
+        { kBase + kPage, Access::Read, FaultResult::NoMapping, "unmapped address" },
+        { 8, Access::Read, FaultResult::NoMapping, "null pointer dereference" },
+        { kUserSpaceEnd, Access::Read, FaultResult::Segfault, "kernel or non-canonical address" },
+    };
+    for (const Case& test : cases) {
+        FaultResult result = handle_page_fault(*space, test.vaddr, test.access);
+        KEXPECT_EQ(test.result, result);
+        // Worded from the address, the access and the result alone: no lookup.
+        KEXPECT_EQ(0, klib::strcmp(test.cause, describe_fault(test.vaddr, test.access, result)));
+    }
 }
 
 KTEST(AddressSpace, OverlappingAndMisalignedMappingsAreRefused) {
