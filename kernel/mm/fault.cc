@@ -39,29 +39,19 @@ public:
         Page* page;  // The frame now mapped, when Resolved.
     };
 
-    // The dispatcher: the lookup (fault.h, steps 1-2), then the step for the kind of
-    // fault. Expects `locker` to hold the space's lock. Inline into its two callers: a
-    // user fault pays no call for it.
+    // The dispatcher (fault.h, steps 2-3): the lookup, then the step for the kind of fault.
+    // Expects `locker` to hold the space's lock. Inline into its two callers: a user fault
+    // pays no call for it.
     [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space, const WriteLocker& locker,
                                                          uint64_t vaddr, Access access,
                                                          Permissions permissions) {
         ASSERT(space.lock().is_write_locked_by(locker.thread()));
         uint64_t page_va = vm::round_down(vaddr);
-        Vma* vma = space.find_vma_locked(page_va);
-        if (!vma) [[unlikely]]
-            return failed(FaultResult::NoMapping);
-        if (permissions == Permissions::Check && !allows(vma->prot(), access)) [[unlikely]]
-            return failed(vma->kind() == VmaKind::Guard ? FaultResult::GuardPage : FaultResult::Forbidden);
-        VmObject* object = vma->object();
-        if (!object) [[unlikely]] {
-            // A guard Vma never has an object (and allows nothing, unless mprotect gave it
-            // a protection): asked here, off the common path.
-            if (vma->kind() == VmaKind::Guard)
-                return failed(FaultResult::GuardPage);
-            object = attach_anon_object(*vma);
-            if (!object)
-                return failed(FaultResult::OutOfMemory);
-        }
+        Vma* vma = nullptr;
+        VmObject* object = nullptr;
+        FaultResult found = lookup_locked(space, locker, page_va, access, permissions, vma, object);
+        if (found != FaultResult::Resolved) [[unlikely]]
+            return failed(found);
         FaultContext ctx { space, locker.thread(), *vma, *object, page_va, vma->object_index(page_va),
                            access };
         if (object->is_shared()) [[unlikely]] {
@@ -86,6 +76,32 @@ public:
     }
 
 private:
+    // The lookup (fault.h, step 2): the Vma containing `page_va` and its object, into
+    // `vma` and `object`, or why the fault cannot be resolved (Resolved: it can go on).
+    // Private anonymous memory gets its object here, on its first fault (mm/vma.h).
+    [[gnu::always_inline]] static FaultResult lookup_locked(AddressSpace& space, const WriteLocker& locker,
+                                                            uint64_t page_va, Access access,
+                                                            Permissions permissions, Vma*& vma,
+                                                            VmObject*& object) {
+        ASSERT(space.lock().is_write_locked_by(locker.thread()));
+        vma = space.find_vma_locked(page_va);
+        if (!vma) [[unlikely]]
+            return FaultResult::NoMapping;
+        if (permissions == Permissions::Check && !allows(vma->prot(), access)) [[unlikely]]
+            return vma->kind() == VmaKind::Guard ? FaultResult::GuardPage : FaultResult::Forbidden;
+        object = vma->object();
+        if (!object) [[unlikely]] {
+            // A guard Vma never has an object (and allows nothing, unless mprotect gave it
+            // a protection): asked here, off the common path.
+            if (vma->kind() == VmaKind::Guard)
+                return FaultResult::GuardPage;
+            object = attach_anon_object(*vma);
+            if (!object)
+                return FaultResult::OutOfMemory;
+        }
+        return FaultResult::Resolved;
+    }
+
     // What every step is given: the fault, as the lookup found it. A step the compiler
     // inlines into the dispatcher takes it by reference; one that stays a call takes it by
     // value, so that the dispatcher's own context never has its address taken and lives in

@@ -7,9 +7,10 @@
 // mm/fault.cc, top down: handle_page_fault (and fault_in_for_kernel_write) take the
 // address-space lock for writing and call the dispatcher, FaultHandler::resolve_locked:
 //   1. vaddr must be a user address, else Segfault (checked before the lock).
-//   2. The lookup: the Vma containing vaddr (else NoMapping), not the stack's guard (else
-//      GuardPage), whose prot allows the access (else Forbidden; exec's writes ignore
-//      prot). Private anonymous memory gets its AnonObject on its first fault (mm/vma.h).
+//   2. The lookup (lookup_locked): the Vma containing vaddr (else NoMapping), not the
+//      stack's guard (else GuardPage), whose prot allows the access (else Forbidden;
+//      exec's writes ignore prot). Private anonymous memory gets its AnonObject on its
+//      first fault (mm/vma.h).
 //      The result, with the Vma, its object, the page and the access, is a FaultContext,
 //      which every step below takes.
 //   3. One step per kind of fault, picked from the object's two properties (is_shared(),
