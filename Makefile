@@ -26,7 +26,7 @@ QEMU_FLAGS = -machine virt -bios default -nographic -smp $(CPUS) -m $(MEM) -kern
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(FS_IMAGE),if=none,format=raw,id=disk0 -device virtio-blk-device,drive=disk0
 
-.PHONY: all deps kernel host image qemu qemu-gdb check leakcheck bench fuzz format clean FORCE
+.PHONY: all deps kernel host image qemu qemu-gdb check check-docs leakcheck bench fuzz format clean FORCE
 
 all: kernel
 
@@ -86,6 +86,10 @@ qemu-gdb: kernel image
 
 check: kernel host image
 	@tools/run-tests --build $(BUILD)
+
+# The doc check alone (make check runs it too): every name in docs and header comments exists.
+check-docs:
+	@tools/check-docs && tools/check-docs --self-test
 
 # The long leak check: leak_test runs the xv6 mmaptests N times each in one boot (default 1000).
 leakcheck: kernel image

@@ -71,7 +71,7 @@ ErrorOr<bool> directory_is_empty(Inode& directory);
 constexpr uint32_t kDirectoryInitializeReservation = 3;
 ErrorOr<void> directory_initialize(Transaction& transaction, Inode& directory, InodeNumber parent);
 
-// One entry, for listing a directory (readdir later).
+// One entry, for listing a directory (getdents, through InodeFile::read_directory).
 struct DirectoryEntry {
     InodeNumber inode;
     DirEntryType type;

@@ -7,8 +7,7 @@
 namespace fs {
 
 // One page-aligned block buffer for the length of a call: block I/O needs memory that is
-// physically contiguous, which the caller's buffer need not be. (It is also where a user
-// copy will go once read and write take user buffers.)
+// physically contiguous, which the caller's buffer need not be.
 class ScratchBlock {
 public:
     ScratchBlock() = default;

@@ -29,8 +29,10 @@
 //
 // Paths are NUL-terminated; relative ones are resolved from `start` (path.h). Buffers passed
 // to read() and write() are kernel memory; the data is copied through a page-aligned block
-// buffer, which is where copy_to_user/copy_from_user will go. read_page and write_page
-// transfer straight between the disk and the caller's page frame.
+// buffer. (User memory never reaches the file system: the read and write system calls go
+// through the page cache, and InodeFile, proc/open_file.cc, copies between it and the user
+// through a bounce buffer.) read_page and write_page transfer straight between the disk and
+// the caller's page frame.
 #pragma once
 
 #include <cstddef>

@@ -23,20 +23,29 @@
 //     that ends at the break (or maps a new Heap Vma there) and shrinks by unmapping.
 //     m_heap_start <= m_heap_break <= kUserHeapLimit.
 //   - m_generation increases with every change of the Vma tree.
-//   - The lookup hint (m_vma_hint, m_vma_hint_generation) is trusted only while
+//   - The Vma lookup hint (m_vma_hint, m_vma_hint_generation) is trusted only while
 //     m_vma_hint_generation == m_generation, i.e. while no Vma was inserted, removed or
 //     clipped since it was taken (a removed Vma is freed, so an older hint may dangle);
 //     even then find_vma_locked checks that the hinted Vma contains the address.
+//   - The leaf-table hint (m_leaf_table_hint) is a level-0 table of m_page_table and the
+//     2 MiB block it maps, or empty; the page table keeps every table it links until it is
+//     destroyed, with this space, so the hint never goes stale.
 //
 // TLB: there are no ASIDs (satp's ASID is 0); switching satp flushes the whole local TLB,
 // so only harts in m_active_cpus can cache this table's user entries. Every operation that
 // removes a permission or a mapping flushes the range on those harts (local sfence.vma and
 // SBI remote fences) before it returns.
 //
-// Locking: m_lock guards the Vma tree, the heap fields and the objects of this address
-// space; every public function takes it itself (for writing: one thread per process, so
-// there is nothing to gain from readers yet; the _locked ones, which truncation calls,
-// expect it) and may sleep: call with no spinlock held.
+// Locking: m_lock guards the Vma tree, the heap fields, the two hints and the objects of
+// this address space; every public function takes it itself (for writing: one thread per
+// process, so there is nothing to gain from readers yet; the _locked ones, which
+// truncation and the fault path call, expect it) and may sleep: call with no spinlock
+// held. A few read-only paths take it for reading (check_mapped, prefetch, snapshot_vmas
+// and read_initial), and read_initial looks Vmas up, so several threads may do so at
+// once. The two hints are therefore plain fields that only
+// the holder of the write lock writes: readers look up with find_vma_read_locked, which
+// never moves the Vma hint, and the leaf-table hint serves only the fault path, which
+// holds the write lock.
 // Lock order: AddressSpace, then the page table's spinlock, then PhysicalMemory.
 //
 // Process glue (the PROCESS engineer's side): a Process owns its AddressSpace (OwnPtr);
@@ -78,7 +87,7 @@ constexpr uint64_t kUserMmapTop = kUserStackBottom - kUserStackGuardSize;
 constexpr uint64_t kUserHeapLimit = kUserMmapBase;
 // The most Vmas one address space may hold. Not a table: a bound on the kernel heap one
 // process can pin (each Vma and its object cost about 200 bytes, so this is ~50 MiB). A
-// mmap, munmap or mprotect that would need more answers ENOMEM (the spec's E13).
+// mmap, munmap or mprotect that would need more answers ENOMEM (docs/mmap.md: M17, U3, P5).
 constexpr size_t kMaxVmaCount = 262144;
 
 // Where mmap puts a mapping: at a free range it chooses (the address argument, if
@@ -245,19 +254,38 @@ public:
     RwLock& lock() { return m_lock; }
 
     // The Vma containing `vaddr`, or nullptr. O(log n); O(1) when it is the Vma the last
-    // lookup found, or usually when it is that Vma's neighbour, and the tree has not
-    // changed since (the fault path's common cases: the next page of the same Vma, the
-    // next of a row of mappings). Expects m_lock held (readers may run it concurrently:
-    // the hint is two atomics, see the invariant above).
-    // Inline: the hint's hit (a range check) is every fault's lookup; the rest is
-    // find_vma_slow_locked's.
-    Vma* find_vma_locked(uint64_t vaddr) const {
-        if (m_vma_hint_generation.load(std::memory_order_acquire) == m_generation) [[likely]] {
-            Vma* hint = m_vma_hint.load(std::memory_order_relaxed);
-            if (hint && hint->start() <= vaddr && vaddr < hint->end()) [[likely]]
-                return hint;
-        }
+    // lookup under the write lock found, or usually when it is that Vma's neighbour, and
+    // the tree has not changed since (the fault path's common cases: the next page of the
+    // same Vma, the next of a row of mappings). Expects m_lock held for writing: it moves
+    // the hint to what it found (asserted when the hint and its neighbours miss and the
+    // tree is searched). Inline: the hint's hit (a range check) is every fault's lookup;
+    // the rest is find_vma_slow_locked's.
+    Vma* find_vma_locked(uint64_t vaddr) {
+        if (Vma* hit = vma_hint_hit(vaddr)) [[likely]]
+            return hit;
         return find_vma_slow_locked(vaddr);
+    }
+
+    // find_vma_locked for a holder of the read lock: uses the hint the same way but never
+    // moves it, since other readers may be reading it meanwhile. Expects m_lock held, for
+    // reading or writing (asserted, as far as a reader can be told, when the tree is
+    // searched).
+    Vma* find_vma_read_locked(uint64_t vaddr) const;
+
+    // The fault path's install of the PTE of `page_va` (PageTable::try_install_leaf_unlocked,
+    // whose rule about the entry's other writers the caller keeps): the level-0 table comes
+    // from m_leaf_table_hint when `page_va` lies in the 2 MiB block of the previous install,
+    // else from a walk (refill_leaf_table_hint_locked), which remembers it. Returns the entry
+    // replaced, or PageTable::kNotInstalled if the level-0 table is missing, a large leaf
+    // covers `page_va` or the swap lost a race (the caller falls back to
+    // PageTable::install_leaf). Expects m_lock held for writing (asserted on a miss, where
+    // the hint is written). Inline: a hit of the hint is every fault's install.
+    sv39::Pte try_install_leaf_locked(uint64_t page_va, uint64_t phys, PteFlags flags) {
+        if (!m_leaf_table_hint.maps(page_va)) [[unlikely]] {
+            if (!refill_leaf_table_hint_locked(page_va))
+                return PageTable::kNotInstalled;
+        }
+        return PageTable::try_install_leaf_unlocked(m_leaf_table_hint, page_va, phys, flags);
     }
 
     // procmaps: copies the description of at most `max` Vmas, the first ones that end above
@@ -314,16 +342,35 @@ private:
     OwnPtr<PageTable> m_page_table;
     RwLock m_lock;
     VmaTree m_vmas;              // Guarded by m_lock.
-    // find_vma_locked() when the hint misses.
-    Vma* find_vma_slow_locked(uint64_t vaddr) const;
+    // The hinted Vma if the hint is current and holds `vaddr`, else nullptr.
+    Vma* vma_hint_hit(uint64_t vaddr) const {
+        if (m_vma_hint_generation != m_generation)
+            return nullptr;
+        Vma* hint = m_vma_hint;
+        return hint && hint->start() <= vaddr && vaddr < hint->end() ? hint : nullptr;
+    }
+    // When the hint misses: its neighbour on the side of `vaddr` if the hint is current and
+    // that neighbour holds `vaddr`, else nullptr.
+    Vma* vma_hint_neighbour(uint64_t vaddr) const;
+    // find_vma_locked() when the hint misses: the hint's neighbour, else the tree's answer;
+    // the hint moves to what it found.
+    Vma* find_vma_slow_locked(uint64_t vaddr);
+
+    // try_install_leaf_locked() when the hint misses: points m_leaf_table_hint at the
+    // level-0 table of `page_va` and returns true, or returns false (the hint unchanged) if
+    // there is none. Asserts m_lock held for writing.
+    bool refill_leaf_table_hint_locked(uint64_t page_va);
 
     uint64_t m_generation { 0 }; // Guarded by m_lock.
-    // The last Vma find_vma_locked found, valid while its generation is m_generation.
-    // Written under m_lock held for reading or writing: several readers may store at once,
-    // but under one generation they all store Vmas of the same tree, and a reader takes
-    // the generation with acquire before the pointer (stored before it, with release).
-    mutable std::atomic<Vma*> m_vma_hint { nullptr };
-    mutable std::atomic<uint64_t> m_vma_hint_generation { ~0ull };
+    // The last Vma a lookup under the write lock found, valid while its generation is
+    // m_generation. Guarded by m_lock: read by its holders, readers included; written only
+    // by the holder of the write lock (find_vma_slow_locked), so never while anyone else
+    // reads it.
+    Vma* m_vma_hint { nullptr };
+    uint64_t m_vma_hint_generation { ~0ull };
+    // The level-0 table of the last try_install_leaf_locked. Guarded by m_lock held for
+    // writing (the only way to reach it).
+    PageTable::LeafTable m_leaf_table_hint;
     uint64_t m_heap_start { 0 }; // Guarded by m_lock.
     uint64_t m_heap_break { 0 }; // Guarded by m_lock.
     // Bit i: the hart with Cpu index i has this table in satp. Changed by that hart only.

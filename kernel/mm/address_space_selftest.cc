@@ -1,5 +1,6 @@
 // Self-tests of AddressSpace and the fault pipeline on real page tables: demand-zero
-// faults, protections, copy-on-write fork with frame counts, sbrk, clipping, teardown.
+// faults, protections, copy-on-write fork with frame counts, sbrk, clipping, teardown, and
+// the two lookup hints (the Vma hint and the leaf-table hint).
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
@@ -258,3 +259,87 @@ KTEST(AddressSpace, TeardownReturnsEveryFrame) {
     }
 }
 
+
+// The leaf-table hint remembers the level-0 table of the last install: installs that
+// alternate between two 2 MiB blocks, and installs into a block with no level-0 table,
+// must each land in their own table (or nowhere), and a table made later is found.
+KTEST(AddressSpace, TryInstallLeafLockedLandsInTheTableOfEachBlock) {
+    constexpr uint64_t kBlock = 2ull << 20;
+    constexpr uint64_t kFrame = 0x80000000;  // Never touched: the space is never activated.
+    constexpr uint64_t kFirst = 0x40000000;
+    constexpr uint64_t kSecond = kFirst + kBlock;
+    constexpr uint64_t kTableless = kFirst + 2 * kBlock;
+    auto space = make_space();
+    PageTable& table = space->page_table();
+    // Empty level-0 tables for the first two blocks (tables stay until the space goes).
+    for (uint64_t block : { kFirst, kSecond }) {
+        KASSERT(!table.map(block, kFrame, kPage, PteFlags::Read).is_error());
+        KASSERT(!table.unmap(block, kPage).is_error());
+    }
+    WriteLocker locker(space->lock());
+    for (uint64_t i = 1; i <= 4; ++i) {
+        uint64_t block = i % 2 == 1 ? kFirst : kSecond;
+        uint64_t frame = kFrame + i * kPage;
+        KEXPECT_EQ(0u, space->try_install_leaf_locked(block + i * kPage, frame, PteFlags::Read | PteFlags::User));
+        KEXPECT_EQ(PageTable::kNotInstalled,
+                   space->try_install_leaf_locked(kTableless + i * kPage, frame, PteFlags::Read));
+    }
+    for (uint64_t i = 1; i <= 4; ++i) {
+        uint64_t block = i % 2 == 1 ? kFirst : kSecond;
+        uint64_t other = i % 2 == 1 ? kSecond : kFirst;
+        auto translation = table.translate(block + i * kPage);
+        KASSERT(translation);
+        KEXPECT_EQ(kFrame + i * kPage, translation->phys);
+        KEXPECT(!table.translate(other + i * kPage));
+        KEXPECT(!table.translate(kTableless + i * kPage));
+    }
+    // Over a valid entry (the hint hits): the old entry comes back.
+    sv39::Pte replaced = space->try_install_leaf_locked(kSecond + 4 * kPage, kFrame, PteFlags::Read);
+    KEXPECT(sv39::pte_is_valid(replaced));
+    KEXPECT_EQ(kFrame + 4 * kPage, sv39::pte_phys(replaced));
+    // Once the locked path has made the third block's table, the next miss finds it.
+    KASSERT(!table.install_leaf(kTableless, kFrame, PteFlags::Read).is_error());
+    KEXPECT_EQ(0u, space->try_install_leaf_locked(kTableless + kPage, kFrame + kPage, PteFlags::Read));
+    auto late = table.translate(kTableless + kPage);
+    KASSERT(late);
+    KEXPECT_EQ(kFrame + kPage, late->phys);
+    KEXPECT(!table.unmap(kFirst, 3 * kBlock).is_error());
+}
+
+// The Vma hint is moved by lookups under the write lock only (find_vma_locked); lookups
+// under the read lock (find_vma_read_locked) use it and its neighbours without moving it,
+// and nobody trusts it once the tree changed.
+KTEST(AddressSpace, VmaLookupsAreRightUnderEitherLockAndAfterTheTreeChanges) {
+    auto space = make_space();
+    for (uint64_t i = 0; i < 3; ++i)
+        KASSERT(!space->map_anonymous(kBase + 2 * i * kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    {
+        WriteLocker locker(space->lock());
+        Vma* middle = space->find_vma_locked(kBase + 2 * kPage + 8);
+        KASSERT(middle);
+        KEXPECT_EQ(kBase + 2 * kPage, middle->start());
+    }
+    {
+        ReadLocker locker(space->lock());
+        for (uint64_t i = 0; i < 3; ++i) {
+            Vma* vma = space->find_vma_read_locked(kBase + 2 * i * kPage + 16);
+            KASSERT(vma);
+            KEXPECT_EQ(kBase + 2 * i * kPage, vma->start());
+            KEXPECT(!space->find_vma_read_locked(kBase + (2 * i + 1) * kPage));
+        }
+    }
+    // The hinted Vma goes: a lookup there finds nothing, its neighbours are still found.
+    KEXPECT(!space->unmap(kBase + 2 * kPage, kPage).is_error());
+    {
+        ReadLocker locker(space->lock());
+        KEXPECT(!space->find_vma_read_locked(kBase + 2 * kPage));
+        Vma* first = space->find_vma_read_locked(kBase);
+        KASSERT(first);
+        KEXPECT_EQ(kBase, first->start());
+    }
+    WriteLocker locker(space->lock());
+    KEXPECT(!space->find_vma_locked(kBase + 2 * kPage));
+    Vma* last = space->find_vma_locked(kBase + 4 * kPage);
+    KASSERT(last);
+    KEXPECT_EQ(kBase + 4 * kPage, last->start());
+}

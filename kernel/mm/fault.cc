@@ -329,7 +329,7 @@ private:
         expect_space_locked(ctx);
         uint64_t phys = page_to_phys(page);
         if (writers == PteWriters::Excluded) [[likely]] {
-            sv39::Pte swapped = ctx.space.page_table().try_install_leaf_unlocked(ctx.page_va, phys, flags);
+            sv39::Pte swapped = ctx.space.try_install_leaf_locked(ctx.page_va, phys, flags);
             if (swapped != PageTable::kNotInstalled) [[likely]] {
                 flush_replaced_locked(ctx, phys, flags, frame_changed, swapped);
                 return true;

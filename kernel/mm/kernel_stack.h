@@ -2,7 +2,8 @@
 // below it, so that running off the bottom of a stack faults instead of silently
 // overwriting whatever lies beneath.
 //
-// The stack region is cut into equal slots; slot i starts at kStackRegionBase + i * kSlotSize:
+// The stack region is cut into equal slots; slot i starts at
+// kKernelStackRegionBase + i * kSlotSize:
 //
 //   slot i:  +---------------------------+ <- bottom of slot i + 1
 //            | stack (16 KiB, mapped R+W) |    top (the initial sp; the stack grows down)

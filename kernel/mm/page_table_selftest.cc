@@ -164,6 +164,164 @@ KTEST(PageTable, LargeLeavesAndSplitting)
     KEXPECT_EQ(free_before, free_page_count());
 }
 
+KTEST(PageTable, TranslateFindsTheLeafAtEachLevelWithTheOffset)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    uint64_t giant = kScratchVaddr;            // A 1 GiB leaf.
+    uint64_t large = kScratchVaddr + k1GiB;    // A 2 MiB leaf, then a 4 KiB one.
+    uint64_t small = large + k2MiB;
+    KEXPECT(!table.map(giant, kScratchPhys, k1GiB, kReadWrite, LargePages::Allowed).is_error());
+    KEXPECT(!table.map(large, kScratchPhys, k2MiB + kPageSize, PteFlags::Read, LargePages::Allowed).is_error());
+
+    struct Expected {
+        uint64_t vaddr;
+        uint64_t phys;
+        unsigned level;
+    };
+    for (Expected expected : { Expected { giant + 0x1234567, kScratchPhys + 0x1234567, 2 },
+                               Expected { large + 0x1abcde, kScratchPhys + 0x1abcde, 1 },
+                               Expected { small + 0xabc, kScratchPhys + k2MiB + 0xabc, 0 } }) {
+        auto translation = table.translate(expected.vaddr);
+        KASSERT(translation);
+        KEXPECT_EQ(expected.phys, translation->phys);
+        KEXPECT_EQ(expected.level, translation->level);
+        KEXPECT(has_all(translation->flags, PteFlags::Valid | PteFlags::Read | PteFlags::Accessed | PteFlags::Dirty));
+    }
+
+    // A hole at each level: no root entry, no level-1 entry, no level-0 entry.
+    KEXPECT(!table.translate(kScratchVaddr + 4 * k1GiB));
+    KEXPECT(!table.translate(large + 2 * k2MiB));
+    KEXPECT(!table.translate(small + kPageSize));
+    // Nor does an address outside Sv39's canonical range translate.
+    KEXPECT(!table.translate(uint64_t(1) << 40));
+}
+
+KTEST(PageTable, MapOverALargeLeafOrATableIsRefusedAndUndone)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    uint64_t large = kScratchVaddr;
+    KEXPECT(!table.map(large, kScratchPhys, k2MiB, kReadWrite, LargePages::Allowed).is_error());
+
+    // 4 KiB inside the 2 MiB leaf: the walk stops at the leaf, above level 0. Nothing
+    // changes and no table is made.
+    size_t free_before = free_page_count();
+    auto inside = table.map(large + 3 * kPageSize, kScratchPhys + k1GiB, kPageSize, PteFlags::Read);
+    KASSERT(inside.is_error());
+    KEXPECT_EQ(EEXIST, inside.error().code());
+    KEXPECT_EQ(free_before, free_page_count());
+    KEXPECT_EQ(1u, leaf_level(table, large + 3 * kPageSize));
+    KEXPECT_EQ(kScratchPhys + 3 * kPageSize, phys_of(table, large + 3 * kPageSize));
+
+    // A 2 MiB leaf where a level-0 table already is: refused, the 4 KiB leaf kept.
+    uint64_t block = kScratchVaddr + k2MiB;
+    KEXPECT(!table.map(block + 5 * kPageSize, kScratchPhys, kPageSize, PteFlags::Read).is_error());
+    auto over_table = table.map(block, kScratchPhys + k2MiB, k2MiB, kReadWrite, LargePages::Allowed);
+    KASSERT(over_table.is_error());
+    KEXPECT_EQ(EEXIST, over_table.error().code());
+    KEXPECT_EQ(0u, leaf_level(table, block + 5 * kPageSize));
+    KEXPECT(!table.translate(block));
+
+    // A run whose third page is taken: the two pages before it are unmapped again.
+    auto run = table.map(block + 3 * kPageSize, kScratchPhys, 3 * kPageSize, kReadWrite);
+    KASSERT(run.is_error());
+    KEXPECT_EQ(EEXIST, run.error().code());
+    KEXPECT(!table.translate(block + 3 * kPageSize));
+    KEXPECT(!table.translate(block + 4 * kPageSize));
+    KEXPECT_EQ(kScratchPhys, phys_of(table, block + 5 * kPageSize));
+
+    // install_leaf refuses the large leaf too, and leaves it whole.
+    auto install = table.install_leaf(large + kPageSize, kScratchPhys + k1GiB, PteFlags::Read);
+    KASSERT(install.is_error());
+    KEXPECT_EQ(EEXIST, install.error().code());
+    KEXPECT_EQ(1u, leaf_level(table, large + kPageSize));
+}
+
+KTEST(PageTable, ProtectOfOnePageSplitsTheLargeLeavesAboveIt)
+{
+    size_t free_before = free_page_count();
+    {
+        auto created = PageTable::try_create(KernelHalf::Empty);
+        KASSERT(!created.is_error());
+        PageTable& table = *created.value();
+        uint64_t large = kScratchVaddr + k1GiB;  // A 2 MiB leaf.
+        KEXPECT(!table.map(kScratchVaddr, kScratchPhys, k1GiB, kReadWrite, LargePages::Allowed).is_error());
+        KEXPECT(!table.map(large, kScratchPhys, k2MiB, kReadWrite | PteFlags::User, LargePages::Allowed).is_error());
+
+        // One page of the 2 MiB leaf: one new level-0 table; that page alone changes.
+        size_t tables_before = free_page_count();
+        uint64_t page = large + 9 * kPageSize;
+        KEXPECT(!table.protect(page, kPageSize, PteFlags::Read | PteFlags::User).is_error());
+        KEXPECT_EQ(tables_before - 1, free_page_count());
+        auto cut = table.translate(page);
+        KASSERT(cut);
+        KEXPECT_EQ(0u, cut->level);
+        KEXPECT_EQ(kScratchPhys + 9 * kPageSize, cut->phys);
+        KEXPECT(!has_any(cut->flags, PteFlags::Write));
+        KEXPECT(has_all(cut->flags, PteFlags::Read | PteFlags::User | PteFlags::Accessed | PteFlags::Dirty));
+        for (uint64_t va : { large, page - kPageSize, page + kPageSize, large + k2MiB - kPageSize }) {
+            auto kept = table.translate(va);
+            KASSERT(kept);
+            KEXPECT_EQ(0u, kept->level);
+            KEXPECT_EQ(kScratchPhys + (va - large), kept->phys);
+            KEXPECT(has_all(kept->flags, kReadWrite | PteFlags::User));
+        }
+
+        // One page of the 1 GiB leaf: split to 2 MiB leaves, then the one holding the page
+        // to 4 KiB leaves: two new tables. The other 2 MiB leaves stay whole.
+        tables_before = free_page_count();
+        uint64_t deep = kScratchVaddr + 3 * k2MiB + 4 * kPageSize;
+        KEXPECT(!table.protect(deep, kPageSize, PteFlags::Read).is_error());
+        KEXPECT_EQ(tables_before - 2, free_page_count());
+        auto deep_cut = table.translate(deep);
+        KASSERT(deep_cut);
+        KEXPECT_EQ(0u, deep_cut->level);
+        KEXPECT_EQ(kScratchPhys + (deep - kScratchVaddr), deep_cut->phys);
+        KEXPECT(!has_any(deep_cut->flags, PteFlags::Write));
+        KEXPECT_EQ(0u, leaf_level(table, deep + kPageSize));
+        KEXPECT_EQ(1u, leaf_level(table, deep + k2MiB));
+        KEXPECT_EQ(1u, leaf_level(table, kScratchVaddr));
+        auto far = table.translate(kScratchVaddr + k1GiB - kPageSize);
+        KASSERT(far);
+        KEXPECT_EQ(1u, far->level);
+        KEXPECT(has_all(far->flags, kReadWrite));
+    }
+    // The tables the splits made went with the rest.
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+KTEST(PageTable, LeafTableUnlockedIsTheLevel0TableTranslateReads)
+{
+    auto created = PageTable::try_create(KernelHalf::Empty);
+    KASSERT(!created.is_error());
+    PageTable& table = *created.value();
+    uint64_t block = kScratchVaddr + k2MiB;
+    uint64_t page = block + 17 * kPageSize;
+    KEXPECT(!table.map(page, kScratchPhys, kPageSize, kReadWrite).is_error());
+    KEXPECT(!table.map(kScratchVaddr, kScratchPhys, k2MiB, kReadWrite, LargePages::Allowed).is_error());
+
+    PageTable::LeafTable leaf = table.leaf_table_unlocked(page);
+    KASSERT(leaf.entries);
+    KEXPECT_EQ(kScratchPhys, pte_phys(leaf.entries[17]));
+    KEXPECT(!pte_is_valid(leaf.entries[16]));
+    KEXPECT(leaf.maps(block));
+    KEXPECT(leaf.maps(block + k2MiB - 1));
+    KEXPECT(!leaf.maps(block + k2MiB));
+    KEXPECT(!leaf.maps(block - 1));
+    KEXPECT_EQ(leaf.entries, table.leaf_table_unlocked(block + 300 * kPageSize).entries);
+
+    // No level-0 table: nothing under a large leaf, nor in an empty block or gigabyte.
+    for (uint64_t vaddr : { kScratchVaddr + kPageSize, block + k2MiB, kScratchVaddr + k1GiB }) {
+        PageTable::LeafTable none = table.leaf_table_unlocked(vaddr);
+        KEXPECT(!none.entries);
+        KEXPECT(!none.maps(vaddr));
+    }
+    KEXPECT(!PageTable::LeafTable {}.maps(0));
+}
+
 KTEST(PageTable, ProtectChangesPermissionsOnly)
 {
     auto created = PageTable::try_create(KernelHalf::Empty);
@@ -432,34 +590,6 @@ KTEST(PageTable, TryInstallLeafUnlockedInstallsAndReplacesWhereTheLevel0TableExi
     KASSERT(after_removal != PageTable::kNotInstalled);
     KEXPECT_EQ(0u, after_removal);
     KEXPECT_EQ(kFirst, phys_of(table, page));
-}
-
-// The leaf hint remembers the last level-0 table walked to: installs that alternate between
-// two 2 MiB regions, and one into a region with no table, must each land in their own table.
-KTEST(PageTable, TryInstallLeafUnlockedAlternatingRegionsLandsInTheRightTable)
-{
-    auto created = PageTable::try_create(KernelHalf::Empty);
-    KASSERT(!created.is_error());
-    PageTable& table = *created.value();
-    uint64_t first_region = kScratchVaddr;
-    uint64_t second_region = kScratchVaddr + k2MiB;
-    uint64_t tableless_region = kScratchVaddr + 2 * k2MiB;
-    KASSERT(make_empty_level0_table(table, first_region));
-    KASSERT(make_empty_level0_table(table, second_region));
-    for (uint64_t i = 0; i < 4; ++i) {
-        uint64_t region = i % 2 == 0 ? first_region : second_region;
-        uint64_t frame = kScratchPhys + (i + 1) * kPageSize;
-        KEXPECT_EQ(0u, table.try_install_leaf_unlocked(region + i * kPageSize, frame, PteFlags::Read));
-        KEXPECT_EQ(PageTable::kNotInstalled,
-                   table.try_install_leaf_unlocked(tableless_region + i * kPageSize, frame, PteFlags::Read));
-    }
-    for (uint64_t i = 0; i < 4; ++i) {
-        uint64_t region = i % 2 == 0 ? first_region : second_region;
-        uint64_t other = i % 2 == 0 ? second_region : first_region;
-        KEXPECT_EQ(kScratchPhys + (i + 1) * kPageSize, phys_of(table, region + i * kPageSize));
-        KEXPECT(!table.translate(other + i * kPageSize));
-        KEXPECT(!table.translate(tableless_region + i * kPageSize));
-    }
 }
 
 KTEST(PageTable, TryInstallLeafUnlockedRacingOnOneEntryReplacesEachInstallAtMostOnce)

@@ -6,8 +6,8 @@
 //                   readers = 1, writers = 1
 //
 // The ring's positions (m_read_total, m_write_total) count bytes forever and are reduced
-// modulo the capacity when used, so "full" is write_total - read_total == capacity with no
-// wasted slot.
+// modulo the capacity when used, so "full" is m_write_total - m_read_total == capacity,
+// with no wasted slot.
 //
 // Semantics (POSIX):
 //   - read blocks while the pipe is empty and a write end is open; it returns whatever is

@@ -2,15 +2,16 @@
 //
 // A thread may take a lock only if every lock it already holds comes earlier in this
 // list (has a smaller rank). Two locks of the same rank may be held together only where
-// the rank says how they are ordered among themselves (the VmObject chain: from the top
-// of a shadow chain down). Following one order everywhere makes deadlock impossible.
+// the rank says how they are ordered among themselves (two inodes, by the inode pair rule
+// below). Following one order everywhere makes deadlock impossible.
 //
 //   outermost (taken first)
 //     Process           per-process sleeping locks: an open file's offset, the console's
 //                       line editor; a file's truncation lock, held around the
 //                       address-space locks a shrink takes (sleeping)
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
-//     VmObject          VmObject locks, from the top of a shadow chain down (sleeping)
+//     VmObject          the lock of a FileObject or SharedAnonObject (sleeping); never
+//                       two at once (see lock_rank_nests)
 //     Inode             inode contents and block map (sleeping); two at most, by the
 //                       inode pair rule below
 //     Log               the file-system log's transaction state (spinlock)
@@ -99,9 +100,13 @@ enum class LockRank : uint8_t {
 
 static_assert(static_cast<unsigned>(LockRank::Count) <= 32, "held ranks are tracked in a 32-bit mask");
 
-// Ranks whose locks may be held several at a time, in an order the owner defines. Inode
-// locks are not among them: the second one is taken with Mutex::lock_nested, which names
-// the first (the inode pair rule above).
+// Ranks whose locks the checker lets a thread hold several at a time. Inode locks are not
+// among them: the second one is taken with Mutex::lock_nested, which names the first (the
+// inode pair rule above). VmObject is, though no code holds two object locks today:
+// private memory is copy-on-write by per-frame reference counts (docs/vm.md), not chains
+// of objects, AnonObjects have no lock of their own (their address space's lock guards
+// them), and the page cache copies through a bounce buffer with no user page faulted in
+// under its lock. A path that needs two must first write their order down here.
 constexpr bool lock_rank_nests(LockRank rank) { return rank == LockRank::VmObject; }
 
 const char* lock_rank_name(LockRank rank);

@@ -1,6 +1,6 @@
 // Memory system calls: sbrk, vmstat, procmaps, mmap, munmap, mprotect, msync and madvise. They check
-// arguments (the errno of each case is in ../shared/spec/mmap-semantics.md, numbered E1..E15
-// for mmap) and call AddressSpace; the memory work is in kernel/mm.
+// arguments (each failure is labelled as in docs/mmap.md: M1..M18 for mmap, U for munmap, P for
+// mprotect, S for msync, A for madvise) and call AddressSpace; the memory work is in kernel/mm.
 //
 // File mappings map the inode's page cache (FileObject): MAP_SHARED stores go to the cached
 // frames and reach the file; MAP_PRIVATE stores go to private copies (the mapping's
@@ -186,14 +186,14 @@ AddressSpace& current_space() { return *current_process()->address_space(); }
 // mmap of a descriptor, after the checks every mapping shares.
 ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, uint64_t type, int fd,
                            uint64_t offset) {
-    RefPtr<OpenFile> file = TRY(current_process()->files().get(fd));  // E6: EBADF.
+    RefPtr<OpenFile> file = TRY(current_process()->files().get(fd));  // M9: EBADF.
     if (!file->readable())
-        return Error::from_errno(EACCES);  // E7, for any prot and type (a pipe's write end too).
+        return Error::from_errno(EACCES);  // M10, for any prot and type (a pipe's write end too).
     if (file->kind() != OpenFileKind::Inode)
-        return Error::from_errno(ENODEV);  // E9: pipe, console.
+        return Error::from_errno(ENODEV);  // M11: pipe, console.
     fs::Inode& inode = static_cast<InodeFile&>(*file).inode();
     if (!inode.is_file())
-        return Error::from_errno(ENODEV);  // E9: directory.
+        return Error::from_errno(ENODEV);  // M11: directory.
     // What mprotect may grant later: the open mode bounds Write on a shared mapping only;
     // a private mapping's stores never reach the file, so any readable descriptor will do.
     // MAP_SHARED_VALIDATE (both type bits) validates nothing more here: it is shared.
@@ -202,7 +202,7 @@ ErrorOr<uint64_t> map_file(uint64_t address, uint64_t size, Prot prot, MapPlacem
     if (file->writable() || !shared)
         max_prot |= Prot::Write;
     if ((prot & ~max_prot) != Prot::None)
-        return Error::from_errno(EACCES);  // E8.
+        return Error::from_errno(EACCES);  // M12.
     RefPtr<FileObject> object = TRY(FileObject::for_inode(inode));
     return current_space().map_file_region(address, size, prot, placement, std::move(object), offset / vm::kPageSize,
                                            max_prot, shared ? MapSharing::Shared : MapSharing::Private);
@@ -216,23 +216,23 @@ ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uin
     bool anonymous = (flags & kMapAnonymous) != 0;
     bool fixed = (flags & (kMapFixed | kMapFixedNoReplace)) != 0;
     if (length == 0)
-        return Error::from_errno(EINVAL);  // E1
-    // E2 (neither) and E3 (both; MAP_SHARED_VALIDATE is only meaningful for files).
+        return Error::from_errno(EINVAL);  // M1
+    // M2 (neither) and M3 (both; MAP_SHARED_VALIDATE is only meaningful for files).
     if (type != kMapShared && type != kMapPrivate && !(type == (kMapShared | kMapPrivate) && !anonymous))
         return Error::from_errno(EINVAL);
     if (!vm::is_page_aligned(static_cast<uint64_t>(offset)))
-        return Error::from_errno(EINVAL);  // E4
+        return Error::from_errno(EINVAL);  // M4
     if (fixed && !vm::is_page_aligned(address))
-        return Error::from_errno(EINVAL);  // E5
+        return Error::from_errno(EINVAL);  // M5
     if (!vm::is_valid_prot_bits(prot))
-        return Error::from_errno(EINVAL);
+        return Error::from_errno(EINVAL);  // M6
     uint64_t size = vm::round_up(length);
     if (size == 0 || size > vm::kUserSpaceEnd)
-        return Error::from_errno(ENOMEM);  // E10: the rounding wrapped, or no space is that big.
+        return Error::from_errno(ENOMEM);  // M7: the rounding wrapped, or no space is that big.
     uint64_t last_offset;
     if (offset < 0 || __builtin_add_overflow(static_cast<uint64_t>(offset), size, &last_offset) ||
         last_offset > static_cast<uint64_t>(INT64_MAX))
-        return Error::from_errno(EOVERFLOW);  // E14
+        return Error::from_errno(EOVERFLOW);  // M8
     MapPlacement placement = MapPlacement::Anywhere;
     if (flags & kMapFixedNoReplace)
         placement = MapPlacement::FixedNoReplace;  // It wins over MAP_FIXED, as on Linux.
@@ -241,39 +241,39 @@ ErrorOr<uint64_t> sys_mmap(uint64_t address, uint64_t length, uint64_t prot, uin
     if (!anonymous)
         return map_file(address, size, effective_prot(prot), placement, type, fd, static_cast<uint64_t>(offset));
     MapSharing sharing = type == kMapShared ? MapSharing::Shared : MapSharing::Private;
-    // E11-E13 and E15 come from the address space.
+    // M13-M18 come from the address space.
     return current_space().map_anonymous_region(address, size, effective_prot(prot), placement, sharing);
 }
 
 ErrorOr<void> sys_munmap(uint64_t address, uint64_t length) {
     if (!vm::is_page_aligned(address) || length == 0)
-        return Error::from_errno(EINVAL);
+        return Error::from_errno(EINVAL);  // U1
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
-        return Error::from_errno(EINVAL);
-    return current_space().unmap(address, size);
+        return Error::from_errno(EINVAL);  // U2
+    return current_space().unmap(address, size);  // U3 (a split past the limit)
 }
 
 ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot) {
     if (!vm::is_page_aligned(address) || !vm::is_valid_prot_bits(prot))
-        return Error::from_errno(EINVAL);
+        return Error::from_errno(EINVAL);  // P1
     if (length == 0)
-        return {};
+        return {};  // P2
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
-        return Error::from_errno(ENOMEM);
-    return current_space().protect(address, size, effective_prot(prot));
+        return Error::from_errno(ENOMEM);  // P3
+    return current_space().protect(address, size, effective_prot(prot));  // P3 (a hole), P4, P5
 }
 
 ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags) {
     if (!vm::is_page_aligned(address) || (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) != 0 ||
         (flags & (kMsAsync | kMsSync)) == (kMsAsync | kMsSync))
-        return Error::from_errno(EINVAL);
+        return Error::from_errno(EINVAL);  // S1
     if (length == 0)
-        return {};
+        return {};  // S2
     uint64_t size = vm::round_up(length);
     if (size == 0 || !vm::is_user_range(address, size))
-        return Error::from_errno(ENOMEM);
+        return Error::from_errno(ENOMEM);  // S3 (a hole too, in sync_range)
     // MS_ASYNC does the same as MS_SYNC: the write-back is cheap enough to do now. Anonymous
     // mappings have nothing to write back; the range must be mapped.
     return current_space().sync_range(address, size);
@@ -281,15 +281,15 @@ ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags) {
 
 ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice) {
     if (!vm::is_page_aligned(address) || advice > kMadvDontNeed)
-        return Error::from_errno(EINVAL);
+        return Error::from_errno(EINVAL);  // A1
     static_assert(kMadvNormal == 0 && kMadvWillNeed == 3, "NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED are 0..4");
     if (length == 0)
-        return {};
+        return {};  // A2
     uint64_t size = vm::round_up(length);
     if (size == 0)
-        return Error::from_errno(EINVAL);  // The rounding wrapped.
+        return Error::from_errno(EINVAL);  // A1: the rounding wrapped.
     if (!vm::is_user_range(address, size))
-        return Error::from_errno(ENOMEM);
+        return Error::from_errno(ENOMEM);  // A3 (a hole too, below)
     if (advice == kMadvDontNeed)
         return current_space().discard(address, size);
     if (advice == kMadvWillNeed)

@@ -5,8 +5,8 @@
  *   start-end     rwx + p(rivate)/s(hared)  byte offset in the backing object  name
  *
  * The name is the program for its text and data (as the kernel knows it: the last part of
- * the path exec was given), the file for a file mapping, and [heap], [stack], [guard] or
- * [anon] otherwise. The list comes from the procmaps system call (kernel/syscall/abi.h). */
+ * the path exec was given), and [heap], [stack], [guard], [file] (a file mapping: the kernel
+ * keeps no path for it) or [anon] otherwise. The list comes from the procmaps system call (kernel/syscall/abi.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -32,8 +32,8 @@ namespace atlas {
 class Allocator {
 public:
     // grow(increment) has sbrk's contract: moves the break, returns the old one, or
-    // (void*)-1 on failure. report_corruption is called on a bad or double free and must
-    // not return.
+    // (void*)-1 on failure. The corruption handler (on_corruption) is called on a bad or
+    // double free and must not return.
     using GrowFunction = void* (*)(intptr_t increment);
     using CorruptionHandler = void (*)(const char* what, void* pointer);
 

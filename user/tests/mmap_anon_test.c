@@ -1,6 +1,6 @@
-/* mmap_anon_test: anonymous mappings as a program sees them, one test per MUST of
- * ../shared/spec/mmap-semantics.md that applies to anonymous memory (the section is in each
- * test's comment). File mappings are tested in mmap_file_test.c. Each test runs in a child
+/* mmap_anon_test: anonymous mappings as a program sees them, one test per behaviour of
+ * docs/mmap.md that applies to anonymous memory (the section is in each group's comment;
+ * the errors are labelled as there). File mappings are tested in mmap_file_test.c. Each test runs in a child
  * (the harness's TEST_IN_CHILD), so a crash in one cannot take the others down; a test
  * passes if its child exits 0. Accesses that must kill run in a grandchild whose wait
  * status is checked for SIGSEGV.
@@ -70,7 +70,7 @@ static int all_bytes_are(const char* p, size_t length, char value)
     return 1;
 }
 
-/* --- §1.5, §1.3, §2: contents, granularity, protections --- */
+/* --- docs/mmap.md §4, §5: contents, granularity, protections --- */
 
 static int private_mapping_is_zero_filled_to_the_end_of_its_last_page(void)
 {
@@ -132,7 +132,7 @@ static int two_shared_mappings_never_alias(void)
     return 0;
 }
 
-/* --- §7: munmap --- */
+/* --- §9: munmap --- */
 
 static int munmap_head_leaves_the_rest(void)
 {
@@ -226,7 +226,7 @@ static int munmap_errors(void)
     return 0;
 }
 
-/* --- §8: mprotect --- */
+/* --- §10: mprotect --- */
 
 static int mprotect_to_read_only_makes_stores_to_a_touched_page_fault(void)
 {
@@ -295,7 +295,7 @@ static int mprotect_errors(void)
     return 0;
 }
 
-/* --- §1.2: placement --- */
+/* --- §3: placement --- */
 
 static int map_fixed_replaces_the_pages_it_covers(void)
 {
@@ -346,36 +346,36 @@ static int chosen_addresses_are_never_zero_and_never_overlap(void)
     return 0;
 }
 
-/* --- §1.1: mmap's errors (one per case) --- */
+/* --- §2: mmap's errors (one per case, labelled M1.. as there) --- */
 
 static int mmap_errors(void)
 {
     char* p = map(PG, RW, ANON_PRIVATE);
     CHECK(p != NULL);
-    CHECK_ERRNO(mmap(0, 0, RW, ANON_PRIVATE, -1, 0), EINVAL);                                   /* E1 */
-    CHECK_ERRNO(mmap(0, PG, RW, MAP_ANONYMOUS, -1, 0), EINVAL);                                 /* E2 */
-    CHECK_ERRNO(mmap(0, PG, RW, MAP_ANONYMOUS | MAP_SHARED | MAP_PRIVATE, -1, 0), EINVAL);      /* E3 */
-    CHECK_ERRNO(mmap(0, PG, RW, ANON_PRIVATE, -1, 100), EINVAL);                                /* E4 */
-    CHECK_ERRNO(mmap(p + 1, PG, RW, ANON_PRIVATE | MAP_FIXED, -1, 0), EINVAL);                  /* E5 */
-    CHECK_ERRNO(mmap(p + 1, PG, RW, ANON_PRIVATE | MAP_FIXED_NOREPLACE, -1, 0), EINVAL);        /* E5 */
-    CHECK_ERRNO(mmap(0, PG, RW, MAP_PRIVATE, -1, 0), EBADF);                                    /* E6 */
-    CHECK_ERRNO(mmap(0, PG, RW, MAP_PRIVATE, 99, 0), EBADF);                                    /* E6 */
-    /* E9: a readable descriptor of something that cannot be mapped (a pipe's read end; not
+    CHECK_ERRNO(mmap(0, 0, RW, ANON_PRIVATE, -1, 0), EINVAL);                                   /* M1 */
+    CHECK_ERRNO(mmap(0, PG, RW, MAP_ANONYMOUS, -1, 0), EINVAL);                                 /* M2 */
+    CHECK_ERRNO(mmap(0, PG, RW, MAP_ANONYMOUS | MAP_SHARED | MAP_PRIVATE, -1, 0), EINVAL);      /* M3 */
+    CHECK_ERRNO(mmap(0, PG, RW, ANON_PRIVATE, -1, 100), EINVAL);                                /* M4 */
+    CHECK_ERRNO(mmap(p + 1, PG, RW, ANON_PRIVATE | MAP_FIXED, -1, 0), EINVAL);                  /* M5 */
+    CHECK_ERRNO(mmap(p + 1, PG, RW, ANON_PRIVATE | MAP_FIXED_NOREPLACE, -1, 0), EINVAL);        /* M5 */
+    CHECK_ERRNO(mmap(0, PG, RW, MAP_PRIVATE, -1, 0), EBADF);                                    /* M9 */
+    CHECK_ERRNO(mmap(0, PG, RW, MAP_PRIVATE, 99, 0), EBADF);                                    /* M9 */
+    /* M11: a readable descriptor of something that cannot be mapped (a pipe's read end; not
        the console on descriptor 1, which a caller such as leak_test may have replaced). */
     int pipe_fds[2];
     CHECK(pipe(pipe_fds) == 0);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, pipe_fds[0], 0), ENODEV);                    /* E9 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, pipe_fds[0], 0), ENODEV);                    /* M11 */
     close(pipe_fds[0]);
     close(pipe_fds[1]);
-    CHECK_ERRNO(mmap(0, (size_t)-PG + 1, RW, ANON_PRIVATE, -1, 0), ENOMEM);                     /* E10 */
-    CHECK_ERRNO(mmap(0, 300ul << 30, RW, ANON_PRIVATE, -1, 0), ENOMEM);                         /* E10 */
-    CHECK_ERRNO(mmap(0, 130ul << 30, RW, ANON_PRIVATE, -1, 0), ENOMEM);                         /* E11 */
+    CHECK_ERRNO(mmap(0, (size_t)-PG + 1, RW, ANON_PRIVATE, -1, 0), ENOMEM);                     /* M7 */
+    CHECK_ERRNO(mmap(0, 300ul << 30, RW, ANON_PRIVATE, -1, 0), ENOMEM);                         /* M7 */
+    CHECK_ERRNO(mmap(0, 130ul << 30, RW, ANON_PRIVATE, -1, 0), ENOMEM);                         /* M16 */
     CHECK_ERRNO(mmap((void*)(0x4000000000ul - PG), 2 * PG, RW, ANON_PRIVATE | MAP_FIXED, -1, 0),
-                ENOMEM);                                                                        /* E12 */
-    CHECK_ERRNO(mmap((void*)0xffffffc000000000ul, PG, RW, ANON_PRIVATE | MAP_FIXED, -1, 0), ENOMEM); /* E12 */
-    CHECK_ERRNO(mmap(0, PG, RW, ANON_PRIVATE, -1, -PG), EOVERFLOW);                             /* E14 */
-    CHECK_ERRNO(mmap(0, 2 * PG, RW, ANON_PRIVATE, -1, 0x7ffffffffffff000l), EOVERFLOW);         /* E14 */
-    CHECK_ERRNO(mmap(p, PG, RW, ANON_PRIVATE | MAP_FIXED_NOREPLACE, -1, 0), EEXIST);            /* E15 */
+                ENOMEM);                                                                        /* M13 */
+    CHECK_ERRNO(mmap((void*)0xffffffc000000000ul, PG, RW, ANON_PRIVATE | MAP_FIXED, -1, 0), ENOMEM); /* M13 */
+    CHECK_ERRNO(mmap(0, PG, RW, ANON_PRIVATE, -1, -PG), EOVERFLOW);                             /* M8 */
+    CHECK_ERRNO(mmap(0, 2 * PG, RW, ANON_PRIVATE, -1, 0x7ffffffffffff000l), EOVERFLOW);         /* M8 */
+    CHECK_ERRNO(mmap(p, PG, RW, ANON_PRIVATE | MAP_FIXED_NOREPLACE, -1, 0), EEXIST);            /* M15 */
     CHECK_ERRNO(mmap(0, PG, 0x80, ANON_PRIVATE, -1, 0), EINVAL);                                /* bad prot */
     /* Not errors: an aligned non-zero offset, and an unaligned hint. */
     char* q = mmap(0, PG, RW, ANON_PRIVATE, -1, 8 * PG);
@@ -386,7 +386,7 @@ static int mmap_errors(void)
     return 0;
 }
 
-/* --- §6, §11: fork --- */
+/* --- §7, §8, §13: fork --- */
 
 static int shared_mapping_is_shared_with_the_child_both_ways_and_survives_its_exit(void)
 {
@@ -445,7 +445,7 @@ static int private_mapping_is_copy_on_write_across_fork(void)
     return 0;
 }
 
-/* --- §10: madvise; §9: msync --- */
+/* --- §12: madvise; §11: msync --- */
 
 static int madvise_dontneed_zeroes_private_pages_and_keeps_shared_ones(void)
 {
@@ -507,7 +507,7 @@ static int msync_succeeds_on_anonymous_memory_and_reports_errors(void)
     return 0;
 }
 
-/* --- §1.2: the heap --- */
+/* --- §3: the heap --- */
 
 static int sbrk_refuses_to_grow_into_a_mapping(void)
 {
@@ -526,7 +526,7 @@ static int sbrk_refuses_to_grow_into_a_mapping(void)
     return 0;
 }
 
-/* --- §11: the kernel touching user memory --- */
+/* --- §5, §14: the kernel touching user memory --- */
 
 static int read_and_write_use_untouched_mappings_and_fail_on_prot_none(void)
 {
@@ -547,7 +547,7 @@ static int read_and_write_use_untouched_mappings_and_fail_on_prot_none(void)
     return 0; /* Still alive. */
 }
 
-/* --- §12, scale: many mappings --- */
+/* --- §15, scale: many mappings --- */
 
 static int ten_thousand_mappings_then_unmapping_them_all_returns_every_frame(void)
 {
@@ -599,7 +599,7 @@ static int hundred_thousand_untouched_mappings_work(void)
     return 0; /* exit tears all of them down. */
 }
 
-/* --- §11: exec --- */
+/* --- §13: exec --- */
 
 /* Where exec_drops_every_mapping maps a page before exec, and where the new program then
    looks: inside the mmap area, away from anything the loader places. */

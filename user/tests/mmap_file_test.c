@@ -1,9 +1,8 @@
 /* mmap_file_test: MAP_SHARED file mappings over the page cache as a program sees them, one
- * test per behaviour of ../shared/spec/mmap-semantics.md that this slice implements (mmap's
- * file errors, sharing with read() and write() and between mappers, write-back on msync,
- * munmap and exit, the end of file, the file's lifetime, the open mode's limit on
- * mprotect) and of MAP_PRIVATE file mappings (§5: private copies on write, fork, DONTNEED,
- * the end of file). Each test runs in a child, so a
+ * test per behaviour of docs/mmap.md (mmap's file errors, sharing with read() and write()
+ * and between mappers, write-back on msync, munmap and exit, the end of file, the file's
+ * lifetime, the open mode's limit on mprotect) and of MAP_PRIVATE file mappings (§7:
+ * private copies on write, fork, DONTNEED, the end of file). Each test runs in a child, so a
  * crash in one cannot take the others down; a test passes if its child exits 0.
  * Prints "PASS name" or "FAIL name: why" per test and ends with "N passed, N failed".
  *
@@ -26,37 +25,37 @@
 #include "file_helpers.h"
 #include "harness.h"
 
-/* --- §1.1: mmap's file errors (E6-E9) --- */
+/* --- docs/mmap.md §2: mmap's file errors (M9-M12) --- */
 
 static int file_mapping_errors(void)
 {
     int fd = make_file("mft_errors", PG);
     CHECK(fd >= 0);
     close(fd);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, 0), EBADF);          /* E6: closed */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, 0), EBADF);          /* M9: closed */
     int write_only = open("mft_errors", O_WRONLY);
     CHECK(write_only >= 0);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, write_only, 0), EACCES);  /* E7 */
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_PRIVATE, write_only, 0), EACCES); /* E7 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, write_only, 0), EACCES);  /* M10 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_PRIVATE, write_only, 0), EACCES); /* M10 */
     close(write_only);
     int read_only = open("mft_errors", O_RDONLY);
     CHECK(read_only >= 0);
-    CHECK_ERRNO(mmap(0, PG, RW, MAP_SHARED, read_only, 0), EACCES);          /* E8 */
+    CHECK_ERRNO(mmap(0, PG, RW, MAP_SHARED, read_only, 0), EACCES);          /* M12 */
     char* p = map_fd(PG, PROT_READ, MAP_SHARED, read_only, 0);              /* not an error */
     CHECK(p != NULL && p[0] == 'a');
     close(read_only);
     int fds[2];
     CHECK(pipe(fds) == 0);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fds[0], 0), ENODEV);      /* E9: pipe */
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fds[1], 0), EACCES);      /* E7: write end */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fds[0], 0), ENODEV);      /* M11: pipe */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fds[1], 0), EACCES);      /* M10: write end */
     int directory = open(".", O_RDONLY);
     CHECK(directory >= 0);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, directory, 0), ENODEV);   /* E9: directory */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, directory, 0), ENODEV);   /* M11: directory */
     unlink("mft_errors");
     return 0;
 }
 
-/* --- §4: MAP_SHARED is the file --- */
+/* --- §6: MAP_SHARED is the file --- */
 
 static int shared_store_is_visible_to_read_at_once(void)
 {
@@ -121,7 +120,7 @@ static int parent_and_child_share_pages(void)
     return 0;
 }
 
-/* --- §7: write-back --- */
+/* --- §6, §9, §11, §13: write-back --- */
 
 /* The file's bytes on the disk are only reachable after its cached pages are gone, which
  * happens when the last reference to the inode goes: so each write-back test checks the
@@ -183,7 +182,7 @@ static int msync_writes_back_and_later_stores_are_kept(void)
     return 0;
 }
 
-/* --- §9: the end of file --- */
+/* --- §4, §5: the end of file --- */
 
 static int page_beyond_end_of_file_kills_with_sigbus(void)
 {
@@ -217,7 +216,7 @@ static int end_of_file_tail_reads_zero_and_never_reaches_the_file(void)
     return 0;
 }
 
-/* --- §11: lifetime --- */
+/* --- §14: lifetime --- */
 
 static int mapping_survives_close_and_unlink(void)
 {
@@ -234,7 +233,7 @@ static int mapping_survives_close_and_unlink(void)
     return 0;
 }
 
-/* --- §2: system calls on untouched mappings --- */
+/* --- §14: system calls on untouched mappings --- */
 
 static int read_and_write_with_a_buffer_in_an_untouched_mapping(void)
 {
@@ -257,7 +256,7 @@ static int read_and_write_with_a_buffer_in_an_untouched_mapping(void)
     return 0;
 }
 
-/* --- §3: mprotect within the open mode --- */
+/* --- §10: mprotect within the open mode --- */
 
 static int mprotect_write_on_shared_read_only_descriptor_gives_eacces(void)
 {
@@ -282,7 +281,7 @@ static int mprotect_write_on_shared_read_only_descriptor_gives_eacces(void)
     return 0;
 }
 
-/* --- §5: MAP_PRIVATE file mappings --- */
+/* --- §7: MAP_PRIVATE file mappings --- */
 
 static int private_stores_stay_out_of_the_file_and_other_mappings(void)
 {

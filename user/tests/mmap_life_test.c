@@ -1,14 +1,14 @@
-/* mmap_life_test: the MUSTs of ../shared/spec/mmap-semantics.md on the life of file
- * mappings that mmap_anon_test.c, mmap_file_test.c and the other user programs leave
- * unpinned, one test per behaviour (the section is in each test's comment): the write-back
- * points not covered elsewhere (MAP_FIXED replacement, a kill, exec, §1.2, §4, §11), the
- * page cache winning over write-back (§4), fork over untouched file pages and munmap per
- * process (§11, §7), private pages frozen at their first write (§5), msync on every kind
- * of file mapping (§9), the lifetime of an unlinked file's blocks (§11), file references
- * that balance (§12), file mappings' offset and range errors (§1.1), MAP_POPULATE (§1.4),
- * mprotect limited by the open mode (§8), MADV_DONTNEED on shared file pages (§10) and
- * the per-process mapping limit (§12, §7, §8). End of file and truncation are
- * mmap_spec_test's. docs/mmap-musts.md maps every MUST to its test.
+/* mmap_life_test: the behaviour of docs/mmap.md on the life of file mappings that
+ * mmap_anon_test.c, mmap_file_test.c and the other user programs leave unpinned, one test
+ * per behaviour (the section of docs/mmap.md is in each group's comment): the write-back
+ * points not covered elsewhere (MAP_FIXED replacement, a kill, exec: §3, §6, §13), the
+ * page cache winning over write-back (§6), fork over untouched file pages and munmap per
+ * process (§13, §9), private pages frozen at their first write (§7), msync on every kind
+ * of file mapping (§11), the lifetime of an unlinked file's blocks (§14), file references
+ * that balance (§15), file mappings' offset and range errors (§2), MAP_POPULATE (§4),
+ * mprotect limited by the open mode (§10), MADV_DONTNEED on shared file pages (§12) and
+ * the per-process mapping limit (§15). End of file and truncation are mmap_spec_test's.
+ * The table at the end of docs/mmap.md names the test of every behaviour.
  *
  * Each test runs in a child (TEST_IN_CHILD). Processes that must die of an access, or be
  * killed, are the test's own children, and their wait status is checked for the signal.
@@ -33,7 +33,7 @@
 #include "file_helpers.h"
 #include "harness.h"
 
-/* --- §4, §1.2: write-back on MAP_FIXED replacement, kill and exec --- */
+/* --- docs/mmap.md §6, §3, §13: write-back on MAP_FIXED replacement, kill and exec --- */
 
 static int map_fixed_over_a_shared_file_mapping_writes_it_back_and_reads_zero(void)
 {
@@ -171,7 +171,7 @@ static int failed_exec_keeps_file_mappings_intact(void)
     return 0;
 }
 
-/* --- §4: the page cache is authoritative: write-back never undoes write() --- */
+/* --- §6: the page cache is authoritative: write-back never undoes write() --- */
 
 static int write_back_never_overwrites_newer_write_data(void)
 {
@@ -193,7 +193,7 @@ static int write_back_never_overwrites_newer_write_data(void)
     return 0;
 }
 
-/* --- §11 fork, §7 munmap per process --- */
+/* --- §13 fork, §9 munmap per process --- */
 
 static int child_faults_in_file_pages_the_parent_never_touched(void)
 {
@@ -242,7 +242,7 @@ static int munmap_in_the_child_leaves_the_parent_file_mapping(void)
     return 0;
 }
 
-/* --- §5: MAP_PRIVATE --- */
+/* --- §7: MAP_PRIVATE --- */
 
 static int private_page_once_written_no_longer_shows_file_changes(void)
 {
@@ -276,7 +276,7 @@ static int munmap_discards_private_changes_and_a_new_mapping_shows_the_file(void
     return 0;
 }
 
-/* --- §9: msync --- */
+/* --- §11: msync --- */
 
 static int msync_invalidate_keeps_stores_and_shows_write_data(void)
 {
@@ -321,7 +321,7 @@ static int msync_of_private_and_read_only_file_mappings_succeeds_and_writes_noth
     return 0;
 }
 
-/* --- §11 unlink: a mapped file's blocks are its own until the last mapping goes --- */
+/* --- §14 unlink: a mapped file's blocks are its own until the last mapping goes --- */
 
 static int blocks_of_an_unlinked_mapped_file_are_not_reused_while_mapped(void)
 {
@@ -354,7 +354,7 @@ static int blocks_of_an_unlinked_mapped_file_are_not_reused_while_mapped(void)
     return 0;
 }
 
-/* --- §12: file references balance --- */
+/* --- §15: file references balance --- */
 
 static long free_frames(void)
 {
@@ -397,22 +397,22 @@ static int thousand_file_map_unmap_cycles_leak_no_file_reference(void)
     return 0;
 }
 
-/* --- §1.1: file mappings' offset and range errors (E4, E10, E14) --- */
+/* --- §2: file mappings' offset and range errors (M4, M7, M8) --- */
 
 static int file_mapping_offset_and_range_errors(void)
 {
     int fd = make_file("mst_file_errors", PG);
     CHECK(fd >= 0);
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, 100), EINVAL);                  /* E4 */
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_PRIVATE, fd, PG + 1), EINVAL);              /* E4 */
-    CHECK_ERRNO(mmap(0, (size_t)-PG + 1, PROT_READ, MAP_SHARED, fd, 0), ENOMEM);       /* E10 */
-    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, -(off_t)PG), EOVERFLOW);        /* E14 */
-    CHECK_ERRNO(mmap(0, 2 * PG, PROT_READ, MAP_SHARED, fd, 0x7ffffffffffff000l), EOVERFLOW); /* E14 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, 100), EINVAL);                  /* M4 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_PRIVATE, fd, PG + 1), EINVAL);              /* M4 */
+    CHECK_ERRNO(mmap(0, (size_t)-PG + 1, PROT_READ, MAP_SHARED, fd, 0), ENOMEM);       /* M7 */
+    CHECK_ERRNO(mmap(0, PG, PROT_READ, MAP_SHARED, fd, -(off_t)PG), EOVERFLOW);        /* M8 */
+    CHECK_ERRNO(mmap(0, 2 * PG, PROT_READ, MAP_SHARED, fd, 0x7ffffffffffff000l), EOVERFLOW); /* M8 */
     unlink("mst_file_errors");
     return 0;
 }
 
-/* --- §1.4: MAP_POPULATE changes no semantics --- */
+/* --- §4: MAP_POPULATE changes nothing --- */
 
 static int map_populate_changes_nothing(void)
 {
@@ -432,7 +432,7 @@ static int map_populate_changes_nothing(void)
     return 0;
 }
 
-/* --- §8: the open mode limits mprotect even after close --- */
+/* --- §10: the open mode limits mprotect even after close --- */
 
 static int mprotect_write_stays_eacces_after_the_read_only_descriptor_is_closed(void)
 {
@@ -453,7 +453,7 @@ static int mprotect_write_stays_eacces_after_the_read_only_descriptor_is_closed(
     return 0;
 }
 
-/* --- §10: DONTNEED leaves a shared file page as it is --- */
+/* --- §12: DONTNEED leaves a shared file page as it is --- */
 
 static int dontneed_keeps_shared_file_pages(void)
 {
@@ -476,7 +476,7 @@ static int dontneed_keeps_shared_file_pages(void)
     return 0;
 }
 
-/* --- §12, E13, §7, §8: the per-process mapping limit --- */
+/* --- §15, M17, U3, P5: the per-process mapping limit --- */
 
 static int mapping_limit_gives_enomem_from_mmap_munmap_and_mprotect(void)
 {
@@ -492,7 +492,7 @@ static int mapping_limit_gives_enomem_from_mmap_munmap_and_mprotect(void)
         count++;
         CHECK(count <= 1000000);
     }
-    CHECK(errno == ENOMEM); /* E13 */
+    CHECK(errno == ENOMEM); /* M17 */
     /* Punching a hole or protecting the middle needs one mapping more than the limit. */
     CHECK_ERRNO(munmap(three + PG, PG), ENOMEM);
     CHECK_ERRNO(mprotect(three + PG, PG, PROT_READ), ENOMEM);

@@ -1,14 +1,14 @@
-/* mmap_spec_test: the spec's end-of-file and truncation MUSTs of
- * ../shared/spec/mmap-semantics.md that mmap_anon_test.c, mmap_file_test.c and the other
- * user programs leave unpinned, one test per behaviour (the section is in each test's
- * comment): truncation and growth of a file seen by every process that maps it (§11, §2:
- * end of file judged at fault time), private copies beyond a new end of file (§5),
- * mappings beyond the end of file and of an offset (§1.1, §1.3, §1.5), offsets kept by
- * splits (§7), system calls whose buffers lie beyond the end of file, in read-only
- * mappings or in a mapping of the same file (§2, §11), and stores to read-only file
- * mappings (§2). The life of mappings (write-back points, fork,
- * MAP_PRIVATE, msync, unlink, resources, errors, limits) is mmap_life_test's.
- * docs/mmap-musts.md maps every MUST to its test.
+/* mmap_spec_test: the end-of-file and truncation behaviour of docs/mmap.md that
+ * mmap_anon_test.c, mmap_file_test.c and the other user programs leave unpinned, one test
+ * per behaviour (the section of docs/mmap.md is in each group's comment): truncation and
+ * growth of a file seen by every process that maps it (§14, §5: end of file judged at
+ * fault time), private copies beyond a new end of file (§14), mappings beyond the end of
+ * file and of an offset (§2, §4), offsets kept by splits (§9), system calls whose buffers
+ * lie beyond the end of file, in read-only mappings or in a mapping of the same file (§5,
+ * §14), and stores to read-only file mappings (§5). The life of mappings (write-back
+ * points, fork, MAP_PRIVATE, msync, unlink, resources, errors, limits) is
+ * mmap_life_test's. The table at the end of docs/mmap.md names the test of every
+ * behaviour.
  *
  * Each test runs in a child (TEST_IN_CHILD). Processes that must die of an access are
  * the test's own children, and their wait status is checked for the signal. A "mapper" is
@@ -40,7 +40,7 @@ struct Mapper {
     int go; /* Write end of the pipe the mapper waits on. */
 };
 
-/* What a mapper does once the parent lets it go: returns its exit status (0 = as the spec
+/* What a mapper does once the parent lets it go: returns its exit status (0 = as docs/mmap.md
  * says), or dies of an access. */
 typedef int (*MapperCheck)(volatile char* mapping);
 
@@ -151,7 +151,7 @@ static int page_1_shows_hello(volatile char* p)
     return bytes_are_zero(p + PG + 5, PG - 5) ? 0 : 2;
 }
 
-/* --- §11 ftruncate, §2: the end of file is judged at fault time, in every process --- */
+/* --- docs/mmap.md §14 ftruncate, §5: the end of file is judged at fault time, everywhere --- */
 
 static int shrink_makes_pages_beyond_the_new_end_sigbus_in_every_mapping_process(void)
 {
@@ -290,7 +290,7 @@ static int write_that_extends_the_file_is_visible_in_an_existing_mapping(void)
     return 0;
 }
 
-/* --- §5, §11: private copies beyond a new end of file go too (Linux TruncateAfterCOWBreak) --- */
+/* --- §14, §16: private copies beyond a new end of file go too (as on Linux) --- */
 
 static int read_page_1(volatile char* p)
 {
@@ -417,7 +417,7 @@ static int shrink_drops_private_copies_shared_with_a_fork_child_and_frees_them(v
     return 0;
 }
 
-/* --- §1.1 (not errors), §1.5, §1.3 --- */
+/* --- §2 (not errors), §4 --- */
 
 static int mapping_beyond_the_end_or_of_an_empty_file_succeeds_and_access_gives_sigbus(void)
 {
@@ -474,7 +474,7 @@ static int file_mapping_at_an_offset_holds_the_file_bytes_from_there(void)
     return 0;
 }
 
-/* --- §7: splitting a file mapping keeps each piece's offset --- */
+/* --- §9: splitting a file mapping keeps each piece's offset --- */
 
 static int munmap_of_the_head_and_a_hole_keeps_the_offsets_of_the_rest(void)
 {
@@ -502,7 +502,7 @@ static int munmap_of_the_head_and_a_hole_keeps_the_offsets_of_the_rest(void)
     return 0;
 }
 
-/* --- §2, §11: system calls with buffers in file mappings --- */
+/* --- §5, §14: system calls with buffers in file mappings --- */
 
 static int read_and_write_with_a_buffer_beyond_end_of_file_give_efault_and_do_not_kill(void)
 {
@@ -583,7 +583,7 @@ static int read_and_write_between_a_file_and_its_own_mapping(void)
     return 0;
 }
 
-/* --- §2: a store to a read-only file mapping kills, and materialises nothing --- */
+/* --- §5: a store to a read-only file mapping kills, and materialises nothing --- */
 
 static int store_to_a_read_only_file_mapping_kills_and_changes_nothing(void)
 {

@@ -1,5 +1,5 @@
 // The MIT 6.S081 mmap lab's grading program as shipped from 2020 to 2023, rewritten from
-// the description in /work/shared/spec/xv6-mmaptest.md: the same sub-tests in the same
+// what the published program checks (docs/mmap.md §17): the same sub-tests in the same
 // order, the same checks and the same printed lines ("test mmap f: OK", "fork_test OK",
 // "mmaptest: all tests succeeded"). Plain xv6 C against the compatibility headers only;
 // tools/run-tests grades its output line by line as grade-lab-mmap does.

@@ -1,5 +1,5 @@
 // The MIT 6.S081 mmap lab's grading program as fixed in late 2023 (b20ef9d), rewritten from
-// the description in /work/shared/spec/xv6-mmaptest.md: the sub-tests and printed lines of
+// what the published program checks (docs/mmap.md §17): the sub-tests and printed lines of
 // the 2020 original (xv6_mmaptest_2020.c), with numbered error labels and more results
 // checked: close() and unlink() of the two files, both munmap()s of "two files", and the
 // unlink() and the child's munmap() of fork_test. Plain xv6 C against the compatibility

@@ -1,5 +1,5 @@
 // The MIT 6.S081 mmap lab's grading program as released in 2024 (6dd1443), rewritten from
-// the description in /work/shared/spec/xv6-mmaptest.md: the late-2023 checks, write-back
+// what the published program checks (docs/mmap.md §17): the late-2023 checks, write-back
 // that must stop at the end of the file, plus lazy access (mmap must not read the file
 // eagerly), munmap prevents access, and writes to read-only mapped memory (a killed child
 // has wait status -1). Plain xv6 C against the compatibility headers only; tools/run-tests

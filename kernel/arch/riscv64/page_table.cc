@@ -49,6 +49,16 @@ uint64_t distance_to_boundary(uint64_t vaddr, unsigned level)
     return span - (vaddr & (span - 1));
 }
 
+// for_each_leaf_locked's changes. Each gets every large leaf in the range and every entry
+// of the level-0 tables in it, holes included, and says whether it changed the entry.
+bool clear_leaf(Pte* entry)
+{
+    if (!pte_is_valid(*entry))
+        return false;
+    __atomic_store_n(entry, Pte(0), __ATOMIC_RELEASE);
+    return true;
+}
+
 } // namespace
 
 ErrorOr<OwnPtr<PageTable>> PageTable::try_create(KernelHalf kernel_half)
@@ -94,41 +104,61 @@ void PageTable::flush_local(uint64_t vaddr) const
     local_flush_tlb_page(vaddr);
 }
 
-Pte* PageTable::find_leaf_locked(uint64_t vaddr, unsigned& level) const
+Pte PageTable::link_new_table_locked(Pte* entry) const
 {
-    Pte* table = root();
-    for (level = kRootLevel;; --level) {
-        Pte* entry = &table[table_index(vaddr, level)];
-        if (pte_is_leaf(*entry))
-            return entry;
-        if (!pte_is_valid(*entry) || level == 0)
-            return nullptr;
-        table = table_at(pte_phys(*entry));
-    }
+    ASSERT(m_lock.is_locked_by_this_cpu());
+    auto table_phys = allocate_table();
+    if (table_phys.is_error())
+        return 0;
+    // Release: an unlocked walk that sees the link sees the table's zeroes too.
+    Pte link = make_pte(table_phys.value(), PteFlags::Valid);
+    __atomic_store_n(entry, link, __ATOMIC_RELEASE);
+    return link;
 }
 
-ErrorOr<Pte*> PageTable::entry_at_level_locked(uint64_t vaddr, unsigned level, CreateTables create)
+// Inline in each caller (all in this file), the loop unrolled: a call, or a shift count
+// computed per level, would cost more than the descent itself.
+template<PageTable::CreateTables create>
+[[gnu::always_inline]] inline PageTable::Walk PageTable::walk(uint64_t vaddr, unsigned stop_level) const
 {
     Pte* table = root();
-    for (unsigned current = kRootLevel; current > level; --current) {
-        Pte* entry = &table[table_index(vaddr, current)];
-        if (pte_is_leaf(*entry)) {
-            if (create == CreateTables::Yes)
-                return Error::from_errno(EEXIST);
-            TRY(split_leaf_locked(entry, current));
-        } else if (!pte_is_valid(*entry)) {
-            if (create == CreateTables::No)
-                return nullptr;
-            uint64_t phys = TRY(allocate_table());
-            *entry = make_pte(phys, PteFlags::Valid);
+#pragma GCC unroll 2
+    for (unsigned level = kRootLevel; level > stop_level; --level) {
+        Pte* entry = &table[table_index(vaddr, level)];
+        Pte pte = __atomic_load_n(entry, __ATOMIC_RELAXED);
+        if (!pte_is_table(pte)) {
+            if (create == CreateTables::No || pte_is_leaf(pte))
+                return { entry, level };  // A leaf above stop_level, or a hole.
+            pte = link_new_table_locked(entry);
+            if (pte == 0)
+                return { nullptr, level };
         }
-        table = table_at(pte_phys(*entry));
+        table = table_at(pte_phys(pte));
     }
-    return &table[table_index(vaddr, level)];
+    return { &table[table_index(vaddr, stop_level)], stop_level };
+}
+
+PageTable::Walk PageTable::find_leaf_locked(uint64_t vaddr) const
+{
+    ASSERT(m_lock.is_locked_by_this_cpu());
+    Walk found = walk<CreateTables::No>(vaddr, 0);
+    if (!pte_is_leaf(*found.entry))
+        found.entry = nullptr;
+    return found;
+}
+
+PageTable::LeafTable PageTable::leaf_table_unlocked(uint64_t vaddr) const
+{
+    ASSERT(is_canonical(vaddr));
+    Walk found = walk<CreateTables::No>(vaddr, 0);
+    if (found.level != 0)
+        return {};
+    return { found.entry - table_index(vaddr, 0), vaddr >> kLeafTableShift };
 }
 
 ErrorOr<void> PageTable::split_leaf_locked(Pte* entry, unsigned level)
 {
+    ASSERT(m_lock.is_locked_by_this_cpu());
     ASSERT(level > 0 && pte_is_leaf(*entry));
     uint64_t table_phys = TRY(allocate_table());
     Pte* table = table_at(table_phys);
@@ -150,8 +180,6 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
     ASSERT(has_any(flags, kPermissionFlags));
     // W without R is a reserved encoding.
     ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
-    PteFlags leaf_flags = (flags & (kPermissionFlags | PteFlags::User | PteFlags::Global)) | PteFlags::Valid
-        | PteFlags::Accessed | PteFlags::Dirty;
     unsigned max_level = large_pages == LargePages::Allowed ? kRootLevel : 0;
 
     SpinlockLocker guard(m_lock);
@@ -159,18 +187,21 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
     while (done < size) {
         uint64_t va = vaddr + done;
         unsigned level = best_leaf_level(va, paddr + done, size - done, max_level);
-        auto entry = entry_at_level_locked(va, level, CreateTables::Yes);
-        if (!entry.is_error() && pte_is_valid(*entry.value()))
-            entry = Error::from_errno(EEXIST);
-        if (entry.is_error()) {
+        Walk slot = walk<CreateTables::Yes>(va, level);
+        int error = 0;
+        if (!slot.entry)
+            error = ENOMEM;
+        else if (slot.level != level || pte_is_valid(*slot.entry))
+            error = EEXIST;  // A large leaf above `level`, or a leaf or table at it.
+        if (error) {
             // Undo what this call mapped: whole leaves only, so no split and no failure.
             if (done > 0) {
-                auto undone = for_each_leaf_locked(vaddr, done, [](Pte* leaf, uint64_t, unsigned) { *leaf = 0; });
+                auto undone = for_each_leaf_locked(vaddr, done, Flush::EachChange, clear_leaf);
                 ASSERT(!undone.is_error());
             }
-            return entry.release_error();
+            return Error::from_errno(error);
         }
-        __atomic_store_n(entry.value(), make_pte(paddr + done, leaf_flags), __ATOMIC_RELEASE);
+        __atomic_store_n(slot.entry, leaf_pte(paddr + done, flags), __ATOMIC_RELEASE);
         flush_local(va);
         done += level_size(level);
     }
@@ -178,85 +209,26 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
 }
 
 template<typename Change>
-ErrorOr<void> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, Change change)
+ErrorOr<size_t> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, Flush flush, Change change)
 {
-    uint64_t va = vaddr;
-    uint64_t remaining = size;
-    while (remaining > 0) {
-        unsigned level;
-        Pte* leaf = find_leaf_locked(va, level);
-        uint64_t step = distance_to_boundary(va, level);
-        if (!leaf) {
-            if (step >= remaining)
-                break;
-            va += step;
-            remaining -= step;
-            continue;
-        }
-        if (step != level_size(level) || remaining < step) {
-            // The range covers only part of this large leaf: split it and look again.
-            TRY(split_leaf_locked(leaf, level));
-            continue;
-        }
-        change(leaf, va, level);
-        flush_local(va);
-        va += step;
-        remaining -= step;
-    }
-    return {};
-}
-
-ErrorOr<void> PageTable::unmap(uint64_t vaddr, uint64_t size)
-{
-    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
-    SpinlockLocker guard(m_lock);
-    return for_each_leaf_locked(vaddr, size, [](Pte* leaf, uint64_t, unsigned) {
-        __atomic_store_n(leaf, Pte(0), __ATOMIC_RELEASE);
-    });
-}
-
-ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
-{
-    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
-    ASSERT(has_any(flags, kPermissionFlags));
-    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
-    constexpr PteFlags kChangeable = kPermissionFlags | PteFlags::User | PteFlags::Global;
-    PteFlags new_bits = flags & kChangeable;
-    SpinlockLocker guard(m_lock);
-    return for_each_leaf_locked(vaddr, size, [new_bits](Pte* leaf, uint64_t, unsigned) {
-        Pte kept = *leaf & ~uint64_t(kChangeable);
-        __atomic_store_n(leaf, kept | uint64_t(new_bits), __ATOMIC_RELEASE);
-    });
-}
-
-ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
-{
-    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
-    constexpr Pte kWritable = uint64_t(PteFlags::Valid | PteFlags::Write);
-    SpinlockLocker guard(m_lock);
+    ASSERT(m_lock.is_locked_by_this_cpu());
     size_t changed = 0;
     ErrorOr<void> status {};
     uint64_t va = vaddr;
     uint64_t remaining = size;
     while (remaining > 0) {
-        // Descend to va's entry: a hole, a large leaf, or an entry of a level-0 table.
-        unsigned level = kRootLevel;
-        Pte* entry = &root()[table_index(va, level)];
-        while (level > 0 && pte_is_table(*entry)) {
-            --level;
-            entry = &table_at(pte_phys(*entry))[table_index(va, level)];
-        }
+        // Down to va's entry: a hole, a large leaf, or an entry of a level-0 table.
+        auto [entry, level] = walk<CreateTables::No>(va, 0);
         if (level == 0) {
-            // The rest of this level-0 table that the range covers, in one sweep. A valid
-            // level-0 entry is always a leaf, and Write never comes without Read.
+            // The rest of this level-0 table that the range covers, in one sweep.
             uint64_t span = distance_to_boundary(va, 1);
             if (span > remaining)
                 span = remaining;
             for (size_t i = 0, count = span / kPageSize; i < count; ++i) {
-                Pte pte = entry[i];
-                if ((pte & kWritable) == kWritable) {
-                    __atomic_store_n(&entry[i], pte & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+                if (change(&entry[i])) {
                     ++changed;
+                    if (flush == Flush::EachChange)
+                        flush_local(va + i * kPageSize);
                 }
             }
             va += span;
@@ -272,9 +244,10 @@ ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
                     break;
                 continue;
             }
-            if ((*entry & kWritable) == kWritable) {
-                __atomic_store_n(entry, *entry & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+            if (change(entry)) {
                 ++changed;
+                if (flush == Flush::EachChange)
+                    flush_local(va);
             }
         }
         if (step >= remaining)
@@ -282,13 +255,55 @@ ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
         va += step;
         remaining -= step;
     }
-    // Clearing a bit publishes nothing new, so relaxed stores and one fence suffice: no
-    // hart may keep a writable translation past this flush (other harts are the caller's).
-    if (changed > 0)
+    if (flush == Flush::AllAtEnd && changed > 0)
         local_flush_tlb_all();
     if (status.is_error())
         return status.release_error();
     return changed;
+}
+
+ErrorOr<void> PageTable::unmap(uint64_t vaddr, uint64_t size)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    SpinlockLocker guard(m_lock);
+    TRY(for_each_leaf_locked(vaddr, size, Flush::EachChange, clear_leaf));
+    return {};
+}
+
+ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    ASSERT(has_any(flags, kPermissionFlags));
+    ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
+    constexpr PteFlags kChangeable = kPermissionFlags | PteFlags::User | PteFlags::Global;
+    PteFlags new_bits = flags & kChangeable;
+    SpinlockLocker guard(m_lock);
+    TRY(for_each_leaf_locked(vaddr, size, Flush::EachChange, [new_bits](Pte* entry) {
+        Pte pte = *entry;
+        if (!pte_is_valid(pte))
+            return false;
+        __atomic_store_n(entry, (pte & ~uint64_t(kChangeable)) | uint64_t(new_bits), __ATOMIC_RELEASE);
+        return true;
+    }));
+    return {};
+}
+
+ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
+{
+    ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
+    SpinlockLocker guard(m_lock);
+    // Clearing a bit publishes nothing new, so relaxed stores and one fence at the end
+    // suffice: no hart may keep a writable translation past that flush (other harts are
+    // the caller's). A valid entry of a level-0 table is always a leaf, and Write never
+    // comes without Read, so Valid and Write together mean a writable leaf.
+    return for_each_leaf_locked(vaddr, size, Flush::AllAtEnd, [](Pte* entry) {
+        constexpr Pte kWritable = uint64_t(PteFlags::Valid | PteFlags::Write);
+        Pte pte = *entry;
+        if ((pte & kWritable) != kWritable)
+            return false;
+        __atomic_store_n(entry, pte & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+        return true;
+    });
 }
 
 std::optional<Translation> PageTable::translate(uint64_t vaddr) const
@@ -296,8 +311,7 @@ std::optional<Translation> PageTable::translate(uint64_t vaddr) const
     if (!is_canonical(vaddr))
         return std::nullopt;
     SpinlockLocker guard(m_lock);
-    unsigned level;
-    Pte* leaf = find_leaf_locked(vaddr, level);
+    auto [leaf, level] = find_leaf_locked(vaddr);
     if (!leaf)
         return std::nullopt;
     uint64_t offset = vaddr & (level_size(level) - 1);
@@ -311,40 +325,15 @@ ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags fl
     ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
     Pte pte = leaf_pte(paddr, flags);
     SpinlockLocker guard(m_lock);
-    // The common case inline: both upper levels are tables already. Anything else (a
-    // missing table, a large leaf) takes the general walk.
-    Pte* table = root();
-    Pte* entry = nullptr;
-    for (unsigned level = kRootLevel; level > 0; --level) {
-        Pte upper = table[table_index(vaddr, level)];
-        if (!pte_is_table(upper)) [[unlikely]] {
-            entry = TRY(entry_at_level_locked(vaddr, 0, CreateTables::Yes));
-            break;
-        }
-        table = table_at(pte_phys(upper));
-    }
-    if (!entry)
-        entry = &table[table_index(vaddr, 0)];
-    Pte old = *entry;
-    __atomic_store_n(entry, pte, __ATOMIC_RELEASE);
+    Walk slot = walk<CreateTables::Yes>(vaddr, 0);
+    if (!slot.entry)
+        return Error::from_errno(ENOMEM);
+    if (slot.level != 0)
+        return Error::from_errno(EEXIST);  // A large leaf covers `vaddr`.
+    Pte old = *slot.entry;
+    __atomic_store_n(slot.entry, pte, __ATOMIC_RELEASE);
     flush_local(vaddr);
     return old;
-}
-
-Pte* PageTable::walk_to_leaf_table_unlocked(uint64_t vaddr)
-{
-    Pte* table = root();
-    uint64_t table_phys = m_root_phys;
-    for (unsigned level = kRootLevel; level > 0; --level) {
-        Pte upper = __atomic_load_n(&table[table_index(vaddr, level)], __ATOMIC_ACQUIRE);
-        if (!pte_is_table(upper)) [[unlikely]]
-            return nullptr;
-        table_phys = pte_phys(upper);
-        table = table_at(table_phys);
-    }
-    m_leaf_hint.store(((table_phys >> sv39::kPageShift) << kLeafHintRegionBits) | leaf_hint_region(vaddr),
-                      std::memory_order_relaxed);
-    return table;
 }
 
 size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddrs, size_t count, PteFlags flags)
@@ -357,15 +346,9 @@ size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddr
     ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
     Pte bits = leaf_pte(0, flags);
     SpinlockLocker guard(m_lock);
-    // Down to the level-0 table, creating nothing and splitting nothing.
-    Pte* table = root();
-    for (unsigned level = kRootLevel; level > 0; --level) {
-        Pte entry = table[table_index(vaddr, level)];
-        if (!pte_is_table(entry))
-            return 0;
-        table = table_at(pte_phys(entry));
-    }
-    Pte* entries = &table[table_index(vaddr, 0)];
+    auto [entries, level] = walk<CreateTables::No>(vaddr, 0);
+    if (level != 0)
+        return 0;  // No level-0 table (a hole above it, or a large leaf).
     size_t mapped = 0;
     for (size_t i = 0; i < count; ++i) {
         if (paddrs[i] == 0 || pte_is_valid(entries[i]))
@@ -381,8 +364,7 @@ bool PageTable::unmap_if_maps(uint64_t vaddr, uint64_t paddr)
     if (!is_canonical(vaddr))
         return false;
     SpinlockLocker guard(m_lock);
-    unsigned level;
-    Pte* leaf = find_leaf_locked(vaddr, level);
+    auto [leaf, level] = find_leaf_locked(vaddr);
     if (!leaf || level != 0 || pte_phys(*leaf) != paddr)
         return false;
     __atomic_store_n(leaf, Pte(0), __ATOMIC_RELEASE);
@@ -398,7 +380,7 @@ ErrorOr<void> PageTable::populate_root_entries(size_t first, size_t last)
         if (pte_is_valid(root()[i]))
             continue;
         uint64_t phys = TRY(allocate_table());
-        root()[i] = make_pte(phys, PteFlags::Valid);
+        __atomic_store_n(&root()[i], make_pte(phys, PteFlags::Valid), __ATOMIC_RELEASE);
     }
     return {};
 }

@@ -1,11 +1,27 @@
-// PageTable: one Sv39 translation tree (a root frame and the tables below it), and the one
-// walker under every map, unmap, protect and translate in the kernel.
+// PageTable: one Sv39 translation tree (a root frame and the tables below it), and the
+// walker under every map, unmap, protect, install and translate in the kernel.
 //
 //   satp -> root (level 2) --> level-1 table --> level-0 table --> 4 KiB frame
 //                 |                 `--> 2 MiB leaf
 //                 `--> 1 GiB leaf
 //
 // The address split and the entry format are in arch/riscv64/sv39.h.
+//
+// The walk: every operation reaches its entries through one function,
+// walk<create>(vaddr, stop_level), the only loop over the levels. It descends from the
+// root towards `vaddr` and stops at the entry of level `stop_level`, or earlier at the
+// first entry that is not a table (a leaf or a hole), and returns that entry and its
+// level. With CreateTables::Yes it fills a hole above `stop_level` with a new table and
+// goes on, so that only a leaf stops it early. What each operation asks of it:
+//   map             walk<Yes>(va, leaf level) per leaf; stopped above it: a large leaf, EEXIST
+//   install_leaf    walk<Yes>(va, 0); stopped above level 0: a large leaf, EEXIST
+//   unmap, protect, write_protect: for_each_leaf_locked, the range walker: walk<No>(va, 0)
+//                   once per level-0 table, large leaf or hole, then a sweep along each
+//                   level-0 table (so fork's write_protect costs a walk per 512 pages)
+//   translate, unmap_if_maps, install_leaves_if_absent: walk<No>(va, 0) once
+//   leaf_table_unlocked (and so try_install_leaf_unlocked): walk<No>(va, 0) without the lock
+// The tree-wide passes (the destructor, dump) visit every table rather than descend to an
+// address, and do not use it.
 //
 // Rules the walker keeps:
 //   - Every leaf it writes has A and D set, so nothing depends on the hardware updating
@@ -16,22 +32,29 @@
 //   - Unmapping or protecting part of a large leaf first splits it into a table of
 //     next-smaller leaves with the same flags (which can fail with ENOMEM).
 //   - Intermediate tables are allocated on demand (zero-filled, PageUse::PageTable) and
-//     kept until the PageTable is destroyed, even if they become empty.
+//     kept until the PageTable is destroyed, even if they become empty. So a table, once
+//     linked, stays linked at the same place: what makes the unlocked walk and the
+//     caller-held LeafTable hints below safe.
 //   - The destructor frees the tables reachable from root entries 0..255 (the user half)
 //     and the root. The tables under root entries 256..511 belong to the kernel page table
 //     and are shared by every address space (mm/kernel_page_table.h): never freed.
 //   - The frames that leaves point to are not the page table's: unmapping never frees them.
 //
-// TLB: map, unmap and protect flush the changed addresses from this hart's TLB when the
-// table is the active one. Other harts are the caller's business (a remote sfence.vma),
-// because only the caller knows which harts may be using the table.
+// TLB: map, unmap, protect, install_leaf and try_install_leaf_unlocked flush the changed
+// addresses from this hart's TLB; write_protect flushes it whole, once; and
+// install_leaves_if_absent fills only holes, which no TLB holds. Other harts are the caller's business (a
+// remote sfence.vma), because only the caller knows which harts may be using the table.
 //
 // Locking: each PageTable has its own Spinlock of rank LockRank::PageTable; only the page
-// allocator's lock (PhysicalMemory) is taken inside it. All public functions take
-// it themselves; callers hold no page-table lock.
+// allocator's lock (PhysicalMemory) is taken inside it. All public functions but the
+// `_unlocked` ones take it themselves (callers hold no page-table lock); the private
+// `_locked` ones assert it, and so does walk() when it may link a table. The `_unlocked`
+// ones rely on a lock of the caller's instead, as try_install_leaf_unlocked explains. The
+// page table keeps no state but the tree: the fault path's hint (the last level-0 table
+// it installed into) is a LeafTable that the address space keeps beside the lock that
+// guards it (AddressSpace::try_install_leaf_locked).
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -111,31 +134,57 @@ public:
     // leaf covers `vaddr`. The fault pipeline's one-page install.
     ErrorOr<sv39::Pte> install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags flags);
 
-    // install_leaf without the table's lock, for the fault path's common case: walks down
-    // with plain loads and, if the level-0 table exists, swaps the new entry in with one
-    // compare-and-swap against the entry it read, and flushes this hart as install_leaf
-    // does. Returns the entry replaced, or kNotInstalled (nothing changed) if a table on
-    // the path is missing, a large leaf covers `vaddr`, or the entry changed between the
-    // load and the swap; the caller then falls back to install_leaf. (A sentinel rather
-    // than an optional, which would come back through memory: this is every fault's call.)
+    // A level-0 table and the 2 MiB block of addresses it maps: what the fault path keeps
+    // between faults (AddressSpace's leaf-table hint) to skip the walk for the next page of
+    // the same block. Valid for as long as the PageTable lives (tables stay linked, at the
+    // same place, until it is destroyed). The empty one (entries nullptr) maps nothing:
+    // ~0 >> 21 is no address's block.
+    static constexpr unsigned kLeafTableShift = sv39::kPageShift + sv39::kIndexBits;  // 2 MiB.
+    struct LeafTable {
+        sv39::Pte* entries { nullptr };  // The table's 512 entries.
+        uint64_t block { ~uint64_t(0) }; // vaddr >> kLeafTableShift of the addresses it maps.
+
+        bool maps(uint64_t vaddr) const { return (vaddr >> kLeafTableShift) == block; }
+    };
+
+    // The level-0 table that maps `vaddr`, or the empty LeafTable if a table on the way is
+    // missing or a large leaf covers `vaddr`. Creates and splits nothing. Without the
+    // table's lock: see try_install_leaf_unlocked for why the walk needs none.
+    LeafTable leaf_table_unlocked(uint64_t vaddr) const;
+
+    // install_leaf without the table's lock, for the fault path's common case: if the
+    // level-0 table of `vaddr` exists, swaps the new entry in with one compare-and-swap
+    // against the entry it read, and flushes this hart as install_leaf does. Returns the
+    // entry replaced, or kNotInstalled (nothing changed) if a table on the path is missing,
+    // a large leaf covers `vaddr`, or the entry changed between the load and the swap; the
+    // caller then falls back to install_leaf. (A sentinel rather than an optional, which
+    // would come back through memory: this is every fault's call.) This one walks from the
+    // root (leaf_table_unlocked); the fault path calls the second form through
+    // AddressSpace::try_install_leaf_locked, with the level-0 table it remembered.
     //
     // Why no lock is needed for the walk: tables are linked only under m_lock and never
-    // unlinked or freed while the PageTable lives, and every path that links one runs
-    // under the owning address space's lock, which the caller holds; so the tables read
-    // cannot change. Why the caller must still be careful about the entry: writers under
-    // m_lock that read an entry, decide, then store (unmap_if_maps) could overwrite the
-    // swap's result in between. The caller must therefore hold a lock that every such
-    // writer of this entry holds too: for a page of a file mapping, the file object's lock
-    // (the reverse map writes file PTEs only under it); for anonymous memory, which no
-    // reverse map reaches, the address-space lock is enough.
-    //
-    // The walk is skipped when `vaddr` lies in the same 2 MiB as the previous call's: the
-    // level-0 table found then is remembered (m_leaf_hint), which is safe for the same
-    // reason the walk is (a linked table stays linked, at the same place, for good).
-    // Inline, with the walk out of line (walk_to_leaf_table_unlocked): a hit of the hint is
-    // every fault's install.
+    // unlinked or freed while the PageTable lives, and every path that links one into a
+    // user address space runs under the owning address space's lock, which the fault
+    // path holds; so the tables read cannot change. Why the caller must still be careful
+    // about the entry: writers under m_lock that read an entry, decide, then store
+    // (unmap_if_maps, install_leaf) could overwrite the swap's result in between. The
+    // caller must therefore hold a lock that every such writer of this entry holds too:
+    // for a page of a file mapping, the file object's lock (the reverse map writes file
+    // PTEs only under it); for anonymous memory, which no reverse map reaches, the
+    // address-space lock is enough. Installs that race only each other are safe: each
+    // swap hands back what it replaced, and nothing is replaced twice.
     static constexpr sv39::Pte kNotInstalled = ~sv39::Pte(0);  // Reserved bits set: no real entry.
-    sv39::Pte try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags);
+    sv39::Pte try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+    {
+        LeafTable table = leaf_table_unlocked(vaddr);
+        if (!table.entries)
+            return kNotInstalled;
+        return try_install_leaf_unlocked(table, vaddr, paddr, flags);
+    }
+    // The same swap into `table`, which must map `vaddr` (a LeafTable this PageTable gave).
+    // Inline: with the hint's table, this is every fault's install.
+    static sv39::Pte try_install_leaf_unlocked(const LeafTable& table, uint64_t vaddr, uint64_t paddr,
+                                               PteFlags flags);
 
     // The leaf entry map() writes for `paddr` and `flags`.
     static sv39::Pte leaf_pte(uint64_t paddr, PteFlags flags)
@@ -176,61 +225,62 @@ private:
 
     sv39::Pte* root() const;
 
-    // The entry for `vaddr` at `level`, descending from the root. Missing tables are
-    // allocated with CreateTables::Yes (else nullptr is returned); a large leaf above
-    // `level` is split. Expects m_lock held.
-    ErrorOr<sv39::Pte*> entry_at_level_locked(uint64_t vaddr, unsigned level, CreateTables create);
+    // Where walk() stopped: `entry` is the entry for the address at `level`. nullptr only
+    // with CreateTables::Yes, when a table was needed and no frame was left (ENOMEM).
+    struct Walk {
+        sv39::Pte* entry;
+        unsigned level;
+    };
 
-    // The leaf mapping `vaddr` and its level, or nullptr and the level at which the walk
-    // found an invalid entry. Expects m_lock held (or the table otherwise quiescent).
-    sv39::Pte* find_leaf_locked(uint64_t vaddr, unsigned& level) const;
+    // The one descent (see the top of this file): from the root towards `vaddr`, down to
+    // its entry at `stop_level`, stopping early at a leaf, or at a hole unless `create`
+    // says to link a new table there. Tables are read with relaxed atomic loads and linked
+    // with release stores, so an unlocked walk sees either a hole or a zeroed table.
+    // CreateTables::Yes expects m_lock held (link_new_table_locked asserts it);
+    // CreateTables::No is also the unlocked walk of leaf_table_unlocked. Splits nothing:
+    // callers that cut a large leaf split it (split_leaf_locked) and walk again. A
+    // template so that each form is inlined into its callers (all in page_table.cc).
+    template<CreateTables create>
+    Walk walk(uint64_t vaddr, unsigned stop_level) const;
 
-    // Turns the large leaf `*entry` at `level` into a table of `level - 1` leaves.
+    // walk()'s allocation: links a new zeroed table into the hole `*entry` and returns the
+    // new entry, or 0 if no frame was left. Expects m_lock held.
+    sv39::Pte link_new_table_locked(sv39::Pte* entry) const;
+
+    // The leaf mapping `vaddr` and its level (walk down to level 0), or a null entry if
+    // `vaddr` lies in a hole. Expects m_lock held.
+    Walk find_leaf_locked(uint64_t vaddr) const;
+
+    // Turns the large leaf `*entry` at `level` into a table of `level - 1` leaves with its
+    // flags. ENOMEM. Expects m_lock held.
     ErrorOr<void> split_leaf_locked(sv39::Pte* entry, unsigned level);
 
-    // Applies `change` to every leaf in the range, splitting leaves that straddle its ends.
+    // The range walker under unmap, protect and write_protect: offers `change` every large
+    // leaf in [vaddr, vaddr + size) and every entry of the level-0 tables there (holes
+    // included; `change` says whether it changed the entry), walking from the root once
+    // per level-0 table, large leaf or hole and sweeping along each level-0 table. A large
+    // leaf that straddles an end of the range is split first. Flushes this hart's TLB for
+    // each changed entry (Flush::EachChange) or whole, once, at the end if anything changed
+    // (Flush::AllAtEnd). Returns how many entries changed; ENOMEM if a split failed, with
+    // the part of the range before it changed (and flushed). Expects m_lock held.
+    enum class Flush : uint8_t { EachChange, AllAtEnd };
     template<typename Change>
-    ErrorOr<void> for_each_leaf_locked(uint64_t vaddr, uint64_t size, Change change);
+    ErrorOr<size_t> for_each_leaf_locked(uint64_t vaddr, uint64_t size, Flush flush, Change change);
 
     void flush_local(uint64_t vaddr) const;
 
-    // The level-0 table try_install_leaf_unlocked last walked to and the 2 MiB region it
-    // maps, in one word so that racing callers never pair one's region with another's
-    // table: the table's frame number above kLeafHintRegionBits bits of region number.
-    static constexpr unsigned kLeafHintRegionBits = 20;
-    static constexpr uint64_t kNoLeafHint = ~uint64_t(0);  // Its region field matches none.
-    static constexpr unsigned kRegionShift = sv39::kPageShift + sv39::kIndexBits;  // 2 MiB.
-    static constexpr uint64_t leaf_hint_region(uint64_t vaddr)
-    {
-        return (vaddr >> kRegionShift) & ((uint64_t(1) << (sv39::kVirtualAddressBits - kRegionShift)) - 1);
-    }
-    static_assert(sv39::kVirtualAddressBits - kRegionShift < kLeafHintRegionBits);
-
-    // try_install_leaf_unlocked's walk when the hint misses: the level-0 table for `vaddr`
-    // (remembered in the hint), or nullptr if a table on the way is missing.
-    sv39::Pte* walk_to_leaf_table_unlocked(uint64_t vaddr);
-
     uint64_t m_root_phys;
     mutable Spinlock m_lock { "page table", LockRank::PageTable };
-    std::atomic<uint64_t> m_leaf_hint { kNoLeafHint };
 };
 
-inline sv39::Pte PageTable::try_install_leaf_unlocked(uint64_t vaddr, uint64_t paddr, PteFlags flags)
+inline sv39::Pte PageTable::try_install_leaf_unlocked(const LeafTable& table, uint64_t vaddr, uint64_t paddr,
+                                                      PteFlags flags)
 {
     using namespace sv39;
-    ASSERT(((vaddr | paddr) & (::kPageSize - 1)) == 0 && is_canonical(vaddr));
+    ASSERT(((vaddr | paddr) & (::kPageSize - 1)) == 0 && table.maps(vaddr));
     ASSERT(has_any(flags, kPermissionFlags));
     ASSERT(!has_any(flags, PteFlags::Write) || has_any(flags, PteFlags::Read));
-    uint64_t hint = m_leaf_hint.load(std::memory_order_relaxed);
-    Pte* table;
-    if ((hint & ((uint64_t(1) << kLeafHintRegionBits) - 1)) == leaf_hint_region(vaddr)) [[likely]] {
-        table = static_cast<Pte*>(phys_to_virt((hint >> kLeafHintRegionBits) << sv39::kPageShift));
-    } else {
-        table = walk_to_leaf_table_unlocked(vaddr);
-        if (!table) [[unlikely]]
-            return kNotInstalled;
-    }
-    Pte* entry = &table[table_index(vaddr, 0)];
+    Pte* entry = &table.entries[table_index(vaddr, 0)];
     Pte old = __atomic_load_n(entry, __ATOMIC_RELAXED);
     if (!__atomic_compare_exchange_n(entry, &old, leaf_pte(paddr, flags), false, __ATOMIC_RELEASE,
                                      __ATOMIC_RELAXED)) [[unlikely]]

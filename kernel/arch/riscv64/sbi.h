@@ -1,6 +1,6 @@
 // Calls into the supervisor binary interface (OpenSBI on QEMU): the timer, inter-processor
 // interrupts, remote TLB flushes, starting harts and powering off. Each function is one
-// `ecall`; SBI errors come back as negative numbers in SbiResult::error.
+// `ecall`; SBI errors come back as negative numbers in sbi::Result::error.
 //
 // Hart masks are (mask, base) pairs as in the SBI specification: bit i of mask names hart
 // base + i. A base of -1 (kAllHarts) means every hart.

@@ -1,7 +1,8 @@
 // Traps: how interrupts and exceptions reach C++ and what happens to them there.
 //
 // Every supervisor trap enters at trap_entry (trap_entry.S), which saves the interrupted
-// registers as a TrapFrame (trap_frame.h) and calls trap_dispatch():
+// registers as a TrapFrame (trap_frame.h) and calls trap_dispatch(), except a page fault
+// from user mode, which goes straight to trap_user_page_fault() (user_trap.h):
 //
 //   supervisor timer interrupt     -> timer_handle_interrupt() (rearm, count)
 //                                     -> scheduler_timer_tick() (may switch threads)
@@ -9,7 +10,7 @@
 //                                     panicking, otherwise smp_handle_ipi()
 //   supervisor external interrupt  -> PLIC claim, the handler registered for that IRQ
 //                                     (drivers/irq.h), PLIC complete; until none is left
-//   exception from user mode       -> system call, user page fault or kill: see
+//   exception from user mode       -> system call or kill: see
 //                                     arch/riscv64/user_trap.h
 //   page fault in user_copy.S      -> the fault pipeline, else the copy returns -EFAULT
 //   exception from kernel mode     -> panic with a report: cause name, sepc (symbolized),
@@ -22,7 +23,7 @@
 // that thread is switched back in, it returns from the trap as if nothing had happened,
 // possibly on another hart (which is why the return path does not restore tp).
 //
-// sscratch. At all times, in kernel and (later) in user mode, sscratch holds the address
+// sscratch. At all times, in kernel and in user mode, sscratch holds the address
 // of this hart's TrapScratch. The entry swaps it with t0 to gain two scratch registers
 // without touching memory that might be unmapped, and swaps it back before the first stack
 // store. Traps from user mode (user programs in the lower half, the kernel mapped above,
