@@ -15,6 +15,7 @@ using klib::memset;
 #include "mm/file_object.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
+#include "mm/private_file_object.h"
 #include "mm/user_memory.h"
 #include "sync/interrupt_disabler.h"
 
@@ -41,19 +42,20 @@ PteFlags pte_flags_for(Prot prot, bool writable) {
     return flags;
 }
 
-// A MAP_SHARED file mapping: the one kind whose stores reach the file. A MAP_PRIVATE one
-// (it has an overlay) keeps its stores in the overlay and has nothing to write back.
-bool is_file_mapping(const Vma& vma) { return vma.kind() == VmaKind::File && vma.object() && !vma.overlay(); }
+// A MAP_SHARED file mapping (its object is the file's page cache, which tracks dirty
+// pages): the one kind whose stores reach the file. A MAP_PRIVATE one keeps its stores in
+// its PrivateFileObject and has nothing to write back.
+bool is_file_mapping(const Vma& vma) { return vma.object() && vma.object()->tracks_dirty(); }
 
 // Whether the page table may hold PTEs of `vma`. Every user PTE maps a frame that the
-// Vma's object (or overlay) holds at the matching index, so a Vma without an object (a
-// guard, or private anonymous memory never touched) or over a private object holding no
-// frame at all has none.
+// Vma's object holds at the matching index (or, for a private file mapping, the file's
+// frame there), so a Vma without an object (a guard, or private anonymous memory never
+// touched) or over a private anonymous object holding no frame at all has none.
 bool may_have_ptes(const Vma& vma) {
     const VmObject* object = vma.object();
     if (!object)
         return false;
-    return object->is_shared() || vma.overlay() || object->resident_page_count() != 0;
+    return object->is_shared() || object->file() || object->resident_page_count() != 0;
 }
 
 }  // namespace
@@ -146,7 +148,7 @@ bool AddressSpace::refill_leaf_table_hint_locked(uint64_t page_va) {
 }
 
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
-                                              uint64_t page_offset, Prot max_prot, RefPtr<AnonObject> overlay,
+                                              uint64_t page_offset, Prot max_prot,
                                               const VmaTreeOps::FreeSlot* slot) {
     // A slot from the gap search is free by construction and says where the Vma links in.
     if (!slot && VmaTreeOps::overlaps(m_vmas, range))
@@ -154,7 +156,7 @@ ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKin
     if (m_vmas.size() >= kMaxVmaCount)
         return Error::from_errno(ENOMEM);
     auto* vma =
-        new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, std::move(overlay), this);
+        new (std::nothrow) Vma(range, prot, kind, std::move(object), page_offset, max_prot, this);
     if (!vma)
         return Error::from_errno(ENOMEM);
     if (slot) {
@@ -172,16 +174,9 @@ ErrorOr<void> AddressSpace::map_anonymous(uint64_t start, uint64_t size, Prot pr
     if (!is_valid_user_mapping_range(start, size))
         return Error::from_errno(EINVAL);
     WriteLocker locker(m_lock);
-    // No object yet: the first fault makes it (attach_anon_object_locked).
+    // No object yet: the first fault makes it (mm/fault.cc).
     TRY(insert_vma_locked({ start, start + size }, prot, kind, nullptr, 0));
     return {};
-}
-
-ErrorOr<VmObject*> AddressSpace::attach_anon_object_locked(Vma& vma) {
-    ASSERT(vma.awaits_object());
-    RefPtr<VmObject> object = TRY(AnonObject::try_create());
-    vma.attach_object(std::move(object));
-    return vma.object();
 }
 
 ErrorOr<uint64_t> AddressSpace::map_stack() {
@@ -209,20 +204,18 @@ void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     // before the mapping goes.
     if (is_file_mapping(vma))
         write_back_file_locked(vma, vma.range(), flush);
-    // A PTE only ever maps a frame the Vma's object (or overlay) holds, so a Vma over a
-    // private object holding no frame at all (the common mmap that is never touched, or
-    // a guard Vma without object) has no PTE to drop and nothing to flush.
+    // A PTE only ever maps a frame the Vma's object holds (or the file's, for a private
+    // file mapping), so a Vma over a private anonymous object holding no frame at all (the
+    // common mmap that is never touched, or a guard Vma without object) has no PTE to drop
+    // and nothing to flush.
     if (may_have_ptes(vma))
         unmap_ptes_locked(vma.range(), flush);
     // A private object's frames in this range belong to this Vma alone (clipped siblings
-    // use other indices), so they go now; a shared object keeps its frames for the other
+    // use other indices), so they go now (the private copies of a MAP_PRIVATE file mapping
+    // too: they never reach the file); a shared object keeps its frames for the other
     // mappers and frees them when the last Vma drops the object.
     if (VmObject* object = vma.object(); object && !object->is_shared() && object->resident_page_count() != 0)
         object->remove_pages(vma.page_offset(), vma.range().page_count());
-    // The private copies of a MAP_PRIVATE file mapping go the same way: they never reach
-    // the file.
-    if (AnonObject* overlay = vma.overlay())
-        overlay->remove_pages(vma.page_offset(), vma.range().page_count());
     m_vmas.erase(vma);
     ++m_generation;
     delete &vma;
@@ -266,7 +259,7 @@ ErrorOr<uint64_t> AddressSpace::map_anonymous_region(uint64_t address, uint64_t 
     if (sharing == MapSharing::Shared)
         object = TRY(SharedAnonObject::try_create());
     return map_region(address, size, prot, placement, VmaKind::Anonymous, std::move(object), 0,
-                      Prot::Read | Prot::Write | Prot::Exec, nullptr);
+                      Prot::Read | Prot::Write | Prot::Exec);
 }
 
 ErrorOr<uint64_t> AddressSpace::map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
@@ -274,18 +267,21 @@ ErrorOr<uint64_t> AddressSpace::map_file_region(uint64_t address, uint64_t size,
                                                 MapSharing sharing) {
     if (size == 0 || !vm::is_page_aligned(size) || size > kUserSpaceEnd)
         return Error::from_errno(ENOMEM);
-    // Like the object of an anonymous mapping, the overlay exists before anything is
-    // unmapped, so that running out of memory leaves a MAP_FIXED target intact.
-    RefPtr<AnonObject> overlay;
+    // Like the object of a shared anonymous mapping, a private mapping's object exists
+    // before anything is unmapped, so that running out of memory leaves a MAP_FIXED target
+    // intact.
+    RefPtr<VmObject> object;
     if (sharing == MapSharing::Private)
-        overlay = TRY(AnonObject::try_create());
-    return map_region(address, size, prot, placement, VmaKind::File, RefPtr<VmObject>(std::move(file)), page_offset,
-                      max_prot, std::move(overlay));
+        object = TRY(PrivateFileObject::try_create(std::move(file)));
+    else
+        object = std::move(file);
+    return map_region(address, size, prot, placement, VmaKind::File, std::move(object), page_offset,
+                      max_prot);
 }
 
 ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
                                            VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
-                                           Prot max_prot, RefPtr<AnonObject> overlay) {
+                                           Prot max_prot) {
     WriteLocker locker(m_lock);
     uint64_t start = 0;
     if (placement == MapPlacement::Anywhere) {
@@ -301,7 +297,7 @@ ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot
             if (!slot)
                 return Error::from_errno(ENOMEM);
             TRY(insert_vma_locked({ slot->start, slot->start + size }, prot, kind, std::move(object), page_offset,
-                                  max_prot, std::move(overlay), &*slot));
+                                  max_prot, &*slot));
             return slot->start;
         }
     } else {
@@ -317,8 +313,7 @@ ErrorOr<uint64_t> AddressSpace::map_region(uint64_t address, uint64_t size, Prot
         if (placement == MapPlacement::Fixed)
             TRY(unmap_range_locked(range));
     }
-    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), page_offset, max_prot,
-                          std::move(overlay)));
+    TRY(insert_vma_locked({ start, start + size }, prot, kind, std::move(object), page_offset, max_prot));
     return start;
 }
 
@@ -362,7 +357,8 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
 }
 
 void AddressSpace::write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush) {
-    auto& file = static_cast<FileObject&>(*vma.object());
+    // A MAP_SHARED file mapping (is_file_mapping): its object is the file's page cache.
+    FileObject& file = *vma.object()->file();
     struct Probe {
         AddressSpace* space;
         Vma* vma;
@@ -429,11 +425,10 @@ ErrorOr<void> AddressSpace::discard(uint64_t start, uint64_t size) {
     flush_tlb(range.start, range.size());
     for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
         VirtRange part = vma->range().intersect(range);
+        // A private object loses its frames (a MAP_PRIVATE file page its private copy, so
+        // that it reads the file again); a shared one keeps them.
         if (VmObject* object = vma->object(); object && !object->is_shared())
             object->remove_pages(vma->object_index(part.start), part.page_count());
-        // A MAP_PRIVATE file page loses its private copy and reads the file again.
-        if (AnonObject* overlay = vma->overlay())
-            overlay->remove_pages(vma->object_index(part.start), part.page_count());
     }
     return {};
 }
@@ -466,9 +461,12 @@ ErrorOr<void> AddressSpace::read_initial(uint64_t vaddr, void* data, size_t leng
         if (!vma || vma->kind() == VmaKind::Guard)
             return Error::from_errno(EFAULT);
         uint64_t index = vma->object_index(page_va);
-        Page* page = vma->overlay() ? vma->overlay()->lookup_page(index) : nullptr;
-        if (!page && vma->object())  // No object yet: never touched, all zeros.
-            page = vma->object()->lookup_page(index);
+        // No object yet: never touched, all zeros. A private file mapping's page without
+        // a private copy is the file's.
+        VmObject* object = vma->object();
+        Page* page = object ? object->lookup_page(index) : nullptr;
+        if (!page && object && object->file())
+            page = object->file()->lookup_page(index);
         if (page)
             memcpy(destination, static_cast<uint8_t*>(page_to_virt(page)) + (vaddr - page_va), in_page);
         else
@@ -486,26 +484,16 @@ ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
     // The child is not shared with anyone yet, so its tree is filled without its lock
     // (taking it would nest two locks of rank AddressSpace).
     for (Vma& vma : m_vmas) {
+        // A shared object is the child's too; a private one (anonymous, or a MAP_PRIVATE
+        // file mapping's private copies over the same file) is cloned, its frames shared
+        // copy-on-write (VmObject::clone_for_fork). A Vma still waiting for its object
+        // (never touched) gives the child one waiting too.
         RefPtr<VmObject> object;
-        bool shared = vma.object() && vma.object()->is_shared();
-        if (shared) {
-            // MAP_SHARED: the child maps the very same object, so stores on either side
-            // land in the same frames, and the object outlives whichever side goes first.
-            object = vma.m_object;
-        } else if (vma.object()) {
-            // Every private object so far is an AnonObject (see vm_object.h). A Vma still
-            // waiting for its object (never touched) gives the child one waiting too.
-            auto* anon = static_cast<AnonObject*>(vma.object());
-            object = TRY(anon->try_clone_shared(vma.page_offset(), vma.range().page_count()));
-        }
-        // A MAP_PRIVATE file mapping: the child maps the same file (shared above) and gets
-        // the private copies copy-on-write, exactly like private anonymous frames.
-        RefPtr<AnonObject> overlay;
-        if (AnonObject* parent_overlay = vma.overlay())
-            overlay = TRY(parent_overlay->try_clone_shared(vma.page_offset(), vma.range().page_count()));
-        bool has_private_frames = !shared || overlay;
+        if (vma.object())
+            object = TRY(vma.object()->clone_for_fork(vma.page_offset(), vma.range().page_count()));
+        bool has_private_frames = object && !object->is_shared();
         TRY(child->insert_vma_locked(vma.range(), vma.prot(), vma.kind(), std::move(object), vma.page_offset(),
-                                     vma.max_prot(), std::move(overlay)));
+                                     vma.max_prot()));
         if (has_private_frames && has_any(vma.prot(), Prot::Write) && may_have_ptes(vma)) {
             // Every frame of the Vma is now shared: no writable PTE may remain, here or in
             // any TLB, until a write fault has given this side its own copy. Clearing Write
@@ -587,17 +575,18 @@ void AddressSpace::unpin() {
 void AddressSpace::discard_private_copies_from_locked(Vma& vma, uint64_t first_index) {
     ASSERT(m_lock.is_write_locked_by_current_thread());
     ASSERT(vma.space() == this);
-    AnonObject* overlay = vma.overlay();
+    VmObject* copies = vma.object();
+    ASSERT(copies && !copies->is_shared() && copies->file());
     uint64_t first = first_index > vma.page_offset() ? first_index : vma.page_offset();
     uint64_t end = vma.page_offset() + vma.range().page_count();
-    if (!overlay || first >= end || overlay->resident_page_count() == 0)
+    if (first >= end || copies->resident_page_count() == 0)
         return;
     // As for munmap: every hart forgets the translations before a frame can go back to
     // the allocator. The range's other PTEs (file frames mapped read-only) may go too:
     // PTEs are a cache, and the file's pages there are gone already.
     VirtRange part { vma.start() + (first - vma.page_offset()) * vm::kPageSize, vma.end() };
     unmap_ptes_locked(part, ShouldFlushTlb::Yes);
-    overlay->remove_pages(first, end - first);
+    copies->remove_pages(first, end - first);
 }
 
 void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
@@ -636,7 +625,7 @@ size_t AddressSpace::snapshot_vmas(uint64_t from, VmaInfo* out, size_t max, size
             .page_offset = vma->page_offset(),
             .prot = vma->prot(),
             .kind = vma->kind(),
-            .shared = vma->object() && vma->object()->is_shared() && !vma->overlay(),
+            .shared = vma->object() && vma->object()->is_shared(),
         };
     }
     return copied;
@@ -653,11 +642,8 @@ size_t AddressSpace::resident_page_count() {
     VmObject* previous = nullptr;
     for (Vma& vma : m_vmas) {
         // Vmas made by a clip share one object; count it once.
-        if (vma.object() && vma.object() != previous) {
+        if (vma.object() && vma.object() != previous)
             count += vma.object()->resident_page_count();
-            if (vma.overlay())
-                count += vma.overlay()->resident_page_count();
-        }
         previous = vma.object();
     }
     return count;
@@ -733,9 +719,10 @@ ErrorOr<void> AddressSpace::prefetch(uint64_t start, uint64_t size) {
                  vma = m_vmas.next(*vma)) {
                 VirtRange part { cursor > vma->start() ? cursor : vma->start(), limit < vma->end() ? limit : vma->end() };
                 cursor = part.end;
-                if (vma->kind() != VmaKind::File || !vma->object())
+                FileObject* file = vma->object() ? vma->object()->file() : nullptr;
+                if (!file)
                     continue;  // Anonymous memory has nothing to read.
-                parts[count++] = Part { RefPtr<FileObject>(static_cast<FileObject*>(vma->object())),
+                parts[count++] = Part { RefPtr<FileObject>(file),
                                         vma->object_index(part.start), vma->object_index(part.start) + part.page_count() };
             }
         }

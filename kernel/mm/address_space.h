@@ -40,9 +40,9 @@
 // this address space; every public function takes it itself (for writing: one thread per
 // process, so there is nothing to gain from readers yet; the _locked ones, which
 // truncation and the fault path call, expect it) and may sleep: call with no spinlock
-// held. A few read-only paths take it for reading (check_mapped, prefetch, snapshot_vmas,
-// read_initial, and describe_fault in mm/fault.cc), and the last two look Vmas up, so
-// several threads may do so at once. The two hints are therefore plain fields that only
+// held. A few read-only paths take it for reading (check_mapped, prefetch, snapshot_vmas
+// and read_initial), and read_initial looks Vmas up, so several threads may do so at
+// once. The two hints are therefore plain fields that only
 // the holder of the write lock writes: readers look up with find_vma_read_locked, which
 // never moves the Vma hint, and the leaf-table hint serves only the fault path, which
 // holds the write lock.
@@ -108,7 +108,7 @@ struct VmaInfo {
     uint64_t page_offset;  // In pages, in the Vma's object.
     Prot prot;
     VmaKind kind;
-    bool shared;           // MAP_SHARED (a shared object, no private overlay); else private.
+    bool shared;           // MAP_SHARED (a shared object); else private.
 };
 
 class FileObject;
@@ -148,7 +148,8 @@ public:
     // mmap of a regular file: like map_anonymous_region, but the Vma maps `file` (the
     // inode's page cache) from page `page_offset`, and mprotect may never grant more than
     // `max_prot` (for MAP_SHARED, what the descriptor's open mode allows). Private: the Vma
-    // also gets an empty overlay that will hold the pages it writes (mm/vma.h).
+    // maps a new PrivateFileObject over `file`, which will hold the pages it writes
+    // (mm/private_file_object.h).
     ErrorOr<uint64_t> map_file_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement,
                                       RefPtr<FileObject> file, uint64_t page_offset, Prot max_prot,
                                       MapSharing sharing);
@@ -243,8 +244,8 @@ public:
     void unpin();
 
     // Truncation of the file that the MAP_PRIVATE file mapping `vma` (which must be in
-    // this space) maps: drops the private copies (overlay pages) the Vma holds at object
-    // index `first_index` and beyond, after taking them out of the page table and out of
+    // this space) maps: drops the private copies its PrivateFileObject holds at index
+    // `first_index` and beyond, after taking them out of the page table and out of
     // every TLB, so that the next access there faults and reads the file (a bus error
     // while the file does not reach the page). A copy shared with a fork relative loses
     // this side's reference only. Expects m_lock held for writing.
@@ -311,13 +312,11 @@ private:
     // is known free and the Vma is linked where the search ended, without another descent.
     ErrorOr<Vma*> insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                     uint64_t page_offset, Prot max_prot = Prot::Read | Prot::Write | Prot::Exec,
-                                    RefPtr<AnonObject> overlay = nullptr,
                                     const VmaTreeOps::FreeSlot* slot = nullptr);
 
     // mmap's placement and insertion (the shared body of the map_*_region functions).
     ErrorOr<uint64_t> map_region(uint64_t address, uint64_t size, Prot prot, MapPlacement placement, VmaKind kind,
-                                 RefPtr<VmObject> object, uint64_t page_offset, Prot max_prot,
-                                 RefPtr<AnonObject> overlay);
+                                 RefPtr<VmObject> object, uint64_t page_offset, Prot max_prot);
 
     // Writes back the dirty pages of the file mapping `vma` in `part`, after marking dirty
     // and write-protecting those this space maps writable (flushing the TLBs if asked).
@@ -334,10 +333,6 @@ private:
 
     // Unlinks and deletes `vma`, dropping its PTEs and the frames only it held.
     void remove_vma_locked(Vma& vma, ShouldFlushTlb flush);
-
-    // The first fault of a private anonymous Vma that has no object yet (mm/vma.h): makes
-    // its AnonObject and attaches it. ENOMEM. Expects m_lock held for writing.
-    ErrorOr<VmObject*> attach_anon_object_locked(Vma& vma);
 
     // Unmaps [range) from the page table (and flushes); the objects are untouched.
     void unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush);

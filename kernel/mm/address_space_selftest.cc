@@ -4,6 +4,7 @@
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
+#include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/fault.h"
 #include "mm/kernel_heap.h"
@@ -48,7 +49,7 @@ KTEST(AddressSpace, FirstTouchBringsInAZeroedPage) {
     auto space = make_space();
     KASSERT(!space->map_anonymous(kBase, 4 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
     KEXPECT_EQ(0u, space->resident_page_count());
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + kPage + 8, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + kPage + 8, Access::Read));
     KEXPECT_EQ(1u, space->resident_page_count());
     KEXPECT_EQ(0u, read_u64(*space, kBase + kPage + 8));
     auto translation = space->page_table().translate(kBase + kPage);
@@ -62,14 +63,14 @@ KTEST(AddressSpace, FaultsOutsideTheRulesAreSegfaults) {
     auto space = make_space();
     KASSERT(!space->map_anonymous(kBase, kPage, Prot::Read, VmaKind::Data).is_error());
     KASSERT(!space->map_anonymous(kBase + 2 * kPage, kPage, Prot::Read | Prot::Exec, VmaKind::Text).is_error());
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase, Access::Write, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase, Access::Execute, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase + kPage, Access::Read, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, 0, Access::Read, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kKernelImageBase, Access::Read, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kUserSpaceEnd, Access::Read, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 2 * kPage, Access::Execute, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Forbidden, handle_page_fault(*space, kBase, Access::Write));
+    KEXPECT_EQ(FaultResult::Forbidden, handle_page_fault(*space, kBase, Access::Execute));
+    KEXPECT_EQ(FaultResult::NoMapping, handle_page_fault(*space, kBase + kPage, Access::Read));
+    KEXPECT_EQ(FaultResult::NoMapping, handle_page_fault(*space, 0, Access::Read));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kKernelImageBase, Access::Read));
+    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kUserSpaceEnd, Access::Read));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 2 * kPage, Access::Execute));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase, Access::Read));
     KEXPECT(!mapped_writable(*space, kBase));
 }
 
@@ -78,16 +79,40 @@ KTEST(AddressSpace, StackGuardPageIsNeverMapped) {
     auto top = space->map_stack();
     KASSERT(!top.is_error());
     KEXPECT_EQ(kUserStackTop, top.value());
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackTop - 8, Access::Write, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackBottom, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackTop - 8, Access::Write));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kUserStackBottom, Access::Write));
     uint64_t guard = kUserStackBottom - 8;
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, guard, Access::Write, FaultOrigin::User));
+    FaultResult result = handle_page_fault(*space, guard, Access::Write);
+    KEXPECT_EQ(FaultResult::GuardPage, result);
     KEXPECT(!space->page_table().translate(guard).has_value());
-    // The kill message names the guard page.
-    const char* cause = describe_fault(*space, guard, Access::Write, FaultResult::Segfault);
+    // The kill message names the guard page, from the fault's result alone.
+    const char* cause = describe_fault(guard, Access::Write, result);
     KEXPECT(cause[0] == 's' && cause[1] == 't');
     // mmap-style mapping over the guard is refused.
     KEXPECT(space->map_anonymous(kUserStackBottom - kPage, kPage, kReadWrite, VmaKind::Anonymous).is_error());
+}
+
+KTEST(AddressSpace, AFailedFaultSaysWhyAndTheKillMessageNeedsNoSecondLookup) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, kPage, Prot::Read, VmaKind::Data).is_error());
+    struct Case {
+        uint64_t vaddr;
+        Access access;
+        FaultResult result;
+        const char* cause;
+    } cases[] = {
+        { kBase, Access::Write, FaultResult::Forbidden, "write to read-only memory" },
+        { kBase, Access::Execute, FaultResult::Forbidden, "execute of non-executable memory" },
+        { kBase + kPage, Access::Read, FaultResult::NoMapping, "unmapped address" },
+        { 8, Access::Read, FaultResult::NoMapping, "null pointer dereference" },
+        { kUserSpaceEnd, Access::Read, FaultResult::Segfault, "kernel or non-canonical address" },
+    };
+    for (const Case& test : cases) {
+        FaultResult result = handle_page_fault(*space, test.vaddr, test.access);
+        KEXPECT_EQ(test.result, result);
+        // Worded from the address, the access and the result alone: no lookup.
+        KEXPECT_EQ(0, klib::strcmp(test.cause, describe_fault(test.vaddr, test.access, result)));
+    }
 }
 
 KTEST(AddressSpace, OverlappingAndMisalignedMappingsAreRefused) {
@@ -110,7 +135,7 @@ KTEST(AddressSpace, ForkSharesFramesUntilWritten) {
     for (unsigned i = 0; i < kPages; ++i)
         write_u64(*parent, kBase + i * kPage, 1000 + i);
     for (unsigned i = 0; i < kPages; ++i)
-        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase + i * kPage, Access::Write, FaultOrigin::User));
+        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase + i * kPage, Access::Write));
     KEXPECT(mapped_writable(*parent, kBase));
 
     size_t free_before_fork = free_page_count();
@@ -126,7 +151,7 @@ KTEST(AddressSpace, ForkSharesFramesUntilWritten) {
     KEXPECT_EQ(kPages, child->resident_page_count());
 
     // Both sides read the same frame.
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*child, kBase, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*child, kBase, Access::Read));
     KEXPECT_EQ(shared, mapped_page(*child, kBase));
     KEXPECT(!mapped_writable(*child, kBase));
 
@@ -143,7 +168,7 @@ KTEST(AddressSpace, ForkSharesFramesUntilWritten) {
 
     // The parent is now the only holder: its write fault takes the frame over, no copy.
     size_t free_before_takeover = free_page_count();
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kBase, Access::Write));
     KEXPECT_EQ(free_before_takeover, free_page_count());
     KEXPECT_EQ(shared, mapped_page(*parent, kBase));
     KEXPECT(mapped_writable(*parent, kBase));
@@ -160,8 +185,8 @@ KTEST(AddressSpace, HeapGrowsLazilyAndShrinkFreesFrames) {
     KEXPECT_EQ(kHeap + 10 * kPage + 100, space->heap_break());
     KEXPECT_EQ(0u, space->resident_page_count());
     for (unsigned i = 0; i <= 10; ++i)
-        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kHeap + i * kPage, Access::Write, FaultOrigin::User));
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kHeap + 11 * kPage, Access::Write, FaultOrigin::User));
+        KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kHeap + i * kPage, Access::Write));
+    KEXPECT_EQ(FaultResult::NoMapping, handle_page_fault(*space, kHeap + 11 * kPage, Access::Write));
     KEXPECT_EQ(11u, space->resident_page_count());
 
     size_t free_before = free_page_count();
@@ -169,7 +194,7 @@ KTEST(AddressSpace, HeapGrowsLazilyAndShrinkFreesFrames) {
     KEXPECT_EQ(10u, free_page_count() - free_before);
     KEXPECT_EQ(1u, space->resident_page_count());
     KEXPECT(!space->page_table().translate(kHeap + kPage).has_value());
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kHeap + kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::NoMapping, handle_page_fault(*space, kHeap + kPage, Access::Read));
 
     // Below the start, past the limit, or into another Vma: ENOMEM, nothing changes.
     KEXPECT_EQ(ENOMEM, space->set_heap_break(kHeap - 1).error().code());
@@ -193,10 +218,10 @@ KTEST(AddressSpace, UnmapClipsAVmaInTwo) {
     KEXPECT(!space->unmap(kBase + 3 * kPage, 2 * kPage).is_error());
     KEXPECT_EQ(2u, space->vma_count());
     KEXPECT_EQ(6u, space->resident_page_count());
-    KEXPECT_EQ(FaultResult::Segfault, handle_page_fault(*space, kBase + 3 * kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::NoMapping, handle_page_fault(*space, kBase + 3 * kPage, Access::Read));
     KEXPECT_EQ(302u, read_u64(*space, kBase + 2 * kPage));
     KEXPECT_EQ(305u, read_u64(*space, kBase + 5 * kPage));
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 7 * kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 7 * kPage, Access::Read));
     space->validate();
 }
 
@@ -222,8 +247,8 @@ KTEST(AddressSpace, TeardownReturnsEveryFrame) {
                 write_u64(*parent, kBase + i * kPage, i);
             for (unsigned i = 0; i < 16; ++i)
                 KEXPECT_EQ(FaultResult::Resolved,
-                           handle_page_fault(*parent, 0x10000000 + i * kPage, Access::Write, FaultOrigin::User));
-            KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kUserStackTop - 8, Access::Write, FaultOrigin::User));
+                           handle_page_fault(*parent, 0x10000000 + i * kPage, Access::Write));
+            KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*parent, kUserStackTop - 8, Access::Write));
             auto child = parent->clone_for_fork();
             KASSERT(!child.is_error());
             for (unsigned i = 0; i < 32; ++i)

@@ -1,8 +1,7 @@
-// The fault pipeline: see fault.h.
+// The fault pipeline: see fault.h, whose header comment is the map of this file.
 #include "mm/fault.h"
 
 #include <atomic>
-#include <optional>
 
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
@@ -16,298 +15,356 @@
 
 namespace {
 
-// The counters of fault.h. Relaxed: they order nothing, and a reader only wants totals.
-std::atomic<uint64_t> s_resolved_faults { 0 };
-std::atomic<uint64_t> s_major_faults { 0 };
-std::atomic<uint64_t> s_cow_copies { 0 };
+// The counters of fault.h, one per kind of resolved fault (their sum is every resolved
+// fault). Relaxed: they order nothing, and a reader only wants totals.
 std::atomic<uint64_t> s_zero_fills { 0 };
+std::atomic<uint64_t> s_copies { 0 };
+std::atomic<uint64_t> s_other_faults { 0 };
+std::atomic<uint64_t> s_major_faults { 0 };
 
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
 }  // namespace
 
-// Everything here runs under the address space's lock, which is what keeps the checks of
-// ref_count meaningful: a frame held once (by this space's object) cannot gain a sharer
-// while we hold the lock, because only a fork of this space could add one.
+// Everything here runs under the address space's lock held for writing, which is what
+// keeps the checks of ref_count meaningful: a frame held once (by this space's private
+// object) cannot gain a sharer while we hold the lock, because only a fork of this space
+// could add one. A class only to be AddressSpace's friend (its TLB bookkeeping).
 class FaultHandler {
 public:
     enum class Permissions : uint8_t { Check, Ignore };
 
     struct Outcome {
         FaultResult result;
-        Page* page;
+        Page* page;  // The frame now mapped, when Resolved.
     };
 
-    // Inline into its two callers: a user fault pays no call (and no spills) for it.
-    [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space, uint64_t vaddr, Access access,
+    // The dispatcher (fault.h, steps 2-3): the lookup, then the step for the kind of fault.
+    // Expects `locker` to hold the space's lock. Inline into its two callers: a user fault
+    // pays no call for it.
+    [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space, const WriteLocker& locker,
+                                                         uint64_t vaddr, Access access,
                                                          Permissions permissions) {
-        if (vaddr >= kUserSpaceEnd)
-            return { FaultResult::Segfault, nullptr };
+        ASSERT(space.lock().is_write_locked_by(locker.thread()));
         uint64_t page_va = vm::round_down(vaddr);
-        Vma* vma = space.find_vma_locked(page_va);
-        if (!vma || vma->kind() == VmaKind::Guard)
-            return { FaultResult::Segfault, nullptr };
-        if (permissions == Permissions::Check && !allows(vma->prot(), access))
-            return { FaultResult::Segfault, nullptr };
-        // Private anonymous memory gets its object on its first fault (mm/vma.h).
-        if (vma->awaits_object() && space.attach_anon_object_locked(*vma).is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-
-        uint64_t index = vma->object_index(page_va);
-        VmObject* target = vma->object();
-        if (AnonObject* overlay = vma->overlay()) {
-            // MAP_PRIVATE file mapping: a page it has written lives in the overlay and is
-            // handled below exactly like private anonymous memory (copy-on-write after
-            // fork included); any other page is the file's.
-            if (!overlay->lookup_page(index))
-                return resolve_from_file_locked(space, *vma, *overlay, page_va, index, access);
-            target = overlay;
-        }
-        VmObject& object = *target;
-        // What happens next depends only on whether the object is shared (one virtual call
-        // for private memory, the common case).
-        if (object.is_shared()) {
-            if (object.tracks_dirty())
-                return resolve_shared_file_locked(space, *vma, static_cast<FileObject&>(object), page_va, index,
-                                                  access);
-            // MAP_SHARED anonymous memory: every mapper uses the object's frame itself;
-            // there is no copy-on-write to decide. The object locks itself to look up or
-            // zero-fill the page.
-            auto resident = object.page_for_fault(index);
-            if (resident.is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            Page* page = resident.value();
-            if (install_pte_locked(space, page_va, page_to_phys(page), leaf_flags(vma->prot(), true), false,
-                                   PteWriters::Excluded)
-                    .is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            bump(s_resolved_faults);
-            return { FaultResult::Resolved, page };
+        Vma* vma = nullptr;
+        VmObject* object = nullptr;
+        FaultResult found = lookup_locked(space, locker, page_va, access, permissions, vma, object);
+        if (found != FaultResult::Resolved) [[unlikely]]
+            return failed(found);
+        FaultContext ctx { space, locker.thread(), *vma, *object, page_va, vma->object_index(page_va),
+                           access };
+        if (object->is_shared()) [[unlikely]] {
+            FileObject* file = object->file();
+            if (!file)
+                return shared_anon_fault(ctx);
+            return access == Access::Write ? file_write_fault(ctx, *file) : file_read_fault(ctx, *file);
         }
         // A private object's tree cannot change under us (we hold its address space's
-        // lock): one walk finds the page or the place for it, and an absent page is
-        // zero-filled there (without the virtual page_for_fault and further walks).
-        VmObject::PagePlace place = object.page_place(index);
+        // lock): one walk finds the page or the place for it, which the step then uses.
+        VmObject::PagePlace place = object->page_place(ctx.index);
         Page* page = VmObject::page_at(place);
-        // A frame this fault zero-fills or copies is the object's alone; one it finds may
-        // be shared with a fork relative.
-        bool exclusive = true;
-        bool replaced = false;
         if (!page) {
-            page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
-            if (page) [[likely]] {
-                page->owner = &object;
-                page->index = index;
-                if (object.insert_page_at(place, index, page).is_error()) {
-                    free_page(page);
-                    return { FaultResult::OutOfMemory, nullptr };
-                }
-            } else {
-                // Memory is short: the allocation that may reclaim and wait.
-                auto filled = object.zero_fill_page(index);
-                if (filled.is_error())
-                    return { FaultResult::OutOfMemory, nullptr };
-                page = filled.value();
-            }
-            bump(s_zero_fills);
-        } else if (access == Access::Write && page->ref_count.load(std::memory_order_acquire) > 1) {
-            // Copy-on-write: the frame is shared with another object (a fork relative);
-            // give this object its own copy. If every sharer has copied already, the
-            // count is 1 and the frame is simply taken over below.
-            Page* copy = reclaim::allocate_user_page_fast(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-            if (!copy) [[unlikely]] {
-                auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-                if (fresh.is_error())
-                    return { FaultResult::OutOfMemory, nullptr };
-                copy = fresh.value();
-            }
-            klib::page_copy(page_to_virt(copy), page_to_virt(page));
-            copy->owner = &object;
-            copy->index = index;
-            page_unref(object.swap_page_at(place, copy));
-            page = copy;
-            replaced = true;
-            bump(s_cow_copies);
-        } else {
-            // A read, or a write to a frame whose other sharers have all copied it: this
-            // object takes it over when it is the last holder.
-            exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
-            if (exclusive) {
-                page->owner = &object;
-                page->index = index;
-            }
+            if (FileObject* file = object->file()) [[unlikely]]
+                return access == Access::Write ? private_copy_fault(ctx, *file, place)
+                                               : file_read_fault(ctx, *file);
+            return zero_fill_fault(ctx, place);
         }
-        PteFlags flags = leaf_flags(vma->prot(), exclusive);
-        // An overlay page sits in a file mapping, whose entries the file's reverse map
-        // writes without our lock; plain anonymous memory is ours alone.
-        PteWriters writers = vma->overlay() ? PteWriters::MayRace : PteWriters::Excluded;
-        if (install_pte_locked(space, page_va, page_to_phys(page), flags, replaced, writers).is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-        bump(s_resolved_faults);
-        return { FaultResult::Resolved, page };
+        if (access == Access::Write && page->ref_count.load(std::memory_order_acquire) > 1)
+            return copy_on_write_fault(ctx, place, page);
+        return map_private_page(ctx, page);
     }
 
 private:
-    // Beyond the end of file (ENXIO) or a disk error is a bus error, as on Linux.
-    static Outcome file_error(const Error& error) {
-        return { error.code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError, nullptr };
+    // The lookup (fault.h, step 2): the Vma containing `page_va` and its object, into
+    // `vma` and `object`, or why the fault cannot be resolved (Resolved: it can go on).
+    // Private anonymous memory gets its object here, on its first fault (mm/vma.h).
+    [[gnu::always_inline]] static FaultResult lookup_locked(AddressSpace& space, const WriteLocker& locker,
+                                                            uint64_t page_va, Access access,
+                                                            Permissions permissions, Vma*& vma,
+                                                            VmObject*& object) {
+        ASSERT(space.lock().is_write_locked_by(locker.thread()));
+        vma = space.find_vma_locked(page_va);
+        if (!vma) [[unlikely]]
+            return FaultResult::NoMapping;
+        if (permissions == Permissions::Check && !allows(vma->prot(), access)) [[unlikely]]
+            return vma->kind() == VmaKind::Guard ? FaultResult::GuardPage : FaultResult::Forbidden;
+        object = vma->object();
+        if (!object) [[unlikely]] {
+            // A guard Vma never has an object (and allows nothing, unless mprotect gave it
+            // a protection): asked here, off the common path.
+            if (vma->kind() == VmaKind::Guard)
+                return FaultResult::GuardPage;
+            object = attach_anon_object(*vma);
+            if (!object)
+                return FaultResult::OutOfMemory;
+        }
+        return FaultResult::Resolved;
     }
 
-    // MAP_SHARED file mapping: every mapper uses the cached frame itself. A page becomes
-    // writable only on a write fault, which marks it dirty first: that is the dirty
-    // tracking write-back relies on (no hardware dirty bits are trusted), and write-back
-    // write-protects the page again before it cleans it. The object's lock is held until
-    // the PTE is in place, so that truncation and reclaim, which take pages out of every
-    // page table under that lock, never miss this one.
-    //
-    // Inline into resolve_locked, like it: this is the minor fault's whole path.
-    [[gnu::always_inline]] static Outcome resolve_shared_file_locked(AddressSpace& space, Vma& vma, FileObject& file,
-                                                                     uint64_t page_va, uint64_t index,
-                                                                     Access access) {
-        MutexLocker locker(file.lock());
-        auto resident = file.page_for_fault_locked(locker, index);
-        if (resident.is_error())
-            return file_error(resident.error());
-        Page* page = resident.value();
-        bool writable = access == Access::Write;
-        if (writable)
-            page->set_flag(kPageDirty);
-        PteFlags flags = leaf_flags(vma.prot(), writable);
-        if (install_pte_locked(space, page_va, page_to_phys(page), flags, false, PteWriters::Excluded).is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-        if (!writable)
-            fault_around_locked(space, vma, file, nullptr, page_va, flags);
-        bump(s_resolved_faults);
+    // What every step is given: the fault, as the lookup found it. A step the compiler
+    // inlines into the dispatcher takes it by reference; one that stays a call takes it by
+    // value, so that the dispatcher's own context never has its address taken and lives in
+    // registers (a copy is made only on the path that calls such a step).
+    struct FaultContext {
+        AddressSpace& space;
+        Thread& locker;   // The thread holding space's lock for writing (this one).
+        Vma& vma;
+        VmObject& object; // vma's.
+        uint64_t page_va;
+        uint64_t index;   // page_va's index in object.
+        Access access;
+    };
+
+    // Every step's first line: the address-space lock is held for writing, by this fault.
+    static void expect_space_locked(const FaultContext& ctx) {
+        ASSERT(ctx.space.lock().is_write_locked_by(ctx.locker));
+    }
+
+    static Outcome failed(FaultResult result) { return { result, nullptr }; }
+
+    // Beyond the end of file (ENXIO) or a disk error is a bus error, as on Linux.
+    static Outcome file_error(const Error& error) {
+        return failed(error.code() == ENOMEM ? FaultResult::OutOfMemory : FaultResult::BusError);
+    }
+
+    // A resolved fault of the kind `counter` counts.
+    static Outcome resolved(Page* page, std::atomic<uint64_t>& counter) {
+        bump(counter);
         return { FaultResult::Resolved, page };
     }
 
-    // A page of a MAP_PRIVATE file mapping with no private copy yet. A read maps the
-    // file's cached frame read-only, so that stores through other mappings or write()
-    // stay visible until this mapping writes the page; the first write copies the frame
-    // into the overlay, which from then on holds this mapping's contents of the page.
-    static Outcome resolve_from_file_locked(AddressSpace& space, Vma& vma, AnonObject& overlay, uint64_t page_va,
-                                            uint64_t index, Access access) {
-        auto& file = static_cast<FileObject&>(*vma.object());
-        Page* copy = nullptr;
-        if (access == Access::Write) {
-            // Allocated before the file's lock is taken: the allocation may wait for
-            // reclaim, which needs that lock.
-            auto fresh = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
-            if (fresh.is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            copy = fresh.value();
+    // The first fault of a private anonymous Vma that has no object yet (mm/vma.h): gives
+    // it a new AnonObject. nullptr: no memory.
+    [[gnu::noinline]] static VmObject* attach_anon_object(Vma& vma) {
+        auto object = AnonObject::try_create();
+        if (object.is_error())
+            return nullptr;
+        vma.attach_object(object.release_value());
+        return vma.object();
+    }
+
+    // ---- The steps, one per kind of fault (fault.h, step 3). ----
+
+    // Private anonymous memory, first touch (whatever the access): a zeroed frame, which
+    // is this object's alone, mapped with the Vma's permissions.
+    [[gnu::always_inline]] static Outcome zero_fill_fault(const FaultContext& ctx,
+                                                          VmObject::PagePlace place) {
+        expect_space_locked(ctx);
+        Page* page = ctx.object.zero_fill_at(place, ctx.index);
+        if (!page) [[unlikely]]
+            return failed(FaultResult::OutOfMemory);
+        if (!install_pte_locked(ctx, page, leaf_flags(ctx.vma.prot(), true), false, PteWriters::Excluded))
+            [[unlikely]]
+            return failed(FaultResult::OutOfMemory);
+        return resolved(page, s_zero_fills);
+    }
+
+    // A write to a private frame shared with another object (a fork relative): this
+    // object gets its own copy, which replaces the frame in its tree at `place`. (If every
+    // sharer has copied already, the count is 1 and map_private_page takes the frame over.)
+    [[gnu::always_inline]] static Outcome copy_on_write_fault(const FaultContext& ctx,
+                                                              VmObject::PagePlace place, Page* shared) {
+        expect_space_locked(ctx);
+        Page* copy = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+        if (!copy) [[unlikely]]
+            return failed(FaultResult::OutOfMemory);
+        klib::page_copy(page_to_virt(copy), page_to_virt(shared));
+        copy->owner = &ctx.object;
+        copy->index = ctx.index;
+        page_unref(ctx.object.swap_page_at(place, copy));
+        PteFlags flags = leaf_flags(ctx.vma.prot(), true);
+        if (!install_pte_locked(ctx, copy, flags, true, private_writers(ctx))) [[unlikely]]
+            return failed(FaultResult::OutOfMemory);
+        return resolved(copy, s_copies);
+    }
+
+    // A read of a private frame, or a write to one whose other sharers have all copied
+    // it: mapped, writable only if this object is its last holder (which then owns it).
+    static Outcome map_private_page(FaultContext ctx, Page* page) {
+        expect_space_locked(ctx);
+        bool exclusive = page->ref_count.load(std::memory_order_acquire) == 1;
+        if (exclusive) {
+            page->owner = &ctx.object;
+            page->index = ctx.index;
         }
+        PteFlags flags = leaf_flags(ctx.vma.prot(), exclusive);
+        if (!install_pte_locked(ctx, page, flags, false, private_writers(ctx)))
+            return failed(FaultResult::OutOfMemory);
+        return resolved(page, s_other_faults);
+    }
+
+    // MAP_SHARED anonymous memory: every mapper uses the object's frame itself; there is
+    // no copy-on-write to decide. The object locks itself to look up or zero-fill the
+    // page.
+    static Outcome shared_anon_fault(FaultContext ctx) {
+        expect_space_locked(ctx);
+        auto resident = ctx.object.page_for_fault(ctx.index);
+        if (resident.is_error())
+            return failed(FaultResult::OutOfMemory);
+        Page* page = resident.value();
+        if (!install_pte_locked(ctx, page, leaf_flags(ctx.vma.prot(), true), false, PteWriters::Excluded))
+            return failed(FaultResult::OutOfMemory);
+        return resolved(page, s_other_faults);
+    }
+
+    // A read (or execute) of a file page: through a MAP_SHARED mapping, or through a
+    // MAP_PRIVATE one that has no copy of the page. The file's cached frame is mapped
+    // read-only, even in a writable Vma: a store must fault, to dirty a shared page
+    // (file_write_fault) or to copy a private one (private_copy_fault), so that stores
+    // through other mappings or write() stay visible to a private mapping until it writes
+    // the page. The file's lock is held until the PTE is in place, so that truncation and
+    // reclaim, which take pages out of every page table under that lock, never miss it.
+    // Inline: it is the minor fault's whole path.
+    [[gnu::always_inline]] static Outcome file_read_fault(const FaultContext& ctx, FileObject& file) {
+        expect_space_locked(ctx);
         MutexLocker locker(file.lock());
-        auto resident = file.page_for_fault_locked(locker, index);
-        if (resident.is_error()) {
-            if (copy)
-                free_page(copy);
+        auto resident = file.page_for_fault_locked(locker, ctx.index);
+        if (resident.is_error())
             return file_error(resident.error());
+        Page* page = resident.value();
+        PteFlags flags = leaf_flags(ctx.vma.prot(), false);
+        if (!install_pte_locked(ctx, page, flags, false, PteWriters::Excluded))
+            return failed(FaultResult::OutOfMemory);
+        fault_around_locked(ctx, file, flags);
+        return resolved(page, s_other_faults);
+    }
+
+    // A write to a page of a MAP_SHARED file mapping: the cached frame is marked dirty
+    // first, then mapped writable. That is the dirty tracking write-back relies on (no
+    // hardware dirty bits are trusted); write-back write-protects the page again before it
+    // cleans it. The file's lock is held as in file_read_fault.
+    static Outcome file_write_fault(FaultContext ctx, FileObject& file) {
+        expect_space_locked(ctx);
+        MutexLocker locker(file.lock());
+        auto resident = file.page_for_fault_locked(locker, ctx.index);
+        if (resident.is_error())
+            return file_error(resident.error());
+        Page* page = resident.value();
+        page->set_flag(kPageDirty);
+        if (!install_pte_locked(ctx, page, leaf_flags(ctx.vma.prot(), true), false, PteWriters::Excluded))
+            return failed(FaultResult::OutOfMemory);
+        return resolved(page, s_other_faults);
+    }
+
+    // The first write to a page of a MAP_PRIVATE file mapping: the file's frame is copied
+    // into a new frame, which goes into the mapping's PrivateFileObject (ctx.object, at
+    // `place`, which the dispatcher found empty) and from then on holds this mapping's
+    // contents of the page. The PTE may still name the file's frame (after a read):
+    // frame_changed makes every hart forget that translation before the copy is used.
+    static Outcome private_copy_fault(FaultContext ctx, FileObject& file, VmObject::PagePlace place) {
+        expect_space_locked(ctx);
+        // Allocated before the file's lock is taken: the allocation may wait for reclaim,
+        // which needs that lock.
+        Page* copy = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::Anonymous);
+        if (!copy)
+            return failed(FaultResult::OutOfMemory);
+        {
+            MutexLocker locker(file.lock());
+            auto resident = file.page_for_fault_locked(locker, ctx.index);
+            if (resident.is_error()) {
+                free_page(copy);
+                return file_error(resident.error());
+            }
+            klib::page_copy(page_to_virt(copy), page_to_virt(resident.value()));
         }
-        Page* file_page = resident.value();
-        if (!copy) {
-            PteFlags flags = leaf_flags(vma.prot(), false);
-            if (install_pte_locked(space, page_va, page_to_phys(file_page), flags, false, PteWriters::Excluded)
-                    .is_error())
-                return { FaultResult::OutOfMemory, nullptr };
-            fault_around_locked(space, vma, file, &overlay, page_va, flags);
-            bump(s_resolved_faults);
-            return { FaultResult::Resolved, file_page };
-        }
-        klib::page_copy(page_to_virt(copy), page_to_virt(file_page));
-        locker.unlock();
-        copy->owner = &overlay;
-        copy->index = index;
-        if (overlay.insert_page(index, copy).is_error()) {
+        copy->owner = &ctx.object;
+        copy->index = ctx.index;
+        // The address-space lock, held throughout, kept the tree as it was when `place`
+        // was found.
+        if (ctx.object.insert_page_at(place, ctx.index, copy).is_error()) {
             page_unref(copy);
-            return { FaultResult::OutOfMemory, nullptr };
+            return failed(FaultResult::OutOfMemory);
         }
-        bump(s_cow_copies);
-        // The PTE may still name the file's frame (after a read): frame_changed makes
-        // every hart forget that translation before the private copy is used.
-        if (install_pte_locked(space, page_va, page_to_phys(copy), leaf_flags(vma.prot(), true), true,
-                               PteWriters::MayRace)
-                .is_error())
-            return { FaultResult::OutOfMemory, nullptr };
-        bump(s_resolved_faults);
-        return { FaultResult::Resolved, copy };
+        if (!install_pte_locked(ctx, copy, leaf_flags(ctx.vma.prot(), true), true, PteWriters::MayRace))
+            return failed(FaultResult::OutOfMemory);
+        return resolved(copy, s_copies);
     }
 
-    static bool allows(Prot prot, Access access) {
-        switch (access) {
-        case Access::Read: return has_any(prot, Prot::Read);
-        case Access::Write: return has_any(prot, Prot::Write);
-        case Access::Execute: return has_any(prot, Prot::Exec);
-        }
-        return false;
+    // ---- Permissions and the PTE (fault.h, step 4). ----
+
+    // Whether `prot` allows `access`: Access's Read, Write and Execute (0, 1, 2) number
+    // Prot's bits.
+    static_assert(uint8_t(Prot::Read) == 1u << uint8_t(Access::Read)
+                  && uint8_t(Prot::Write) == 1u << uint8_t(Access::Write)
+                  && uint8_t(Prot::Exec) == 1u << uint8_t(Access::Execute));
+    static bool allows(Prot prot, Access access) { return (uint8_t(prot) >> uint8_t(access)) & 1; }
+
+    // The permissions a PTE may carry: the Vma's, minus Write unless `writable` (a frame
+    // still shared, a clean file page). Prot's Read, Write and Exec bits, shifted left by
+    // one, are the PTE's R, W and X; Write brings Read along (W without R is reserved in
+    // Sv39).
+    static_assert(uint64_t(Prot::Read) << 1 == uint64_t(PteFlags::Read)
+                  && uint64_t(Prot::Write) << 1 == uint64_t(PteFlags::Write)
+                  && uint64_t(Prot::Exec) << 1 == uint64_t(PteFlags::Execute));
+    static PteFlags leaf_flags(Prot prot, bool writable) {
+        uint64_t bits = uint64_t(prot) << 1;
+        uint64_t write = writable ? bits & uint64_t(PteFlags::Write) : 0;
+        bits = (bits & ~uint64_t(PteFlags::Write)) | write | (write >> 1);
+        return PteFlags(bits | uint64_t(PteFlags::User));
     }
 
-    // The permissions a PTE may carry: the Vma's, minus Write while the frame is shared.
-    static PteFlags leaf_flags(Prot prot, bool exclusive) {
-        PteFlags flags = PteFlags::User;
-        if (has_any(prot, Prot::Read))
-            flags |= PteFlags::Read;
-        if (exclusive && has_any(prot, Prot::Write))
-            flags |= PteFlags::Write | PteFlags::Read;  // W without R is reserved in Sv39.
-        if (has_any(prot, Prot::Exec))
-            flags |= PteFlags::Execute;
-        return flags;
-    }
-
-    // Points the PTE of `page_va` at `phys` with `flags`, replacing whatever was there, and
-    // flushes the old translation from every hart that may cache it. One walk of the page
-    // table (PageTable::install_leaf); the remote flush only when the old entry named
-    // another frame or allowed more than the new one (a stale entry that allows less, on
-    // another hart, at worst faults once more and lands back here).
-    //
-    // With PteWriters::Excluded the caller holds the lock every other writer of this PTE
-    // needs (the file object's lock for a file page, which the reverse map writes under;
-    // for memory of a Vma that no reverse map reaches, the address-space lock), so the
-    // entry is swapped in without the page table's spinlock when its level-0 table exists
-    // (PageTable::try_install_leaf_unlocked). MayRace: a page of a file mapping installed
-    // without the file's lock (a MAP_PRIVATE copy): the reverse map may be removing the
-    // file's frame from this very entry, so the table's lock serializes the two.
+    // Who else may write the PTE of a page being installed. Excluded: the caller holds the
+    // lock every other writer of this PTE needs (the file object's lock for a file page,
+    // which the reverse map writes under; for memory of a Vma that no reverse map reaches,
+    // the address-space lock), so the entry is swapped in without the page table's
+    // spinlock when its level-0 table exists (PageTable::try_install_leaf_unlocked).
+    // MayRace: a page of a file mapping installed without the file's lock (a private
+    // copy): the reverse map may be removing the file's frame from this very entry, so the
+    // table's lock serializes the two.
     enum class PteWriters : uint8_t { Excluded, MayRace };
+    static PteWriters private_writers(const FaultContext& ctx) {
+        return ctx.object.file() ? PteWriters::MayRace : PteWriters::Excluded;
+    }
 
-    // Inline: the unlocked swap into an empty entry is every fault's common case, and the
-    // call and the ErrorOr it returns cost more than the rest of it.
-    [[gnu::always_inline]] static ErrorOr<void> install_pte_locked(AddressSpace& space, uint64_t page_va,
-                                                                   uint64_t phys, PteFlags flags, bool frame_changed,
-                                                                   PteWriters writers) {
+    // Points the PTE of ctx.page_va at `page` with `flags`, replacing whatever was there,
+    // and flushes the old translation from every hart that may cache it. One walk of the
+    // page table; the remote flush only when the old entry named another frame (or
+    // `frame_changed` says the object's frame was replaced) or allowed more than the new
+    // one (a stale entry that allows less, on another hart, at worst faults once more and
+    // lands back here). False: no memory for a page-table page.
+    // Inline: the unlocked swap into an empty entry is every fault's common case.
+    [[gnu::always_inline]] static bool install_pte_locked(const FaultContext& ctx, Page* page, PteFlags flags,
+                                                          bool frame_changed, PteWriters writers) {
+        expect_space_locked(ctx);
+        uint64_t phys = page_to_phys(page);
         if (writers == PteWriters::Excluded) [[likely]] {
-            sv39::Pte swapped = space.try_install_leaf_locked(page_va, phys, flags);
+            sv39::Pte swapped = ctx.space.try_install_leaf_locked(ctx.page_va, phys, flags);
             if (swapped != PageTable::kNotInstalled) [[likely]] {
-                flush_replaced_locked(space, page_va, phys, flags, frame_changed, swapped);
-                return {};
+                flush_replaced_locked(ctx, phys, flags, frame_changed, swapped);
+                return true;
             }
         }
-        return install_pte_with_table_lock(space, page_va, phys, flags, frame_changed);
+        return install_pte_with_table_lock(ctx, phys, flags, frame_changed);
     }
 
     // install_pte_locked's general path, under the page table's spinlock (install_leaf).
-    [[gnu::noinline]] static ErrorOr<void> install_pte_with_table_lock(AddressSpace& space, uint64_t page_va,
-                                                                       uint64_t phys, PteFlags flags,
-                                                                       bool frame_changed) {
-        PageTable& table = space.page_table();
-        auto installed = table.install_leaf(page_va, phys, flags);
+    [[gnu::noinline]] static bool install_pte_with_table_lock(FaultContext ctx, uint64_t phys, PteFlags flags,
+                                                              bool frame_changed) {
+        expect_space_locked(ctx);
+        PageTable& table = ctx.space.page_table();
+        auto installed = table.install_leaf(ctx.page_va, phys, flags);
         if (installed.is_error()) {
             if (installed.error().code() != EEXIST)
-                return installed.release_error();
+                return false;
             // A large leaf covers the page (never made for user memory today): the
             // general path splits it.
-            TRY(table.unmap(page_va, vm::kPageSize));
-            TRY(table.map(page_va, phys, vm::kPageSize, flags));
-            space.flush_tlb(page_va, vm::kPageSize);
-            return {};
+            if (table.unmap(ctx.page_va, vm::kPageSize).is_error()
+                || table.map(ctx.page_va, phys, vm::kPageSize, flags).is_error())
+                return false;
+            ctx.space.flush_tlb(ctx.page_va, vm::kPageSize);
+            return true;
         }
-        flush_replaced_locked(space, page_va, phys, flags, frame_changed, installed.value());
-        return {};
+        flush_replaced_locked(ctx, phys, flags, frame_changed, installed.value());
+        return true;
     }
 
-    // After `old` was replaced by a leaf mapping `phys` with `flags`: flushes `page_va`
+    // After `old` was replaced by a leaf mapping `phys` with `flags`: flushes the page
     // from every hart that may cache `old`, when that matters (see install_pte_locked).
-    static void flush_replaced_locked(AddressSpace& space, uint64_t page_va, uint64_t phys, PteFlags flags,
-                                      bool frame_changed, sv39::Pte old) {
+    [[gnu::always_inline]] static void flush_replaced_locked(const FaultContext& ctx, uint64_t phys,
+                                                             PteFlags flags, bool frame_changed,
+                                                             sv39::Pte old) {
+        expect_space_locked(ctx);
         // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
         // and the install fenced this hart.
         if (!sv39::pte_is_valid(old)) [[likely]]
@@ -322,53 +379,59 @@ private:
         // later, or this thread's next hart if it moved, flushes its whole TLB on the
         // switch of satp), and flush_tlb would only fence this hart again. Read with
         // interrupts on, this_cpu() may already be stale; that errs towards flushing.
-        uint32_t others = space.m_active_cpus.load(std::memory_order_acquire) & ~(1u << this_cpu()->index);
+        uint32_t active = ctx.space.m_active_cpus.load(std::memory_order_acquire);
+        uint32_t others = active & ~(1u << this_cpu()->index);
         if (others != 0)
-            space.flush_tlb(page_va, vm::kPageSize);
+            ctx.space.flush_tlb(ctx.page_va, vm::kPageSize);
     }
 
-    // Fault-around, after a read fault on a file page was mapped (shared, or private
-    // without an overlay page): maps read-only, with `flags`, the other pages of the
-    // aligned window of kFaultAroundPages around `page_va` that are already cached and not
-    // busy, within the Vma, and (for a private mapping) without an overlay page; pages
-    // already mapped are left as they are. Never writable: a store must fault, so that a
-    // shared page is dirtied and a private one copied. Expects the file's lock (the
-    // reverse map relies on file PTEs being installed only under it) and the
-    // address-space lock (which guards the overlay). Not counted as faults. Cached pages
-    // lie within the file (truncation removes those wholly beyond its end), so no size
-    // check is needed. One walk of the page table for the whole window: the window is
-    // 64 KiB-aligned, so it lies in one level-0 table.
+    // ---- Fault-around (fault.h, step 5). ----
+
+    // After a read fault on a file page was mapped: maps read-only, with `flags`, the
+    // other pages of the aligned window of kFaultAroundPages around the page that are
+    // already cached and not busy, within the Vma, and (for a private mapping) without a
+    // private copy; pages already mapped are left as they are. Never writable: a store
+    // must fault, so that a shared page is dirtied and a private one copied. Expects the
+    // file's lock (the reverse map relies on file PTEs being installed only under it) and
+    // the address-space lock (which guards the private copies). Not counted as faults.
+    // Cached pages lie within the file (truncation removes those wholly beyond its end),
+    // so no size check is needed. One walk of the page table for the whole window: the
+    // window is 64 KiB-aligned, so it lies in one level-0 table.
     static constexpr uint64_t kFaultAroundPages = 16;
 
-    // The window is clipped here, inline, so that a fault whose window is its own page
-    // (a one-page mapping) does not pay for map_window_locked's frame of three arrays.
-    static void fault_around_locked(AddressSpace& space, Vma& vma, FileObject& file, AnonObject* overlay,
-                                    uint64_t page_va, PteFlags flags) {
+    // The window is clipped here, so that a fault whose window is its own page (a one-page
+    // mapping) does not pay for map_window_locked's frame of three arrays.
+    static void fault_around_locked(FaultContext ctx, FileObject& file, PteFlags flags) {
+        expect_space_locked(ctx);
+        ASSERT(file.lock().is_locked_by(ctx.locker));
         constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
-        uint64_t start = page_va & ~(kWindowBytes - 1);
+        uint64_t start = ctx.page_va & ~(kWindowBytes - 1);
         uint64_t end = start + kWindowBytes;
-        if (start < vma.start())
-            start = vma.start();
-        if (end > vma.end())
-            end = vma.end();
+        if (start < ctx.vma.start())
+            start = ctx.vma.start();
+        if (end > ctx.vma.end())
+            end = ctx.vma.end();
         if (end - start <= vm::kPageSize)
             return;  // The faulting page is the whole window.
-        map_window_locked(space, vma, file, overlay, page_va, flags, start, end);
+        map_window_locked(ctx, file, flags, start, end);
     }
 
-    [[gnu::noinline]] static void map_window_locked(AddressSpace& space, Vma& vma, FileObject& file,
-                                                    AnonObject* overlay, uint64_t page_va, PteFlags flags,
+    [[gnu::noinline]] static void map_window_locked(const FaultContext& ctx, FileObject& file, PteFlags flags,
                                                     uint64_t start, uint64_t end) {
+        expect_space_locked(ctx);
+        ASSERT(file.lock().is_locked_by(ctx.locker));
         uint64_t phys[kFaultAroundPages];
         Page* pages[kFaultAroundPages];
         Page* private_pages[kFaultAroundPages];
         size_t count = (end - start) / vm::kPageSize;
-        uint64_t first_index = vma.object_index(start);
-        // The window's cached pages (and overlay pages) in one pass over the tree's leaf.
+        uint64_t first_index = ctx.vma.object_index(start);
+        // The window's cached pages (and private copies) in one pass over each tree's leaf.
         if (file.lookup_pages(first_index, count, pages) <= 1)
             return;  // Only the faulting page (or nothing) is cached.
-        bool any_private = overlay && overlay->lookup_pages(first_index, count, private_pages) > 0;
-        size_t faulting = (page_va - start) / vm::kPageSize;
+        // A private mapping's object holds its copies; a shared one's is the file itself.
+        bool any_private = !ctx.object.is_shared()
+                           && ctx.object.lookup_pages(first_index, count, private_pages) > 0;
+        size_t faulting = (ctx.page_va - start) / vm::kPageSize;
         bool any = false;
         for (size_t i = 0; i < count; ++i) {
             phys[i] = 0;
@@ -383,20 +446,24 @@ private:
             any = true;
         }
         if (any)
-            space.page_table().install_leaves_if_absent(start, phys, count, flags);
+            ctx.space.page_table().install_leaves_if_absent(start, phys, count, flags);
     }
 };
 
-FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultOrigin) {
+FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access) {
     if (vaddr >= kUserSpaceEnd)
         return FaultResult::Segfault;
     WriteLocker locker(space.lock());
-    return FaultHandler::resolve_locked(space, vaddr, access, FaultHandler::Permissions::Check).result;
+    auto permissions = FaultHandler::Permissions::Check;
+    return FaultHandler::resolve_locked(space, locker, vaddr, access, permissions).result;
 }
 
 ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va) {
+    if (page_va >= kUserSpaceEnd)
+        return Error::from_errno(EFAULT);
     WriteLocker locker(space.lock());
-    auto outcome = FaultHandler::resolve_locked(space, page_va, Access::Write, FaultHandler::Permissions::Ignore);
+    auto outcome = FaultHandler::resolve_locked(space, locker, page_va, Access::Write,
+                                                FaultHandler::Permissions::Ignore);
     switch (outcome.result) {
     case FaultResult::Resolved: return outcome.page;
     case FaultResult::OutOfMemory: return Error::from_errno(ENOMEM);
@@ -404,38 +471,40 @@ ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va) 
     }
 }
 
-const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultResult result) {
-    if (result == FaultResult::OutOfMemory)
-        return "out of memory";
-    if (result == FaultResult::BusError)
-        return "bus error";
-    if (vaddr >= kUserSpaceEnd)
-        return "kernel or non-canonical address";
-    ReadLocker locker(space.lock());
-    Vma* vma = space.find_vma_read_locked(vaddr);
-    if (!vma)
+const char* describe_fault(uint64_t vaddr, Access access, FaultResult result) {
+    switch (result) {
+    case FaultResult::Resolved: return "resolved";
+    case FaultResult::Segfault:
+        return vaddr >= kUserSpaceEnd ? "kernel or non-canonical address" : "segmentation fault";
+    case FaultResult::NoMapping:
         return vaddr < vm::kPageSize ? "null pointer dereference" : "unmapped address";
-    if (vma->kind() == VmaKind::Guard)
-        return "stack guard page (stack overflow)";
-    switch (access) {
-    case Access::Read: return "read of unreadable memory";
-    case Access::Write: return "write to read-only memory";
-    case Access::Execute: return "execute of non-executable memory";
+    case FaultResult::GuardPage: return "stack guard page (stack overflow)";
+    case FaultResult::Forbidden:
+        switch (access) {
+        case Access::Read: return "read of unreadable memory";
+        case Access::Write: return "write to read-only memory";
+        case Access::Execute: return "execute of non-executable memory";
+        }
+        return "bad access";
+    case FaultResult::BusError: return "bus error";
+    case FaultResult::OutOfMemory: return "out of memory";
     }
     return "bad access";
 }
 
 FaultCounters fault_counters() {
     uint64_t major = s_major_faults.load(std::memory_order_relaxed);
-    uint64_t resolved = s_resolved_faults.load(std::memory_order_relaxed);
+    uint64_t zero_fills = s_zero_fills.load(std::memory_order_relaxed);
+    uint64_t copies = s_copies.load(std::memory_order_relaxed);
+    uint64_t resolved = zero_fills + copies + s_other_faults.load(std::memory_order_relaxed);
     // A major fault is counted when its I/O is done, before the fault resolves, so for a
     // moment (or for good, if the PTE then cannot be installed) it may not yet be in
     // `resolved`: clamp rather than wrap.
     return FaultCounters {
         .minor_faults = resolved > major ? resolved - major : 0,
         .major_faults = major,
-        .cow_copies = s_cow_copies.load(std::memory_order_relaxed),
-        .zero_fills = s_zero_fills.load(std::memory_order_relaxed),
+        .cow_copies = copies,
+        .zero_fills = zero_fills,
     };
 }
 
@@ -445,6 +514,9 @@ const char* fault_result_name(FaultResult result) {
     switch (result) {
     case FaultResult::Resolved: return "resolved";
     case FaultResult::Segfault: return "segfault";
+    case FaultResult::NoMapping: return "segfault (no mapping)";
+    case FaultResult::GuardPage: return "segfault (guard page)";
+    case FaultResult::Forbidden: return "segfault (protection)";
     case FaultResult::BusError: return "bus error";
     case FaultResult::OutOfMemory: return "out of memory";
     }

@@ -4,32 +4,50 @@
 // copy_from_user/copy_to_user (the same causes from kernel mode on a user address), and
 // AddressSpace::write_initial (exec), which needs a private, present page to write into.
 //
-//   handle_page_fault(space, vaddr, access, origin)
-//     1. vaddr must be a canonical user address, else Segfault.
-//     2. Under the address-space lock: the Vma containing vaddr, else Segfault.
-//     3. The access must be allowed by the Vma's prot (a Guard Vma allows nothing), else
-//        Segfault.
-//     4. The page in the Vma's object: absent -> a zeroed frame is inserted (OutOfMemory
-//        if none); present and shared (ref_count > 1) on a write -> copied into a fresh
-//        frame that replaces it in the object; present, shared, on a read -> mapped
-//        without Write so that a later write faults again.
-//     5. The PTE is (re)installed with the Vma's permissions (minus Write if the frame is
-//        still shared), in one page-table walk, and the old translation flushed on every
-//        hart running the space if it named another frame or allowed more.
-//     6. Fault-around: after a read or execute fault on a file page (shared, or private
-//        without an overlay page there), the other cached, not-busy pages of the aligned
-//        16-page window around it (clipped to the Vma, skipping overlay pages) are mapped
-//        read-only too, under the file object's lock, in one walk; they are not counted
-//        as faults.
+// mm/fault.cc, top down: handle_page_fault (and fault_in_for_kernel_write) take the
+// address-space lock for writing and call the dispatcher, FaultHandler::resolve_locked:
+//   1. vaddr must be a user address, else Segfault (checked before the lock).
+//   2. The lookup (lookup_locked): the Vma containing vaddr (else NoMapping), not the
+//      stack's guard (else GuardPage), whose prot allows the access (else Forbidden;
+//      exec's writes ignore prot). Private anonymous memory gets its AnonObject on its
+//      first fault (mm/vma.h).
+//      The result, with the Vma, its object, the page and the access, is a FaultContext,
+//      which every step below takes.
+//   3. One step per kind of fault, picked from the object's two properties (is_shared(),
+//      file(); mm/vm_object.h) and the page found in a private object's tree:
+//        shared, no file       shared_anon_fault     the object's frame, zero-filled if new
+//        shared, file, read    file_read_fault       the cached frame, read-only (+ around)
+//        shared, file, write   file_write_fault      the cached frame, marked dirty, writable
+//        private, page absent:
+//          no file             zero_fill_fault       a zeroed frame inserted (zero_fill_at)
+//          file, read          file_read_fault       the file's frame, read-only (+ around)
+//          file, write         private_copy_fault    the file's frame copied into the tree
+//        private, page present:
+//          write, ref_count>1  copy_on_write_fault   copied into a fresh frame in its place
+//          otherwise           map_private_page      mapped; writable when not shared
+//      A file step holds the file object's lock from the lookup of the page until its PTE
+//      is in place (the reverse map relies on it; mm/file_object.h).
+//   4. install_pte_locked: the PTE is (re)installed with the Vma's permissions (minus Write
+//      while the frame is shared or a file page is clean), in one page-table walk, and the
+//      old translation flushed on every hart running the space if it named another frame
+//      or allowed more (flush_replaced_locked).
+//   5. Fault-around (file_read_fault): the other cached, not-busy pages of the aligned
+//      16-page window around the page (clipped to the Vma, skipping a private mapping's
+//      copies) are mapped read-only too, under the file object's lock, in one walk; they
+//      are not counted as faults.
+// Each step asserts the locks it expects.
 //
-// The result is a small enum; the caller turns anything but Resolved into killing the
-// process (user faults) or into EFAULT (kernel copies), in one place each.
+// The result is a FaultResult: Resolved, or why not, found by the lookup (NoMapping,
+// GuardPage, Forbidden) or by the step (BusError, OutOfMemory). The caller turns anything
+// but Resolved into killing the process (user faults; describe_fault words the reason) or
+// into EFAULT (kernel copies), in one place each.
 //
-// Counters (vmstat): every resolved fault is minor or major (major: it waited for I/O,
-// which only a file object's page_for_fault() can do; it reports that through
-// count_major_fault()); zero-fill and copy-on-write faults are counted as well. They are
-// relaxed atomics, bumped without a lock: a snapshot may be a few faults behind, never
-// torn. exec's fault_in_for_kernel_write() goes through the same pipeline and counts too.
+// Counters (vmstat): every resolved fault is counted once, by its kind: a zero-fill, a
+// copy (copy_on_write_fault and private_copy_fault) or any other; it is minor or major
+// (major: it waited for I/O, which only a file object's page_for_fault_locked() can do; it
+// reports that through count_major_fault()). They are relaxed atomics, bumped without a
+// lock: a snapshot may be a few faults behind, never torn. exec's
+// fault_in_for_kernel_write() goes through the same pipeline and counts too.
 #pragma once
 
 #include <cstdint>
@@ -39,19 +57,28 @@
 
 class AddressSpace;
 
-enum class FaultResult : uint8_t { Resolved, Segfault, BusError, OutOfMemory };
+// The outcome of a fault: Resolved, or why it was not.
+enum class FaultResult : uint8_t {
+    Resolved,
+    Segfault,     // SIGSEGV, for no reason found by a lookup: not a user address, no
+                  // address space, or an exception other than a page fault.
+    NoMapping,    // SIGSEGV: no Vma contains the address.
+    GuardPage,    // SIGSEGV: the guard page below the stack (a stack overflow).
+    Forbidden,    // SIGSEGV: the Vma's protection does not allow the access.
+    BusError,     // SIGBUS: a file page beyond the end of file, or a read error.
+    OutOfMemory,  // SIGKILL: no frame could be had.
+};
 enum class Access : uint8_t { Read, Write, Execute };
-// Who took the fault: user code, or the kernel copying to or from user memory.
-enum class FaultOrigin : uint8_t { User, KernelCopy };
 
 // Resolves a fault at `vaddr`. May sleep (the address-space lock, frame allocation): call
 // with no spinlock held, interrupts may be on or off.
-FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultOrigin origin);
+FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access);
 
-// A short description of why the fault at `vaddr` failed, for the kill message:
-// "stack guard page", "unmapped address", "kernel address", "write to read-only memory",
-// "execute of non-executable memory", "out of memory", ... Takes the lock itself.
-const char* describe_fault(AddressSpace& space, uint64_t vaddr, Access access, FaultResult result);
+// A short description of a failed fault at `vaddr`, for the kill message, from its result
+// alone (the lookup's reason is in it): "stack guard page (stack overflow)", "unmapped
+// address", "null pointer dereference", "kernel or non-canonical address", "write to
+// read-only memory", "execute of non-executable memory", "out of memory", ...
+const char* describe_fault(uint64_t vaddr, Access access, FaultResult result);
 
 // exec's half of the pipeline (AddressSpace::write_initial): makes the page at `page_va`
 // present and private to this address space, as a write fault would, but ignoring the
@@ -65,12 +92,14 @@ ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va);
 struct FaultCounters {
     uint64_t minor_faults;  // Resolved without I/O.
     uint64_t major_faults;  // Resolved after reading the page in.
-    uint64_t cow_copies;    // Private frames copied because a write found them shared.
+    uint64_t cow_copies;    // Frames copied by a write: private frames found shared, and
+                            // file pages a MAP_PRIVATE mapping writes first.
     uint64_t zero_fills;    // Private anonymous pages zero-filled on first touch.
 };
 FaultCounters fault_counters();
 
-// Called by a VmObject whose page_for_fault() had to wait for I/O to bring the page in.
+// Called by a file object whose page_for_fault_locked() had to wait for I/O to bring the
+// page in.
 void count_major_fault();
 
 const char* fault_result_name(FaultResult result);

@@ -158,7 +158,7 @@ KTEST(FaultPath, ReadFaultMapsCachedNeighboursReadOnlyWithinTheWindowAndTheVma) 
     KEXPECT_EQ(kBase + kPage, start.value());
 
     uint64_t faults_before = fault_counters().minor_faults;
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 2 * kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 2 * kPage, Access::Read));
     KEXPECT_EQ(faults_before + 1, fault_counters().minor_faults);  // Neighbours are not faults.
     for (uint64_t page = 1; page < 16; ++page) {
         uint64_t vaddr = kBase + page * kPage;
@@ -177,7 +177,7 @@ KTEST(FaultPath, ReadFaultMapsCachedNeighboursReadOnlyWithinTheWindowAndTheVma) 
     Page* third = file.cache->lookup_page(3);
     KASSERT(third);
     KEXPECT(!third->has_flag(kPageDirty));
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 3 * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 3 * kPage, Access::Write));
     KEXPECT(third->has_flag(kPageDirty));
     KEXPECT(mapped_writable(*space, kBase + 3 * kPage));
     space = nullptr;  // Unmaps (writing page 3 back) before the file goes.
@@ -192,21 +192,21 @@ KTEST(FaultPath, FaultAroundInAPrivateMappingSkipsPrivateCopies) {
     KASSERT(!start.is_error());
     // Page 4 gets a private copy, then loses its PTE (the page table is only a cache):
     // fault-around must not map the file's frame where the mapping has its own page.
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 4 * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 4 * kPage, Access::Write));
     uint64_t private_phys = mapped_phys(*space, kBase + 4 * kPage);
     KEXPECT(private_phys != page_to_phys(file.cache->lookup_page(4)));
     KASSERT(!space->page_table().unmap(kBase + 4 * kPage, kPage).is_error());
 
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase, Access::Read));
     KEXPECT(!mapped(*space, kBase + 4 * kPage));  // Has a private copy: not the file's frame.
     KEXPECT(!mapped(*space, kBase + 15 * kPage)); // Not cached.
     KEXPECT_EQ(page_to_phys(file.cache->lookup_page(5)), mapped_phys(*space, kBase + 5 * kPage));
     KEXPECT(!mapped_writable(*space, kBase + 5 * kPage));
     // The private page faults back in as itself.
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 4 * kPage, Access::Read, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 4 * kPage, Access::Read));
     KEXPECT_EQ(private_phys, mapped_phys(*space, kBase + 4 * kPage));
     // A store to a file page mapped by fault-around copies it.
-    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 5 * kPage, Access::Write, FaultOrigin::User));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 5 * kPage, Access::Write));
     KEXPECT(mapped_phys(*space, kBase + 5 * kPage) != page_to_phys(file.cache->lookup_page(5)));
     space = nullptr;
 }

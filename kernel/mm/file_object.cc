@@ -22,6 +22,11 @@ std::atomic<uint64_t> g_misses { 0 };
 std::atomic<uint64_t> g_written_back { 0 };
 std::atomic<uint64_t> g_readahead { 0 };
 
+// Whether `vma`, on a file object's reverse map, is a MAP_PRIVATE mapping, whose object (a
+// PrivateFileObject over the file) holds private copies; a MAP_SHARED one maps the file
+// object itself.
+bool holds_private_copies(const Vma& vma) { return !vma.object()->is_shared(); }
+
 }  // namespace
 
 std::atomic<uint64_t> file_object_detail::g_hits { 0 };
@@ -71,6 +76,7 @@ void FileObject::clear_busy(Page* page) {
 }
 
 ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     for (;;) {
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
@@ -99,14 +105,15 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
             // Only the page asked for may wait for reclaim; readahead takes what is free.
             // No fill: read_pages() writes every byte (file data, zeros for holes and
             // beyond the end), and a frame whose read fails is taken out unused.
-            auto fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
-                                        : allocate_readahead_page();
-            if (fresh.is_error()) {
+            Page* fresh = allocated == 0
+                              ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
+                              : allocate_readahead_page();
+            if (!fresh) {
                 if (allocated == 0)
-                    return fresh.release_error();
+                    return Error::from_errno(ENOMEM);
                 break;
             }
-            pages[allocated] = fresh.value();
+            pages[allocated] = fresh;
         }
         locker.lock();
         uint64_t pages_in_file = m_inode ? (file_size() + kPageSize - 1) / kPageSize : 0;
@@ -174,6 +181,7 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
 }
 
 uint32_t FileObject::readahead_window_locked(uint64_t index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Sequential: this miss is where the last read (and its readahead) ended. The window
     // doubles up to kMaxReadahead on every sequential miss and falls back to one page on a
     // jump, so random access reads nothing it did not ask for.
@@ -185,14 +193,15 @@ uint32_t FileObject::readahead_window_locked(uint64_t index) {
     return m_readahead_window;
 }
 
-ErrorOr<Page*> FileObject::allocate_readahead_page() {
+Page* FileObject::allocate_readahead_page() {
     // Readahead is a bet: it never eats into the reclaim watermarks or waits for reclaim.
     if (!reclaim::can_allocate_without_reclaim())
-        return Error::from_errno(ENOMEM);
-    return allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
+        return nullptr;
+    return try_allocate_page(ZeroFill::CallerOverwrites, PageUse::File);
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_slow_locked(MutexLocker& locker, uint64_t index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     for (;;) {
         if (!m_inode)
             return Error::from_errno(EIO);
@@ -249,6 +258,7 @@ void FileObject::mapping_removed(Vma& vma) {
 }
 
 void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     uint64_t phys = page_to_phys(page);
     for (Vma& vma : m_vmas) {
         // start and page_offset never change; end may be shrinking under a clip in another
@@ -265,6 +275,7 @@ void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_page_locked(uint64_t index, Page* page) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     unmap_everywhere_locked(index, page);
     reclaim::page_uncached(*page);
     m_pages.erase(index);
@@ -272,6 +283,7 @@ void FileObject::remove_page_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     uint64_t index = first;
     while (auto entry = m_pages.find_next(index)) {
         if (entry->index >= end)
@@ -298,6 +310,7 @@ bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may
 }
 
 bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     if (!m_inode || m_pages.lookup(index) != page)
         return false;  // Gone or replaced since the queue named it.
     if (mapped == EvictMapped::No && !m_vmas.empty())
@@ -367,6 +380,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
 }
 
 void FileObject::wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Expects m_lock (held by `locker`); returns with it held and no page in
     // [first_index, end_index) busy. No new fill can start while m_lock is held.
     for (;;) {
@@ -428,6 +442,7 @@ ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t le
 }
 
 void FileObject::zero_beyond_end_locked(uint64_t old_size) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     if (old_size % kPageSize == 0)
         return;
     if (Page* last = m_pages.lookup(old_size / kPageSize)) {
@@ -467,7 +482,7 @@ ErrorOr<void> FileObject::truncate(uint64_t size) {
     }
     // From here on no new private copy can be made beyond the end: a write fault copies a
     // page only after finding it in the file, under m_lock. One made just before is in its
-    // overlay by the time its address space's lock is free.
+    // PrivateFileObject by the time its address space's lock is free.
     if (shrank)
         discard_private_copies(first_dropped);
     return {};
@@ -477,12 +492,13 @@ void FileObject::discard_private_copies(uint64_t first_index) {
     // The private copies of a MAP_PRIVATE mapping beyond the end go too (as on Linux, where
     // truncation unmaps private copy-on-write pages as well): a later access is a bus error
     // like that of a page never written, and a later growth shows the file's zeros there.
-    // The partial last page keeps its copy. Each Vma's overlay is guarded by its address
-    // space's lock, which comes before m_lock: so each space is pinned under m_lock (a Vma
-    // on the list keeps it alive), m_lock is dropped, the space locked, m_lock taken again,
-    // and every Vma of that space dealt with and marked. The list may change meanwhile (a
-    // fork adds Vmas whose overlays copied the parent's pages), so each round looks again
-    // for a Vma this truncation has not marked.
+    // The partial last page keeps its copy. The private copies of a MAP_PRIVATE Vma (its
+    // object is a PrivateFileObject over this one, not this object) are guarded by its
+    // address space's lock, which comes before m_lock: so each space is pinned under
+    // m_lock (a Vma on the list keeps it alive), m_lock is dropped, the space locked,
+    // m_lock taken again, and every Vma of that space dealt with and marked. The list may
+    // change meanwhile (a fork adds Vmas whose objects copied the parent's pages), so each
+    // round looks again for a Vma this truncation has not marked.
     uint64_t mark = ++m_truncations;
     for (;;) {
         AddressSpace* space = nullptr;
@@ -493,7 +509,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
                     continue;
                 // end() may be shrinking under a clip: read again under the space's lock.
                 bool reaches = vma.page_offset() + (vma.end() - vma.start()) / kPageSize > first_index;
-                if (vma.overlay() && vma.space() && reaches) {
+                if (holds_private_copies(vma) && vma.space() && reaches) {
                     space = vma.space();
                     space->pin();
                     break;
@@ -510,7 +526,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
                 if (vma.space() != space || vma.truncation_mark() == mark)
                     continue;
                 vma.set_truncation_mark(mark);
-                if (vma.overlay())
+                if (holds_private_copies(vma))
                     space->discard_private_copies_from_locked(vma, first_index);
             }
         }
@@ -519,6 +535,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
 }
 
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
+    ASSERT(m_lock.is_locked_by_current_thread());
     // Runs of consecutive dirty pages go to the file system together, so that the blocks
     // of a run of holes are allocated in one transaction.
     constexpr uint32_t kCluster = 64;

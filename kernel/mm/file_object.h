@@ -1,5 +1,5 @@
 // FileObject: one inode's page cache, and the VmObject that MAP_SHARED file mappings
-// map. read() and write() on a regular file go through it, so the bytes a mapping sees
+// map (MAP_PRIVATE ones map a PrivateFileObject over it). read() and write() on a regular file go through it, so the bytes a mapping sees
 // and the bytes read() returns are the same frames. write() writes through to the disk
 // and updates cached pages; pages become dirty only through stores into them (mappings).
 //
@@ -18,10 +18,12 @@
 // every page table that maps it (truncation, reclaim, fadvise) by computing its address in
 // each Vma and removing the PTE there if it names the page's frame
 // (AddressSpace::unmap_frame). Faults map a page only while holding m_lock, so once a page
-// has left the tree under m_lock, no PTE can name it again. The private copies of
-// MAP_PRIVATE mappings (the Vmas' overlays) are guarded by their address spaces' locks
-// instead: a shrink drops them afterwards, visiting each such address space with its lock
-// taken first and m_lock second (discard_private_copies).
+// has left the tree under m_lock, no PTE can name it again. The list holds the MAP_PRIVATE
+// mappings too, whose object is a PrivateFileObject over this one
+// (mm/private_file_object.h): they map this object's frames read-only. Their private
+// copies are guarded by their address spaces' locks instead: a shrink drops them
+// afterwards, visiting each such address space with its lock taken first and m_lock
+// second (discard_private_copies).
 //
 // Invariants:
 //   - Every page in the tree has use == File, owner == this, index == its key, holds
@@ -32,8 +34,8 @@
 //     removes the pages wholly beyond the end, and growth (write, truncate) zeroes what a
 //     store through a mapping may have put beyond the old end. Growing the file never
 //     exposes stale bytes.
-//   - Once a shrink has returned, no Vma's overlay (MAP_PRIVATE) holds a copy of a page
-//     wholly beyond the end of file: those go with the file's own pages.
+//   - Once a shrink has returned, no MAP_PRIVATE mapping's PrivateFileObject holds a copy
+//     of a page wholly beyond the end of file: those go with the file's own pages.
 //   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
 //     the flag before writing, so a store during the write re-dirties it.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
@@ -102,6 +104,7 @@ public:
     // the pages wholly beyond the new end under m_lock, which we hold) and no reference
     // taken and dropped (the tree's reference keeps the frame while m_lock is held).
     ErrorOr<Page*> page_for_fault_locked(MutexLocker& locker, uint64_t index) {
+        ASSERT(m_lock.is_locked_by(locker.thread()));
         if (m_inode) [[likely]] {
             if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) [[likely]] {
                 note_hit(*page);
@@ -113,8 +116,9 @@ public:
     // The same, taking and releasing the lock itself (tests; not for mapping the page).
     ErrorOr<Page*> page_for_fault(uint64_t index) override;
 
-    // The reverse map: every Vma whose object this is (MAP_SHARED and MAP_PRIVATE alike)
-    // is on m_vmas from construction to destruction. While any Vma maps the object, the
+    // The reverse map: every Vma that maps the file (MAP_SHARED, whose object this is, and
+    // MAP_PRIVATE, whose PrivateFileObject passes these calls on) is on m_vmas from
+    // construction to destruction. While any Vma maps the object, the
     // object also holds a reference to its inode, so that a mapping keeps the file alive
     // after close() and unlink().
     void mapping_added(Vma& vma) override;
@@ -177,7 +181,7 @@ private:
     }
 
     explicit FileObject(fs::Inode& inode)
-        : VmObject(Sharing::SharedTrackingDirty)
+        : VmObject(Sharing::SharedTrackingDirty, this)
         , m_inode(&inode)
     {
     }
@@ -199,9 +203,9 @@ private:
     // Readahead: how many pages to read for a miss at `index` (1 unless the misses are
     // sequential), updating the stream state. Expects m_lock.
     uint32_t readahead_window_locked(uint64_t index);
-    // A frame for a page read ahead: only from frames that are free anyway (ENOMEM below the
-    // reclaim watermark), and never waiting.
-    static ErrorOr<Page*> allocate_readahead_page();
+    // A frame for a page read ahead: only from frames that are free anyway (nullptr below
+    // the reclaim watermark), and never waiting.
+    static Page* allocate_readahead_page();
     // Takes the frames of `page` (at `index`) out of every page table that maps it.
     // Expects m_lock.
     void unmap_everywhere_locked(uint64_t index, Page* page);

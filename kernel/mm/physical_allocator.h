@@ -73,7 +73,7 @@ ErrorOr<Page*> allocate_page(ZeroFill fill, PageUse use = PageUse::Other);
 // A frame from the calling hart's cache, prepared as allocate_page() prepares it, or
 // nullptr if the cache is empty (or, rarely, being emptied by another hart): then
 // allocate_page() refills it from the free list. Inline, and no ErrorOr: this is the
-// allocation of every zero-fill and copy-on-write fault (reclaim::allocate_user_page_fast).
+// allocation of every zero-fill and copy-on-write fault (reclaim::allocate_user_page).
 [[gnu::always_inline]] inline Page* allocate_page_from_cache(ZeroFill fill, PageUse use);
 
 // allocate_page() without the ErrorOr: nullptr when no frame is free anywhere. The pop

@@ -179,7 +179,7 @@ bool can_allocate_without_reclaim() { return free_page_count() > low_watermark()
 
 size_t reclaim_pages(size_t count, bool write_back) { return reclaim_some(count, write_back, true); }
 
-ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
+Page* allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
     size_t reserve = reserve_frames();
     bool heap_drained = false;
     for (unsigned attempt = 0;; ++attempt) {
@@ -187,8 +187,7 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
         if (free < low_watermark())
             request_pass();
         if (free > reserve) {
-            auto page = allocate_page(fill, use);
-            if (!page.is_error())
+            if (Page* page = try_allocate_page(fill, use))
                 return page;
         }
         // Direct reclaim: clean pages only, without waiting for anybody's lock.
@@ -198,7 +197,7 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
         if (shrink_caches(kBatch) > 0)
             continue;
         if (!g_thread_running)
-            return Error::from_errno(ENOMEM);
+            return nullptr;  // Out of memory.
         // Wait for a pass of the thread, which may write dirty pages back. Two passes in a
         // row that free nothing mean nothing is reclaimable: out of memory.
         uint64_t seen;
@@ -225,7 +224,7 @@ ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use) {
                 if (free_page_count() > before)
                     continue;
             }
-            return Error::from_errno(ENOMEM);
+            return nullptr;  // Out of memory.
         }
     }
 }

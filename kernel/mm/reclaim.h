@@ -70,26 +70,19 @@ void set_watermarks();
 inline size_t low_watermark() { return detail::g_low_watermark; }
 
 // allocate_user_page() once the free count is at or below the low watermark, or the
-// allocator failed: reclaims, wakes the thread, waits.
-ErrorOr<Page*> allocate_user_page_with_reclaim(ZeroFill fill, PageUse use);
+// allocator failed: reclaims, wakes the thread, waits. nullptr: out of memory.
+Page* allocate_user_page_with_reclaim(ZeroFill fill, PageUse use);
 
-// allocate_user_page()'s common case, without an ErrorOr: a frame (try_allocate_page) if
-// free frames are above the low watermark, else nullptr (then allocate_user_page()
-// reclaims, waits or fails). For the faults that allocate.
-[[gnu::always_inline]] inline Page* allocate_user_page_fast(ZeroFill fill, PageUse use) {
-    if (free_page_count() <= low_watermark()) [[unlikely]]
-        return nullptr;
-    return try_allocate_page(fill, use);
-}
-
-// A frame for user data or the page cache: like allocate_page(), but below the reserve it
-// reclaims, and waits for the reclaim thread, before it gives up with ENOMEM. May sleep.
-// Inline: above the low watermark (the common case) there is nothing to ask of reclaim,
-// so one comparison decides, and every fault that allocates pays no more.
-inline ErrorOr<Page*> allocate_user_page(ZeroFill fill, PageUse use) {
+// The one way to get a frame for user data or the page cache (zero-fill, copy-on-write and
+// private copies in the fault pipeline, page-cache fills): like try_allocate_page(), but
+// below the reserve it reclaims, and waits for the reclaim thread, before it gives up.
+// nullptr means out of memory (ENOMEM for the caller). May sleep.
+// Inline, and no ErrorOr: above the low watermark (the common case) one comparison
+// decides, and the frame comes from this hart's cache, so every fault that allocates pays
+// no call for it.
+[[gnu::always_inline]] inline Page* allocate_user_page(ZeroFill fill, PageUse use) {
     if (free_page_count() > low_watermark()) [[likely]] {
-        auto page = allocate_page(fill, use);
-        if (!page.is_error()) [[likely]]
+        if (Page* page = try_allocate_page(fill, use)) [[likely]]
             return page;
     }
     return allocate_user_page_with_reclaim(fill, use);

@@ -1,27 +1,14 @@
-// VmObject and AnonObject: see vm_object.h.
+// VmObject, AnonObject and SharedAnonObject: see vm_object.h.
 #include "mm/vm_object.h"
 
 #include "lib/assert.h"
 #include "mm/physical_allocator.h"
-#include "mm/reclaim.h"
 
 VmObject::~VmObject() {
     // Each frame loses this object's reference; frames shared with another object (fork)
     // live on there.
     m_pages.for_each([](uint64_t, Page* page) { page_unref(page); });
     m_pages.clear();
-}
-
-ErrorOr<void> VmObject::insert_page(uint64_t index, Page* page) {
-    ASSERT(page && page->ref_count.load(std::memory_order_relaxed) >= 1);
-    return m_pages.insert(index, page);
-}
-
-void VmObject::replace_page(uint64_t index, Page* page) {
-    ASSERT(page);
-    Page* old = m_pages.replace(index, page);
-    ASSERT(old);
-    page_unref(old);
 }
 
 void VmObject::remove_pages(uint64_t first, uint64_t count) {
@@ -37,23 +24,33 @@ void VmObject::remove_pages(uint64_t first, uint64_t count) {
 }
 
 ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {
-    if (Page* page = m_pages.lookup(index))
+    PagePlace place = m_pages.place(index);
+    if (Page* page = page_at(place))
         return page;
-    return zero_fill_page(index);
+    if (Page* page = zero_fill_at(place, index))
+        return page;
+    return Error::from_errno(ENOMEM);
 }
 
-ErrorOr<Page*> VmObject::zero_fill_page(uint64_t index) {
-    // Demand-zero: the first touch of the page, whatever the access.
-    Page* page = reclaim::allocate_user_page_fast(ZeroFill::Yes, PageUse::Anonymous);
-    if (!page) [[unlikely]]
-        page = TRY(reclaim::allocate_user_page(ZeroFill::Yes, PageUse::Anonymous));
-    page->owner = this;
-    page->index = index;
-    if (auto inserted = m_pages.insert(index, page); inserted.is_error()) {
-        free_page(page);
-        return inserted.release_error();
-    }
-    return page;
+ErrorOr<RefPtr<VmObject>> VmObject::clone_for_fork(uint64_t, uint64_t) const {
+    // A shared object: the child maps the very same object, so stores on either side land
+    // in the same frames, and the object outlives whichever side goes first. (Private
+    // kinds override this.)
+    ASSERT(is_shared());
+    return RefPtr<VmObject>(const_cast<VmObject*>(this));
+}
+
+ErrorOr<void> VmObject::share_pages_with(VmObject& clone, uint64_t first, uint64_t count) const {
+    ASSERT(!is_shared() && clone.m_pages.size() == 0);
+    // The tree is copied node by node, and only once the copy is whole does each frame get
+    // the clone's reference, so a failure has no references to give back: the clone dies
+    // empty. The reference is page_ref()'s relaxed atomic add, written out here because a
+    // call per page is a measurable share of fork: the count must stay atomic, since the
+    // frame may be shared already and another address space may drop its reference now.
+    return clone.m_pages.try_clone_from(m_pages, first, count, [](Page* page) {
+        uint32_t old = page->ref_count.fetch_add(1, std::memory_order_relaxed);
+        ASSERT(old > 0);
+    });
 }
 
 ErrorOr<RefPtr<AnonObject>> AnonObject::try_create() {
@@ -63,18 +60,10 @@ ErrorOr<RefPtr<AnonObject>> AnonObject::try_create() {
     return adopt_ref(*object);
 }
 
-ErrorOr<RefPtr<AnonObject>> AnonObject::try_clone_shared(uint64_t first, uint64_t count) const {
+ErrorOr<RefPtr<VmObject>> AnonObject::clone_for_fork(uint64_t first, uint64_t count) const {
     auto clone = TRY(AnonObject::try_create());
-    // The tree is copied node by node, and only once the copy is whole does each frame get
-    // the clone's reference, so a failure has no references to give back: the clone dies
-    // empty. The reference is page_ref()'s relaxed atomic add, written out here because a
-    // call per page is a measurable share of fork: the count must stay atomic, since the
-    // frame may be shared already and another address space may drop its reference now.
-    TRY(clone->m_pages.try_clone_from(m_pages, first, count, [](Page* page) {
-        uint32_t old = page->ref_count.fetch_add(1, std::memory_order_relaxed);
-        ASSERT(old > 0);
-    }));
-    return clone;
+    TRY(share_pages_with(*clone, first, count));
+    return RefPtr<VmObject>(std::move(clone));
 }
 
 ErrorOr<RefPtr<SharedAnonObject>> SharedAnonObject::try_create() {

@@ -78,7 +78,7 @@ ErrorOr<Vma*> VmaTreeOps::clip_at(VmaTree& tree, uint64_t address, size_t max_co
         return Error::from_errno(ENOMEM);
     auto* upper = new (std::nothrow)
         Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object, vma->object_index(address),
-            vma->max_prot(), vma->m_overlay, vma->m_space);
+            vma->max_prot(), vma->m_space);
     if (!upper)
         return Error::from_errno(ENOMEM);
     // Shrinking the lower half first keeps the tree ordered and free of overlaps at every

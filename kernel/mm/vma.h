@@ -27,10 +27,9 @@
 //   - start and page_offset never change; end only shrinks (clip) or, for the heap, moves
 //     with the break. So a reverse-map walker that reads them under the object's lock
 //     alone (mm/file_object.h) computes the right address for any page it still maps.
-//   - A MAP_PRIVATE file Vma also has an overlay: an AnonObject indexed like the file, which
-//     holds the pages this mapping has written (its own copies). Where the overlay has a
-//     page, that page is the contents; elsewhere the file's cached frame is, mapped
-//     read-only. Clipped halves share the overlay as they share the object.
+//   - A File Vma's object is the inode's FileObject (MAP_SHARED) or a PrivateFileObject
+//     over it (MAP_PRIVATE, mm/private_file_object.h: the mapping's private copies, and
+//     the file's pages elsewhere). Either way the Vma is on the FileObject's reverse map.
 //   - Augmentation: subtree_min_start / subtree_max_end / subtree_max_gap describe the Vma's
 //     subtree (the largest hole strictly between two Vmas of the subtree), so a free-range
 //     search can skip whole subtrees (find_free_range below). The Vma also keeps the two
@@ -67,8 +66,8 @@ enum class VmaKind : uint8_t {
     Stack,
     Guard,      // The unmapped page below the stack: never accessible, kept out of mmap's way.
     Anonymous,  // mmap(MAP_ANONYMOUS), private or shared: the object says which.
-    File,       // mmap of a regular file: the object is the inode's FileObject; a MAP_PRIVATE
-                // one also has a private overlay (see Vma::overlay()).
+    File,       // mmap of a regular file: the object is the inode's FileObject (MAP_SHARED)
+                // or a PrivateFileObject over it (MAP_PRIVATE).
 };
 
 const char* vma_kind_name(VmaKind kind);
@@ -76,15 +75,13 @@ const char* vma_kind_name(VmaKind kind);
 class Vma {
 public:
     Vma(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object, uint64_t page_offset,
-        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec, RefPtr<AnonObject> overlay = nullptr,
-        AddressSpace* space = nullptr)
+        Prot max_prot = Prot::Read | Prot::Write | Prot::Exec, AddressSpace* space = nullptr)
         : m_range(range)
         , m_prot(prot)
         , m_max_prot(max_prot)
         , m_kind(kind)
         , m_object(std::move(object))
         , m_page_offset(page_offset)
-        , m_overlay(std::move(overlay))
         , m_space(space)
     {
         if (m_object)
@@ -114,15 +111,12 @@ public:
     // reads as zeros, and its first fault attaches a new AnonObject (attach_object).
     bool awaits_object() const { return !m_object && m_kind != VmaKind::Guard; }
     uint64_t page_offset() const { return m_page_offset; }
-    // The private pages of a MAP_PRIVATE file mapping (see the header comment), or nullptr.
-    AnonObject* overlay() const { return m_overlay.ptr(); }
-
     // The address space whose tree holds the Vma (nullptr in host tests). Fixed for life.
     AddressSpace* space() const { return m_space; }
 
     // Truncation's progress through the reverse map (FileObject::truncate): the number of
-    // the object's last truncation that has dealt with this Vma's private copies. Guarded
-    // by the object's lock, not the address space's.
+    // the file's last truncation that has dealt with this Vma's private copies. Guarded
+    // by the FileObject's lock, not the address space's.
     uint64_t truncation_mark() const { return m_truncation_mark; }
     void set_truncation_mark(uint64_t mark) { m_truncation_mark = mark; }
 
@@ -157,7 +151,6 @@ private:
     VmaKind m_kind;
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;
-    RefPtr<AnonObject> m_overlay;
     AddressSpace* m_space;
     uint64_t m_truncation_mark { 0 };
 

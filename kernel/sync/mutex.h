@@ -70,6 +70,11 @@ public:
     void unlock(Thread& self);
 
     bool is_locked_by_current_thread() const;
+    // The same for a thread the caller already knows (MutexLocker::thread()): one load,
+    // inline, for assertions on hot paths (the page cache's fault lookup).
+    bool is_locked_by(const Thread& thread) const {
+        return m_owner.load(std::memory_order_relaxed) == &thread;
+    }
 
     const char* name() const { return m_name; }
     LockRank rank() const { return m_rank; }
@@ -111,6 +116,8 @@ public:
         m_mutex.lock();
         m_held = true;
     }
+    // The thread that took the lock through this locker.
+    Thread& thread() const { return m_self; }
 
 private:
     Mutex& m_mutex;

@@ -69,6 +69,11 @@ public:
     void downgrade();
 
     bool is_write_locked_by_current_thread() const;
+    // The same for a thread the caller already knows (WriteLocker::thread()): one load,
+    // inline, for assertions on hot paths (the fault pipeline's steps).
+    bool is_write_locked_by(const Thread& thread) const {
+        return m_writer.load(std::memory_order_relaxed) == &thread;
+    }
     // A snapshot, for assertions and tests.
     size_t reader_count() const;
 
@@ -125,6 +130,8 @@ public:
     }
     ~WriteLocker() { m_lock.unlock_write(m_self); }
     WriteLocker(const WriteLocker&) = delete;
+    // The thread holding the lock through this locker (the one that made it).
+    Thread& thread() const { return m_self; }
     WriteLocker& operator=(const WriteLocker&) = delete;
 
 private:

@@ -3,7 +3,8 @@
 // mprotect, S for msync, A for madvise) and call AddressSpace; the memory work is in kernel/mm.
 //
 // File mappings map the inode's page cache (FileObject): MAP_SHARED stores go to the cached
-// frames and reach the file; MAP_PRIVATE stores go to private copies (the Vma's overlay).
+// frames and reach the file; MAP_PRIVATE stores go to private copies (the mapping's
+// PrivateFileObject over the cache).
 #include "arch/riscv64/cpu.h"
 #include "drivers/virtio_blk.h"
 #include "fs/root_file_system.h"

@@ -154,7 +154,7 @@ bool recover_user_copy_fault(TrapFrame& frame) {
         // sleep, which is fine either way, but a long fault should not hold off the timer.
         if (frame.sstatus & csr::kSstatusSpie)
             enable_interrupts();
-        result = handle_page_fault(*space, frame.stval, access_of_page_fault(frame.scause), FaultOrigin::KernelCopy);
+        result = handle_page_fault(*space, frame.stval, access_of_page_fault(frame.scause));
         disable_interrupts();
     }
     if (result != FaultResult::Resolved)
@@ -175,7 +175,7 @@ bool recover_user_copy_fault(TrapFrame& frame) {
     if (!space)
         kill_for_exception(frame, FaultResult::Segfault, "no address space");
     Access access = access_of_page_fault(scause_code(frame.scause));
-    kill_for_exception(frame, result, describe_fault(*space, frame.stval, access, result));
+    kill_for_exception(frame, result, describe_fault(frame.stval, access, result));
 }
 
 // An exception from user mode other than a page fault (trap_entry sends those to
@@ -319,7 +319,7 @@ extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access acce
     enable_interrupts();
     if (!space) [[unlikely]]
         return static_cast<uint64_t>(FaultResult::Segfault);
-    FaultResult result = handle_page_fault(*space, vaddr, access, FaultOrigin::User);
+    FaultResult result = handle_page_fault(*space, vaddr, access);
     if (result != FaultResult::Resolved) [[unlikely]]
         return static_cast<uint64_t>(result);
     prepare_return_to_user_after_exception(thread);

@@ -13,3 +13,8 @@ ErrorOr<Page*> VmObject::page_for_fault(uint64_t) {
     // No frames on the host: a test that gets here has made an object it should not have.
     std::abort();
 }
+
+ErrorOr<RefPtr<VmObject>> VmObject::clone_for_fork(uint64_t, uint64_t) const {
+    // No fork on the host either.
+    std::abort();
+}
