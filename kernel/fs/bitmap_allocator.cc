@@ -101,6 +101,7 @@ ErrorOr<void> BitmapAllocator::allocate_many(Transaction& transaction, uint32_t 
 // Expects m_lock held. Searches [cursor, end), then [first_usable, cursor).
 ErrorOr<uint32_t> BitmapAllocator::allocate_locked(Transaction& transaction)
 {
+    m_lock.assert_locked();
     if (m_free_count == 0)
         return Error::from_errno(ENOSPC);
     uint32_t start = m_cursor < m_first_usable || m_cursor >= m_bit_count ? m_first_usable : m_cursor;
@@ -133,6 +134,7 @@ ErrorOr<uint32_t> BitmapAllocator::allocate_locked(Transaction& transaction)
 // Expects m_lock held: clears an allocated bit at once (inodes; undoing an allocation).
 ErrorOr<void> BitmapAllocator::clear_locked(Transaction& transaction, uint32_t number)
 {
+    m_lock.assert_locked();
     uint32_t index = number / kBitsPerBlock;
     auto buffer = TRY(m_cache.get(m_bitmap_start + index));
     Bitmap bitmap(buffer.as<uint64_t>(), kBitsPerBlock);

@@ -181,7 +181,7 @@ static InodeType type_of(Inode& inode)
 // the new entry will not be a directory (Linux's answer: the slash asked for a directory).
 static ErrorOr<void> check_new_entry_locked(Inode& directory, const ParentAndName& where, bool makes_directory)
 {
-    ASSERT(directory.lock().is_locked_by_current_thread());
+    directory.lock().assert_locked();
     if (directory.disk().link_count == 0)
         return Error::from_errno(ENOENT);
     auto existing = directory_lookup(directory, where.name);

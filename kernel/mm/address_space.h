@@ -251,6 +251,7 @@ public:
     // Inline: the hint's hit (a range check) is every fault's lookup; the rest is
     // find_vma_slow_locked's.
     Vma* find_vma_locked(uint64_t vaddr) const {
+        m_lock.assert_locked();
         if (m_vma_hint_generation.load(std::memory_order_acquire) == m_generation) [[likely]] {
             Vma* hint = m_vma_hint.load(std::memory_order_relaxed);
             if (hint && hint->start() <= vaddr && vaddr < hint->end()) [[likely]]

@@ -23,6 +23,9 @@
 //
 //     Mutex m_lock { "inode", LockRank::Inode };
 //     MutexLocker locker(m_lock);
+//
+// A function that needs the mutex held says so by a name ending in _locked and asserts it
+// on its first line: `m_lock.assert_locked();` (docs/concurrency.md).
 #pragma once
 
 #include <atomic>
@@ -30,11 +33,12 @@
 
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
+#include "sync/thread_safety.h"
 #include "sync/wait_queue.h"
 
 class Thread;
 
-class Mutex {
+class CAPABILITY("mutex") Mutex {
 public:
     explicit Mutex(const char* name = "mutex", LockRank rank = LockRank::None)
         : m_state_lock(name, LockRank::SleepingLockState)
@@ -51,31 +55,45 @@ public:
     // lock() and unlock() are inline (below): their uncontended paths are a few
     // instructions, and the page-fault path takes a mutex on every file fault.
     // Returns the calling thread, for the unlock(Thread&) of a caller that keeps it.
-    Thread& lock();
+    Thread& lock() ACQUIRE();
 
     // Takes the mutex while the calling thread holds `outer`, another mutex of the same
     // rank, in an order the caller has checked against that rank's own rule (the inode pair
     // rule of lock_order.h: a plain lock() of a second inode panics). Panics if the caller
     // does not hold `outer`, if `outer` has another rank, or if `outer` is not the only lock
     // of that rank the caller holds (this is the second of a pair). Out of line: it is rare.
-    Thread& lock_nested(const Mutex& outer);
+    Thread& lock_nested(const Mutex& outer) ACQUIRE() REQUIRES(outer);
 
     // Takes the mutex if it is free; returns whether it did. Never sleeps.
-    bool try_lock();
+    bool try_lock() TRY_ACQUIRE(true);
 
     // Releases the mutex, which the calling thread must own, and wakes one waiter.
     // unlock(self) is the same for a caller that knows it is `self` (what lock()
     // returned): MutexLocker, which saves reading the current thread a second time.
-    void unlock();
-    void unlock(Thread& self);
+    void unlock() RELEASE();
+    void unlock(Thread& self) RELEASE();
 
     bool is_locked_by_current_thread() const;
+
+    // Panics unless the calling thread owns the mutex: the first line of every function
+    // whose name ends in _locked. Inline: the owner word against this hart's current
+    // thread, read without the interrupt-off dance (a thread that migrates between the two
+    // loads sees another thread there and falls to the exact check, out of line). The
+    // defaulted arguments name the caller in the message and cost nothing unless it fails.
+    // (Before a hart runs its first thread, nothing can own the lock and the check cannot
+    // tell: the owner and the current thread are both null.)
+    void assert_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
+                       unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this) {
+        if (m_owner.load(std::memory_order_relaxed) != this_cpu()->current_thread) [[unlikely]]
+            assert_locked_slow(function, file, line);
+    }
 
     const char* name() const { return m_name; }
     LockRank rank() const { return m_rank; }
 
 private:
     void lock_slow(Thread& self);
+    void assert_locked_slow(const char* function, const char* file, unsigned line) const;
     void wake_waiter();
     [[noreturn]] void panic_recursive(Thread& self) const;
     [[noreturn]] void panic_not_owner(Thread* self, Thread* owner) const;
@@ -88,14 +106,14 @@ private:
     LockRank m_rank;
 };
 
-class MutexLocker {
+class SCOPED_CAPABILITY MutexLocker {
 public:
-    explicit MutexLocker(Mutex& mutex)
+    explicit MutexLocker(Mutex& mutex) ACQUIRE(mutex)
         : m_mutex(mutex)
         , m_self(mutex.lock())
     {
     }
-    ~MutexLocker() {
+    ~MutexLocker() RELEASE() {
         if (m_held)
             m_mutex.unlock(m_self);
     }
@@ -103,11 +121,11 @@ public:
     MutexLocker(const MutexLocker&) = delete;
     MutexLocker& operator=(const MutexLocker&) = delete;
 
-    void unlock() {
+    void unlock() RELEASE() {
         m_mutex.unlock(m_self);
         m_held = false;
     }
-    void lock() {
+    void lock() ACQUIRE() {
         m_mutex.lock();
         m_held = true;
     }
@@ -119,14 +137,14 @@ private:
 };
 
 // A MutexLocker for a mutex taken with lock_nested() under `outer`.
-class NestedMutexLocker {
+class SCOPED_CAPABILITY NestedMutexLocker {
 public:
-    NestedMutexLocker(Mutex& mutex, const Mutex& outer)
+    NestedMutexLocker(Mutex& mutex, const Mutex& outer) ACQUIRE(mutex) REQUIRES(outer)
         : m_mutex(mutex)
         , m_self(mutex.lock_nested(outer))
     {
     }
-    ~NestedMutexLocker() {
+    ~NestedMutexLocker() RELEASE() {
         if (m_held)
             m_mutex.unlock(m_self);
     }
@@ -134,7 +152,7 @@ public:
     NestedMutexLocker(const NestedMutexLocker&) = delete;
     NestedMutexLocker& operator=(const NestedMutexLocker&) = delete;
 
-    void unlock() {
+    void unlock() RELEASE() {
         m_mutex.unlock(m_self);
         m_held = false;
     }

@@ -68,6 +68,18 @@ void RwLock::wake_after_write(uint64_t old_state) {
     }
 }
 
+bool RwLock::try_lock_write() {
+    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self)
+        panic_recursive_write(self);
+    uint64_t expected = 0;
+    if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
+        return false;
+    m_writer.store(&self, std::memory_order_relaxed);
+    self.note_sleeping_lock_acquired(m_rank);
+    return true;
+}
+
 void RwLock::unlock_write_slow() {
     uint64_t old = m_state.fetch_and(~kWriter, std::memory_order_seq_cst);
     wake_after_write(old);
@@ -93,3 +105,25 @@ bool RwLock::is_write_locked_by_current_thread() const {
 }
 
 size_t RwLock::reader_count() const { return m_state.load(std::memory_order_relaxed) & kReaderMask; }
+
+bool RwLock::is_read_or_write_locked_by_current_thread() const {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    if (!self)
+        return false;
+    if (m_writer.load(std::memory_order_relaxed) == self)
+        return true;
+    if (reader_count() == 0)
+        return false;
+    // A thread counts the ranks of the sleeping locks it holds; LockRank::None is not counted.
+    return m_rank == LockRank::None || (self->held_sleeping_lock_ranks().mask() >> static_cast<unsigned>(m_rank)) & 1;
+}
+
+void RwLock::assert_write_locked_slow(const char* function, const char* file, unsigned line) const {
+    if (!is_write_locked_by_current_thread())
+        atlas_assert_failed("rw lock held for writing by the current thread", file, line, function);
+}
+
+void RwLock::assert_locked_slow(const char* function, const char* file, unsigned line) const {
+    if (!is_read_or_write_locked_by_current_thread())
+        atlas_assert_failed("rw lock held by the current thread", file, line, function);
+}
