@@ -32,6 +32,7 @@ ErrorOr<OwnPtr<BitmapAllocator>> BitmapAllocator::create(const char* name, Block
     ASSERT(first_usable < bit_count);
     auto allocator = TRY(try_make<BitmapAllocator>(name, cache, bitmap_start, bit_count, first_usable, policy));
     if (policy == FreePolicy::AfterCommit) {
+        MutexLocker locker(allocator->m_lock);  // Free: nobody else has the allocator yet.
         uint32_t blocks = allocator->m_bitmap_blocks;
         allocator->m_pending = new (std::nothrow) uint64_t*[blocks] {};
         allocator->m_pending_list = new (std::nothrow) uint32_t[blocks];
