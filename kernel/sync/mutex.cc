@@ -69,8 +69,3 @@ bool Mutex::is_locked_by_current_thread() const {
     Thread* self = sync_detail::current_sleeping_lock_thread();
     return self != nullptr && m_owner.load(std::memory_order_relaxed) == self;
 }
-
-void Mutex::assert_locked_slow(const char* function, const char* file, unsigned line) const {
-    if (!is_locked_by_current_thread())
-        atlas_assert_failed("mutex held by the current thread", file, line, function);
-}

@@ -75,25 +75,20 @@ public:
 
     bool is_locked_by_current_thread() const;
 
-    // Panics unless the calling thread owns the mutex: the first line of every function
-    // whose name ends in _locked. Inline: the owner word against this hart's current
-    // thread, read without the interrupt-off dance (a thread that migrates between the two
-    // loads sees another thread there and falls to the exact check, out of line). The
-    // defaulted arguments name the caller in the message and cost nothing unless it fails.
-    // (Before a hart runs its first thread, nothing can own the lock and the check cannot
-    // tell: the owner and the current thread are both null.)
+    // Stops the kernel (as a failed ASSERT) unless the calling thread owns the mutex: the
+    // first line of every function whose name ends in _locked. Inline, two loads and a
+    // compare: the owner word against the current thread (sync_detail::current_thread_in_one_load).
+    // The defaulted arguments name the caller in the message and cost nothing unless it
+    // fails. (Before a hart runs its first thread, nothing can own the mutex, and the check
+    // cannot tell: the owner and the current thread are both null.)
     void assert_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
-                       unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this) {
-        if (m_owner.load(std::memory_order_relaxed) != this_cpu()->current_thread) [[unlikely]]
-            assert_locked_slow(function, file, line);
-    }
+                       unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this);
 
     const char* name() const { return m_name; }
     LockRank rank() const { return m_rank; }
 
 private:
     void lock_slow(Thread& self);
-    void assert_locked_slow(const char* function, const char* file, unsigned line) const;
     void wake_waiter();
     [[noreturn]] void panic_recursive(Thread& self) const;
     [[noreturn]] void panic_not_owner(Thread* self, Thread* owner) const;
@@ -181,6 +176,11 @@ inline Thread& Mutex::lock() {
         lock_slow(self);
     self.note_sleeping_lock_acquired(m_rank);
     return self;
+}
+
+inline void Mutex::assert_locked(const char* function, const char* file, unsigned line) const {
+    if (m_owner.load(std::memory_order_relaxed) != sync_detail::current_thread_in_one_load()) [[unlikely]]
+        atlas_assert_failed("mutex held by the current thread", file, line, function);
 }
 
 inline void Mutex::unlock() { unlock(*sync_detail::current_sleeping_lock_thread()); }

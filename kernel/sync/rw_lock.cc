@@ -108,22 +108,5 @@ size_t RwLock::reader_count() const { return m_state.load(std::memory_order_rela
 
 bool RwLock::is_read_or_write_locked_by_current_thread() const {
     Thread* self = sync_detail::current_sleeping_lock_thread();
-    if (!self)
-        return false;
-    if (m_writer.load(std::memory_order_relaxed) == self)
-        return true;
-    if (reader_count() == 0)
-        return false;
-    // A thread counts the ranks of the sleeping locks it holds; LockRank::None is not counted.
-    return m_rank == LockRank::None || (self->held_sleeping_lock_ranks().mask() >> static_cast<unsigned>(m_rank)) & 1;
-}
-
-void RwLock::assert_write_locked_slow(const char* function, const char* file, unsigned line) const {
-    if (!is_write_locked_by_current_thread())
-        atlas_assert_failed("rw lock held for writing by the current thread", file, line, function);
-}
-
-void RwLock::assert_locked_slow(const char* function, const char* file, unsigned line) const {
-    if (!is_read_or_write_locked_by_current_thread())
-        atlas_assert_failed("rw lock held by the current thread", file, line, function);
+    return self && (m_writer.load(std::memory_order_relaxed) == self || has_readers_and_rank_held_by(self));
 }

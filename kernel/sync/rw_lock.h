@@ -87,26 +87,20 @@ public:
     // A snapshot, for assertions and tests.
     size_t reader_count() const;
 
-    // Panic unless the calling thread holds the write lock (assert_write_locked), or holds
-    // the lock for reading or writing as far as is_read_or_write_locked_by_current_thread
-    // can tell (assert_locked): the first line of every function whose name ends in _locked.
-    // Inline and cheap where it matters: the writer word against this hart's current
-    // thread, read without the interrupt-off dance (a thread that migrates between the two
-    // loads sees another thread there and falls to the exact check, out of line), so the
-    // page fault, which holds the write lock, pays two loads and a compare. A reader takes
-    // the out-of-line way. The defaulted arguments name the caller in the message.
-    // (Before a hart runs its first thread, nothing can own the lock and the check cannot
-    // tell: the owner and the current thread are both null.)
+    // Stop the kernel (as a failed ASSERT) unless the calling thread holds the write lock
+    // (assert_write_locked), or holds the lock for reading or writing as far as
+    // is_read_or_write_locked_by_current_thread can tell (assert_locked): the first line of
+    // every function whose name ends in _locked. Inline, and cheapest for a writer: the
+    // writer word against the current thread (sync_detail::current_thread_in_one_load), so
+    // the page fault, which holds the write lock, pays two loads and a compare; a reader
+    // also reads the state word and its own held ranks. The defaulted arguments name the
+    // caller in the message and cost nothing unless it fails. (Before a hart runs its first
+    // thread, nothing can hold the lock, and the check cannot tell: the writer and the
+    // current thread are both null.)
     void assert_write_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
-                             unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this) {
-        if (m_writer.load(std::memory_order_relaxed) != this_cpu()->current_thread) [[unlikely]]
-            assert_write_locked_slow(function, file, line);
-    }
+                             unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this);
     void assert_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
-                       unsigned line = __builtin_LINE()) const ASSERT_SHARED_CAPABILITY(this) {
-        if (m_writer.load(std::memory_order_relaxed) != this_cpu()->current_thread) [[unlikely]]
-            assert_locked_slow(function, file, line);
-    }
+                       unsigned line = __builtin_LINE()) const ASSERT_SHARED_CAPABILITY(this);
 
     const char* name() const { return m_name; }
 
@@ -120,8 +114,8 @@ private:
     static constexpr uint64_t kWriter = uint64_t(1) << 63;
 
     void lock_read_slow();
-    void assert_write_locked_slow(const char* function, const char* file, unsigned line) const;
-    void assert_locked_slow(const char* function, const char* file, unsigned line) const;
+    // The reader half of is_read_or_write_locked_by_current_thread, for `self`.
+    bool has_readers_and_rank_held_by(const Thread* self) const;
     void lock_write_slow();
     void unlock_read_slow(uint64_t old_state);
     void unlock_write_slow();
@@ -211,6 +205,23 @@ inline Thread& RwLock::lock_write() {
     m_writer.store(&self, std::memory_order_relaxed);
     self.note_sleeping_lock_acquired(m_rank);
     return self;
+}
+
+inline bool RwLock::has_readers_and_rank_held_by(const Thread* self) const {
+    // A thread counts the ranks of the sleeping locks it holds; LockRank::None is not counted.
+    return self && (m_state.load(std::memory_order_relaxed) & kReaderMask) != 0
+        && (m_rank == LockRank::None || (self->held_sleeping_lock_ranks().mask() >> static_cast<unsigned>(m_rank)) & 1);
+}
+
+inline void RwLock::assert_write_locked(const char* function, const char* file, unsigned line) const {
+    if (m_writer.load(std::memory_order_relaxed) != sync_detail::current_thread_in_one_load()) [[unlikely]]
+        atlas_assert_failed("rw lock held for writing by the current thread", file, line, function);
+}
+
+inline void RwLock::assert_locked(const char* function, const char* file, unsigned line) const {
+    Thread* self = sync_detail::current_thread_in_one_load();
+    if (m_writer.load(std::memory_order_relaxed) != self && !has_readers_and_rank_held_by(self)) [[unlikely]]
+        atlas_assert_failed("rw lock held by the current thread", file, line, function);
 }
 
 inline WriteLocker::WriteLocker(RwLock& lock, Adopt)

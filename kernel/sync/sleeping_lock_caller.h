@@ -1,12 +1,18 @@
 // The checks every sleeping lock (Mutex, RwLock) makes of its caller, shared by both.
 //
 // A sleeping lock may only be taken by a thread (not the idle thread, not an interrupt
-// handler before the scheduler runs) holding no spinlock. Reading "the current thread"
-// and "this hart's spinlock count" must not straddle a migration, so the two loads run
-// with interrupts off: one csrrci before and one csrs after, which is all the
-// interrupt-disable work an uncontended Mutex or RwLock does (their fast paths are a
-// compare-and-swap on their own state word, with no spinlock at all).
+// handler before the scheduler runs) holding no spinlock. "The current thread" and "this
+// hart's spinlock count" are each read in one instruction, a load at an offset from tp, so
+// no interrupt (and no migration) can come between finding the hart and reading it: each
+// answer is about the hart the calling thread runs on at that instant. The thread may
+// migrate between the two loads, but a hart's spinlock count is always that of the thread
+// running on it (a thread holding a spinlock cannot be preempted), so both answers are the
+// calling thread's, with no need to turn interrupts off. An uncontended Mutex or RwLock
+// thus does no interrupt-disable work at all (their fast paths are a compare-and-swap on
+// their own state word, with no spinlock).
 #pragma once
+
+#include <cstddef>
 
 #include "arch/riscv64/cpu.h"
 #include "lib/panic.h"
@@ -19,14 +25,20 @@ struct SleepingLockCaller {
     int spinlocks_held;
 };
 
+// The thread running on this hart, in one instruction: a load at an offset from tp. No
+// interrupt, and so no migration, can come between reading tp and loading through it, so
+// the answer is exact without turning interrupts off. The lock assertions
+// (Mutex::assert_locked, RwLock::assert_locked, RwLock::assert_write_locked) use it alone.
+inline Thread* current_thread_in_one_load() {
+    Thread* thread;
+    asm volatile("ld %0, %1(tp)" : "=r"(thread) : "i"(offsetof(Cpu, current_thread)));
+    return thread;
+}
+
 inline SleepingLockCaller sleeping_lock_caller() {
-    uint64_t previous;
-    asm volatile("csrrci %0, sstatus, 2" : "=r"(previous) : : "memory");
-    Cpu* cpu = this_cpu();
-    SleepingLockCaller caller { cpu->current_thread, cpu->spinlocks_held };
-    if (previous & 2)
-        asm volatile("csrsi sstatus, 2" : : : "memory");
-    return caller;
+    int spinlocks_held;
+    asm volatile("lw %0, %1(tp)" : "=r"(spinlocks_held) : "i"(offsetof(Cpu, spinlocks_held)));
+    return { current_thread_in_one_load(), spinlocks_held };
 }
 
 // The calling thread, after checking that it may take a sleeping lock; panics otherwise.
@@ -41,6 +53,6 @@ inline Thread& checked_sleeping_lock_caller(const char* what, const char* name) 
 }
 
 // The calling thread, unchecked (for unlock, whose own check is ownership).
-inline Thread* current_sleeping_lock_thread() { return sleeping_lock_caller().thread; }
+inline Thread* current_sleeping_lock_thread() { return current_thread_in_one_load(); }
 
 }  // namespace sync_detail
