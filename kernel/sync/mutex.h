@@ -13,9 +13,10 @@
 //
 // State: m_owner is an atomic word. Uncontended, lock() is one compare-and-swap of it
 // from nullptr to the caller and unlock() one store back, with no spinlock and no
-// interrupt-disable dance beyond reading the current thread. A thread that finds it taken
-// goes the slow way: under m_state_lock (rank SleepingLockState) it counts itself in
-// m_waiting, retries the swap and sleeps on m_waiters. unlock() stores nullptr and then
+// interrupt-disable work (the current thread is one load: sync/sleeping_lock_caller.h).
+// A thread that finds it taken goes the slow way: under m_state_lock (rank
+// SleepingLockState) it counts itself in m_waiting, retries the swap and sleeps on
+// m_waiters. unlock() stores nullptr and then
 // reads m_waiting (both sequentially consistent), so either it sees the waiter and wakes
 // it (under m_state_lock, which the waiter holds until it is on the queue), or the
 // waiter's retry sees the mutex free. The mutex itself takes part in the lock order with

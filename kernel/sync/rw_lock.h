@@ -15,7 +15,7 @@
 //                              bits 40..59  writers asleep in lock_write()
 //                              bit  63      a writer holds the lock (m_writer says who)
 //
-// Fast paths (no spinlock, no interrupt-disable dance beyond reading the current thread):
+// Fast paths (no spinlock, no interrupt-disable work: the current thread is one load):
 // lock_read() adds a reader with one compare-and-swap when no writer holds or waits;
 // lock_write() sets the writer bit when nobody holds or waits; the unlocks are one atomic
 // operation each, and take m_state_lock only when the word they changed says somebody
