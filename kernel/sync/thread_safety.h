@@ -3,9 +3,10 @@
 // Under clang these expand to its capability attributes, and a build with -Wthread-safety
 // checks them at compile time: reading a GUARDED_BY field, or calling a REQUIRES function,
 // without holding the named lock is a warning (an error with -Werror). Under GCC, which
-// compiles the kernel and has no such analysis, they expand to nothing. The host build
-// runs the analysis over the code it compiles with clang (tests/host/CMakeLists.txt,
-// ATLAS_THREAD_SAFETY; see docs/concurrency.md for what is covered).
+// compiles the kernel and has no such analysis, they expand to nothing. The analysis runs
+// over the kernel code that compiles on the host (kernel/fs, kernel/lib), with clang and the
+// annotated lock shims of tests/host/shim: tools/check-thread-safety, run by CTest as
+// ThreadSafety.Analysis. docs/concurrency.md says what it covers and what it leaves out.
 //
 // The annotations state the contract at compile time; the lock classes' assert_locked()
 // (and RwLock's assert_write_locked()) state it at run time, on the first line of every
