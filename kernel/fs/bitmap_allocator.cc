@@ -32,6 +32,7 @@ ErrorOr<OwnPtr<BitmapAllocator>> BitmapAllocator::create(const char* name, Block
     ASSERT(first_usable < bit_count);
     auto allocator = TRY(try_make<BitmapAllocator>(name, cache, bitmap_start, bit_count, first_usable, policy));
     if (policy == FreePolicy::AfterCommit) {
+        MutexLocker locker(allocator->m_lock);  // Free: nobody else has the allocator yet.
         uint32_t blocks = allocator->m_bitmap_blocks;
         allocator->m_pending = new (std::nothrow) uint64_t*[blocks] {};
         allocator->m_pending_list = new (std::nothrow) uint32_t[blocks];
@@ -101,6 +102,7 @@ ErrorOr<void> BitmapAllocator::allocate_many(Transaction& transaction, uint32_t 
 // Expects m_lock held. Searches [cursor, end), then [first_usable, cursor).
 ErrorOr<uint32_t> BitmapAllocator::allocate_locked(Transaction& transaction)
 {
+    m_lock.assert_locked();
     if (m_free_count == 0)
         return Error::from_errno(ENOSPC);
     uint32_t start = m_cursor < m_first_usable || m_cursor >= m_bit_count ? m_first_usable : m_cursor;
@@ -133,6 +135,7 @@ ErrorOr<uint32_t> BitmapAllocator::allocate_locked(Transaction& transaction)
 // Expects m_lock held: clears an allocated bit at once (inodes; undoing an allocation).
 ErrorOr<void> BitmapAllocator::clear_locked(Transaction& transaction, uint32_t number)
 {
+    m_lock.assert_locked();
     uint32_t index = number / kBitsPerBlock;
     auto buffer = TRY(m_cache.get(m_bitmap_start + index));
     Bitmap bitmap(buffer.as<uint64_t>(), kBitsPerBlock);

@@ -77,8 +77,8 @@ public:
     ErrorOr<void> prepare_commit() override;
 
 private:
-    ErrorOr<uint32_t> allocate_locked(Transaction& transaction);
-    ErrorOr<void> clear_locked(Transaction& transaction, uint32_t number);
+    ErrorOr<uint32_t> allocate_locked(Transaction& transaction) REQUIRES(m_lock);
+    ErrorOr<void> clear_locked(Transaction& transaction, uint32_t number) REQUIRES(m_lock);
 
     const char* m_name;
     BlockCache& m_cache;
@@ -89,13 +89,13 @@ private:
     FreePolicy m_policy;
 
     Mutex m_lock { "bitmap allocator" };
-    uint32_t m_cursor;             // Guarded by m_lock.
-    uint32_t m_free_count { 0 };   // Guarded by m_lock.
+    uint32_t m_cursor GUARDED_BY(m_lock);
+    uint32_t m_free_count GUARDED_BY(m_lock) { 0 };
     // AfterCommit only: for each bitmap block, null or a block-sized bitmap of its pending
     // frees; and the list of bitmap blocks that have one.
-    uint64_t** m_pending { nullptr };       // Guarded by m_lock.
-    uint32_t* m_pending_list { nullptr };   // Guarded by m_lock.
-    uint32_t m_pending_list_count { 0 };    // Guarded by m_lock.
+    uint64_t** m_pending GUARDED_BY(m_lock) { nullptr };
+    uint32_t* m_pending_list GUARDED_BY(m_lock) { nullptr };
+    uint32_t m_pending_list_count GUARDED_BY(m_lock) { 0 };
 };
 
 }  // namespace fs

@@ -127,6 +127,7 @@ ErrorOr<BufferHandle> BlockCache::get(BlockNumber block, BlockContents contents)
 // recently used of the recyclable buffers.
 void BlockCache::make_unused_locked(Buffer& buffer)
 {
+    m_lock.assert_locked();
     m_lru.push_back(buffer);
 }
 

@@ -20,7 +20,7 @@ static constexpr uint64_t kDoubleStart = kDirectBlocks + kPointersPerBlock;
 
 ErrorOr<void> Inode::write_back(Transaction& transaction)
 {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     const Superblock& superblock = m_fs.superblock();
     auto buffer = TRY(m_fs.cache().get(superblock.inode_table_start + m_number / kInodesPerBlock));
     klib::memcpy(buffer.data() + (m_number % kInodesPerBlock) * sizeof(DiskInode), &m_disk, sizeof(DiskInode));
@@ -40,7 +40,7 @@ static ErrorOr<BlockNumber> checked(FileSystem& fs, const Inode& inode, BlockNum
 
 ErrorOr<BlockNumber> Inode::block_for(uint64_t index)
 {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     if (index < kSingleStart)
         return checked(m_fs, *this, m_disk.direct[index]);
     if (index >= kMaxFileBlocks)
@@ -75,7 +75,7 @@ static ErrorOr<void> initialize_table(FileSystem& fs, Transaction& transaction, 
 
 ErrorOr<MappedBlock> Inode::block_for_writing(Transaction& transaction, uint64_t index)
 {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     if (index >= kMaxFileBlocks)
         return Error::from_errno(EFBIG);
     BlockNumber existing = TRY(block_for(index));
@@ -310,7 +310,7 @@ static uint64_t count_nonzero(const BlockNumber* entries)
 
 ErrorOr<uint64_t> Inode::count_mapped_blocks()
 {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     uint64_t count = 0;
     for (uint32_t i = 0; i < kDirectBlocks; ++i)
         count += m_disk.direct[i] != 0;
@@ -335,7 +335,7 @@ ErrorOr<uint64_t> Inode::count_mapped_blocks()
 
 ErrorOr<void> Inode::shrink_step(Transaction& transaction, uint64_t new_size, uint32_t max_blocks)
 {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     ASSERT(new_size <= m_disk.size && max_blocks > 0);
     uint64_t target = (new_size + kBlockSize - 1) / kBlockSize;
     uint64_t end = (m_disk.size + kBlockSize - 1) / kBlockSize;

@@ -180,8 +180,9 @@ static InodeType type_of(Inode& inode)
 // ENOENT if the directory was removed, EEXIST if the name exists, and ENOENT for "name/" when
 // the new entry will not be a directory (Linux's answer: the slash asked for a directory).
 static ErrorOr<void> check_new_entry_locked(Inode& directory, const ParentAndName& where, bool makes_directory)
+    REQUIRES(directory.lock())
 {
-    ASSERT(directory.lock().is_locked_by_current_thread());
+    directory.lock().assert_locked();
     if (directory.disk().link_count == 0)
         return Error::from_errno(ENOENT);
     auto existing = directory_lookup(directory, where.name);

@@ -82,7 +82,7 @@ class Inode {
 public:
     InodeNumber number() const { return m_number; }
     FileSystem& file_system() const { return m_fs; }
-    Mutex& lock() const { return m_lock; }
+    Mutex& lock() const RETURN_CAPABILITY(m_lock) { return m_lock; }
 
     // The cached disk inode. Expects the lock.
     DiskInode& disk() { return m_disk; }

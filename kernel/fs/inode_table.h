@@ -67,7 +67,7 @@ private:
     FileSystem& m_fs;
     uint32_t m_inode_count;
     Mutex m_lock { "inode table" };
-    IntrusiveTree<Inode, &Inode::m_tree_node, InodeTreeTraits> m_tree;  // Guarded by m_lock.
+    IntrusiveTree<Inode, &Inode::m_tree_node, InodeTreeTraits> m_tree GUARDED_BY(m_lock);
 };
 
 }  // namespace fs

@@ -160,16 +160,16 @@ private:
 
     Spinlock m_lock { "log", LockRank::Log };
     WaitQueue m_waiters { "log" };
-    uint32_t m_count { 0 };          // Guarded by m_lock.
-    uint32_t m_reserved { 0 };       // Guarded by m_lock.
-    uint32_t m_outstanding { 0 };    // Guarded by m_lock.
-    bool m_committing { false };     // Guarded by m_lock.
-    bool m_commit_requested { false };  // Guarded by m_lock.
-    bool m_failed { false };         // Guarded by m_lock.
+    uint32_t m_count GUARDED_BY(m_lock) { 0 };
+    uint32_t m_reserved GUARDED_BY(m_lock) { 0 };
+    uint32_t m_outstanding GUARDED_BY(m_lock) { 0 };
+    bool m_committing GUARDED_BY(m_lock) { false };
+    bool m_commit_requested GUARDED_BY(m_lock) { false };
+    bool m_failed GUARDED_BY(m_lock) { false };
     uint32_t m_sequence { 0 };       // Of the last commit; changed only while committing or recovering.
-    uint64_t m_open_transaction { 1 };       // Guarded by m_lock.
-    uint64_t m_committed_transaction { 0 };  // Guarded by m_lock.
-    uint64_t m_commits { 0 };        // Guarded by m_lock.
+    uint64_t m_open_transaction GUARDED_BY(m_lock) { 1 };
+    uint64_t m_committed_transaction GUARDED_BY(m_lock) { 0 };
+    uint64_t m_commits GUARDED_BY(m_lock) { 0 };
 };
 
 }  // namespace fs

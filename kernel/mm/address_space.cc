@@ -85,10 +85,14 @@ AddressSpace::~AddressSpace() {
     }
     ASSERT(m_active_cpus.load(std::memory_order_acquire) == 0);
     // exit and exec: the stores through file mappings reach the file. No hart runs this
-    // table any more, so the pages need no write protection first.
-    for (Vma& vma : m_vmas) {
-        if (is_file_mapping(vma))
-            write_back_file_locked(vma, vma.range(), ShouldFlushTlb::No);
+    // table any more, so the pages need no write protection first. Nobody else can reach
+    // the space, so its lock is free; it is taken for write_back_file_locked's contract.
+    {
+        WriteLocker locker(m_lock);
+        for (Vma& vma : m_vmas) {
+            if (is_file_mapping(vma))
+                write_back_file_locked(vma, vma.range(), ShouldFlushTlb::No);
+        }
     }
     // No hart can reach the table any more, so the PTEs need no unmapping: the PageTable
     // destructor frees the user-half tables, and each Vma's object drops its frames.
@@ -116,10 +120,9 @@ AddressSpace::~AddressSpace() {
 }
 
 Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) {
+    m_lock.assert_write_locked();
     Vma* vma = vma_hint_neighbour(vaddr);
     if (!vma) {
-        // Beside the descent the check is cheap; on the neighbour's hit it would not be.
-        ASSERT(m_lock.is_write_locked_by_current_thread());
         vma = VmaTreeOps::find(m_vmas, vaddr);
         if (!vma)
             return nullptr;
@@ -130,16 +133,16 @@ Vma* AddressSpace::find_vma_slow_locked(uint64_t vaddr) {
 }
 
 Vma* AddressSpace::find_vma_read_locked(uint64_t vaddr) const {
+    m_lock.assert_locked();
     if (Vma* hit = vma_hint_hit(vaddr))
         return hit;
     if (Vma* neighbour = vma_hint_neighbour(vaddr))
         return neighbour;
-    ASSERT(m_lock.reader_count() > 0 || m_lock.is_write_locked_by_current_thread());
     return VmaTreeOps::find(m_vmas, vaddr);
 }
 
 bool AddressSpace::refill_leaf_table_hint_locked(uint64_t page_va) {
-    ASSERT(m_lock.is_write_locked_by_current_thread());
+    m_lock.assert_write_locked();
     PageTable::LeafTable table = m_page_table->leaf_table_unlocked(page_va);
     if (!table.entries)
         return false;
@@ -150,6 +153,7 @@ bool AddressSpace::refill_leaf_table_hint_locked(uint64_t page_va) {
 ErrorOr<Vma*> AddressSpace::insert_vma_locked(VirtRange range, Prot prot, VmaKind kind, RefPtr<VmObject> object,
                                               uint64_t page_offset, Prot max_prot,
                                               const VmaTreeOps::FreeSlot* slot) {
+    m_lock.assert_write_locked();
     // A slot from the gap search is free by construction and says where the Vma links in.
     if (!slot && VmaTreeOps::overlaps(m_vmas, range))
         return Error::from_errno(EEXIST);
@@ -186,6 +190,7 @@ ErrorOr<uint64_t> AddressSpace::map_stack() {
 }
 
 void AddressSpace::unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush) {
+    m_lock.assert_write_locked();
     // User mappings are 4 KiB leaves, so unmap never has to split a large leaf.
     MUST(m_page_table->unmap(range.start, range.size()));
     if (flush == ShouldFlushTlb::Yes)
@@ -193,6 +198,7 @@ void AddressSpace::unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush) {
 }
 
 ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
+    m_lock.assert_write_locked();
     // Both halves keep the PTEs they had: a clip changes no translation, only bookkeeping.
     if (TRY(VmaTreeOps::clip_at(m_vmas, address, kMaxVmaCount)))
         ++m_generation;
@@ -200,6 +206,7 @@ ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
 }
 
 void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
+    m_lock.assert_write_locked();
     // munmap and MAP_FIXED: what was stored through a file mapping reaches the file
     // before the mapping goes.
     if (is_file_mapping(vma))
@@ -229,6 +236,7 @@ ErrorOr<void> AddressSpace::unmap(uint64_t start, uint64_t size) {
 }
 
 ErrorOr<void> AddressSpace::unmap_range_locked(VirtRange range) {
+    m_lock.assert_write_locked();
     // The common case first: the range is exactly one Vma (munmap of what one mmap made),
     // found with one descent; nothing to clip.
     if (Vma* vma = m_vmas.find(range.start); vma && vma->end() == range.end) {
@@ -357,6 +365,7 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
 }
 
 void AddressSpace::write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush) {
+    m_lock.assert_write_locked();
     // A MAP_SHARED file mapping (is_file_mapping): its object is the file's page cache.
     FileObject& file = *vma.object()->file();
     struct Probe {
@@ -481,8 +490,12 @@ ErrorOr<void> AddressSpace::read_initial(uint64_t vaddr, void* data, size_t leng
 ErrorOr<OwnPtr<AddressSpace>> AddressSpace::clone_for_fork() {
     auto child = TRY(AddressSpace::try_create());
     WriteLocker locker(m_lock);
-    // The child is not shared with anyone yet, so its tree is filled without its lock
-    // (taking it would nest two locks of rank AddressSpace).
+    // The child is not shared with anyone yet, so its lock is free and is taken without
+    // waiting (a second lock of rank AddressSpace, which only a lock that cannot wait may
+    // be), for insert_vma_locked's contract.
+    bool child_locked = child->m_lock.try_lock_write();
+    ASSERT(child_locked);
+    WriteLocker child_locker(child->m_lock, WriteLocker::Adopt::Taken);
     for (Vma& vma : m_vmas) {
         // A shared object is the child's too; a private one (anonymous, or a MAP_PRIVATE
         // file mapping's private copies over the same file) is cloned, its frames shared
@@ -573,7 +586,7 @@ void AddressSpace::unpin() {
 }
 
 void AddressSpace::discard_private_copies_from_locked(Vma& vma, uint64_t first_index) {
-    ASSERT(m_lock.is_write_locked_by_current_thread());
+    m_lock.assert_write_locked();
     ASSERT(vma.space() == this);
     VmObject* copies = vma.object();
     ASSERT(copies && !copies->is_shared() && copies->file());

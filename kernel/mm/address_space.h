@@ -258,10 +258,10 @@ public:
     // lookup under the write lock found, or usually when it is that Vma's neighbour, and
     // the tree has not changed since (the fault path's common cases: the next page of the
     // same Vma, the next of a row of mappings). Expects m_lock held for writing: it moves
-    // the hint to what it found (asserted when the hint and its neighbours miss and the
-    // tree is searched). Inline: the hint's hit (a range check) is every fault's lookup;
+    // the hint to what it found (asserted, one load and a compare). Inline: the hint's hit (a range check) is every fault's lookup;
     // the rest is find_vma_slow_locked's.
     Vma* find_vma_locked(uint64_t vaddr) {
+        m_lock.assert_write_locked();
         if (Vma* hit = vma_hint_hit(vaddr)) [[likely]]
             return hit;
         return find_vma_slow_locked(vaddr);
@@ -279,9 +279,10 @@ public:
     // else from a walk (refill_leaf_table_hint_locked), which remembers it. Returns the entry
     // replaced, or PageTable::kNotInstalled if the level-0 table is missing, a large leaf
     // covers `page_va` or the swap lost a race (the caller falls back to
-    // PageTable::install_leaf). Expects m_lock held for writing (asserted on a miss, where
-    // the hint is written). Inline: a hit of the hint is every fault's install.
+    // PageTable::install_leaf). Expects m_lock held for writing (asserted). Inline: a hit
+    // of the hint is every fault's install.
     sv39::Pte try_install_leaf_locked(uint64_t page_va, uint64_t phys, PteFlags flags) {
+        m_lock.assert_write_locked();
         if (!m_leaf_table_hint.maps(page_va)) [[unlikely]] {
             if (!refill_leaf_table_hint_locked(page_va))
                 return PageTable::kNotInstalled;

@@ -156,6 +156,7 @@ void carve_slab(Page* slab, SizeClass& cls)
 // non-empty.
 void* take_object_locked(SizeClass& cls)
 {
+    cls.lock.assert_locked();
     Page* slab = cls.partial_slabs.first();
     auto* object = static_cast<FreeObject*>(slab->slab_free_list);
     slab->slab_free_list = object->next;
@@ -173,6 +174,7 @@ using FrameList = IntrusiveList<Page, &Page::list_node>;
 // caller to give back once the lock is dropped.
 void return_object_locked(SizeClass& cls, void* pointer, FrameList& frames_to_free)
 {
+    cls.lock.assert_locked();
     Page* slab = page_from_virt(pointer);
     ASSERT(slab->slab_in_use > 0);
     bool was_full = slab->slab_free_list == nullptr;
@@ -211,6 +213,7 @@ void free_frames(FrameList& frames)
 // expects cls.lock held.
 void refill_locked(SizeClass& cls, HartCaches& caches)
 {
+    cls.lock.assert_locked();
     size_t index = class_index(cls);
     size_t batch = size_class_cache_batch(index);
     size_t count = caches.count[index];
@@ -223,6 +226,7 @@ void refill_locked(SizeClass& cls, HartCaches& caches)
 // cls.lock held.
 void drain_locked(SizeClass& cls, HartCaches& caches, size_t objects, FrameList& frames_to_free)
 {
+    cls.lock.assert_locked();
     size_t index = class_index(cls);
     size_t count = caches.count[index];
     void** stack = caches.objects[index];

@@ -38,6 +38,7 @@ uint64_t slot_bottom(uint32_t slot) { return kKernelStackRegionBase + slot * kSl
 // whether the batch is full.
 bool park_locked(uint32_t slot)
 {
+    s_lock.assert_locked();
     s_next[slot] = s_first_pending;
     s_first_pending = slot;
     if (s_last_pending == kNoSlot)

@@ -123,6 +123,7 @@ uint64_t find_free_run(const MachineInfo& machine, const ExcludedRanges& exclude
 // frames of the free list (or all, if fewer) into it, as one chain. Returns how many.
 uint32_t refill_locked(FrameCache& cache)
 {
+    s_lock.assert_locked();
     Page* first = s_free_list;
     if (!first)
         return 0;
@@ -143,6 +144,7 @@ uint32_t refill_locked(FrameCache& cache)
 // hold (all but `mine`) onto the free list. Returns whether there were any.
 bool steal_cached_frames_locked(FrameCache& mine)
 {
+    s_lock.assert_locked();
     bool found = false;
     for (FrameCache& other : s_caches) {
         if (&other == &mine)
@@ -165,6 +167,7 @@ bool steal_cached_frames_locked(FrameCache& mine)
 // (drain_frame_caches; the allocator's own steal, above, leaves the caller's cache).
 void drain_cache_locked(FrameCache& cache)
 {
+    s_lock.assert_locked();
     CacheGuard::lock(cache);
     if (cache.count > 0) {
         Page* last = chain_end(cache.top, cache.count);

@@ -58,6 +58,7 @@ void request_pass() {
 // referenced flag (a referenced one goes back to the active tail instead, also cleared:
 // it has to be used again before the next round to stay). Expects g_queue_lock.
 void deactivate_locked(size_t count) {
+    g_queue_lock.assert_locked();
     while (count-- > 0) {
         Page* page = g_active.pop_front();
         if (!page)

@@ -117,7 +117,7 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
 }
 
 ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
-    ASSERT(ProcessTable::lock().is_locked_by_this_cpu());
+    ProcessTable::lock().assert_locked();
     for (;;) {
         bool any = false;
         for (Process& child : m_children) {

@@ -41,6 +41,7 @@ size_t ProcessTable::count() { return s_count.load(std::memory_order_relaxed); }
 size_t ProcessTable::limit() { return std::clamp<size_t>(total_page_count() / 64, 16, 4096); }
 
 ErrorOr<void> ProcessTable::insert_locked(Process& process, Process* parent) {
+    s_table_lock.assert_locked();
     if (s_count.load(std::memory_order_relaxed) >= limit())
         return Error::from_errno(EAGAIN);
     // Find a pid not in use, starting after the last one handed out. The limit is far
@@ -66,6 +67,7 @@ ErrorOr<void> ProcessTable::insert_locked(Process& process, Process* parent) {
 }
 
 void ProcessTable::remove_locked(Process& process) {
+    s_table_lock.assert_locked();
     s_tree.erase(process);
     if (process.m_parent)
         process.m_parent->m_children.remove(process);
@@ -73,9 +75,15 @@ void ProcessTable::remove_locked(Process& process) {
     s_count.fetch_sub(1, std::memory_order_relaxed);
 }
 
-Process* ProcessTable::find_locked(int pid) { return s_tree.find(pid); }
+Process* ProcessTable::find_locked(int pid) {
+    s_table_lock.assert_locked();
+    return s_tree.find(pid);
+}
 
-Process* ProcessTable::init_locked() { return s_init; }
+Process* ProcessTable::init_locked() {
+    s_table_lock.assert_locked();
+    return s_init;
+}
 
 // --- Process ---
 

@@ -70,6 +70,7 @@ public:
     // it is the idle thread). Runs the next thread; returns when the current one is picked
     // again, possibly on another hart, with s_lock held once more.
     static void switch_away_locked() {
+        s_lock.assert_locked();
         Cpu* cpu = this_cpu();
         Thread* previous = cpu->current_thread;
         ASSERT(previous);
@@ -122,6 +123,7 @@ public:
 
     // Expects s_lock held. Queues a thread and, if some other hart idles, wakes it.
     static void enqueue_locked(Thread& thread) {
+        s_lock.assert_locked();
         thread.m_state = ThreadState::Runnable;
         s_run_queue.push_back(thread);
         s_runnable_count.fetch_add(1, std::memory_order_relaxed);

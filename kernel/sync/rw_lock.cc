@@ -68,6 +68,18 @@ void RwLock::wake_after_write(uint64_t old_state) {
     }
 }
 
+bool RwLock::try_lock_write() {
+    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
+    if (m_writer.load(std::memory_order_relaxed) == &self)
+        panic_recursive_write(self);
+    uint64_t expected = 0;
+    if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
+        return false;
+    m_writer.store(&self, std::memory_order_relaxed);
+    self.note_sleeping_lock_acquired(m_rank);
+    return true;
+}
+
 void RwLock::unlock_write_slow() {
     uint64_t old = m_state.fetch_and(~kWriter, std::memory_order_seq_cst);
     wake_after_write(old);
@@ -93,3 +105,8 @@ bool RwLock::is_write_locked_by_current_thread() const {
 }
 
 size_t RwLock::reader_count() const { return m_state.load(std::memory_order_relaxed) & kReaderMask; }
+
+bool RwLock::is_read_or_write_locked_by_current_thread() const {
+    Thread* self = sync_detail::current_sleeping_lock_thread();
+    return self && (m_writer.load(std::memory_order_relaxed) == self || has_readers_and_rank_held_by(self));
+}

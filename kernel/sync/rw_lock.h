@@ -15,7 +15,7 @@
 //                              bits 40..59  writers asleep in lock_write()
 //                              bit  63      a writer holds the lock (m_writer says who)
 //
-// Fast paths (no spinlock, no interrupt-disable dance beyond reading the current thread):
+// Fast paths (no spinlock, no interrupt-disable work: the current thread is one load):
 // lock_read() adds a reader with one compare-and-swap when no writer holds or waits;
 // lock_write() sets the writer bit when nobody holds or waits; the unlocks are one atomic
 // operation each, and take m_state_lock only when the word they changed says somebody
@@ -28,6 +28,10 @@
 // a lock the thread does not hold (for writers; readers are only counted) panic. Like
 // Mutex, it may be taken only by a thread holding no spinlock, and it takes part in the
 // lock order with the rank given at construction.
+//
+// A function that needs the lock says so by a name ending in _locked and asserts it on its
+// first line: `m_lock.assert_write_locked();`, or `m_lock.assert_locked();` where a read
+// lock is enough (docs/concurrency.md).
 #pragma once
 
 #include <atomic>
@@ -36,11 +40,12 @@
 
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
+#include "sync/thread_safety.h"
 #include "sync/wait_queue.h"
 
 class Thread;
 
-class RwLock {
+class CAPABILITY("rw lock") RwLock {
 public:
     explicit RwLock(const char* name = "rw lock", LockRank rank = LockRank::None)
         : m_state_lock(name, LockRank::SleepingLockState)
@@ -56,17 +61,22 @@ public:
 
     // Inline (below): the uncontended paths are a few instructions, and every page fault
     // takes the address-space lock.
-    void lock_read();
-    void unlock_read();
+    void lock_read() ACQUIRE_SHARED();
+    void unlock_read() RELEASE_SHARED();
     // lock_write() returns the calling thread, which a caller that keeps it (WriteLocker)
     // hands back to unlock_write(self) rather than have it read the current thread again.
-    Thread& lock_write();
-    void unlock_write();
-    void unlock_write(Thread& self);
+    Thread& lock_write() ACQUIRE();
+    void unlock_write() RELEASE();
+    void unlock_write(Thread& self) RELEASE();
+    // Takes the write lock if nobody holds or waits for it; returns whether it did. Never
+    // sleeps, so (as for Mutex::try_lock) the lock order is not checked; the rank still
+    // counts for the locks taken after it. AddressSpace::clone_for_fork takes the new
+    // child's lock this way while it holds the parent's, of the same rank.
+    bool try_lock_write() TRY_ACQUIRE(true);
 
     // Turns the calling thread's write lock into a read lock without letting a writer in
     // between (and wakes the readers that waited for the writer).
-    void downgrade();
+    void downgrade() RELEASE() ACQUIRE_SHARED();
 
     bool is_write_locked_by_current_thread() const;
     // The same for a thread the caller already knows (WriteLocker::thread()): one load,
@@ -74,8 +84,28 @@ public:
     bool is_write_locked_by(const Thread& thread) const {
         return m_writer.load(std::memory_order_relaxed) == &thread;
     }
+    // Whether the calling thread holds the lock in either mode, as far as can be told:
+    // exact for the writer; readers are counted, not named, so for a reader it is true when
+    // the lock has readers and the calling thread holds some sleeping lock of this lock's
+    // rank (a reader of another lock of that rank passes). Out of line: for assertions.
+    bool is_read_or_write_locked_by_current_thread() const;
     // A snapshot, for assertions and tests.
     size_t reader_count() const;
+
+    // Stop the kernel (as a failed ASSERT) unless the calling thread holds the write lock
+    // (assert_write_locked), or holds the lock for reading or writing as far as
+    // is_read_or_write_locked_by_current_thread can tell (assert_locked): the first line of
+    // every function whose name ends in _locked. Inline, and cheapest for a writer: the
+    // writer word against the current thread (this_cpu_current_thread), so
+    // the page fault, which holds the write lock, pays two loads and a compare; a reader
+    // also reads the state word and its own held ranks. The defaulted arguments name the
+    // caller in the message and cost nothing unless it fails. (Before a hart runs its first
+    // thread, nothing can hold the lock, and the check cannot tell: the writer and the
+    // current thread are both null.)
+    void assert_write_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
+                             unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this);
+    void assert_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
+                       unsigned line = __builtin_LINE()) const ASSERT_SHARED_CAPABILITY(this);
 
     const char* name() const { return m_name; }
 
@@ -89,6 +119,8 @@ private:
     static constexpr uint64_t kWriter = uint64_t(1) << 63;
 
     void lock_read_slow();
+    // The reader half of is_read_or_write_locked_by_current_thread, for `self`.
+    bool has_readers_and_rank_held_by(const Thread* self) const;
     void lock_write_slow();
     void unlock_read_slow(uint64_t old_state);
     void unlock_write_slow();
@@ -106,14 +138,14 @@ private:
     LockRank m_rank;
 };
 
-class ReadLocker {
+class SCOPED_CAPABILITY ReadLocker {
 public:
-    explicit ReadLocker(RwLock& lock)
+    explicit ReadLocker(RwLock& lock) ACQUIRE_SHARED(lock)
         : m_lock(lock)
     {
         m_lock.lock_read();
     }
-    ~ReadLocker() { m_lock.unlock_read(); }
+    ~ReadLocker() RELEASE() { m_lock.unlock_read(); }
     ReadLocker(const ReadLocker&) = delete;
     ReadLocker& operator=(const ReadLocker&) = delete;
 
@@ -121,14 +153,17 @@ private:
     RwLock& m_lock;
 };
 
-class WriteLocker {
+class SCOPED_CAPABILITY WriteLocker {
 public:
-    explicit WriteLocker(RwLock& lock)
+    explicit WriteLocker(RwLock& lock) ACQUIRE(lock)
         : m_lock(lock)
         , m_self(lock.lock_write())
     {
     }
-    ~WriteLocker() { m_lock.unlock_write(m_self); }
+    // Adopts the write lock the calling thread took with try_lock_write().
+    enum class Adopt { Taken };
+    WriteLocker(RwLock& lock, Adopt) REQUIRES(lock);
+    ~WriteLocker() RELEASE() { m_lock.unlock_write(m_self); }
     WriteLocker(const WriteLocker&) = delete;
     // The thread holding the lock through this locker (the one that made it).
     Thread& thread() const { return m_self; }
@@ -177,6 +212,30 @@ inline Thread& RwLock::lock_write() {
     m_writer.store(&self, std::memory_order_relaxed);
     self.note_sleeping_lock_acquired(m_rank);
     return self;
+}
+
+inline bool RwLock::has_readers_and_rank_held_by(const Thread* self) const {
+    // A thread counts the ranks of the sleeping locks it holds; LockRank::None is not counted.
+    return self && (m_state.load(std::memory_order_relaxed) & kReaderMask) != 0
+        && (m_rank == LockRank::None || (self->held_sleeping_lock_ranks().mask() >> static_cast<unsigned>(m_rank)) & 1);
+}
+
+inline void RwLock::assert_write_locked(const char* function, const char* file, unsigned line) const {
+    if (m_writer.load(std::memory_order_relaxed) != this_cpu_current_thread()) [[unlikely]]
+        atlas_assert_failed("rw lock held for writing by the current thread", file, line, function);
+}
+
+inline void RwLock::assert_locked(const char* function, const char* file, unsigned line) const {
+    Thread* self = this_cpu_current_thread();
+    if (m_writer.load(std::memory_order_relaxed) != self && !has_readers_and_rank_held_by(self)) [[unlikely]]
+        atlas_assert_failed("rw lock held by the current thread", file, line, function);
+}
+
+inline WriteLocker::WriteLocker(RwLock& lock, Adopt)
+    : m_lock(lock)
+    , m_self(*sync_detail::current_sleeping_lock_thread())
+{
+    m_lock.assert_write_locked();
 }
 
 inline void RwLock::unlock_write() { unlock_write(*sync_detail::current_sleeping_lock_thread()); }

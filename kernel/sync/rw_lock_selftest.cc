@@ -112,3 +112,63 @@ KTEST(RwLock, DowngradeKeepsWritersOutAndLetsReadersIn) {
     KEXPECT_EQ(1, reader_done.load());
     lock.unlock_read();
 }
+
+// What RwLock::assert_locked() relies on: the writer is named, and a reader counts when the
+// lock has readers and the thread holds a lock of its rank.
+KTEST(RwLock, HeldForReadingOrWritingAsFarAsCanBeTold) {
+    RwLock lock { "held?", LockRank::Test };
+    KEXPECT(!lock.is_read_or_write_locked_by_current_thread());
+    {
+        ReadLocker locker(lock);
+        KEXPECT(lock.is_read_or_write_locked_by_current_thread());
+        KEXPECT(!lock.is_write_locked_by_current_thread());
+        lock.assert_locked();
+    }
+    {
+        WriteLocker locker(lock);
+        KEXPECT(lock.is_read_or_write_locked_by_current_thread());
+        lock.assert_write_locked();
+        lock.assert_locked();
+    }
+    KEXPECT(!lock.is_read_or_write_locked_by_current_thread());
+    // Another thread's write lock is not this thread's.
+    std::atomic<int> state { 0 };
+    auto writer = Thread::try_spawn("writer", [&] {
+        WriteLocker locker(lock);
+        state.store(1);
+        while (state.load() != 2)
+            Thread::yield();
+    });
+    KASSERT(!writer.is_error());
+    while (state.load() != 1)
+        Thread::yield();
+    KEXPECT(!lock.is_read_or_write_locked_by_current_thread());
+    KEXPECT(!lock.is_write_locked_by_current_thread());
+    state.store(2);
+    writer.value()->join();
+}
+
+KTEST(RwLock, TryLockWriteTakesOnlyAFreeLock) {
+    RwLock lock { "try" };  // No rank: the thread below is spawned (allocating) under it.
+    {
+        ReadLocker reader(lock);
+        std::atomic<int> taken { -1 };
+        auto other = Thread::try_spawn("try writer", [&] {
+            bool got = lock.try_lock_write();
+            taken.store(got ? 1 : 0);
+            if (got)
+                lock.unlock_write();
+        });
+        KASSERT(!other.is_error());
+        other.value()->join();
+        KEXPECT_EQ(0, taken.load());
+    }
+    KASSERT(lock.try_lock_write());
+    KEXPECT(lock.is_write_locked_by_current_thread());
+    {
+        WriteLocker locker(lock, WriteLocker::Adopt::Taken);
+        lock.assert_write_locked();
+    }
+    KEXPECT(!lock.is_write_locked_by_current_thread());
+    KEXPECT_EQ(0u, lock.reader_count());
+}

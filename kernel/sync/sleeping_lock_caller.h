@@ -8,6 +8,8 @@
 // (their fast paths are a compare-and-swap on their own state word, with no spinlock).
 #pragma once
 
+#include <cstddef>
+
 #include "arch/riscv64/cpu.h"
 #include "lib/panic.h"
 #include "proc/thread.h"
@@ -35,6 +37,6 @@ inline Thread& checked_sleeping_lock_caller(const char* what, const char* name) 
 }
 
 // The calling thread, unchecked (for unlock, whose own check is ownership).
-inline Thread* current_sleeping_lock_thread() { return sleeping_lock_caller().thread; }
+inline Thread* current_sleeping_lock_thread() { return this_cpu_current_thread(); }
 
 }  // namespace sync_detail

@@ -8,6 +8,8 @@
 //   - releasing a lock this hart does not hold panics;
 //   - sleeping (blocking, yielding) while holding one panics in the scheduler.
 // A spinlock built with a LockRank is checked against the global order (lock_order.h).
+// A function that needs the lock held says so by a name ending in _locked and asserts it
+// on its first line: `m_lock.assert_locked();` (docs/concurrency.md).
 //
 // Invariants: m_holder is non-null exactly while the lock is held, and then names the
 // holding hart; that hart's Cpu::spinlocks_held counts it. Critical sections are short
@@ -24,9 +26,11 @@
 #include <cstdint>
 
 #include "arch/riscv64/cpu.h"
+#include "lib/assert.h"
 #include "sync/lock_order.h"
+#include "sync/thread_safety.h"
 
-class Spinlock {
+class CAPABILITY("spinlock") Spinlock {
 public:
     explicit constexpr Spinlock(const char* name = "spinlock", LockRank rank = LockRank::None)
         : m_name(name)
@@ -39,18 +43,27 @@ public:
 
     // Disables interrupts, then waits for the lock. Panics if this hart holds it already
     // or if taking it would break the lock order.
-    void lock();
+    void lock() ACQUIRE();
 
     // Releases the lock and restores the interrupt state of the outermost disabler.
     // Panics if this hart does not hold it.
-    void unlock();
+    void unlock() RELEASE();
 
     // Takes the lock if it is free, without waiting. Returns whether it did.
-    bool try_lock();
+    bool try_lock() TRY_ACQUIRE(true);
 
     // Whether this hart holds the lock. (Whether some other hart does is stale as soon
     // as it is read, so there is deliberately no is_locked().)
     bool is_locked_by_this_cpu() const { return m_holder.load(std::memory_order_relaxed) == this_cpu(); }
+
+    // Panics unless this hart holds the lock: the first line of every function whose name
+    // ends in _locked. A load and a compare; the defaulted arguments name the caller in the
+    // message and cost nothing unless it fails.
+    void assert_locked(const char* function = __builtin_FUNCTION(), const char* file = __builtin_FILE(),
+                       unsigned line = __builtin_LINE()) const ASSERT_CAPABILITY(this) {
+        if (!is_locked_by_this_cpu()) [[unlikely]]
+            atlas_assert_failed("spinlock held by this hart", file, line, function);
+    }
 
     const char* name() const { return m_name; }
     LockRank rank() const { return m_rank; }
@@ -68,14 +81,14 @@ private:
 // Holds a Spinlock for its lifetime. unlock()/lock() let a caller drop the lock for a
 // while (for example around an allocation) and take it back; the destructor releases it
 // only if it is held.
-class SpinlockLocker {
+class SCOPED_CAPABILITY SpinlockLocker {
 public:
-    explicit SpinlockLocker(Spinlock& lock)
+    explicit SpinlockLocker(Spinlock& lock) ACQUIRE(lock)
         : m_lock(lock)
     {
         m_lock.lock();
     }
-    ~SpinlockLocker() {
+    ~SpinlockLocker() RELEASE() {
         if (m_held)
             m_lock.unlock();
     }
@@ -83,11 +96,11 @@ public:
     SpinlockLocker(const SpinlockLocker&) = delete;
     SpinlockLocker& operator=(const SpinlockLocker&) = delete;
 
-    void unlock() {
+    void unlock() RELEASE() {
         m_lock.unlock();
         m_held = false;
     }
-    void lock() {
+    void lock() ACQUIRE() {
         m_lock.lock();
         m_held = true;
     }
