@@ -40,19 +40,19 @@ public:
     };
 
     // The dispatcher (fault.h, steps 2-3): the lookup, then the step for the kind of fault.
-    // Expects `locker` to hold the space's lock. Inline into its two callers: a user fault
+    // Expects the space's lock held for writing. Inline into its two callers: a user fault
     // pays no call for it.
-    [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space, const WriteLocker& locker,
+    [[gnu::always_inline]] static Outcome resolve_locked(AddressSpace& space,
                                                          uint64_t vaddr, Access access,
                                                          Permissions permissions) {
-        ASSERT(space.lock().is_write_locked_by(locker.thread()));
+        space.lock().assert_write_locked();
         uint64_t page_va = vm::round_down(vaddr);
         Vma* vma = nullptr;
         VmObject* object = nullptr;
-        FaultResult found = lookup_locked(space, locker, page_va, access, permissions, vma, object);
+        FaultResult found = lookup_locked(space, page_va, access, permissions, vma, object);
         if (found != FaultResult::Resolved) [[unlikely]]
             return failed(found);
-        FaultContext ctx { space, locker.thread(), *vma, *object, page_va, vma->object_index(page_va),
+        FaultContext ctx { space, *vma, *object, page_va, vma->object_index(page_va),
                            access };
         if (object->is_shared()) [[unlikely]] {
             FileObject* file = object->file();
@@ -79,11 +79,11 @@ private:
     // The lookup (fault.h, step 2): the Vma containing `page_va` and its object, into
     // `vma` and `object`, or why the fault cannot be resolved (Resolved: it can go on).
     // Private anonymous memory gets its object here, on its first fault (mm/vma.h).
-    [[gnu::always_inline]] static FaultResult lookup_locked(AddressSpace& space, const WriteLocker& locker,
+    [[gnu::always_inline]] static FaultResult lookup_locked(AddressSpace& space,
                                                             uint64_t page_va, Access access,
                                                             Permissions permissions, Vma*& vma,
                                                             VmObject*& object) {
-        ASSERT(space.lock().is_write_locked_by(locker.thread()));
+        space.lock().assert_write_locked();
         vma = space.find_vma_locked(page_va);
         if (!vma) [[unlikely]]
             return FaultResult::NoMapping;
@@ -108,7 +108,6 @@ private:
     // registers (a copy is made only on the path that calls such a step).
     struct FaultContext {
         AddressSpace& space;
-        Thread& locker;   // The thread holding space's lock for writing (this one).
         Vma& vma;
         VmObject& object; // vma's.
         uint64_t page_va;
@@ -118,7 +117,7 @@ private:
 
     // Every step's first line: the address-space lock is held for writing, by this fault.
     static void expect_space_locked(const FaultContext& ctx) {
-        ASSERT(ctx.space.lock().is_write_locked_by(ctx.locker));
+        ctx.space.lock().assert_write_locked();
     }
 
     static Outcome failed(FaultResult result) { return { result, nullptr }; }
@@ -403,7 +402,7 @@ private:
     // mapping) does not pay for map_window_locked's frame of three arrays.
     static void fault_around_locked(FaultContext ctx, FileObject& file, PteFlags flags) {
         expect_space_locked(ctx);
-        ASSERT(file.lock().is_locked_by(ctx.locker));
+        file.lock().assert_locked();
         constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
         uint64_t start = ctx.page_va & ~(kWindowBytes - 1);
         uint64_t end = start + kWindowBytes;
@@ -419,7 +418,7 @@ private:
     [[gnu::noinline]] static void map_window_locked(const FaultContext& ctx, FileObject& file, PteFlags flags,
                                                     uint64_t start, uint64_t end) {
         expect_space_locked(ctx);
-        ASSERT(file.lock().is_locked_by(ctx.locker));
+        file.lock().assert_locked();
         uint64_t phys[kFaultAroundPages];
         Page* pages[kFaultAroundPages];
         Page* private_pages[kFaultAroundPages];
@@ -455,14 +454,14 @@ FaultResult handle_page_fault(AddressSpace& space, uint64_t vaddr, Access access
         return FaultResult::Segfault;
     WriteLocker locker(space.lock());
     auto permissions = FaultHandler::Permissions::Check;
-    return FaultHandler::resolve_locked(space, locker, vaddr, access, permissions).result;
+    return FaultHandler::resolve_locked(space, vaddr, access, permissions).result;
 }
 
 ErrorOr<Page*> fault_in_for_kernel_write(AddressSpace& space, uint64_t page_va) {
     if (page_va >= kUserSpaceEnd)
         return Error::from_errno(EFAULT);
     WriteLocker locker(space.lock());
-    auto outcome = FaultHandler::resolve_locked(space, locker, page_va, Access::Write,
+    auto outcome = FaultHandler::resolve_locked(space, page_va, Access::Write,
                                                 FaultHandler::Permissions::Ignore);
     switch (outcome.result) {
     case FaultResult::Resolved: return outcome.page;

@@ -104,7 +104,7 @@ public:
     // the pages wholly beyond the new end under m_lock, which we hold) and no reference
     // taken and dropped (the tree's reference keeps the frame while m_lock is held).
     ErrorOr<Page*> page_for_fault_locked(MutexLocker& locker, uint64_t index) {
-        ASSERT(m_lock.is_locked_by(locker.thread()));
+        m_lock.assert_locked();
         if (m_inode) [[likely]] {
             if (Page* page = m_pages.lookup(index); page && !page->has_flag(kPageBusy)) [[likely]] {
                 note_hit(*page);

@@ -75,11 +75,6 @@ public:
     void unlock(Thread& self) RELEASE();
 
     bool is_locked_by_current_thread() const;
-    // The same for a thread the caller already knows (MutexLocker::thread()): one load,
-    // inline, for assertions on hot paths (the page cache's fault lookup).
-    bool is_locked_by(const Thread& thread) const {
-        return m_owner.load(std::memory_order_relaxed) == &thread;
-    }
 
     // Stops the kernel (as a failed ASSERT) unless the calling thread owns the mutex: the
     // first line of every function whose name ends in _locked. Inline, two loads and a
@@ -130,8 +125,6 @@ public:
         m_mutex.lock();
         m_held = true;
     }
-    // The thread that took the lock through this locker.
-    Thread& thread() const { return m_self; }
 
 private:
     Mutex& m_mutex;

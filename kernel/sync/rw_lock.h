@@ -79,11 +79,6 @@ public:
     void downgrade() RELEASE() ACQUIRE_SHARED();
 
     bool is_write_locked_by_current_thread() const;
-    // The same for a thread the caller already knows (WriteLocker::thread()): one load,
-    // inline, for assertions on hot paths (the fault pipeline's steps).
-    bool is_write_locked_by(const Thread& thread) const {
-        return m_writer.load(std::memory_order_relaxed) == &thread;
-    }
     // Whether the calling thread holds the lock in either mode, as far as can be told:
     // exact for the writer; readers are counted, not named, so for a reader it is true when
     // the lock has readers and the calling thread holds some sleeping lock of this lock's
@@ -165,8 +160,6 @@ public:
     WriteLocker(RwLock& lock, Adopt) REQUIRES(lock);
     ~WriteLocker() RELEASE() { m_lock.unlock_write(m_self); }
     WriteLocker(const WriteLocker&) = delete;
-    // The thread holding the lock through this locker (the one that made it).
-    Thread& thread() const { return m_self; }
     WriteLocker& operator=(const WriteLocker&) = delete;
 
 private:
