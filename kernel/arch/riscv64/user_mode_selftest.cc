@@ -89,7 +89,7 @@ KTEST(UserMode, ProgramsRunFaultAndKeepTheirFloatingPoint) {
         KEXPECT_EQ(0, run.bad_checks.load());
         KEXPECT(run.done.load());
         KEXPECT_EQ(0u, run.fault_address);
-        KEXPECT_EQ(FaultResult::Segfault, run.fault_result);
+        KEXPECT_EQ(FaultResult::NoMapping, run.fault_result);
         uint64_t stored = 0;
         KEXPECT(!run.space->read_initial(kData, &stored, sizeof(stored)).is_error());
         KEXPECT_EQ(run.value, stored);
