@@ -25,8 +25,10 @@
 //        private, page present:
 //          write, ref_count>1  copy_on_write_fault   copied into a fresh frame in its place
 //          otherwise           map_private_page      mapped; writable when not shared
-//      A file step holds the file object's lock from the lookup of the page until its PTE
-//      is in place (the reverse map relies on it; mm/file_object.h).
+//      A step that maps the file's own frame holds the file object's lock from the lookup
+//      of the page until its PTE is in place (the reverse map relies on it;
+//      mm/file_object.h). private_copy_fault lets the lock go once it has copied the frame:
+//      the PTE it installs names the copy, under the page table's lock.
 //   4. install_pte_locked: the PTE is (re)installed with the Vma's permissions (minus Write
 //      while the frame is shared or a file page is clean), in one page-table walk, and the
 //      old translation flushed on every hart running the space if it named another frame

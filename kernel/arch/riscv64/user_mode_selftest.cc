@@ -8,6 +8,7 @@
 #include "arch/riscv64/user_trap_test_support.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
+#include "lib/string.h"
 #include "mm/address_space.h"
 #include "proc/thread.h"
 
@@ -27,17 +28,19 @@ struct UserRun {
     std::atomic<bool> done { false };
     uint64_t fault_address { ~0ull };
     FaultResult fault_result { FaultResult::Resolved };
+    const char* fault_cause { nullptr };
 };
 
 UserRun s_runs[kThreads];
 
 UserRun& run_of(const TrapFrame& frame) { return s_runs[frame.reg(Reg::s1) - 1]; }
 
-void handler(TrapFrame& frame, FaultResult result, const char*) {
+void handler(TrapFrame& frame, FaultResult result, const char* cause) {
     UserRun& run = run_of(frame);
     if (result != FaultResult::Resolved) {
         run.fault_address = frame.stval;
         run.fault_result = result;
+        run.fault_cause = cause;
         Thread::exit(0);
     }
     switch (frame.reg(Reg::a7)) {
@@ -89,7 +92,10 @@ KTEST(UserMode, ProgramsRunFaultAndKeepTheirFloatingPoint) {
         KEXPECT_EQ(0, run.bad_checks.load());
         KEXPECT(run.done.load());
         KEXPECT_EQ(0u, run.fault_address);
+        // A load from address 0, where nothing is mapped: the lookup's reason reaches the
+        // kill path, and describe_fault words it from that result alone.
         KEXPECT_EQ(FaultResult::NoMapping, run.fault_result);
+        KEXPECT(run.fault_cause && klib::strcmp(run.fault_cause, "null pointer dereference") == 0);
         uint64_t stored = 0;
         KEXPECT(!run.space->read_initial(kData, &stored, sizeof(stored)).is_error());
         KEXPECT_EQ(run.value, stored);
