@@ -76,7 +76,7 @@ void FileObject::clear_busy(Page* page) {
 }
 
 ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     for (;;) {
         if (Page* page = m_pages.lookup(index)) {
             page_ref(page);
@@ -95,84 +95,15 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
         }
         // A miss: read the page, and the pages after it too if the reader is streaming
         // (readahead), in as few disk requests as the blocks allow.
-        uint32_t window = readahead_window_locked(index);
-        // The allocation may have to reclaim and wait for the reclaim thread, which needs
-        // the locks of objects (this one's too): it runs unlocked, and then we look again.
-        locker.unlock();
         Page* pages[kMaxReadahead];
-        uint32_t allocated = 0;
-        for (; allocated < window; ++allocated) {
-            // Only the page asked for may wait for reclaim; readahead takes what is free.
-            // No fill: read_pages() writes every byte (file data, zeros for holes and
-            // beyond the end), and a frame whose read fails is taken out unused.
-            Page* fresh = allocated == 0
-                              ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
-                              : allocate_readahead_page();
-            if (!fresh) {
-                if (allocated == 0)
-                    return Error::from_errno(ENOMEM);
-                break;
-            }
-            pages[allocated] = fresh;
-        }
-        locker.lock();
-        uint64_t pages_in_file = m_inode ? (file_size() + kPageSize - 1) / kPageSize : 0;
-        if (!m_inode || m_pages.lookup(index) || index >= pages_in_file) {
-            // Released, filled by someone else, or truncated while we were unlocked.
-            for (uint32_t i = 0; i < allocated; ++i)
-                free_page(pages[i]);
-            if (!m_inode)
-                return Error::from_errno(EIO);
-            if (m_pages.lookup(index))
-                continue;
-            return Error::from_errno(ENXIO);
-        }
-        // The run ends at the end of file and at the first page already cached.
-        uint32_t count = 0;
-        while (count < allocated && index + count < pages_in_file && (count == 0 || !m_pages.lookup(index + count))) {
-            Page* page = pages[count];
-            page->owner = this;
-            page->index = index + count;
-            page->set_flag(kPageBusy);
-            if (m_pages.insert(index + count, page).is_error()) {
-                page->clear_flag(kPageBusy);
-                break;
-            }
-            reclaim::page_cached(*page);
-            ++count;
-        }
-        for (uint32_t i = count; i < allocated; ++i)
-            free_page(pages[i]);
+        uint32_t count = TRY(insert_missing_run_locked(locker, index, pages));
         if (count == 0)
-            return Error::from_errno(ENOMEM);
-        g_misses.fetch_add(1, std::memory_order_relaxed);
-        g_readahead.fetch_add(count - 1, std::memory_order_relaxed);
+            continue;  // Filled by someone else while the frames were allocated.
         Page* page = pages[0];
         page_ref(page);  // The caller's reference; the tree keeps the allocation's.
-
-        // The disk read goes straight into the frames, with the object unlocked so that
-        // hits on other pages proceed; the busy flags keep everyone off these (reclaim and
-        // truncation included).
-        locker.unlock();
-        void* frames[kMaxReadahead];
-        for (uint32_t i = 0; i < count; ++i)
-            frames[i] = page_to_virt(pages[i]);
-        auto result = m_inode->file_system().read_pages(*m_inode, index, count, frames);
-        locker.lock();
-        for (uint32_t i = 0; i < count; ++i) {
-            // Nobody may use a frame that holds no file data: take them out again.
-            if (result.is_error() && m_pages.lookup(index + i) == pages[i])
-                remove_page_locked(index + i, pages[i]);
-        }
-        {
-            SpinlockLocker busy_locker(m_busy_lock);
-            for (uint32_t i = 0; i < count; ++i)
-                pages[i]->clear_flag(kPageBusy);
-        }
-        m_busy_queue.wake_all();
-        if (result.is_error()) {
+        if (auto filled = fill_run_locked(locker, index, pages, count); filled.is_error()) {
             page_unref(page);
-            return result.release_error();
+            return filled.release_error();
         }
         if (filled_from_disk)
             *filled_from_disk = true;
@@ -180,8 +111,89 @@ ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, 
     }
 }
 
+ErrorOr<uint32_t> FileObject::insert_missing_run_locked(MutexLocker& locker, uint64_t index,
+                                                        Page** pages) {
+    m_lock.assert_locked();
+    uint32_t window = readahead_window_locked(index);
+    // The allocation may have to reclaim and wait for the reclaim thread, which needs the
+    // locks of objects (this one's too): it runs unlocked, and then we look again.
+    locker.unlock();
+    uint32_t allocated = 0;
+    for (; allocated < window; ++allocated) {
+        // Only the page asked for may wait for reclaim; readahead takes what is free. No
+        // fill: read_pages() writes every byte (file data, zeros for holes and beyond the
+        // end), and a frame whose read fails is taken out unused.
+        Page* fresh = allocated == 0 ? reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File)
+                                     : allocate_readahead_page();
+        if (!fresh)
+            break;
+        pages[allocated] = fresh;
+    }
+    locker.lock();
+    if (allocated == 0)
+        return Error::from_errno(ENOMEM);
+    uint64_t pages_in_file = m_inode ? (file_size() + kPageSize - 1) / kPageSize : 0;
+    if (!m_inode || m_pages.lookup(index) || index >= pages_in_file) {
+        // Released, filled by someone else, or truncated while we were unlocked.
+        for (uint32_t i = 0; i < allocated; ++i)
+            free_page(pages[i]);
+        if (!m_inode)
+            return Error::from_errno(EIO);
+        if (m_pages.lookup(index))
+            return 0;
+        return Error::from_errno(ENXIO);
+    }
+    // The run ends at the end of file and at the first page already cached.
+    uint32_t count = 0;
+    while (count < allocated && index + count < pages_in_file && (count == 0 || !m_pages.lookup(index + count))) {
+        Page* page = pages[count];
+        page->owner = this;
+        page->index = index + count;
+        page->set_flag(kPageBusy);
+        if (m_pages.insert(index + count, page).is_error()) {
+            page->clear_flag(kPageBusy);
+            break;
+        }
+        reclaim::page_cached(*page);
+        ++count;
+    }
+    for (uint32_t i = count; i < allocated; ++i)
+        free_page(pages[i]);
+    if (count == 0)
+        return Error::from_errno(ENOMEM);
+    g_misses.fetch_add(1, std::memory_order_relaxed);
+    g_readahead.fetch_add(count - 1, std::memory_order_relaxed);
+    return count;
+}
+
+ErrorOr<void> FileObject::fill_run_locked(MutexLocker& locker, uint64_t index, Page* const* pages,
+                                          uint32_t count) {
+    m_lock.assert_locked();
+    // The disk read goes straight into the frames, with the object unlocked so that hits
+    // on other pages proceed; the busy flags keep everyone off these (reclaim and
+    // truncation included).
+    locker.unlock();
+    void* frames[kMaxReadahead];
+    for (uint32_t i = 0; i < count; ++i)
+        frames[i] = page_to_virt(pages[i]);
+    auto result = m_inode->file_system().read_pages(*m_inode, index, count, frames);
+    locker.lock();
+    for (uint32_t i = 0; i < count; ++i) {
+        // Nobody may use a frame that holds no file data: take them out again.
+        if (result.is_error() && m_pages.lookup(index + i) == pages[i])
+            remove_page_locked(index + i, pages[i]);
+    }
+    {
+        SpinlockLocker busy_locker(m_busy_lock);
+        for (uint32_t i = 0; i < count; ++i)
+            pages[i]->clear_flag(kPageBusy);
+    }
+    m_busy_queue.wake_all();
+    return result;
+}
+
 uint32_t FileObject::readahead_window_locked(uint64_t index) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     // Sequential: this miss is where the last read (and its readahead) ended. The window
     // doubles up to kMaxReadahead on every sequential miss and falls back to one page on a
     // jump, so random access reads nothing it did not ask for.
@@ -201,7 +213,7 @@ Page* FileObject::allocate_readahead_page() {
 }
 
 ErrorOr<Page*> FileObject::page_for_fault_slow_locked(MutexLocker& locker, uint64_t index) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     for (;;) {
         if (!m_inode)
             return Error::from_errno(EIO);
@@ -258,7 +270,7 @@ void FileObject::mapping_removed(Vma& vma) {
 }
 
 void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     uint64_t phys = page_to_phys(page);
     for (Vma& vma : m_vmas) {
         // start and page_offset never change; end may be shrinking under a clip in another
@@ -275,7 +287,7 @@ void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_page_locked(uint64_t index, Page* page) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     unmap_everywhere_locked(index, page);
     reclaim::page_uncached(*page);
     m_pages.erase(index);
@@ -283,7 +295,7 @@ void FileObject::remove_page_locked(uint64_t index, Page* page) {
 }
 
 void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     uint64_t index = first;
     while (auto entry = m_pages.find_next(index)) {
         if (entry->index >= end)
@@ -310,7 +322,7 @@ bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may
 }
 
 bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     if (!m_inode || m_pages.lookup(index) != page)
         return false;  // Gone or replaced since the queue named it.
     if (mapped == EvictMapped::No && !m_vmas.empty())
@@ -380,7 +392,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
 }
 
 void FileObject::wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     // Expects m_lock (held by `locker`); returns with it held and no page in
     // [first_index, end_index) busy. No new fill can start while m_lock is held.
     for (;;) {
@@ -442,7 +454,7 @@ ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t le
 }
 
 void FileObject::zero_beyond_end_locked(uint64_t old_size) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     if (old_size % kPageSize == 0)
         return;
     if (Page* last = m_pages.lookup(old_size / kPageSize)) {
@@ -535,7 +547,7 @@ void FileObject::discard_private_copies(uint64_t first_index) {
 }
 
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
-    ASSERT(m_lock.is_locked_by_current_thread());
+    m_lock.assert_locked();
     // Runs of consecutive dirty pages go to the file system together, so that the blocks
     // of a run of holes are allocated in one transaction.
     constexpr uint32_t kCluster = 64;

@@ -196,6 +196,16 @@ private:
     // was dropped then, so the page may have left the cache again by the time it returns).
     // ENXIO if the file no longer reaches `index` after a drop.
     ErrorOr<Page*> get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk = nullptr);
+    // get_page_locked's miss, first half: frames for the readahead window of `index`
+    // (allocated with m_lock dropped), inserted busy into the cache as one run that ends at
+    // the end of file and at the first page already cached; returns the run's length, the
+    // frames in `pages` (room for kMaxReadahead). 0: someone else filled `index` meanwhile (look again). ENOMEM,
+    // ENXIO (truncated meanwhile), EIO (the inode is gone). Expects m_lock.
+    ErrorOr<uint32_t> insert_missing_run_locked(MutexLocker& locker, uint64_t index, Page** pages);
+    // Second half: reads the run from the disk with m_lock dropped, then clears the busy
+    // flags and wakes the waiters; on a read error the run leaves the cache again.
+    // Expects m_lock.
+    ErrorOr<void> fill_run_locked(MutexLocker& locker, uint64_t index, Page* const* pages, uint32_t count);
     // The file grew from `old_size`: the bytes of the old last page beyond it, which a store
     // through a mapping may have set, must read as zeros now that they are file data (the
     // file system zeroes them on the disk). Expects m_lock.

@@ -106,7 +106,7 @@ void PageTable::flush_local(uint64_t vaddr) const
 
 Pte PageTable::link_new_table_locked(Pte* entry) const
 {
-    ASSERT(m_lock.is_locked_by_this_cpu());
+    m_lock.assert_locked();
     auto table_phys = allocate_table();
     if (table_phys.is_error())
         return 0;
@@ -140,7 +140,7 @@ template<PageTable::CreateTables create>
 
 PageTable::Walk PageTable::find_leaf_locked(uint64_t vaddr) const
 {
-    ASSERT(m_lock.is_locked_by_this_cpu());
+    m_lock.assert_locked();
     Walk found = walk<CreateTables::No>(vaddr, 0);
     if (!pte_is_leaf(*found.entry))
         found.entry = nullptr;
@@ -158,7 +158,7 @@ PageTable::LeafTable PageTable::leaf_table_unlocked(uint64_t vaddr) const
 
 ErrorOr<void> PageTable::split_leaf_locked(Pte* entry, unsigned level)
 {
-    ASSERT(m_lock.is_locked_by_this_cpu());
+    m_lock.assert_locked();
     ASSERT(level > 0 && pte_is_leaf(*entry));
     uint64_t table_phys = TRY(allocate_table());
     Pte* table = table_at(table_phys);
@@ -211,7 +211,7 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
 template<typename Change>
 ErrorOr<size_t> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, Flush flush, Change change)
 {
-    ASSERT(m_lock.is_locked_by_this_cpu());
+    m_lock.assert_locked();
     size_t changed = 0;
     ErrorOr<void> status {};
     uint64_t va = vaddr;
