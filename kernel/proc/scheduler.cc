@@ -72,15 +72,15 @@ public:
     static void switch_away_locked() {
         s_lock.assert_locked();
         Cpu* cpu = this_cpu();
-        Thread* previous = cpu->current_thread;
+        Thread* previous = Thread::current();
         ASSERT(previous);
         if (cpu->spinlocks_held != 1 || cpu->interrupt_disable_depth != 1) {
             panic("thread '%s' tried to sleep or yield holding %d spinlocks (interrupt-disable depth %d); only "
                   "the scheduler lock may be held",
                   previous->m_name, cpu->spinlocks_held - 1, cpu->interrupt_disable_depth - 1);
         }
-        if (previous->m_sleeping_locks_held != 0 && previous->m_state == ThreadState::Dead)
-            panic("thread '%s' exited holding %d sleeping locks", previous->m_name, previous->m_sleeping_locks_held);
+        if (previous->sleeping_locks_held() != 0 && previous->m_state == ThreadState::Dead)
+            panic("thread '%s' exited holding %d sleeping locks", previous->m_name, previous->sleeping_locks_held());
 
         Thread* next = s_run_queue.pop_front();
         if (next)
@@ -91,7 +91,7 @@ public:
             previous->m_state = ThreadState::Running;
             return;
         }
-        if (previous->m_is_idle) {
+        if (previous->is_idle_thread()) {
             previous->m_state = ThreadState::Runnable;
             s_idle_cpus &= ~(1u << cpu->index);
         }
@@ -99,7 +99,7 @@ public:
         next->m_last_cpu = cpu->index;
         next->m_slice_ticks_left = kTimeSliceTicks;
         cpu->current_thread = next;
-        if (!next->m_is_idle)
+        if (!next->is_idle_thread())
             ++cpu->context_switches;
 
         previous->m_interrupts_were_enabled = cpu->interrupts_were_enabled;
@@ -115,7 +115,7 @@ public:
     // (s_lock held): the kernel stack user traps land on, the address space in satp (the
     // kernel page table for kernel threads), and the user floating-point registers.
     static void finish_switch_in(Thread& self) {
-        if (!self.m_is_idle)
+        if (!self.is_idle_thread())
             trap_set_kernel_stack_top(self.m_stack.top);
         address_space_switch_on_this_cpu(self.m_address_space);
         fp_switch_in(self);
@@ -243,7 +243,7 @@ public:
 
     static void sleep_until(uint64_t deadline) {
         Thread* self = Thread::current();
-        ASSERT(self && !self->m_is_idle);
+        ASSERT(self && !self->is_idle_thread());
         s_sleep_lock.lock();
         if (csr::read_time() >= deadline) {
             s_sleep_lock.unlock();
@@ -271,7 +271,7 @@ public:
         if (s_runnable_count.load(std::memory_order_relaxed) == 0)
             return;
         s_lock.lock();
-        if (!self->m_is_idle) {
+        if (!self->is_idle_thread()) {
             // No IPI for ourselves: this hart is about to look at the queue anyway.
             self->m_state = ThreadState::Runnable;
             s_run_queue.push_back(*self);
@@ -283,7 +283,7 @@ public:
 
     static void block_releasing(Spinlock& lock) {
         Thread* self = Thread::current();
-        ASSERT(self && !self->m_is_idle);
+        ASSERT(self && !self->is_idle_thread());
         ASSERT(lock.is_locked_by_this_cpu());
         s_lock.lock();
         self->m_state = ThreadState::Blocked;
@@ -303,7 +303,7 @@ public:
 
     [[noreturn]] static void exit_current() {
         Thread* self = Thread::current();
-        ASSERT(self && !self->m_is_idle);
+        ASSERT(self && !self->is_idle_thread());
         s_lock.lock();
         self->m_state = ThreadState::Dead;
         s_zombies.push_back(*self);
@@ -323,7 +323,7 @@ public:
         Thread& idle = Thread::adopt_current_context(name);
         {
             SpinlockLocker locker(s_lock);
-            idle.m_is_idle = true;
+            idle.mark_idle_thread();
             idle.m_state = ThreadState::Running;
             idle.m_last_cpu = cpu->index;
             cpu->idle_thread = &idle;
@@ -337,8 +337,8 @@ public:
         Cpu* cpu = this_cpu();
         ++cpu->timer_ticks;
         wake_sleepers();
-        Thread* current = cpu->current_thread;
-        if (!current || current->m_is_idle)
+        Thread* current = static_cast<Thread*>(cpu->current_thread);
+        if (!current || current->is_idle_thread())
             return;
         if (current->m_slice_ticks_left > 0)
             --current->m_slice_ticks_left;

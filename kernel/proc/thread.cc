@@ -30,10 +30,14 @@ const char* thread_state_name(ThreadState state) {
 }
 
 Thread::Thread(const char* name, EntryFunction entry, void* argument)
-    : m_id(s_next_thread_id.fetch_add(1, std::memory_order_relaxed))
+    : SyncThread(m_name)
+    , m_id(s_next_thread_id.fetch_add(1, std::memory_order_relaxed))
     , m_entry(entry)
     , m_argument(argument)
 {
+    // Thread::current() and the locks rely on SyncThread being the first base: the same
+    // address, so that converting between the two is free (the compiler folds this check).
+    ASSERT(static_cast<void*>(static_cast<SyncThread*>(this)) == static_cast<void*>(this));
     klib::strlcpy(m_name, name, sizeof(m_name));
     s_live_threads.fetch_add(1, std::memory_order_relaxed);
 }
@@ -93,9 +97,9 @@ int Thread::wait_until_reaped() {
 
 void Thread::exit(int code) {
     Thread* self = current();
-    ASSERT(self && !self->m_is_idle);
-    if (self->m_sleeping_locks_held != 0)
-        panic("thread '%s' exits holding %d sleeping locks", self->m_name, self->m_sleeping_locks_held);
+    ASSERT(self && !self->is_idle_thread());
+    if (self->sleeping_locks_held() != 0)
+        panic("thread '%s' exits holding %d sleeping locks", self->m_name, self->sleeping_locks_held());
     // A dead thread must not keep a user address space active on this hart: whoever joins
     // it may destroy that address space as soon as join() returns, before this hart has
     // switched to another thread.
@@ -109,11 +113,6 @@ void Thread::exit(int code) {
     }
     self->m_joiners.wake_all();
     scheduler_exit_current();
-}
-
-Thread* Thread::current() {
-    // One load relative to tp, which no preemption can split (arch/riscv64/cpu.h).
-    return this_cpu_current_thread();
 }
 
 void Thread::yield() { scheduler_yield(); }

@@ -25,6 +25,10 @@
 // Everything else is either dead across a call or was saved on the thread's stack by
 // the trap entry, if the switch happens inside an interrupt handler.
 //
+// The part of a thread the locks and wait queues use (its held sleeping locks, whether it
+// is the idle thread, its name) is its first base, sync/sync_thread.h's SyncThread, so that
+// the sync layer needs nothing from here; each hart's Cpu::current_thread points at it.
+//
 // Invariants: a thread is in at most one of the run queue, a wait queue (through a
 // Waiter on its stack) or the sleep tree; it is on the run queue exactly while Runnable;
 // exactly one hart's Cpu::current_thread names a Running thread, and it is that hart.
@@ -35,6 +39,7 @@
 #include <new>
 #include <utility>
 
+#include "arch/riscv64/cpu.h"
 #include "lib/error_or.h"
 #include "lib/intrusive_list.h"
 #include "lib/intrusive_tree.h"
@@ -42,6 +47,7 @@
 #include "mm/kernel_stack.h"
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
+#include "sync/sync_thread.h"
 #include "sync/wait_queue.h"
 
 // Callee-saved registers of a thread that is not running. Layout known to
@@ -77,7 +83,7 @@ struct FpState {
 
 class Process;
 
-class Thread : public RefCounted<Thread> {
+class Thread : public SyncThread, public RefCounted<Thread> {
 public:
     using EntryFunction = void (*)(void* argument);
 
@@ -118,8 +124,10 @@ public:
     // lock held.
     [[noreturn]] static void exit(int code);
 
-    // The running thread; nullptr on a hart before its scheduler starts.
-    static Thread* current();
+    // The running thread; nullptr on a hart before its scheduler starts. One load relative
+    // to tp, which no preemption can split (arch/riscv64/cpu.h); the cast is free, since
+    // SyncThread is the first base (the constructor asserts it).
+    static Thread* current() { return static_cast<Thread*>(this_cpu_current_thread()); }
 
     // Gives the hart to the next runnable thread, if any; the caller stays runnable.
     static void yield();
@@ -129,24 +137,10 @@ public:
     static void sleep_for_us(uint64_t microseconds);
 
     uint64_t id() const { return m_id; }
-    const char* name() const { return m_name; }
+    // name(), is_idle_thread() and the held sleeping locks: see SyncThread.
     ThreadState state() const { return m_state; }
-    bool is_idle_thread() const { return m_is_idle; }
     // The hart that last ran this thread (its Cpu index).
     unsigned last_cpu() const { return m_last_cpu; }
-
-    // The sleeping locks (Mutex, RwLock) this thread holds, for the lock-order checker.
-    HeldLockRanks& held_sleeping_lock_ranks() { return m_sleeping_lock_ranks; }
-    const HeldLockRanks& held_sleeping_lock_ranks() const { return m_sleeping_lock_ranks; }
-    int sleeping_locks_held() const { return m_sleeping_locks_held; }
-    void note_sleeping_lock_acquired(LockRank rank) {
-        ++m_sleeping_locks_held;
-        m_sleeping_lock_ranks.note_acquired(rank);
-    }
-    void note_sleeping_lock_released(LockRank rank) {
-        --m_sleeping_locks_held;
-        m_sleeping_lock_ranks.note_released(rank);
-    }
 
     // The user address space this thread runs in, or nullptr for a kernel thread. Set by
     // the process code (mm/address_space.h: address_space_switch_current); the scheduler
@@ -183,7 +177,6 @@ private:
     void* m_argument;
     KernelStack m_stack {};
     bool m_owns_stack { false };
-    bool m_is_idle { false };
 
     // Guarded by the scheduler lock.
     ThreadState m_state { ThreadState::Created };
@@ -218,10 +211,6 @@ private:
     // when it switches the thread in.
     AddressSpace* m_address_space { nullptr };
     FpState m_fp_state {};
-
-    // Touched only by the thread itself.
-    HeldLockRanks m_sleeping_lock_ranks;
-    int m_sleeping_locks_held { 0 };
 
     template<typename Callable>
     static void invoke_and_destroy(void* argument) {

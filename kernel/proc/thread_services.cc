@@ -1,5 +1,6 @@
 // What the thread code provides to the layers below it, which include nothing from proc/:
-// kernel threads (sync/kernel_thread.h) and the current thread's address space
+// kernel threads (sync/kernel_thread.h), parking and waking for wait queues
+// (sync/sync_thread.h) and the current thread's address space
 // (mm/user_memory.h: current_address_space(); mm/address_space.h:
 // address_space_switch_current()). Each is declared where its users can see it and defined
 // here, over Thread.
@@ -7,9 +8,20 @@
 #include "lib/ref_ptr.h"
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
+#include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
 #include "sync/kernel_thread.h"
+#include "sync/sync_thread.h"
+
+namespace sync_thread {
+
+void block_current_releasing(Spinlock& lock) { scheduler_block_releasing(lock); }
+
+// Every SyncThread is a Thread's base (proc/thread.h).
+void wake(SyncThread& thread) { scheduler_wake(static_cast<Thread&>(thread)); }
+
+}  // namespace sync_thread
 
 namespace kernel_thread {
 

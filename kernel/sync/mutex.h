@@ -37,7 +37,7 @@
 #include "sync/thread_safety.h"
 #include "sync/wait_queue.h"
 
-class Thread;
+class SyncThread;
 
 class CAPABILITY("mutex") Mutex {
 public:
@@ -55,15 +55,15 @@ public:
     // Takes the mutex, sleeping while another thread owns it. Call with no spinlock held.
     // lock() and unlock() are inline (below): their uncontended paths are a few
     // instructions, and the page-fault path takes a mutex on every file fault.
-    // Returns the calling thread, for the unlock(Thread&) of a caller that keeps it.
-    Thread& lock() ACQUIRE();
+    // Returns the calling thread, for the unlock(SyncThread&) of a caller that keeps it.
+    SyncThread& lock() ACQUIRE();
 
     // Takes the mutex while the calling thread holds `outer`, another mutex of the same
     // rank, in an order the caller has checked against that rank's own rule (the inode pair
     // rule of lock_order.h: a plain lock() of a second inode panics). Panics if the caller
     // does not hold `outer`, if `outer` has another rank, or if `outer` is not the only lock
     // of that rank the caller holds (this is the second of a pair). Out of line: it is rare.
-    Thread& lock_nested(const Mutex& outer) ACQUIRE() REQUIRES(outer);
+    SyncThread& lock_nested(const Mutex& outer) ACQUIRE() REQUIRES(outer);
 
     // Takes the mutex if it is free; returns whether it did. Never sleeps.
     bool try_lock() TRY_ACQUIRE(true);
@@ -72,7 +72,7 @@ public:
     // unlock(self) is the same for a caller that knows it is `self` (what lock()
     // returned): MutexLocker, which saves reading the current thread a second time.
     void unlock() RELEASE();
-    void unlock(Thread& self) RELEASE();
+    void unlock(SyncThread& self) RELEASE();
 
     bool is_locked_by_current_thread() const;
 
@@ -89,13 +89,13 @@ public:
     LockRank rank() const { return m_rank; }
 
 private:
-    void lock_slow(Thread& self);
+    void lock_slow(SyncThread& self);
     void wake_waiter();
-    [[noreturn]] void panic_recursive(Thread& self) const;
-    [[noreturn]] void panic_not_owner(Thread* self, Thread* owner) const;
+    [[noreturn]] void panic_recursive(SyncThread& self) const;
+    [[noreturn]] void panic_not_owner(SyncThread* self, SyncThread* owner) const;
 
     Spinlock m_state_lock;
-    std::atomic<Thread*> m_owner { nullptr };
+    std::atomic<SyncThread*> m_owner { nullptr };
     std::atomic<uint32_t> m_waiting { 0 };  // Threads in lock_slow(); changed under m_state_lock.
     WaitQueue m_waiters;
     const char* m_name;
@@ -128,7 +128,7 @@ public:
 
 private:
     Mutex& m_mutex;
-    Thread& m_self;  // The thread that took it (a locker never changes threads).
+    SyncThread& m_self;  // The thread that took it (a locker never changes threads).
     bool m_held { true };
 };
 
@@ -158,20 +158,20 @@ public:
 
 private:
     Mutex& m_mutex;
-    Thread& m_self;
+    SyncThread& m_self;
     bool m_held { true };
 };
 
-// The inline fast paths. Included here, after the classes, because the checks read the
-// current thread (proc/thread.h), which does not include this header.
+// The inline fast paths. Included here, after the classes: the checks read the current
+// thread as a SyncThread (sync/sync_thread.h, which includes nothing of proc/).
 #include "sync/sleeping_lock_caller.h"
 
-inline Thread& Mutex::lock() {
-    Thread& self = sync_detail::checked_sleeping_lock_caller("mutex", m_name);
+inline SyncThread& Mutex::lock() {
+    SyncThread& self = sync_detail::checked_sleeping_lock_caller("mutex", m_name);
     if (m_owner.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic_recursive(self);
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
-    Thread* expected = nullptr;
+    SyncThread* expected = nullptr;
     if (!m_owner.compare_exchange_strong(expected, &self, std::memory_order_acquire, std::memory_order_relaxed))
         [[unlikely]]
         lock_slow(self);
@@ -186,8 +186,8 @@ inline void Mutex::assert_locked(const char* function, const char* file, unsigne
 
 inline void Mutex::unlock() { unlock(*sync_detail::current_sleeping_lock_thread()); }
 
-inline void Mutex::unlock(Thread& self) {
-    Thread* owner = m_owner.load(std::memory_order_relaxed);
+inline void Mutex::unlock(SyncThread& self) {
+    SyncThread* owner = m_owner.load(std::memory_order_relaxed);
     if (owner != &self) [[unlikely]]
         panic_not_owner(&self, owner);
     self.note_sleeping_lock_released(m_rank);

@@ -2,20 +2,19 @@
 #include "sync/rw_lock.h"
 
 #include "lib/panic.h"
-#include "proc/thread.h"
 #include "sync/sleeping_lock_caller.h"
 
 using sync_detail::checked_sleeping_lock_caller;
 
-void RwLock::panic_read_while_writing(Thread& self) const {
+void RwLock::panic_read_while_writing(SyncThread& self) const {
     panic("rw lock '%s': thread '%s' takes the read lock while holding the write lock", m_name, self.name());
 }
 
-void RwLock::panic_recursive_write(Thread& self) const {
+void RwLock::panic_recursive_write(SyncThread& self) const {
     panic("rw lock '%s' write-locked recursively by thread '%s'", m_name, self.name());
 }
 
-void RwLock::panic_not_writer(Thread* self, Thread* writer) const {
+void RwLock::panic_not_writer(SyncThread* self, SyncThread* writer) const {
     panic("rw lock '%s' write-unlocked by thread '%s', but %s holds it", m_name, self ? self->name() : "(none)",
           writer ? writer->name() : "no writer");
 }
@@ -69,7 +68,7 @@ void RwLock::wake_after_write(uint64_t old_state) {
 }
 
 bool RwLock::try_lock_write() {
-    Thread& self = checked_sleeping_lock_caller("rw lock", m_name);
+    SyncThread& self = checked_sleeping_lock_caller("rw lock", m_name);
     if (m_writer.load(std::memory_order_relaxed) == &self)
         panic_recursive_write(self);
     uint64_t expected = 0;
@@ -86,7 +85,7 @@ void RwLock::unlock_write_slow() {
 }
 
 void RwLock::downgrade() {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
+    SyncThread* self = sync_detail::current_sleeping_lock_thread();
     if (m_writer.load(std::memory_order_relaxed) != self)
         panic("rw lock '%s' downgraded by a thread that does not hold it for writing", m_name);
     m_writer.store(nullptr, std::memory_order_relaxed);
@@ -100,13 +99,13 @@ void RwLock::downgrade() {
 }
 
 bool RwLock::is_write_locked_by_current_thread() const {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
+    SyncThread* self = sync_detail::current_sleeping_lock_thread();
     return self != nullptr && m_writer.load(std::memory_order_relaxed) == self;
 }
 
 size_t RwLock::reader_count() const { return m_state.load(std::memory_order_relaxed) & kReaderMask; }
 
 bool RwLock::is_read_or_write_locked_by_current_thread() const {
-    Thread* self = sync_detail::current_sleeping_lock_thread();
+    SyncThread* self = sync_detail::current_sleeping_lock_thread();
     return self && (m_writer.load(std::memory_order_relaxed) == self || has_readers_and_rank_held_by(self));
 }

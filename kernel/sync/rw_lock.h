@@ -43,7 +43,7 @@
 #include "sync/thread_safety.h"
 #include "sync/wait_queue.h"
 
-class Thread;
+class SyncThread;
 
 class CAPABILITY("rw lock") RwLock {
 public:
@@ -65,9 +65,9 @@ public:
     void unlock_read() RELEASE_SHARED();
     // lock_write() returns the calling thread, which a caller that keeps it (WriteLocker)
     // hands back to unlock_write(self) rather than have it read the current thread again.
-    Thread& lock_write() ACQUIRE();
+    SyncThread& lock_write() ACQUIRE();
     void unlock_write() RELEASE();
-    void unlock_write(Thread& self) RELEASE();
+    void unlock_write(SyncThread& self) RELEASE();
     // Takes the write lock if nobody holds or waits for it; returns whether it did. Never
     // sleeps, so (as for Mutex::try_lock) the lock order is not checked; the rank still
     // counts for the locks taken after it. AddressSpace::clone_for_fork takes the new
@@ -115,18 +115,18 @@ private:
 
     void lock_read_slow();
     // The reader half of is_read_or_write_locked_by_current_thread, for `self`.
-    bool has_readers_and_rank_held_by(const Thread* self) const;
+    bool has_readers_and_rank_held_by(const SyncThread* self) const;
     void lock_write_slow();
     void unlock_read_slow(uint64_t old_state);
     void unlock_write_slow();
-    [[noreturn]] void panic_read_while_writing(Thread& self) const;
-    [[noreturn]] void panic_recursive_write(Thread& self) const;
-    [[noreturn]] void panic_not_writer(Thread* self, Thread* writer) const;
+    [[noreturn]] void panic_read_while_writing(SyncThread& self) const;
+    [[noreturn]] void panic_recursive_write(SyncThread& self) const;
+    [[noreturn]] void panic_not_writer(SyncThread* self, SyncThread* writer) const;
     void wake_after_write(uint64_t old_state);
 
     Spinlock m_state_lock;
     std::atomic<uint64_t> m_state { 0 };
-    std::atomic<Thread*> m_writer { nullptr };  // Set while write-held, for the checks.
+    std::atomic<SyncThread*> m_writer { nullptr };  // Set while write-held, for the checks.
     WaitQueue m_readers_queue;
     WaitQueue m_writers_queue;
     const char* m_name;
@@ -164,15 +164,15 @@ public:
 
 private:
     RwLock& m_lock;
-    Thread& m_self;
+    SyncThread& m_self;
 };
 
-// The inline fast paths. Included here, after the classes, because the checks read the
-// current thread (proc/thread.h), which does not include this header.
+// The inline fast paths. Included here, after the classes: the checks read the current
+// thread as a SyncThread (sync/sync_thread.h, which includes nothing of proc/).
 #include "sync/sleeping_lock_caller.h"
 
 inline void RwLock::lock_read() {
-    Thread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
+    SyncThread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
     if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic_read_while_writing(self);
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
@@ -193,8 +193,8 @@ inline void RwLock::unlock_read() {
         unlock_read_slow(old);
 }
 
-inline Thread& RwLock::lock_write() {
-    Thread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
+inline SyncThread& RwLock::lock_write() {
+    SyncThread& self = sync_detail::checked_sleeping_lock_caller("rw lock", m_name);
     if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic_recursive_write(self);
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
@@ -207,7 +207,7 @@ inline Thread& RwLock::lock_write() {
     return self;
 }
 
-inline bool RwLock::has_readers_and_rank_held_by(const Thread* self) const {
+inline bool RwLock::has_readers_and_rank_held_by(const SyncThread* self) const {
     // A thread counts the ranks of the sleeping locks it holds; LockRank::None is not counted.
     return self && (m_state.load(std::memory_order_relaxed) & kReaderMask) != 0
         && (m_rank == LockRank::None || (self->held_sleeping_lock_ranks().mask() >> static_cast<unsigned>(m_rank)) & 1);
@@ -219,7 +219,7 @@ inline void RwLock::assert_write_locked(const char* function, const char* file, 
 }
 
 inline void RwLock::assert_locked(const char* function, const char* file, unsigned line) const {
-    Thread* self = this_cpu_current_thread();
+    SyncThread* self = this_cpu_current_thread();
     if (m_writer.load(std::memory_order_relaxed) != self && !has_readers_and_rank_held_by(self)) [[unlikely]]
         atlas_assert_failed("rw lock held by the current thread", file, line, function);
 }
@@ -233,8 +233,8 @@ inline WriteLocker::WriteLocker(RwLock& lock, Adopt)
 
 inline void RwLock::unlock_write() { unlock_write(*sync_detail::current_sleeping_lock_thread()); }
 
-inline void RwLock::unlock_write(Thread& self) {
-    Thread* writer = m_writer.load(std::memory_order_relaxed);
+inline void RwLock::unlock_write(SyncThread& self) {
+    SyncThread* writer = m_writer.load(std::memory_order_relaxed);
     if (writer != &self) [[unlikely]]
         panic_not_writer(&self, writer);
     m_writer.store(nullptr, std::memory_order_relaxed);

@@ -1,5 +1,8 @@
 // The checks every sleeping lock (Mutex, RwLock) makes of its caller, shared by both.
 //
+// The caller is a SyncThread (sync/sync_thread.h), the sync layer's view of a thread, so
+// this header, and mutex.h and rw_lock.h with it, include nothing from proc/.
+//
 // A sleeping lock may only be taken by a thread (not the idle thread, not an interrupt
 // handler before the scheduler runs) holding no spinlock. Reading "the current thread"
 // and "this hart's spinlock count" must not straddle a migration, so each is one load
@@ -12,12 +15,12 @@
 
 #include "arch/riscv64/cpu.h"
 #include "lib/panic.h"
-#include "proc/thread.h"
+#include "sync/sync_thread.h"
 
 namespace sync_detail {
 
 struct SleepingLockCaller {
-    Thread* thread;
+    SyncThread* thread;
     int spinlocks_held;
 };
 
@@ -27,9 +30,9 @@ inline SleepingLockCaller sleeping_lock_caller() {
 
 // The calling thread, after checking that it may take a sleeping lock; panics otherwise.
 // (By value: a reference would make every caller spill the pair to the stack first.)
-[[noreturn]] void bad_sleeping_lock_caller(const char* what, const char* name, Thread* thread, int spinlocks_held);
+[[noreturn]] void bad_sleeping_lock_caller(const char* what, const char* name, SyncThread* thread, int spinlocks_held);
 
-inline Thread& checked_sleeping_lock_caller(const char* what, const char* name) {
+inline SyncThread& checked_sleeping_lock_caller(const char* what, const char* name) {
     SleepingLockCaller caller = sleeping_lock_caller();
     if (!caller.thread || caller.spinlocks_held != 0 || caller.thread->is_idle_thread()) [[unlikely]]
         bad_sleeping_lock_caller(what, name, caller.thread, caller.spinlocks_held);
@@ -37,6 +40,6 @@ inline Thread& checked_sleeping_lock_caller(const char* what, const char* name) 
 }
 
 // The calling thread, unchecked (for unlock, whose own check is ownership).
-inline Thread* current_sleeping_lock_thread() { return this_cpu_current_thread(); }
+inline SyncThread* current_sleeping_lock_thread() { return this_cpu_current_thread(); }
 
 }  // namespace sync_detail

@@ -2,8 +2,8 @@
 #include "sync/spinlock.h"
 
 #include "lib/panic.h"
-#include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
+#include "sync/sync_thread.h"
 
 namespace {
 

@@ -21,6 +21,9 @@
 // re-check their condition in a loop, as above) but this implementation does not produce
 // them.
 //
+// Parking and waking a thread are the scheduler's: this layer reaches them through
+// sync/sync_thread.h (block_current_releasing, wake), which proc/ implements.
+//
 // Locking: the queue's own spinlock has rank WaitQueue, after every caller's lock and
 // before the scheduler's. sleep() must be called with exactly one spinlock held, the one
 // passed in, and no InterruptDisabler of the caller's own; wake_one and wake_all may be
@@ -32,7 +35,7 @@
 #include "lib/intrusive_list.h"
 #include "sync/spinlock.h"
 
-class Thread;
+class SyncThread;
 
 class WaitQueue {
 public:
@@ -70,7 +73,7 @@ public:
 private:
     struct Waiter {
         ListNode node;
-        Thread* thread;
+        SyncThread* thread;
     };
 
     Spinlock m_lock;

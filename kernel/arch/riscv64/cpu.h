@@ -16,6 +16,7 @@
 
 #include "sync/lock_order.h"
 
+class SyncThread;
 class Thread;
 
 constexpr unsigned kMaxCpus = 8;
@@ -48,8 +49,10 @@ struct Cpu {
     HeldLockRanks spinlock_ranks;
 
     // The thread running on this hart, and the one it runs when the run queue is empty.
-    // Both are written only by this hart, under the scheduler lock.
-    Thread* current_thread { nullptr };
+    // Both are written only by this hart, under the scheduler lock. The running thread is
+    // kept as the sync layer's view of it (sync/sync_thread.h), which the sleeping locks
+    // read on every lock and unlock; proc/thread.h's Thread::current() is the Thread.
+    SyncThread* current_thread { nullptr };
     Thread* idle_thread { nullptr };
 
     // Top of the stack used while this hart has no thread (boot, and between threads).
@@ -84,8 +87,8 @@ inline void set_this_cpu(Cpu* cpu) { asm volatile("mv tp, %0" ::"r"(cpu)); }
 // hart, can only come before or after that instruction, and either way the hart it reads
 // is running the calling thread at that instant: so these need no InterruptDisabler,
 // where this_cpu()->current_thread (two instructions) would.
-inline Thread* this_cpu_current_thread() {
-    Thread* thread;
+inline SyncThread* this_cpu_current_thread() {
+    SyncThread* thread;
     asm volatile("ld %0, %1(tp)" : "=r"(thread) : "i"(offsetof(Cpu, current_thread)));
     return thread;
 }

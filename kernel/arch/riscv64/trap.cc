@@ -314,7 +314,7 @@ static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_
               && TRAP_ACCESS_EXECUTE == static_cast<int>(Access::Execute));
 extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access access) {
     // The current thread, read once (one load relative to tp).
-    Thread* thread = this_cpu_current_thread();
+    Thread* thread = Thread::current();
     AddressSpace* space = thread ? thread->address_space() : nullptr;
     enable_interrupts();
     if (!space) [[unlikely]]
@@ -347,7 +347,7 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
     }
     // From user mode: the current thread is read once (one load relative to tp,
     // arch/riscv64/cpu.h). It stays the current thread of this code wherever it runs next.
-    Thread* thread = this_cpu_current_thread();
+    Thread* thread = Thread::current();
     handle_user_exception(*frame);
     prepare_return_to_user_after_exception(thread);
 }
