@@ -6,7 +6,19 @@
  * Counts are exact only under QEMU's -icount with one hart (tools/atlas-run --icount
  * --cpus 1): there rdinstret counts the instructions every hart retires, the kernel's
  * included, and also the idle loop's while the machine waits for the disk; a benchmark that
- * waits for the disk subtracts the growth of vmstat's idle_instret (bench_busy_since). */
+ * waits for the disk subtracts the growth of vmstat's idle_instret (bench_busy_since).
+ *
+ * The same programs also build for Linux against glibc (riscv64-linux-gnu-gcc -static
+ * -DBENCH_LINUX; only tools/linux-ref sets BENCH_LINUX), to run on the Linux reference
+ * machine (docs/linux-ref.md). There user mode may not read instret (the SBI PMU stops the
+ * counter), so bench_instret() is rdtime x 100: under -icount shift=0 on QEMU's virt
+ * machine the 10 MHz timer ticks once per 100 instructions, so it counts retired
+ * instructions to within 100 per measurement (getpid_bench checks on Atlas that the two
+ * agree). What only Atlas has is compiled out there, never in a measured window: vmstat
+ * (bench_vmstat, bench_mark_now, bench_busy_since) and Atlas's abi.h. bench_faults_now
+ * reads the fault counters from vmstat on Atlas and from getrusage() on Linux. Test files
+ * live under BENCH_DIR: the root on Atlas, the ext4 disk (/mnt) on Linux, whose root is
+ * the initramfs. */
 #ifndef ATLAS_USER_BENCH_H
 #define ATLAS_USER_BENCH_H
 
@@ -20,15 +32,35 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#ifdef BENCH_LINUX
+#include <sys/resource.h>
+#define BENCH_DIR "/mnt"
+#else
 #include "../../kernel/syscall/abi.h"
+#define BENCH_DIR ""
+#endif
 
 enum { kBenchPageSize = 4096 };
 
+/* The time CSR x 100: retired instructions under -icount shift=0 (both kernels let user
+ * mode read it), to within 100. */
+static inline uint64_t bench_time_instret(void)
+{
+    uint64_t value;
+    __asm__ volatile("rdtime %0" : "=r"(value));
+    return value * 100;
+}
+
+/* Retired instructions: rdinstret on Atlas, rdtime x 100 on Linux. */
 static inline uint64_t bench_instret(void)
 {
+#ifdef BENCH_LINUX
+    return bench_time_instret();
+#else
     uint64_t value;
     __asm__ volatile("rdinstret %0" : "=r"(value));
     return value;
+#endif
 }
 
 /* Stops the benchmark: it measured something wrong, so it must not report a figure. */
@@ -43,6 +75,23 @@ __attribute__((noreturn, format(printf, 1, 2))) static inline void bench_fail(co
     exit(1);
 }
 
+/* The process's page faults so far: vmstat's (all processes') on Atlas, getrusage()'s
+ * (this process's) on Linux. Read outside measured windows only. */
+struct bench_faults {
+    uint64_t major;
+    uint64_t minor;
+};
+
+#ifdef BENCH_LINUX
+static inline void bench_faults_now(struct bench_faults* faults)
+{
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) < 0)
+        bench_fail("getrusage: %s", strerror(errno));
+    faults->major = (uint64_t)usage.ru_majflt;
+    faults->minor = (uint64_t)usage.ru_minflt;
+}
+#else
 static inline void bench_vmstat(struct atlas_vmstat* stats)
 {
     memset(stats, 0, sizeof(*stats));
@@ -74,6 +123,15 @@ static inline uint64_t bench_busy_since(const struct bench_mark* mark, struct at
     uint64_t spent = end - mark->instret;
     return idle < spent ? spent - idle : 0;
 }
+
+static inline void bench_faults_now(struct bench_faults* faults)
+{
+    struct atlas_vmstat stats;
+    bench_vmstat(&stats);
+    faults->major = stats.major_faults;
+    faults->minor = stats.minor_faults;
+}
+#endif
 
 /* The one line per figure that tools/bench reads. */
 static inline void bench_report(const char* name, uint64_t value, const char* unit)

@@ -25,13 +25,15 @@
  * contents in the child), and any mismatch fails the benchmark, as does a major fault in
  * the runs on the cached file (a descriptor of it stays open throughout, since a file's
  * page cache lives only as long as its inode is held). Exact only under QEMU's
- * -icount with one hart (tools/atlas-run --icount --cpus 1 -- fault_bench). */
+ * -icount with one hart (tools/atlas-run --icount --cpus 1 -- fault_bench). On Linux
+ * (BENCH_LINUX, bench.h) the fault counts are this process's, from getrusage(), and the
+ * file is on the ext4 disk. */
 #include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "bench.h"
 
-static const char* const kFile = "/fault_bench.dat";
+static const char* const kFile = BENCH_DIR "/fault_bench.dat";
 enum { kMinorFaultMappings = 256 };
 
 static void check_byte(unsigned char got, uint64_t offset, const char* what)
@@ -58,16 +60,16 @@ static uint64_t minor_fault_shared(size_t file_pages, long rounds)
             maps[i] = map;
         }
         unsigned char got[kMinorFaultMappings];
-        struct atlas_vmstat before, after;
-        bench_vmstat(&before);
+        struct bench_faults before, after;
+        bench_faults_now(&before);
         uint64_t start = bench_instret();
         for (size_t i = 0; i < count; i++)
             got[i] = maps[i][0];
         uint64_t spent = bench_instret() - start;
-        bench_vmstat(&after);
-        if (after.major_faults != before.major_faults)
+        bench_faults_now(&after);
+        if (after.major != before.major)
             bench_fail("fault_bench: minor fault: %lu of the cached pages came from the disk",
-                       (unsigned long)(after.major_faults - before.major_faults));
+                       (unsigned long)(after.major - before.major));
         for (size_t i = 0; i < count; i++) {
             check_byte(got[i], i * kBenchPageSize, "minor fault");
             munmap((void*)maps[i], kBenchPageSize);
@@ -92,24 +94,24 @@ static uint64_t faultaround(size_t file_pages, long rounds, uint64_t* faults)
         volatile unsigned char* map = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
             bench_fail("fault_bench: mmap: %s", strerror(errno));
-        struct atlas_vmstat before, after;
-        bench_vmstat(&before);
+        struct bench_faults before, after;
+        bench_faults_now(&before);
         unsigned mismatches = 0;
         uint64_t start = bench_instret();
         for (size_t page = 0; page < file_pages; page++)
             mismatches += map[page * kBenchPageSize] != bench_pattern_byte(page * kBenchPageSize);
         uint64_t spent = bench_instret() - start;
-        bench_vmstat(&after);
+        bench_faults_now(&after);
         if (mismatches)
             bench_fail("fault_bench: fault-around: %u pages read wrong", mismatches);
-        if (after.major_faults != before.major_faults)
+        if (after.major != before.major)
             bench_fail("fault_bench: fault-around: %lu of the cached pages came from the disk",
-                       (unsigned long)(after.major_faults - before.major_faults));
+                       (unsigned long)(after.major - before.major));
         munmap((void*)map, bytes);
         if (spent < best)
             best = spent;
-        if (after.minor_faults - before.minor_faults < *faults)
-            *faults = after.minor_faults - before.minor_faults;
+        if (after.minor - before.minor < *faults)
+            *faults = after.minor - before.minor;
     }
     close(fd);
     return best / file_pages;

@@ -17,13 +17,16 @@
  *
  * tools/bench judges frames_used against one copy plus 2% (page tables, the cache's own
  * index) and the second mapper's frames against its page tables alone. Frames do not
- * depend on timing, so this needs no -icount, but tools/bench runs it like the others. */
+ * depend on timing, so this needs no -icount, but tools/bench runs it like the others.
+ *
+ * On Linux (BENCH_LINUX, bench.h) both processes map, read and check the file the same
+ * way, but no figure is printed: the frames come from Atlas's vmstat. */
 #include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "bench.h"
 
-static const char* const kFile = "/share_bench.dat";
+static const char* const kFile = BENCH_DIR "/share_bench.dat";
 
 /* Maps the file and reads the first byte of every page; the mapping stays. */
 static void map_and_read(size_t bytes, const char* who)
@@ -73,18 +76,29 @@ int main(int argc, char** argv)
         _exit(0);
     }
 
+#ifndef BENCH_LINUX
     struct atlas_vmstat start, one, both;
     bench_vmstat(&start);
+#endif
     map_and_read(bytes, "parent");
+#ifndef BENCH_LINUX
     bench_vmstat(&one);
+#endif
     send(to_child[1]);
     receive(to_parent[0]);
+#ifndef BENCH_LINUX
     bench_vmstat(&both);
+#endif
     send(to_child[1]);
     int status;
     if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
         bench_fail("share_bench: the child failed");
     unlink(kFile);
+#ifdef BENCH_LINUX
+    printf("two mappers of a %ld MiB file read it whole and saw the right contents "
+           "(frames are not counted on Linux)\n", mib);
+    return 0;
+#else
 
     /* Frames only go here (nothing is freed meanwhile), so the differences are >= 0. */
     uint64_t used = start.free_frames > both.free_frames ? start.free_frames - both.free_frames : 0;
@@ -99,4 +113,5 @@ int main(int argc, char** argv)
     bench_report("share_cached_pages", cached, "pages");
     bench_report("share_file_pages", bytes / kBenchPageSize, "pages");
     return 0;
+#endif
 }
