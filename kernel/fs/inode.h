@@ -8,15 +8,20 @@
 //
 // Life cycle (file_system.cc and inode_table.cc):
 //
-//   get(number) ──> in table, references > 0 ──last unref──> removed from the table
-//                                                              │ links > 0: forgotten
-//                                                              │ links = 0: blocks freed in
-//                                                              v   bounded transactions, then
-//                                                                  the inode itself (its bit)
+//   get(number) ──> in table, references > 0 ──last unref──┬─ links > 0 and pages cached:
+//        ^                                                  │  unused, on the table's LRU
+//        └──────────── looked up again: revived ────────────┤  (its cache kept) until the
+//                                                           │  shrinker evicts it
+//                                                           ├─ links > 0, nothing cached:
+//                                                           │  removed and forgotten
+//                                                           └─ links = 0: removed; blocks
+//                                                              freed in bounded transactions,
+//                                                              then the inode itself (its bit)
 //
 // So an unlinked file that is still open keeps its inode and blocks until its last
-// reference goes (unlink while open). If the system stops before that, the disk holds an
-// orphan (in use, link count 0); mount finds and frees orphans (file_system.cc).
+// reference goes (unlink while open), and an unlinked inode never waits on the LRU. If the
+// system stops before that, the disk holds an orphan (in use, link count 0); mount finds
+// and frees orphans (file_system.cc).
 //
 // Invariants:
 //   - m_disk is the inode's current contents; every change is written back to its
@@ -26,10 +31,12 @@
 //     ceil(size / kBlockSize) is mapped. Pointers read from disk are checked before use, and
 //     a bad one is reported as EIO, never trusted.
 //
-// The page cache: a regular file that read() or write() has touched has one page cache
-// (mm/file_object.h) attached through InodePageCache; the inode holds one reference to it
-// and the inode table detaches it, writing back dirty pages, when the last reference to the
-// inode goes. The file-system code itself never creates one (the host tests have none).
+// The page cache: a regular file that read(), write(), a mapping or exec has touched has one
+// page cache (mm/file_object.h) attached through InodePageCache; the inode holds one
+// reference to it. The cache outlives the inode's last reference: an unused inode with
+// cached pages stays in the table (inode_table.h), and the cache goes only when the inode
+// is evicted (InodePageCache::evict_if_unused) or freed (inode_released). The file-system
+// code itself never creates one (the host tests attach a stand-in).
 //
 // Locking: m_lock (a Mutex of rank Inode) guards m_disk, the block map and m_page_cache,
 // and is held across the I/O of reads and writes. A thread holds at most two inode locks,
@@ -41,12 +48,15 @@
 // Log::begin(), never before. The reference count is managed by the InodeTable.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "fs/format.h"
 #include "fs/log.h"
 #include "lib/assert.h"
 #include "lib/error_or.h"
+#include "lib/intrusive_list.h"
 #include "lib/intrusive_tree.h"
 #include "sync/mutex.h"
 
@@ -73,6 +83,14 @@ public:
     // dirty pages if `keep_data` (the file still has links), drop every page, and drop the
     // inode's reference to the cache. Called with no lock held.
     virtual void inode_released(bool keep_data) = 0;
+    // Pages cached now: a snapshot, read without any lock (the table reads it to decide
+    // whether an unused inode is worth keeping).
+    virtual size_t cached_page_count() const = 0;
+    // The inode is unused and being evicted (nobody can reach it but page reclaim): if no
+    // page is dirty, busy or in use, and the cache's lock is free, drops every page and the
+    // inode's reference to the cache and returns how many pages it freed; otherwise changes
+    // nothing and returns nullopt. Never sleeps (no I/O, no waiting for a lock).
+    virtual std::optional<size_t> evict_if_unused() = 0;
 
 protected:
     ~InodePageCache() = default;
@@ -154,8 +172,14 @@ private:
     DiskInode m_disk {};             // Guarded by m_lock.
     bool m_loaded { false };         // Guarded by m_lock.
     InodePageCache* m_page_cache { nullptr };  // Guarded by m_lock; holds one reference.
-    mutable uint32_t m_ref_count { 1 };  // Atomic; reaches 0 only under the table's lock.
+    // Atomic; changes from 1 to 0 (last unref) and from 0 to 1 (a revival) only under the
+    // table's lock.
+    mutable uint32_t m_ref_count { 1 };
     TreeNode m_tree_node;            // Guarded by the table's lock.
+    // Where an inode with no references stands (inode_table.h). Guarded by the table's lock.
+    enum class Unused : uint8_t { No, OnLru, Evicting };
+    Unused m_unused { Unused::No };
+    ListNode m_lru_node;             // On the table's LRU while m_unused == OnLru.
 };
 
 // Locks `second` while the caller holds `first`'s lock, under the inode pair rule

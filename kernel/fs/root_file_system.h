@@ -8,9 +8,10 @@
 // corrupted) is refused with the file system's message and the kernel boots on without a
 // root file system; so does a machine without a disk. Nothing here panics.
 //
-// Once mounted, the root file system's block cache gives memory back under pressure: this
-// file registers a shrinker for it (mm/shrinker.h), which frees unused buffers, least
-// recently used first.
+// Once mounted, the root file system gives memory back under pressure: this file registers
+// two shrinkers (mm/shrinker.h), one for its unused inodes (evicted with their cached pages,
+// least recently used first; fs/inode_table.h) and one for its block cache (unused buffers,
+// least recently used first).
 //
 // Invariants: root_file_system() is null until a mount succeeded and never changes after
 // that (the root file system is never unmounted while the kernel runs).
@@ -35,6 +36,7 @@ struct RootFileSystemMemory {
     size_t block_cache_buffers;   // Buffers (one frame each),
     size_t block_cache_unused;    // of which unreferenced and unpinned (reclaimable),
     size_t block_cache_capacity;  // and the number the cache keeps before it recycles.
-    size_t inodes;                // In-memory inodes (each one referenced by someone).
+    size_t inodes;                // In-memory inodes (in use, or unused with cached pages),
+    size_t unused_inodes;         // of which unused (on the LRU, evictable).
 };
 RootFileSystemMemory root_file_system_memory();

@@ -13,6 +13,14 @@ size_t shrink_block_cache(void*, size_t frames) {
     return s_root->cache().shrink(frames);
 }
 
+size_t shrink_unused_inodes(void*, size_t frames) {
+    // The pages of the unused inodes it evicts (their heap objects go too, uncounted).
+    return s_root->inode_table().evict_unused(frames);
+}
+
+// Registered first: an unused inode's cached pages are worth less than the metadata buffers
+// that the next lookup of any file needs, and evicting inodes releases no buffer anyway.
+Shrinker s_unused_inode_shrinker { "unused inodes", shrink_unused_inodes, nullptr };
 Shrinker s_block_cache_shrinker { "block cache", shrink_block_cache, nullptr };
 
 }  // namespace
@@ -31,6 +39,7 @@ void mount_root_file_system(BlockDevice* disk) {
         return;
     }
     s_root = mounted.release_value();
+    register_shrinker(s_unused_inode_shrinker);
     register_shrinker(s_block_cache_shrinker);
     auto usage = s_root->usage();
     const fs::Superblock& super = s_root->superblock();
@@ -51,5 +60,6 @@ RootFileSystemMemory root_file_system_memory() {
         .block_cache_unused = cache.unused,
         .block_cache_capacity = s_root->cache().capacity(),
         .inodes = s_root->inode_table().size(),
+        .unused_inodes = s_root->inode_table().unused_count(),
     };
 }

@@ -154,6 +154,7 @@ ErrorOr<uint32_t> FileObject::insert_missing_run_locked(MutexLocker& locker, uin
             page->clear_flag(kPageBusy);
             break;
         }
+        m_page_count.fetch_add(1, std::memory_order_relaxed);
         reclaim::page_cached(*page);
         ++count;
     }
@@ -291,6 +292,7 @@ void FileObject::remove_page_locked(uint64_t index, Page* page) {
     unmap_everywhere_locked(index, page);
     reclaim::page_uncached(*page);
     m_pages.erase(index);
+    m_page_count.fetch_sub(1, std::memory_order_relaxed);
     page_unref(page);
 }
 
@@ -615,6 +617,36 @@ void FileObject::inode_released(bool keep_data) {
     }
     // The inode's reference, taken over in for_inode().
     unref();
+}
+
+std::optional<size_t> FileObject::evict_if_unused() {
+    // The caller (the inode table's eviction, often from an allocating thread) must not
+    // sleep: a lock held by page reclaim means "not now".
+    if (m_lock.is_locked_by_current_thread() || !m_lock.try_lock())
+        return std::nullopt;
+    // An unused inode has no mappings (each holds a reference) and no reader: its pages are
+    // normally all clean and idle. One that is not (dirty after a failed write-back, busy,
+    // or held by a read that raced the last close) keeps the whole cache.
+    ASSERT(m_vmas.empty());
+    uint64_t index = 0;
+    while (auto entry = m_pages.find_next(index)) {
+        Page* page = entry->value;
+        if (page->has_flag(kPageBusy) || page->has_flag(kPageDirty)
+            || page->ref_count.load(std::memory_order_acquire) != 1) {
+            m_lock.unlock();
+            return std::nullopt;
+        }
+        index = entry->index + 1;
+        if (index == 0)
+            break;
+    }
+    size_t count = m_page_count.load(std::memory_order_relaxed);
+    remove_range_locked(0, ~uint64_t(0));
+    m_inode = nullptr;
+    m_lock.unlock();
+    // The inode's reference, taken over in for_inode().
+    unref();
+    return count;
 }
 
 ErrorOr<void> truncate_through_page_cache(fs::Inode& inode, uint64_t size) {

@@ -9,10 +9,18 @@
 //                                                   3 -> Page (dirty: newer than the disk)
 //
 // Life cycle: FileObject::for_inode() creates the object on first use and attaches it to
-// the inode, which holds one reference. It lives as long as the inode does: when the
-// inode's last reference goes, the inode table calls inode_released(), which writes the
-// dirty pages back (if the file still has links) and drops every page and the inode's
-// reference. In between, page reclaim (mm/reclaim.h) may evict any page nobody is using.
+// the inode, which holds one reference. It lives as long as the inode stays in memory, and
+// that is longer than the inode's last reference: an unused inode with cached pages waits on
+// the inode table's LRU (fs/inode_table.h) with its cache, so that the next open finds the
+// pages. The cache goes in one of two ways:
+//   - evict_if_unused(): the table evicts the unused inode (the shrinker, under memory
+//     pressure or drop_caches); only a cache with every page clean and idle goes, whole,
+//     with nothing written;
+//   - inode_released(): the inode leaves the table at its last reference (unlinked, or with
+//     nothing cached); it writes the dirty pages back (if the file still has links) and
+//     drops every page.
+// Either way the object lets go of the inode and drops the inode's reference. In between,
+// page reclaim (mm/reclaim.h) may evict any page nobody is using, an unused inode's too.
 //
 // Reverse map: m_vmas lists every Vma that maps the object, so a page can be taken out of
 // every page table that maps it (truncation, reclaim, fadvise) by computing its address in
@@ -52,6 +60,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "fs/inode.h"
 #include "lib/error_or.h"
@@ -158,6 +167,8 @@ public:
     ErrorOr<void> sync();
 
     void inode_released(bool keep_data) override;
+    size_t cached_page_count() const override { return m_page_count.load(std::memory_order_relaxed); }
+    std::optional<size_t> evict_if_unused() override;
 
     // madvise(MADV_WILLNEED) and posix_fadvise(POSIX_FADV_WILLNEED): reads the pages of
     // [first, end) that are not cached, in large requests, while memory is free for them.
@@ -237,7 +248,9 @@ private:
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
     uint64_t file_size() const;
 
-    fs::Inode* m_inode;  // Valid while attached, which is until inode_released().
+    fs::Inode* m_inode;  // Valid while attached: until inode_released() or evict_if_unused().
+    // Pages in m_pages: changed under m_lock, read without it (cached_page_count()).
+    std::atomic<size_t> m_page_count { 0 };
     // The Vmas that map the object: the reverse map. Going from none to one takes a
     // reference to the inode, back to none drops it. Guarded by m_lock.
     IntrusiveList<Vma, &Vma::m_object_node> m_vmas;

@@ -21,6 +21,7 @@
 #include "fs/root_file_system.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
+#include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "proc/elf.h"
 #include "proc/process.h"
@@ -116,6 +117,10 @@ ErrorOr<LoadedImage> Process::load_image(const char* path, const ExecArguments& 
     RefPtr<fs::Inode> inode = TRY(fs->lookup(*start, path));
     if (!inode->is_file())
         return Error::from_errno(EACCES);
+    // The image is read through the file's page cache (FileSystem::read goes through the
+    // cache once one is attached), which outlives this exec: the next exec of the same
+    // program reads nothing from the disk.
+    TRY(FileObject::for_inode(*inode));
     uint64_t file_size = fs->stat(*inode).size;
 
     elf::ElfHeader header;

@@ -11,6 +11,7 @@ const char* lock_rank_name(LockRank rank) {
     case LockRank::AddressSpace: return "AddressSpace";
     case LockRank::VmObject: return "VmObject";
     case LockRank::Inode: return "Inode";
+    case LockRank::InodeTable: return "InodeTable";
     case LockRank::Log: return "Log";
     case LockRank::BlockCache: return "BlockCache";
     case LockRank::PageQueue: return "PageQueue";

@@ -14,6 +14,10 @@
 //                       two at once (see lock_rank_nests)
 //     Inode             inode contents and block map (sleeping); two at most, by the
 //                       inode pair rule below
+//     InodeTable        a file system's in-memory inodes by number and the LRU of unused
+//                       ones (spinlock): path lookups take it under a directory's lock;
+//                       nothing is taken under it but the WaitQueue lock of a lookup that
+//                       sleeps until an eviction of its inode is over
 //     Log               the file-system log's transaction state (spinlock)
 //     BlockCache        the block cache and its buffers (spinlock)
 //     PageQueue         the reclaim queues (active, inactive) (spinlock)
@@ -78,6 +82,7 @@ enum class LockRank : uint8_t {
     AddressSpace,
     VmObject,
     Inode,
+    InodeTable,
     Log,
     BlockCache,
     PageQueue,

@@ -218,7 +218,8 @@ struct atlas_vmstat {
     __UINT64_TYPE__ block_cache_buffers;  // File-system metadata buffers, one frame each,
     __UINT64_TYPE__ block_cache_unused;   // of which unused (clean, reclaimable),
     __UINT64_TYPE__ block_cache_capacity; // and how many the cache keeps before recycling.
-    __UINT64_TYPE__ cached_inodes;        // In-memory inodes (each in use by someone).
+    __UINT64_TYPE__ cached_inodes;        // In-memory inodes (in use, or unused with cached
+                                          // pages; unused_inodes below counts those).
     __UINT64_TYPE__ heap_slab_frames;     // Frames of the heap's small-object slabs,
     __UINT64_TYPE__ heap_large_frames;    // and of its large blocks.
     __UINT64_TYPE__ heap_cached_objects;  // Free objects in the harts' heap caches,
@@ -230,6 +231,8 @@ struct atlas_vmstat {
     __UINT64_TYPE__ kernel_stacks_pending;// and freed ones whose slots await a TLB flush.
     __UINT64_TYPE__ shrunk_frames;        // Frames the caches gave back to reclaim or to
                                           // drop_caches (since boot).
+    __UINT64_TYPE__ unused_inodes;        // In-memory inodes nobody uses, kept for their
+                                          // cached pages until the shrinker evicts them.
 };
 
 // --- procmaps(): one process's mappings, for pmap ---

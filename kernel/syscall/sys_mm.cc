@@ -83,6 +83,7 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.kernel_stacks = kernel_stacks_in_use();
     stats.kernel_stacks_pending = kernel_stacks_pending_flush();
     stats.shrunk_frames = shrunk_frames();
+    stats.unused_inodes = fs_memory.unused_inodes;
     return out.write(stats);
 }
 

@@ -65,6 +65,7 @@ int main(int argc, char **argv)
         { "kernel_stacks", stats.kernel_stacks },
         { "kernel_stacks_pending", stats.kernel_stacks_pending },
         { "shrunk_frames", stats.shrunk_frames },
+        { "unused_inodes", stats.unused_inodes },
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         printf("%-22s %lu\n", rows[i].name, rows[i].value);
