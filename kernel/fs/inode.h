@@ -83,6 +83,11 @@ public:
     // dirty pages if `keep_data` (the file still has links), drop every page, and drop the
     // inode's reference to the cache. Called with no lock held.
     virtual void inode_released(bool keep_data) = 0;
+    // The inode's last reference is about to go, and the inode may then stay unused with its
+    // cache: writes the dirty pages back if the file still has links, as inode_released()
+    // would, so that an unused inode's cache is clean. A failure is reported on the console
+    // and leaves the pages dirty (page reclaim tries again). Called with no lock held.
+    virtual void write_back_before_unused() = 0;
     // Pages cached now: a snapshot, read without any lock (the table reads it to decide
     // whether an unused inode is worth keeping).
     virtual size_t cached_page_count() const = 0;
@@ -143,8 +148,9 @@ public:
 
     // The attached page cache, or nullptr. Expects the lock.
     InodePageCache* page_cache() const { return m_page_cache; }
-    // Attaches `cache`, which must not be replaced while attached. Expects the lock.
-    void set_page_cache(InodePageCache* cache) { m_page_cache = cache; }
+    // Attaches `cache`, which must not be replaced while attached. Expects the lock. (A
+    // release store: the table's release() peeks at it without the lock.)
+    void set_page_cache(InodePageCache* cache) { __atomic_store_n(&m_page_cache, cache, __ATOMIC_RELEASE); }
 
     // RefPtr<Inode> support; the InodeTable does the bookkeeping.
     void ref() const;

@@ -155,6 +155,14 @@ bool InodeTable::worth_keeping(const Inode& inode)
 
 void InodeTable::release(Inode& inode)
 {
+    // Probably the last reference to a file with a cache, which may then stay unused: its
+    // dirty pages reach the disk now, as they do when an inode leaves memory. (Should
+    // another reference come and go meanwhile, the inode may wait on the LRU with pages
+    // dirtied since: page reclaim writes those back, and eviction leaves such a cache be.)
+    if (inode.ref_count() == 1) {
+        if (InodePageCache* cache = __atomic_load_n(&inode.m_page_cache, __ATOMIC_ACQUIRE))
+            cache->write_back_before_unused();
+    }
     {
         SpinlockLocker locker(m_lock);
         uint32_t old = __atomic_fetch_sub(&inode.m_ref_count, 1, __ATOMIC_ACQ_REL);

@@ -619,6 +619,20 @@ void FileObject::inode_released(bool keep_data) {
     unref();
 }
 
+void FileObject::write_back_before_unused() {
+    MutexLocker locker(m_lock);
+    if (!m_inode)
+        return;
+    {
+        MutexLocker inode_locker(m_inode->lock());
+        if (m_inode->disk().link_count == 0)
+            return;  // Its blocks are about to be freed: nothing to keep.
+    }
+    if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error())
+        kprintf("page cache: inode %u: write-back at the last close failed (%d); the pages stay dirty\n",
+                m_inode->number(), written.error().code());
+}
+
 std::optional<size_t> FileObject::evict_if_unused() {
     // The caller (the inode table's eviction, often from an allocating thread) must not
     // sleep: a lock held by page reclaim means "not now".

@@ -167,6 +167,7 @@ public:
     ErrorOr<void> sync();
 
     void inode_released(bool keep_data) override;
+    void write_back_before_unused() override;
     size_t cached_page_count() const override { return m_page_count.load(std::memory_order_relaxed); }
     std::optional<size_t> evict_if_unused() override;
 

@@ -1,9 +1,10 @@
 // Self-tests of the page cache (FileObject) on the root file system: write() goes through
 // to the disk and keeps cached pages coherent, stores into cached pages (what mappings will
 // do) are seen by read() before any write-back, fsync and the inode's release put dirty
-// pages on the disk, truncation drops and zeroes cached pages, and a miss reads the disk
+// pages on the disk, the cache outlives the inode's last reference until evicted, truncation drops and zeroes cached pages, and a miss reads the disk
 // straight into the cached frame. Each test works on its own file and removes it again.
 #include "fs/file_system.h"
+#include "fs/inode_table.h"
 #include "fs/root_file_system.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
@@ -165,12 +166,56 @@ KTEST(FileObject, DirtyPagesReachTheDiskWhenTheInodeIsReleased) {
     file = nullptr;
     auto again = fs->lookup(*fs->root(), "/ktest-cache-release");
     KASSERT(!again.is_error());
-    // The inode was released and came back without a cache: this reads the disk.
+    // The last reference wrote the dirty pages back before the inode went unused (with its
+    // cache): the disk has them.
     KEXPECT(!fs->read_page(*again.value(), 0, in.data()).is_error());
     KEXPECT(all_bytes(in.data(), 2000, 0x77));
     KEXPECT(all_bytes(in.data() + 2000, kPage - 2000, 0));
     again = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-release").is_error());
+}
+
+KTEST(FileObject, CacheOutlivesTheLastReferenceUntilEvicted) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-cache-unused");
+    KASSERT(!file.is_error());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x5a, kPage);
+    FileObject* object;
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
+        KASSERT(!cache.value()->read(0, in.data(), kPage).is_error());
+        object = cache.value().ptr();
+    }
+    size_t unused_before = fs->inode_table().unused_count();
+    file = nullptr;
+    // Unused, not gone: the table keeps it with its cache, and a lookup revives both.
+    KEXPECT_EQ(unused_before + 1, fs->inode_table().unused_count());
+    auto again = fs->lookup(*fs->root(), "/ktest-cache-unused");
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(unused_before, fs->inode_table().unused_count());
+    {
+        auto cache = FileObject::for_inode(*again.value());
+        KASSERT(!cache.is_error());
+        KEXPECT_EQ(object, cache.value().ptr());
+        KEXPECT(cache.value()->lookup_page(0));
+    }
+    again = nullptr;
+    // Eviction (the shrinker's) takes the unused inode and its page.
+    KEXPECT(fs->inode_table().evict_unused(SIZE_MAX) >= 1);
+    KEXPECT_EQ(size_t(0), fs->inode_table().unused_count());
+    again = fs->lookup(*fs->root(), "/ktest-cache-unused");
+    KASSERT(!again.is_error());
+    {
+        MutexLocker locker(again.value()->lock());
+        KEXPECT(!again.value()->page_cache());
+    }
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-unused").is_error());
 }
 
 KTEST(FileObject, TruncationDropsPagesAndZeroesTheTail) {
