@@ -129,6 +129,8 @@ FileSystem::~FileSystem()
 
 ErrorOr<void> FileSystem::unmount()
 {
+    // Unused inodes (kept for their page caches) are the table's to drop, not users.
+    m_inode_table->evict_unused(SIZE_MAX);
     if (m_inode_table->size() > 1 || m_root->ref_count() > 1)
         return Error::from_errno(EBUSY);
     TRY(m_log->commit_now());

@@ -87,8 +87,9 @@ public:
     // device that does not hold a sound Atlas file system; EIO; ENOMEM.
     static ErrorOr<OwnPtr<FileSystem>> mount(BlockDevice& device, MountOptions options = {});
 
-    // Commits everything and flushes the device. EBUSY if any inode other than the root is
-    // still referenced. The FileSystem may then be destroyed.
+    // Evicts the unused inodes, commits everything and flushes the device. EBUSY if any
+    // inode other than the root is still referenced (or an unused one's cache could not go).
+    // The FileSystem may then be destroyed.
     ErrorOr<void> unmount();
 
     ~FileSystem();
