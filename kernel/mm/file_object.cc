@@ -249,6 +249,7 @@ FileObject::~FileObject() {
 void FileObject::mapping_added(Vma& vma) {
     MutexLocker locker(m_lock);
     m_vmas.push_back(vma);
+    m_may_have_dirty_pages = true;  // Stores through a MAP_SHARED mapping dirty pages.
     // The first mapping pins the inode. It comes from mmap, whose descriptor holds the
     // inode, so the inode is alive and attached here.
     if (m_vmas.size() == 1)
@@ -349,6 +350,7 @@ bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, Evict
 
 void FileObject::mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context) {
     MutexLocker locker(m_lock);
+    m_may_have_dirty_pages = true;
     uint64_t index = first;
     while (auto entry = m_pages.find_next(index)) {
         if (entry->index >= end)
@@ -590,6 +592,7 @@ ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
         if (written.is_error()) {
             for (uint32_t i = 0; i < count; ++i)
                 pages[i]->set_flag(kPageDirty);
+            m_may_have_dirty_pages = true;
             return written.release_error();
         }
         g_written_back.fetch_add(count, std::memory_order_relaxed);
@@ -621,16 +624,23 @@ void FileObject::inode_released(bool keep_data) {
 
 void FileObject::write_back_before_unused() {
     MutexLocker locker(m_lock);
-    if (!m_inode)
+    // A file never mapped has no dirty page: no need to look at every cached page (a last
+    // close of a large cached file would cost a walk of its whole tree).
+    if (!m_inode || !m_may_have_dirty_pages)
         return;
     {
         MutexLocker inode_locker(m_inode->lock());
         if (m_inode->disk().link_count == 0)
             return;  // Its blocks are about to be freed: nothing to keep.
     }
-    if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error())
+    if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error()) {
         kprintf("page cache: inode %u: write-back at the last close failed (%d); the pages stay dirty\n",
                 m_inode->number(), written.error().code());
+        return;
+    }
+    // Clean now, and nothing maps it to dirty it again.
+    if (m_vmas.empty())
+        m_may_have_dirty_pages = false;
 }
 
 std::optional<size_t> FileObject::evict_if_unused() {

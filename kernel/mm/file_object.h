@@ -45,7 +45,8 @@
 //   - Once a shrink has returned, no MAP_PRIVATE mapping's PrivateFileObject holds a copy
 //     of a page wholly beyond the end of file: those go with the file's own pages.
 //   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
-//     the flag before writing, so a store during the write re-dirties it.
+//     the flag before writing, so a store during the write re-dirties it. No page is dirty
+//     while m_may_have_dirty_pages is false.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
@@ -252,6 +253,12 @@ private:
     fs::Inode* m_inode;  // Valid while attached: until inode_released() or evict_if_unused().
     // Pages in m_pages: changed under m_lock, read without it (cached_page_count()).
     std::atomic<size_t> m_page_count { 0 };
+    // Whether a page may be dirty: set when a Vma maps the object (stores through a
+    // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too) and when a
+    // write-back fails; cleared by write_back_before_unused() once everything is written
+    // and nothing maps the object. Anything new that dirties a page must set it. Guarded by
+    // m_lock.
+    bool m_may_have_dirty_pages { false };
     // The Vmas that map the object: the reverse map. Going from none to one takes a
     // reference to the inode, back to none drops it. Guarded by m_lock.
     IntrusiveList<Vma, &Vma::m_object_node> m_vmas;

@@ -18,14 +18,15 @@ constexpr size_t kPage = fs::kBlockSize;
 
 
 // Stores `count` bytes of `value` at `offset` of cached page `index` and marks the page
-// dirty: what a store through a MAP_SHARED mapping and its write fault will do.
+// dirty: what a store through a MAP_SHARED mapping and its write fault (or munmap's
+// mark_dirty_where) will do.
 bool store_into_cache(FileObject& cache, uint64_t index, size_t offset, size_t count, uint8_t value) {
     auto page = cache.page_for_fault(index);
     if (page.is_error())
         return false;
     klib::memset(static_cast<uint8_t*>(page_to_virt(page.value())) + offset, value, count);
-    page.value()->set_flag(kPageDirty);
-    return true;
+    cache.mark_dirty_where(index, index + 1, [](void*, uint64_t) { return true; }, nullptr);
+    return page.value()->has_flag(kPageDirty);
 }
 
 bool all_bytes(const uint8_t* data, size_t length, uint8_t value) {
