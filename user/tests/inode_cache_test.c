@@ -176,7 +176,7 @@ static int fill_memory(size_t pages)
     return status;
 }
 
-enum { kPressureFiles = 6, kPressureFilePages = 1024 };  /* 24 MiB of closed files. */
+enum { kPressureFiles = 4, kPressureFilePages = 512 };  /* 8 MiB of closed files. */
 
 static int memory_pressure_evicts_closed_files(void)
 {
