@@ -575,6 +575,32 @@ void AddressSpace::unmap_frame(uint64_t page_va, uint64_t phys) {
         flush_tlb(page_va, vm::kPageSize);
 }
 
+bool AddressSpace::clear_accessed_frame(uint64_t page_va, uint64_t phys, StaleTlbs& stale) {
+    if (!m_page_table->clear_accessed_if_maps(page_va, phys))
+        return false;
+    // Read after the clear: a hart that activates the space later flushes its TLB as it
+    // loads satp, so it can hold only the cleared entry.
+    stale.add(m_active_cpus.load(std::memory_order_acquire));
+    return true;
+}
+
+void StaleTlbs::flush() {
+    if (m_harts == 0)
+        return;
+    InterruptDisabler disabler;
+    Cpu* self = this_cpu();
+    for (unsigned i = 0; i < cpu_count(); ++i) {
+        if (!(m_harts & (1u << i)))
+            continue;
+        Cpu& cpu = cpu_by_index(i);
+        if (&cpu == self)
+            local_flush_tlb_all();
+        else
+            cpu.tlb_flush_at_tick.store(true, std::memory_order_release);  // Orders the cleared PTEs before it.
+    }
+    m_harts = 0;
+}
+
 void AddressSpace::pin() { m_pins.fetch_add(1, std::memory_order_acq_rel); }
 
 void AddressSpace::unpin() {

@@ -113,6 +113,25 @@ struct VmaInfo {
 
 class FileObject;
 
+// The harts whose TLBs may still hold user entries whose accessed bit was cleared
+// (AddressSpace::clear_accessed_frame, page reclaim's look for use). A hart that caches
+// such an entry goes on using it without setting A again, so reclaim would take the page
+// for unused; but the clock looks at a page again only after a whole round of its queues,
+// so the flush can wait: it is collected over a batch of pages, and each other hart named
+// flushes its whole TLB at its next timer tick (at most 1/kTimerHz later), with no
+// interrupt sent and nobody waiting (Cpu::tlb_flush_at_tick).
+class StaleTlbs {
+public:
+    void add(uint32_t harts) { m_harts |= harts; }
+    bool empty() const { return m_harts == 0; }
+    // Flushes this hart's whole TLB now if it is named, asks the other named harts to
+    // flush theirs at their next tick, and forgets them all.
+    void flush();
+
+private:
+    uint32_t m_harts { 0 };  // Bit i: the hart of cpu_by_index(i).
+};
+
 class AddressSpace {
 public:
     // An empty address space (no Vmas) whose page table shares the kernel half. ENOMEM.
@@ -233,6 +252,12 @@ public:
     // the caller holds the lock of the object owning the frame, which keeps faults from
     // mapping it meanwhile, and a Vma on that object's list keeps this space alive.
     void unmap_frame(uint64_t page_va, uint64_t phys);
+
+    // The reverse map's look for use (page reclaim), with unmap_frame's locking: if the PTE
+    // of `page_va` maps the frame at `phys` and its accessed bit is set, clears the bit,
+    // adds the harts that may cache the entry to `stale` (to be flushed by the caller) and
+    // returns true.
+    bool clear_accessed_frame(uint64_t page_va, uint64_t phys, StaleTlbs& stale);
 
     // Truncation's hold on an address space whose lock it is about to take
     // (FileObject::truncate): a file object finds a Vma of this space on its reverse map

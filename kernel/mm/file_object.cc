@@ -310,31 +310,63 @@ void FileObject::remove_range_locked(uint64_t first, uint64_t end) {
     }
 }
 
-bool FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block, EvictMapped mapped) {
+EvictOutcome FileObject::try_evict(uint64_t index, Page* page, bool write_back, bool may_block, StaleTlbs& stale,
+                                   EvictMapped mapped) {
     // Direct reclaim never runs under a FileObject lock (reclaim.h), but should it ever,
     // this object is simply not a candidate rather than a recursive lock.
     if (m_lock.is_locked_by_current_thread())
-        return false;
+        return EvictOutcome::Kept;
     if (may_block)
         m_lock.lock();
     else if (!m_lock.try_lock())
-        return false;
-    bool evicted = evict_locked(index, page, write_back, mapped);
+        return EvictOutcome::Kept;
+    EvictOutcome outcome = evict_locked(index, page, write_back, mapped, stale);
     m_lock.unlock();
-    return evicted;
+    return outcome;
 }
 
-bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped) {
+bool FileObject::used_since_last_look_locked(uint64_t index, Page* page, StaleTlbs& stale) {
+    m_lock.assert_locked();
+    // Both asked (no short cut): every accessed bit is cleared, so that the next look sees
+    // only the use after this one.
+    bool used = page->test_and_clear_flag(kPageReferenced);
+    uint64_t phys = page_to_phys(page);
+    for (Vma& vma : m_vmas) {
+        // The same walk as unmap_everywhere_locked's, and safe for the same reasons.
+        AddressSpace* space = vma.space();
+        if (!space || index < vma.page_offset())
+            continue;
+        uint64_t page_in_vma = index - vma.page_offset();
+        if (page_in_vma >= (vma.end() - vma.start()) / kPageSize)
+            continue;
+        if (space->clear_accessed_frame(vma.start() + page_in_vma * kPageSize, phys, stale))
+            used = true;
+    }
+    return used;
+}
+
+EvictOutcome FileObject::evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped,
+                                      StaleTlbs& stale) {
     m_lock.assert_locked();
     if (!m_inode || m_pages.lookup(index) != page)
-        return false;  // Gone or replaced since the queue named it.
+        return EvictOutcome::Kept;  // Gone or replaced since the queue named it.
     if (mapped == EvictMapped::No && !m_vmas.empty())
-        return false;
+        return EvictOutcome::Kept;
     // Busy: being filled. A second reference: read() or a fault is using it right now.
     if (page->has_flag(kPageBusy) || page->ref_count.load(std::memory_order_acquire) != 1)
-        return false;
+        return EvictOutcome::Kept;
+    if (mapped == EvictMapped::Yes) {
+        // Another reclaimer activated it since the queue named it: no longer a candidate.
+        if (page->has_flag(kPageActive))
+            return EvictOutcome::Kept;
+        // The clock's second chance (mm/reclaim.h).
+        if (used_since_last_look_locked(index, page, stale)) {
+            reclaim::page_activate(*page);
+            return EvictOutcome::Activated;
+        }
+    }
     if (page->has_flag(kPageDirty) && !write_back)
-        return false;
+        return EvictOutcome::Kept;
     // Out of every page table first: from then on no store can reach the frame, so a
     // page found clean stays clean, and a dirty one is written back in its final state.
     unmap_everywhere_locked(index, page);
@@ -342,10 +374,10 @@ bool FileObject::evict_locked(uint64_t index, Page* page, bool write_back, Evict
         // The dirty pages after it go in the same write-back (one transaction for a run of
         // holes): the next candidates from the same stream are then clean and cheap.
         if (auto written = write_back_locked(index, index + 64); written.is_error())
-            return false;  // Still dirty and cached; it will be tried again.
+            return EvictOutcome::Kept;  // Still dirty and cached; it will be tried again.
     }
     remove_page_locked(index, page);
-    return true;
+    return EvictOutcome::Evicted;
 }
 
 void FileObject::mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context) {

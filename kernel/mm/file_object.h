@@ -25,7 +25,8 @@
 // Reverse map: m_vmas lists every Vma that maps the object, so a page can be taken out of
 // every page table that maps it (truncation, reclaim, fadvise) by computing its address in
 // each Vma and removing the PTE there if it names the page's frame
-// (AddressSpace::unmap_frame). Faults map a page only while holding m_lock, so once a page
+// (AddressSpace::unmap_frame); reclaim's clock reads and clears the accessed bits of those
+// PTEs the same way (AddressSpace::clear_accessed_frame). Faults map a page only while holding m_lock, so once a page
 // has left the tree under m_lock, no PTE can name it again. The list holds the MAP_PRIVATE
 // mappings too, whose object is a PrivateFileObject over this one
 // (mm/private_file_object.h): they map this object's frames read-only. Their private
@@ -73,6 +74,8 @@
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
 
+class StaleTlbs;  // mm/address_space.h
+
 // Counters for vmstat, since boot.
 struct PageCacheStatistics {
     uint64_t hits;         // Page lookups that found the page cached.
@@ -88,8 +91,16 @@ extern std::atomic<uint64_t> g_hits;  // Pages handed out from the cache (statis
 }
 
 // Whether eviction may take a page of a file that some Vma maps (reclaim: yes, out of every
-// page table; drop_caches: no, as a mapped file is in use).
+// page table, unless the page was used since the clock last looked; drop_caches: no, as a
+// mapped file is in use).
 enum class EvictMapped : uint8_t { Yes, No };
+
+// What FileObject::try_evict did with a page.
+enum class EvictOutcome : uint8_t {
+    Evicted,    // Out of the cache, its frame freed.
+    Activated,  // Used since the clock's last look: moved to the active queue instead.
+    Kept,       // Not evictable now (gone, busy, in use, dirty, its lock taken): left alone.
+};
 
 class FileObject final : public VmObject, public fs::InodePageCache {
 public:
@@ -134,12 +145,16 @@ public:
     void mapping_added(Vma& vma) override;
     void mapping_removed(Vma& vma) override;
 
-    // Page reclaim (mm/reclaim.h): evicts `page` if it is still the page at `index`, is not
-    // being read or used, and is clean (or `write_back` allows writing it back first). It
-    // leaves every page table first. `may_block`: wait for the lock rather than give up.
-    // Says whether the frame was freed. With EvictMapped::No, a page of a mapped file stays.
-    bool try_evict(uint64_t index, Page* page, bool write_back, bool may_block,
-                   EvictMapped mapped = EvictMapped::Yes);
+    // Page reclaim (mm/reclaim.h): evicts `page` if it is still the page at `index` on the
+    // inactive queue, is not being read or used, and is clean (or `write_back` allows
+    // writing it back first). It leaves every page table first. `may_block`: wait for the
+    // lock rather than give up. With EvictMapped::Yes (the clock), a page used since the
+    // last look is activated instead: its kPageReferenced flag, or the accessed bit of a
+    // PTE that maps it (read and cleared through the reverse map; the harts that may
+    // cache a cleared entry are added to `stale`, for the caller to flush). With
+    // EvictMapped::No (drop_caches), a page of a mapped file stays, and use is not asked.
+    EvictOutcome try_evict(uint64_t index, Page* page, bool write_back, bool may_block, StaleTlbs& stale,
+                           EvictMapped mapped = EvictMapped::Yes);
 
     // Asked for each cached page of a range being written back: whether the calling
     // address space maps it writable (the probe then write-protects it, so that the next
@@ -242,7 +257,11 @@ private:
     // one address space at a time, each locked before m_lock (the lock order), with m_lock
     // released in between. Expects m_truncate_lock and not m_lock.
     void discard_private_copies(uint64_t first_index);
-    bool evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped);
+    EvictOutcome evict_locked(uint64_t index, Page* page, bool write_back, EvictMapped mapped, StaleTlbs& stale);
+    // Whether `page` (at `index`) was used since the clock last asked: tests and clears its
+    // kPageReferenced flag and the accessed bit of every PTE that maps it (the reverse
+    // map), adding to `stale` the harts that may cache a cleared entry. Expects m_lock.
+    bool used_since_last_look_locked(uint64_t index, Page* page, StaleTlbs& stale);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
     void clear_busy(Page* page);

@@ -83,6 +83,10 @@ struct alignas(64) Page {
     bool has_flag(PageFlag flag) const { return flags.load(std::memory_order_relaxed) & flag; }
     void set_flag(PageFlag flag) { flags.fetch_or(flag, std::memory_order_relaxed); }
     void clear_flag(PageFlag flag) { flags.fetch_and(~static_cast<uint32_t>(flag), std::memory_order_relaxed); }
+    // Clears `flag` and says whether it was set (writing only if it was).
+    bool test_and_clear_flag(PageFlag flag) {
+        return has_flag(flag) && (flags.fetch_and(~static_cast<uint32_t>(flag), std::memory_order_relaxed) & flag);
+    }
 };
 
 static_assert(sizeof(Page) == 64, "a frame descriptor is one cache line");

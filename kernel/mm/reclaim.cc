@@ -8,6 +8,7 @@
 #include "lib/intrusive_list.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "mm/address_space.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_stack.h"
@@ -31,6 +32,7 @@ PageQueue g_active;    // Guarded by g_queue_lock.
 PageQueue g_inactive;  // Guarded by g_queue_lock.
 
 std::atomic<uint64_t> g_reclaimed { 0 };
+std::atomic<uint64_t> g_activated { 0 };  // Pages the clock found used since its last look.
 
 // The thread's state: a request flag it sleeps on, and the number of passes it has
 // finished (with how many frames the last one freed), which allocators wait on.
@@ -56,7 +58,9 @@ void request_pass() {
 
 // Moves up to `count` of the oldest active pages to the inactive queue, clearing their
 // referenced flag (a referenced one goes back to the active tail instead, also cleared:
-// it has to be used again before the next round to stay). Expects g_queue_lock.
+// it has to be used again before the next round to stay). The accessed bits of the PTEs
+// are not asked here (that needs the object's lock): a page used only through its
+// mappings moves to the inactive queue, whose head asks them. Expects g_queue_lock.
 void deactivate_locked(size_t count) {
     g_queue_lock.assert_locked();
     while (count-- > 0) {
@@ -79,9 +83,10 @@ struct Candidate {
     Page* page;
 };
 
-// Picks up to `max` eviction candidates off the inactive queue, giving referenced pages
-// a second chance on the active queue. Candidates are rotated to the inactive tail, so a
-// page that cannot be evicted now (busy, in use) is not looked at again at once.
+// Picks up to `max` candidates off the head of the inactive queue: pages the clock looks
+// at now (FileObject::try_evict evicts them, or activates those used since the last look).
+// Candidates are rotated to the inactive tail, so a page that cannot be evicted now (busy,
+// in use) is not looked at again at once.
 size_t pick_candidates(Candidate* out, size_t max) {
     SpinlockLocker locker(g_queue_lock);
     if (g_inactive.size() < g_active.size())
@@ -90,12 +95,6 @@ size_t pick_candidates(Candidate* out, size_t max) {
     // Each page is looked at once per call at most.
     for (size_t looked = g_inactive.size(); looked > 0 && found < max; --looked) {
         Page* page = g_inactive.pop_front();
-        if (page->has_flag(kPageReferenced)) {
-            page->clear_flag(kPageReferenced);
-            page->set_flag(kPageActive);
-            g_active.push_back(*page);
-            continue;
-        }
         g_inactive.push_back(*page);
         auto* object = static_cast<FileObject*>(page->owner);
         // The object may be dying (its last reference gone, its destructor about to take
@@ -107,25 +106,42 @@ size_t pick_candidates(Candidate* out, size_t max) {
     return found;
 }
 
+size_t cached_page_count() {
+    SpinlockLocker locker(g_queue_lock);
+    return g_active.size() + g_inactive.size();
+}
+
 size_t reclaim_some(size_t count, bool write_back, bool may_block) {
     Candidate candidates[kBatch];
     size_t freed = 0;
-    while (freed < count) {
+    // A bound on the pages looked at, about one round of both queues: when everything
+    // cached is in use, each look activates a page that is used again before its next one.
+    size_t budget = cached_page_count() + kBatch;
+    StaleTlbs stale;
+    while (freed < count && budget > 0) {
         size_t want = count - freed < kBatch ? count - freed : kBatch;
         size_t found = pick_candidates(candidates, want);
         if (found == 0)
             break;
+        budget -= found < budget ? found : budget;
         size_t freed_now = 0;
+        size_t activated = 0;
         for (size_t i = 0; i < found; ++i) {
             Candidate& candidate = candidates[i];
-            if (candidate.object->try_evict(candidate.index, candidate.page, write_back, may_block))
-                ++freed_now;
+            switch (candidate.object->try_evict(candidate.index, candidate.page, write_back, may_block, stale)) {
+            case EvictOutcome::Evicted: ++freed_now; break;
+            case EvictOutcome::Activated: ++activated; break;
+            case EvictOutcome::Kept: break;
+            }
             candidate.object->unref();
         }
+        // One flush per batch for the accessed bits it cleared (StaleTlbs).
+        stale.flush();
         freed += freed_now;
-        if (freed_now == 0 && found < want)
+        g_activated.fetch_add(activated, std::memory_order_relaxed);
+        if (freed_now + activated == 0 && found < want)
             break;  // The queue is short and nothing in it could go.
-        if (freed_now == 0 && !write_back)
+        if (freed_now + activated == 0 && !write_back)
             break;  // Direct reclaim: don't spin over dirty pages, the thread will.
     }
     g_reclaimed.fetch_add(freed, std::memory_order_relaxed);
@@ -165,6 +181,15 @@ void page_cached(Page& page) {
     SpinlockLocker locker(g_queue_lock);
     page.clear_flag(kPageActive);
     g_inactive.push_back(page);
+}
+
+void page_activate(Page& page) {
+    SpinlockLocker locker(g_queue_lock);
+    if (page.has_flag(kPageActive))
+        return;
+    g_inactive.remove(page);
+    page.set_flag(kPageActive);
+    g_active.push_back(page);
 }
 
 void page_uncached(Page& page) {
@@ -260,9 +285,11 @@ size_t drop_unmapped_from(PageQueue& queue) {
                     candidates[found++] = Candidate { object, page->index, page };
             }
         }
+        StaleTlbs unused;  // Use is not asked (EvictMapped::No).
         for (size_t i = 0; i < found; ++i) {
             Candidate& candidate = candidates[i];
-            if (candidate.object->try_evict(candidate.index, candidate.page, true, true, EvictMapped::No))
+            if (candidate.object->try_evict(candidate.index, candidate.page, true, true, unused, EvictMapped::No)
+                == EvictOutcome::Evicted)
                 ++freed;
             candidate.object->unref();
         }
@@ -302,6 +329,7 @@ Statistics statistics() {
         .reclaimed = g_reclaimed.load(std::memory_order_relaxed),
         .cached_pages = g_active.size() + g_inactive.size(),
         .active_pages = g_active.size(),
+        .activated = g_activated.load(std::memory_order_relaxed),
     };
 }
 

@@ -8,16 +8,27 @@
 // Two queues, a two-handed clock in the style of the BSDs and Linux:
 //
 //   inactive: [oldest ........................ newest] <- new cache pages enter here
-//                 |  referenced since the last look? --yes--> active tail
+//                 |  used since the last look? --yes--> active tail
 //                 `--no--> evicted: unmapped from every page table (the reverse map),
 //                          written back if dirty, freed
 //   active:   [oldest ........................ newest]
 //                 `-- when inactive is the smaller queue, the oldest active pages move
 //                     to the inactive tail (their referenced flag cleared: a second chance)
 //
-// "Referenced" is kPageReferenced, set whenever the cache hands a page out (read(), write(),
-// a fault). A mapped page that is used through its PTE without faulting does not set it;
-// see docs/vm.md for why that is acceptable here.
+// "Used" is either of two marks, both cleared by the look that reads them:
+//   - kPageReferenced, set whenever the cache hands a page out (read(), write(), a fault);
+//   - the accessed bit (A) of a PTE that maps the page, which the hardware sets on every
+//     load or store through the entry and the clock reads and clears through the reverse
+//     map (FileObject::try_evict). A cleared entry may still sit in a TLB, where it is used
+//     without setting A again: after each batch of looks, the harts that may cache a
+//     cleared entry flush their TLBs, this one at once and the others at their next timer
+//     tick (StaleTlbs in mm/address_space.h).
+// So a page used only through its mappings, with no fault, stays active for as long as it
+// is used once per round of the queues. The active queue's hand (deactivation) asks only
+// the flag, under the queue lock; the accessed bits are asked at the inactive head, under
+// the object's lock. On cores that fault on a clear A bit instead of setting it (Svade),
+// the next use of a cleared entry faults, and the fault pipeline writes the entry again
+// with A (and D) set; see docs/vm.md.
 //
 // Who runs it:
 //   - the reclaim thread ("pageout"), woken when free frames fall below low_watermark(),
@@ -54,6 +65,8 @@ namespace reclaim {
 // Queue bookkeeping, for the page cache (under the owning object's lock).
 void page_cached(Page& page);
 void page_uncached(Page& page);
+// The clock found the page used since its last look: onto the active tail (if not there).
+void page_activate(Page& page);
 
 // Watermarks, as fractions of RAM with floors for small machines (in frames). Below the
 // low watermark the thread wakes; it works until the high one; user allocations stop at
@@ -111,6 +124,7 @@ struct Statistics {
     uint64_t reclaimed;      // Pages evicted since boot.
     uint64_t cached_pages;   // Pages on the queues now.
     uint64_t active_pages;   // Of which on the active queue.
+    uint64_t activated;      // Pages the clock found used since its last look (since boot).
 };
 Statistics statistics();
 

@@ -72,6 +72,10 @@ struct Cpu {
     // Set by smp_run_on_every_hart() before it posts RunFunction; this hart clears it once
     // it has run the function.
     std::atomic<bool> call_pending { false };
+    // Set when this hart's TLB may hold user entries whose accessed bit page reclaim has
+    // cleared (StaleTlbs in mm/address_space.h); the hart's next timer tick flushes its
+    // whole TLB and clears it (timer_handle_interrupt).
+    std::atomic<bool> tlb_flush_at_tick { false };
 };
 
 inline Cpu* this_cpu() {

@@ -372,6 +372,22 @@ bool PageTable::unmap_if_maps(uint64_t vaddr, uint64_t paddr)
     return true;
 }
 
+bool PageTable::clear_accessed_if_maps(uint64_t vaddr, uint64_t paddr)
+{
+    if (!is_canonical(vaddr))
+        return false;
+    SpinlockLocker guard(m_lock);
+    auto [leaf, level] = find_leaf_locked(vaddr);
+    if (!leaf || level != 0 || pte_phys(*leaf) != paddr)
+        return false;
+    constexpr Pte kAccessed = Pte(PteFlags::Accessed);
+    // Read first, so that an entry not used since the last look is not written at all.
+    if (!(__atomic_load_n(leaf, __ATOMIC_RELAXED) & kAccessed))
+        return false;
+    // An atomic AND: the hardware may set A or D in this entry at the same time.
+    return __atomic_fetch_and(leaf, ~kAccessed, __ATOMIC_RELAXED) & kAccessed;
+}
+
 ErrorOr<void> PageTable::populate_root_entries(size_t first, size_t last)
 {
     ASSERT(first <= last && last < kEntriesPerTable);

@@ -18,14 +18,16 @@
 //   unmap, protect, write_protect: for_each_leaf_locked, the range walker: walk<No>(va, 0)
 //                   once per level-0 table, large leaf or hole, then a sweep along each
 //                   level-0 table (so fork's write_protect costs a walk per 512 pages)
-//   translate, unmap_if_maps, install_leaves_if_absent: walk<No>(va, 0) once
+//   translate, unmap_if_maps, clear_accessed_if_maps, install_leaves_if_absent:
+//                   walk<No>(va, 0) once
 //   leaf_table_unlocked (and so try_install_leaf_unlocked): walk<No>(va, 0) without the lock
 // The tree-wide passes (the destructor, dump) visit every table rather than descend to an
 // address, and do not use it.
 //
 // Rules the walker keeps:
 //   - Every leaf it writes has A and D set, so nothing depends on the hardware updating
-//     them (many implementations fault instead).
+//     them (many implementations fault instead). Only clear_accessed_if_maps clears A
+//     afterwards (page reclaim's look for use); D is never cleared.
 //   - Mapping never replaces a valid entry: mapping over an existing mapping is EEXIST.
 //     (install_leaf, the fault pipeline's one-page install, replaces on purpose and says
 //     what it replaced.)
@@ -41,8 +43,9 @@
 //   - The frames that leaves point to are not the page table's: unmapping never frees them.
 //
 // TLB: map, unmap, protect, install_leaf and try_install_leaf_unlocked flush the changed
-// addresses from this hart's TLB; write_protect flushes it whole, once; and
-// install_leaves_if_absent fills only holes, which no TLB holds. Other harts are the caller's business (a
+// addresses from this hart's TLB; write_protect flushes it whole, once;
+// install_leaves_if_absent fills only holes, which no TLB holds; and clear_accessed_if_maps
+// flushes nothing (its caller batches). Other harts are the caller's business (a
 // remote sfence.vma), because only the caller knows which harts may be using the table.
 //
 // Locking: each PageTable has its own Spinlock of rank LockRank::PageTable; only the page
@@ -125,6 +128,15 @@ public:
     // page tables whose address spaces it does not lock, so it checks what the entry
     // names under this table's lock instead.
     bool unmap_if_maps(uint64_t vaddr, uint64_t paddr);
+
+    // Clears the accessed bit (A) of the 4 KiB leaf of `vaddr` (page-aligned) if it maps
+    // the frame at `paddr`, and says whether A was set: whether the page was used through
+    // this entry since the bit was last cleared (or since the entry was written, which sets
+    // it). Page reclaim's look for use, through the reverse map as unmap_if_maps. Atomic
+    // against the hardware setting A or D meanwhile. Flushes no TLB: a hart that caches
+    // the entry goes on using it without setting A again, until its TLB forgets it; the
+    // caller flushes (in batches).
+    bool clear_accessed_if_maps(uint64_t vaddr, uint64_t paddr);
 
     // Points the 4 KiB leaf of `vaddr` (page-aligned, canonical) at the frame `paddr` with
     // `flags` (as for map()), whether or not a leaf was there, in one walk under one lock

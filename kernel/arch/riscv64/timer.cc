@@ -50,7 +50,13 @@ void timer_init_hart() { arm_next_deadline(csr::read_time()); }
 void timer_handle_interrupt() {
     uint64_t now = csr::read_time();
     arm_next_deadline(now);
-    ++s_hart_ticks[this_cpu()->index];
+    Cpu* cpu = this_cpu();
+    ++s_hart_ticks[cpu->index];
+    // The flush page reclaim deferred to this tick (Cpu::tlb_flush_at_tick). Read before
+    // it is written, so that a tick with nothing to do writes nothing.
+    if (cpu->tlb_flush_at_tick.load(std::memory_order_relaxed)
+        && cpu->tlb_flush_at_tick.exchange(false, std::memory_order_acquire))
+        local_flush_tlb_all();
 
     // Raise the global count to the periods this hart has seen; another hart may have
     // raised it further already, in which case there is nothing to do.

@@ -27,7 +27,8 @@ void timer_init(const MachineInfo& machine);
 void timer_init_hart();
 
 // Called by the trap code on a supervisor timer interrupt, with interrupts disabled:
-// arms this hart's next deadline and advances the tick counts.
+// arms this hart's next deadline and advances the tick counts; flushes this hart's TLB if
+// page reclaim asked for it (Cpu::tlb_flush_at_tick).
 void timer_handle_interrupt();
 
 // Global ticks since boot (see above).
