@@ -2,7 +2,9 @@
 #include "arch/riscv64/fp_state.h"
 
 #include "arch/riscv64/csr.h"
+#include "arch/riscv64/trap_frame.h"
 #include "proc/thread.h"
+#include "sync/interrupt_disabler.h"
 
 namespace {
 
@@ -39,4 +41,24 @@ void fp_state_copy_current_to(Thread& child) {
         return;
     fp_save(&child.fp_state());
     child.fp_state().valid = 1;
+}
+
+void fp_capture_current(FpState& out) {
+    InterruptDisabler disabler;
+    if ((csr::read_sstatus() & fp::kFsMask) == fp::kFsOff) {
+        for (uint64_t& f : out.f)
+            f = 0;
+        out.fcsr = 0;
+        return;
+    }
+    uint64_t valid = out.valid;
+    fp_save(&out);
+    out.valid = valid;
+}
+
+void fp_load_current(const FpState& in, TrapFrame& frame) {
+    InterruptDisabler disabler;
+    set_live_fs(fp::kFsDirty);
+    fp_restore(&in);
+    frame.sstatus = (frame.sstatus & ~fp::kFsMask) | fp::kFsDirty;
 }

@@ -47,3 +47,12 @@ void fp_switch_in(Thread& thread);
 // fork: gives `child` a copy of the calling thread's current FP registers (its live state
 // if FS is not Off, else nothing: the child then starts from zeros, as the parent did).
 void fp_state_copy_current_to(Thread& child);
+
+// Signal delivery: the current user thread's FP registers as its user code sees them now
+// (zeros while FS is Off), into `out` (`out.valid` is left alone).
+void fp_capture_current(FpState& out);
+
+// rt_sigreturn: makes `in`'s f0..f31 and fcsr the current thread's FP registers; `frame`
+// returns to user mode with FS Dirty, so the scheduler saves them when it switches away.
+struct TrapFrame;
+void fp_load_current(const FpState& in, TrapFrame& frame);
