@@ -152,6 +152,38 @@ static int a_signal_from_another_process_reaches_a_running_handler(void)
     return 0;
 }
 
+static void fp_clobbering_handler(int signo)
+{
+    (void)signo;
+    g_count++;
+    __asm__ volatile("fmv.d.x ft0, zero\nfmv.d.x fs0, zero\nfscsr zero" : : : "ft0", "fs0", "memory");
+}
+
+static int a_handler_that_changes_fp_registers_leaves_the_interrupted_ones_intact(void)
+{
+    CHECK(install(SIGUSR1, fp_clobbering_handler, 0) == 0);
+    unsigned long a = 0x400921fb54442d18ul, b = 0, c = 0, fcsr = 0;
+    /* ft0 and fs0 hold values across the kill system call that delivers the signal (its
+       handler runs before the ecall's return reaches the next instruction). */
+    __asm__ volatile("fmv.d.x ft0, %[a]\n"
+                     "fmv.d.x fs0, %[a]\n"
+                     "li t0, 3\n"
+                     "fscsr t0\n"
+                     "mv a0, %[pid]\n"
+                     "li a1, %[sig]\n"
+                     "li a7, %[nr]\n"
+                     "ecall\n"
+                     "fmv.x.d %[b], ft0\n"
+                     "fmv.x.d %[c], fs0\n"
+                     "frcsr %[fcsr]\n"
+                     : [b] "=&r"(b), [c] "=&r"(c), [fcsr] "=&r"(fcsr)
+                     : [a] "r"(a), [pid] "r"((long)getpid()), [sig] "i"(SIGUSR1), [nr] "i"(SYS_kill)
+                     : "t0", "a0", "a1", "a7", "ft0", "fs0", "memory");
+    CHECK(g_count == 1);
+    CHECK(b == a && c == a && fcsr == 3);
+    return 0;
+}
+
 /* --- Fault signals: si_code and the exact si_addr --- */
 
 static int sigsegv_maperr_reports_the_exact_unmapped_address(void)
@@ -639,6 +671,7 @@ static const struct TestCase kTests[] = {
     TEST(a_handler_runs_and_returns_to_the_interrupted_code),
     TEST(siginfo_of_kill_names_the_sender),
     TEST(a_signal_from_another_process_reaches_a_running_handler),
+    TEST(a_handler_that_changes_fp_registers_leaves_the_interrupted_ones_intact),
     TEST(sigsegv_maperr_reports_the_exact_unmapped_address),
     TEST(sigsegv_accerr_reports_the_exact_protected_address),
     TEST(sigbus_adrerr_reports_an_access_past_the_end_of_the_file),
