@@ -14,34 +14,49 @@
 
 namespace {
 
-// The registers the frame holds and sigreturn restores: the pc and x1..x31.
-void save_registers(const TrapFrame& frame, atlas_sigcontext& context) {
-    context.regs[0] = frame.sepc;
-    for (unsigned n = 1; n < 32; ++n)
-        context.regs[n] = frame.x[n];
-    FpState fp {};
-    fp_capture_current(fp);
-    for (unsigned n = 0; n < 32; ++n)
-        context.fpregs[n] = fp.f[n];
-    context.fcsr = static_cast<uint32_t>(fp.fcsr);
-}
+// The frame is written in two pieces, as Linux writes it: [0, kHeadEnd) holds the siginfo
+// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers,
+// the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
+// never written nor read (they hold whatever the user stack held).
+constexpr size_t kHeadEnd = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, unused);
+constexpr size_t kRegistersStart = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, uc_mcontext);
 
-// Writes the frame for `signal`'s handler below the user sp and points the registers at
-// the handler. False if the frame cannot be written (nothing is changed then).
+// What push_frame writes and sigreturn reads of the registers: the pc, x1..x31, f0..f31
+// and fcsr (a doubleword whose high half is fp_reserved[0], always 0 when written), laid
+// out as in atlas_sigcontext.
+struct SavedRegisters {
+    uint64_t regs[32];
+    FpRegisters fp;
+};
+static_assert(sizeof(SavedRegisters) == offsetof(atlas_sigcontext, fp_reserved) + sizeof(uint32_t));
+static_assert(offsetof(SavedRegisters, fp) + offsetof(FpRegisters, f) == offsetof(atlas_sigcontext, fpregs));
+static_assert(offsetof(SavedRegisters, fp) + offsetof(FpRegisters, fcsr) == offsetof(atlas_sigcontext, fcsr));
+
+struct FrameHead {
+    atlas_siginfo info;
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    atlas_stack uc_stack;
+    uint64_t uc_sigmask;
+};
+static_assert(sizeof(FrameHead) == kHeadEnd);
+static_assert(offsetof(FrameHead, uc_sigmask) - sizeof(atlas_siginfo) == offsetof(atlas_ucontext, uc_sigmask));
+
+// Writes the frame for `info.si_signo`'s handler below the user sp and points the
+// registers at the handler. False if the frame cannot be written (nothing is changed then).
 bool push_frame(TrapFrame& frame, const atlas_siginfo& info, uint64_t handler, uint64_t restorer,
                 uint64_t old_mask) {
     uint64_t sp = frame.sp();
     uint64_t address = (sp - sizeof(atlas_signal_frame)) & ~uint64_t { 15 };
     if (address > sp)
         return false;
-    // A kernel copy (about 1 KiB of stack), so that the user stack is written in one go.
-    atlas_signal_frame signal_frame;
-    klib::memset(&signal_frame, 0, sizeof(signal_frame));
-    signal_frame.info = info;
-    signal_frame.uc.uc_stack.ss_flags = ATLAS_SS_DISABLE;
-    signal_frame.uc.uc_sigmask = old_mask;
-    save_registers(frame, signal_frame.uc.uc_mcontext);
-    if (copy_to_user(address, &signal_frame, sizeof(signal_frame)).is_error())
+    FrameHead head { info, 0, 0, atlas_stack { 0, ATLAS_SS_DISABLE, 0, 0 }, old_mask };
+    SavedRegisters saved;
+    saved.regs[0] = frame.sepc;
+    klib::memcpy(&saved.regs[1], &frame.x[1], 31 * sizeof(uint64_t));
+    fp_capture_current(saved.fp);
+    if (copy_to_user(address, &head, sizeof(head)).is_error()
+        || copy_to_user(address + kRegistersStart, &saved, sizeof(saved)).is_error())
         return false;
     frame.sepc = handler;
     frame.reg(Reg::ra) = restorer;
@@ -217,8 +232,13 @@ void SignalState::deliver_pending(TrapFrame& frame) {
         }
         if (disposition == Disposition::Ignore)
             continue;
-        if (disposition == Disposition::Handle && push_frame(frame, info, action.handler, action.restorer, old_mask))
+        if (disposition == Disposition::Handle && push_frame(frame, info, action.handler, action.restorer, old_mask)) {
+            // The flag was brought up to date under the lock: most often nothing is left,
+            // and the lock need not be taken again to see it.
+            if (!attention())
+                return;
             continue;
+        }
         // A terminating signal, or a handled one whose frame could not be written.
         Process::exit_current(ATLAS_W_SIGNALED(signal));
     }
@@ -249,21 +269,17 @@ bool SignalState::deliver_fault(TrapFrame& frame, int signal, int code, uint64_t
 
 ErrorOr<void> SignalState::sigreturn(TrapFrame& frame) {
     uint64_t address = frame.sp();
-    atlas_ucontext context;
-    TRY(copy_from_user(context, address + offsetof(atlas_signal_frame, uc)));
+    uint64_t mask;
+    SavedRegisters saved;
+    TRY(copy_from_user(mask, address + offsetof(FrameHead, uc_sigmask)));
+    TRY(copy_from_user(saved, address + kRegistersStart));
     // Only user state comes from the frame: the pc, x1..x31, the FP registers and the
     // mask. sstatus (privilege, interrupt enable, SUM) stays the kernel's own.
-    const atlas_sigcontext& saved = context.uc_mcontext;
     frame.sepc = saved.regs[0];
-    for (unsigned n = 1; n < 32; ++n)
-        frame.x[n] = saved.regs[n];
-    FpState fp {};
-    for (unsigned n = 0; n < 32; ++n)
-        fp.f[n] = saved.fpregs[n];
-    fp.fcsr = saved.fcsr;
-    fp_load_current(fp, frame);
+    klib::memcpy(&frame.x[1], &saved.regs[1], 31 * sizeof(uint64_t));
+    fp_load_current(saved.fp, frame);
     SpinlockLocker locker(m_lock);
-    m_blocked = context.uc_sigmask & kAllSignals & ~kUnblockable;
+    m_blocked = mask & kAllSignals & ~kUnblockable;
     update_attention_locked();
     return {};
 }

@@ -1,6 +1,8 @@
 // Switching user floating-point state: see fp_state.h.
 #include "arch/riscv64/fp_state.h"
 
+#include <cstddef>
+
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/trap_frame.h"
 #include "proc/thread.h"
@@ -43,22 +45,21 @@ void fp_state_copy_current_to(Thread& child) {
     child.fp_state().valid = 1;
 }
 
-void fp_capture_current(FpState& out) {
+// fp_save and fp_restore see an FpRegisters as the start of an FpState.
+static_assert(offsetof(FpState, f) == offsetof(FpRegisters, f) && offsetof(FpState, fcsr) == offsetof(FpRegisters, fcsr));
+
+void fp_capture_current(FpRegisters& out) {
     InterruptDisabler disabler;
     if ((csr::read_sstatus() & fp::kFsMask) == fp::kFsOff) {
-        for (uint64_t& f : out.f)
-            f = 0;
-        out.fcsr = 0;
+        out = FpRegisters {};
         return;
     }
-    uint64_t valid = out.valid;
-    fp_save(&out);
-    out.valid = valid;
+    fp_save(reinterpret_cast<FpState*>(&out));
 }
 
-void fp_load_current(const FpState& in, TrapFrame& frame) {
+void fp_load_current(const FpRegisters& in, TrapFrame& frame) {
     InterruptDisabler disabler;
     set_live_fs(fp::kFsDirty);
-    fp_restore(&in);
+    fp_restore(reinterpret_cast<const FpState*>(&in));
     frame.sstatus = (frame.sstatus & ~fp::kFsMask) | fp::kFsDirty;
 }

@@ -48,11 +48,18 @@ void fp_switch_in(Thread& thread);
 // if FS is not Off, else nothing: the child then starts from zeros, as the parent did).
 void fp_state_copy_current_to(Thread& child);
 
-// Signal delivery: the current user thread's FP registers as its user code sees them now
-// (zeros while FS is Off), into `out` (`out.valid` is left alone).
-void fp_capture_current(FpState& out);
+// f0..f31 and fcsr laid out as fp_save and fp_restore store them (FpState's first fields),
+// for the signal frame.
+struct FpRegisters {
+    uint64_t f[32];
+    uint64_t fcsr;
+};
 
-// rt_sigreturn: makes `in`'s f0..f31 and fcsr the current thread's FP registers; `frame`
-// returns to user mode with FS Dirty, so the scheduler saves them when it switches away.
+// Signal delivery: the current user thread's FP registers as its user code sees them now
+// (zeros while FS is Off), into `out`.
+void fp_capture_current(FpRegisters& out);
+
+// rt_sigreturn: makes `in` the current thread's FP registers; `frame` returns to user mode
+// with FS Dirty, so the scheduler saves them when it switches away.
 struct TrapFrame;
-void fp_load_current(const FpState& in, TrapFrame& frame);
+void fp_load_current(const FpRegisters& in, TrapFrame& frame);
