@@ -7,7 +7,8 @@
  *   signal_test            run every test
  *   signal_test NAME...    run the tests whose names contain one of the NAMEs
  *   signal_test --exec-probe   (used by the exec test) exits 0 if the signal state it
- *                          inherited through exec is the one the test set up */
+ *                          inherited through exec is the one the test set up
+ *   signal_test --exit-now     (used by the race test) exits 0 at once */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -667,6 +668,83 @@ static int wait_status_reports_the_signal_that_killed(void)
     return 0;
 }
 
+/* --- Races: signals against fork, exec and exit, on every hart --- */
+
+enum { kRacers = 4, kRacerRounds = 25 };
+
+/* A racer forks children that exit at once or exec and exit, while its parent signals it. */
+static void racer(void)
+{
+    for (int i = 0; i < kRacerRounds; i++) {
+        int child = fork();
+        if (child == 0) {
+            if (i % 2) {
+                char* argv[] = {(char*)"signal_test", (char*)"--exit-now", NULL};
+                execv("/bin/signal_test", argv);
+            }
+            _exit(7);
+        }
+        int status = 0;
+        if (child < 0)
+            _exit(10);
+        int got = waitpid(child, &status, 0);
+        if (got != child) {
+            printf("racer: waitpid -> %d errno %d\n", got, errno);
+            _exit(11);
+        }
+        if (!WIFEXITED(status)) {
+            printf("racer: round %d child status 0x%x\n", i, status);
+            _exit(12);
+        }
+        if (WEXITSTATUS(status) != (i % 2 ? 0 : 7)) {
+            printf("racer: round %d child exit %d\n", i, WEXITSTATUS(status));
+            _exit(13);
+        }
+    }
+    _exit(0);
+}
+
+static int signals_racing_fork_exec_and_exit_leave_every_status_right(void)
+{
+    int pids[kRacers];
+    /* Set before the fork, so that no signal finds a racer with the defaults. */
+    CHECK(install(SIGUSR1, counting_handler, 0) == 0);
+    CHECK(install(SIGUSR2, SIG_IGN, 0) == 0);
+    for (int k = 0; k < kRacers; k++) {
+        pids[k] = fork();
+        CHECK(pids[k] >= 0);
+        if (pids[k] == 0)
+            racer();
+    }
+    /* Handled and ignored signals while they run; the last two racers get SIGTERM, which
+       may find them anywhere: forking, in exec, exiting or already a zombie. */
+    int live = kRacers;
+    for (int round = 0; live > 0 && round < 100000; round++) {
+        live = 0;
+        for (int k = 0; k < kRacers; k++) {
+            if (kill(pids[k], round % 3 ? SIGUSR1 : SIGUSR2) == 0)
+                live++;
+            else
+                CHECK(errno == ESRCH);
+        }
+        if (round == 200) {
+            kill(pids[kRacers - 1], SIGTERM);
+            kill(pids[kRacers - 2], SIGTERM);
+        }
+    }
+    for (int k = 0; k < kRacers; k++) {
+        int status = 0;
+        CHECK(waitpid(pids[k], &status, 0) == pids[k]);
+        if (k >= kRacers - 2)
+            CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0) || killed_by(status, SIGTERM));
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            snprintf(failure, sizeof(failure), "racer %d: status 0x%x", k, status);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(a_handler_runs_and_returns_to_the_interrupted_code),
     TEST(siginfo_of_kill_names_the_sender),
@@ -695,11 +773,14 @@ static const struct TestCase kTests[] = {
     TEST(fork_inherits_handlers_and_mask_but_not_pending_signals),
     TEST(exec_resets_handlers_and_keeps_the_mask_ignored_and_pending_signals),
     TEST(wait_status_reports_the_signal_that_killed),
+    TEST(signals_racing_fork_exec_and_exit_leave_every_status_right),
 };
 
 int main(int argc, char** argv)
 {
     if (argc == 2 && strcmp(argv[1], "--exec-probe") == 0)
         return exec_probe();
+    if (argc == 2 && strcmp(argv[1], "--exit-now") == 0)
+        return 0;
     return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
 }
