@@ -668,6 +668,48 @@ static int wait_status_reports_the_signal_that_killed(void)
     return 0;
 }
 
+/* The exit status of /bin/kill run with `signal_argument` and `pid`. */
+static int run_kill_program(const char* signal_argument, int pid)
+{
+    char pid_text[16];
+    snprintf(pid_text, sizeof(pid_text), "%d", pid);
+    int runner = fork();
+    if (runner == 0) {
+        char* argv[] = {(char*)"kill", (char*)signal_argument, pid_text, NULL};
+        execv("/bin/kill", argv);
+        _exit(127);
+    }
+    int status = 0;
+    if (runner < 0 || waitpid(runner, &status, 0) != runner || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+static int the_kill_program_sends_the_signal_it_is_given(void)
+{
+    CHECK(install(SIGUSR1, counting_handler, 0) == 0);
+    int target = fork();
+    CHECK(target >= 0);
+    if (target == 0) {
+        while (!g_count) {
+        }
+        _exit(g_signo == SIGUSR1 ? 0 : 1);
+    }
+    CHECK(run_kill_program("-USR1", target) == 0);
+    int status = 0;
+    CHECK(waitpid(target, &status, 0) == target && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    target = fork();
+    CHECK(target >= 0);
+    if (target == 0) {
+        for (;;) {
+        }
+    }
+    CHECK(run_kill_program("-15", target) == 0);
+    CHECK(waitpid(target, &status, 0) == target && killed_by(status, SIGTERM));
+    CHECK(run_kill_program("-NOSUCHSIGNAL", getpid()) == 1);
+    return 0;
+}
+
 /* --- Races: signals against fork, exec and exit, on every hart --- */
 
 enum { kRacers = 4, kRacerRounds = 25 };
@@ -773,6 +815,7 @@ static const struct TestCase kTests[] = {
     TEST(fork_inherits_handlers_and_mask_but_not_pending_signals),
     TEST(exec_resets_handlers_and_keeps_the_mask_ignored_and_pending_signals),
     TEST(wait_status_reports_the_signal_that_killed),
+    TEST(the_kill_program_sends_the_signal_it_is_given),
     TEST(signals_racing_fork_exec_and_exit_leave_every_status_right),
 };
 
