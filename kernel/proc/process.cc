@@ -11,6 +11,7 @@
 #include "lib/kprintf.h"
 #include "mm/address_space.h"
 #include "mm/physical_allocator.h"
+#include "mm/size_class.h"
 #include "proc/pipe.h"
 #include "proc/process_table.h"
 #include "proc/thread.h"
@@ -86,6 +87,11 @@ Process* ProcessTable::init_locked() {
 }
 
 // --- Process ---
+
+// A Process comes from one of the heap's size classes: a larger one would be a large
+// block, whose allocation and free cost fork and exit (and init's reaping) many times more.
+// Signal dispositions live in a table of their own for this reason (proc/signal.h).
+static_assert(sizeof(Process) <= kLargestSizeClass, "a Process must fit a heap size class");
 
 Process::Process() = default;
 

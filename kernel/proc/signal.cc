@@ -112,12 +112,13 @@ void SignalState::update_attention_locked() {
 SignalState::PostResult SignalState::post(int signal, int sender_pid) {
     ASSERT(signal >= 1 && signal <= ATLAS_SIGNAL_COUNT);
     SpinlockLocker locker(m_lock);
-    const Action& action = m_actions[signal];
-    Disposition disposition = disposition_of(signal, action);
+    Disposition disposition = disposition_of(signal, action_locked(signal));
     if (disposition == Disposition::Ignore && signal != SIGKILL)
         return PostResult::Discarded;
     m_pending |= bit(signal);
-    m_senders[signal] = sender_pid;
+    // Without a table no handler can ask who sent it.
+    if (m_table)
+        m_table->senders[signal] = sender_pid;
     bool fatal = signal == SIGKILL || (disposition == Disposition::Terminate && !(m_blocked & bit(signal)));
     if (fatal) {
         int expected = 0;
@@ -127,18 +128,38 @@ SignalState::PostResult SignalState::post(int signal, int sender_pid) {
     return fatal ? PostResult::Fatal : PostResult::Pending;
 }
 
-void SignalState::exchange_action(int signal, const atlas_sigaction* action, atlas_sigaction* old) {
+ErrorOr<void> SignalState::ensure_table() {
+    {
+        SpinlockLocker locker(m_lock);
+        if (m_table)
+            return {};
+    }
+    // Only the owner installs a table, so nobody else can have done it meanwhile.
+    OwnPtr<Table> table(new (std::nothrow) Table());
+    if (!table)
+        return Error::from_errno(ENOMEM);
     SpinlockLocker locker(m_lock);
-    Action& slot = m_actions[signal];
+    m_table = std::move(table);
+    return {};
+}
+
+ErrorOr<void> SignalState::exchange_action(int signal, const atlas_sigaction* action, atlas_sigaction* old) {
+    if (action && action->handler != ATLAS_SIG_DFL)
+        TRY(ensure_table());
+    SpinlockLocker locker(m_lock);
+    Action current = action_locked(signal);
     if (old)
-        *old = atlas_sigaction { slot.handler, slot.flags, slot.restorer, slot.mask };
-    if (!action)
-        return;
-    slot = Action { action->handler, action->restorer, action->mask & ~kUnblockable, action->flags };
+        *old = atlas_sigaction { current.handler, current.flags, current.restorer, current.mask };
+    if (!action || !m_table)
+        return {};  // Nothing asked, or SIG_DFL where every disposition is SIG_DFL already.
+    m_table->actions[signal] = Action { action->handler, action->restorer,
+                                        static_cast<uint32_t>(action->mask & kAllSignals & ~kUnblockable),
+                                        static_cast<uint32_t>(action->flags) };
     // POSIX: setting a disposition that ignores a pending signal discards it.
-    if (disposition_of(signal, slot) == Disposition::Ignore)
+    if (disposition_of(signal, m_table->actions[signal]) == Disposition::Ignore)
         m_pending &= ~bit(signal);
     update_attention_locked();
+    return {};
 }
 
 uint64_t SignalState::change_mask(int how, uint64_t set) {
@@ -164,27 +185,42 @@ uint64_t SignalState::pending() {
     return m_pending;
 }
 
-void SignalState::copy_for_fork(SignalState& parent) {
-    Action actions[ATLAS_SIGNAL_COUNT + 1];
+ErrorOr<void> SignalState::copy_for_fork(SignalState& parent) {
+    // The parent is the calling thread: only it could install a table, so the test holds.
+    bool has_table;
+    {
+        SpinlockLocker locker(parent.m_lock);
+        has_table = parent.m_table.ptr() != nullptr;
+    }
+    OwnPtr<Table> table;
+    if (has_table) {
+        table = OwnPtr<Table>(new (std::nothrow) Table());
+        if (!table)
+            return Error::from_errno(ENOMEM);
+    }
     uint64_t blocked;
     {
         SpinlockLocker locker(parent.m_lock);
-        for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal)
-            actions[signal] = parent.m_actions[signal];
+        if (table) {
+            for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal)
+                table->actions[signal] = parent.m_table->actions[signal];
+        }
         blocked = parent.m_blocked;
     }
     SpinlockLocker locker(m_lock);
-    for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal)
-        m_actions[signal] = actions[signal];
+    m_table = std::move(table);
     m_blocked = blocked;
     update_attention_locked();
+    return {};
 }
 
 void SignalState::reset_for_exec() {
     SpinlockLocker locker(m_lock);
+    if (!m_table)
+        return;
     for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal) {
-        if (m_actions[signal].handler != ATLAS_SIG_IGN)
-            m_actions[signal] = Action {};
+        if (m_table->actions[signal].handler != ATLAS_SIG_IGN)
+            m_table->actions[signal] = Action {};
     }
 }
 
@@ -194,8 +230,9 @@ void SignalState::enter_handler_locked(int signal, const Action& action) {
     if (!(action.flags & SA_NODEFER))
         m_blocked |= bit(signal);
     m_blocked &= ~kUnblockable;
+    // A handler means a table.
     if (action.flags & SA_RESETHAND)
-        m_actions[signal] = Action {};
+        m_table->actions[signal] = Action {};
     update_attention_locked();
 }
 
@@ -219,10 +256,10 @@ void SignalState::deliver_pending(TrapFrame& frame) {
                 }
                 signal = __builtin_ctzll(deliverable) + 1;
                 m_pending &= ~bit(signal);
-                action = m_actions[signal];
+                action = action_locked(signal);
                 disposition = disposition_of(signal, action);
                 info.si_signo = signal;
-                info.fields.kill.pid = m_senders[signal];
+                info.fields.kill.pid = m_table ? m_table->senders[signal] : 0;
                 old_mask = m_blocked;
                 if (disposition == Disposition::Handle)
                     enter_handler_locked(signal, action);
@@ -249,7 +286,7 @@ bool SignalState::deliver_fault(TrapFrame& frame, int signal, int code, uint64_t
     uint64_t old_mask;
     {
         SpinlockLocker locker(m_lock);
-        action = m_actions[signal];
+        action = action_locked(signal);
         old_mask = m_blocked;
         // A fault cannot wait, nor be ignored: with its handler blocked, or none, it kills.
         if (disposition_of(signal, action) != Disposition::Handle || (m_blocked & bit(signal)))

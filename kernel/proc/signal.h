@@ -22,6 +22,10 @@
 //   - Only the owning thread (one per process) changes dispositions and the mask and
 //     takes signals off the pending set; other processes only add to it (post()). All of
 //     it is guarded by the lock; the attention flag is also read without it.
+//   - The dispositions live in a table of their own (about 900 bytes), allocated when the
+//     process first sets one that is not SIG_DFL (or inherits one through fork): until
+//     then every disposition is SIG_DFL. So a Process stays in the heap's 1 KiB class, and
+//     the many processes that never touch signals pay nothing for them.
 // Nothing here sleeps with the lock held; user memory is touched only without it.
 #pragma once
 
@@ -29,6 +33,7 @@
 #include <cstdint>
 
 #include "lib/error_or.h"
+#include "lib/own_ptr.h"
 #include "sync/spinlock.h"
 #include "syscall/signal_abi.h"
 
@@ -57,15 +62,16 @@ public:
 
     // rt_sigaction: `old` (if given) receives the disposition before `action` (if given)
     // replaces it. The caller has checked `signal` (1..31, not SIGKILL/SIGSTOP with an
-    // action).
-    void exchange_action(int signal, const atlas_sigaction* action, atlas_sigaction* old);
+    // action). ENOMEM if the table of dispositions cannot be had (nothing changes then).
+    ErrorOr<void> exchange_action(int signal, const atlas_sigaction* action, atlas_sigaction* old);
     // rt_sigprocmask, after the caller checked `how`: returns the old mask.
     uint64_t change_mask(int how, uint64_t set);
     uint64_t blocked();
     uint64_t pending();
 
-    // fork: the child's state is a copy of `parent`'s dispositions and mask, nothing pending.
-    void copy_for_fork(SignalState& parent);
+    // fork: the child's state is a copy of `parent`'s dispositions and mask, nothing
+    // pending. ENOMEM.
+    ErrorOr<void> copy_for_fork(SignalState& parent);
     // exec: handlers go back to SIG_DFL; SIG_IGN, the mask and pending signals stay.
     void reset_for_exec();
 
@@ -88,10 +94,21 @@ private:
     struct Action {
         uint64_t handler { ATLAS_SIG_DFL };
         uint64_t restorer { 0 };
-        uint64_t mask { 0 };
-        uint64_t flags { 0 };
+        uint32_t mask { 0 };   // Signals 1..31 fit in 32 bits.
+        uint32_t flags { 0 };  // Every SA_* flag is in the low 32 bits.
+    };
+    struct Table {
+        Action actions[ATLAS_SIGNAL_COUNT + 1];  // Indexed by signal number; [0] unused.
+        int senders[ATLAS_SIGNAL_COUNT + 1] {};  // si_pid of each pending signal.
     };
     enum class Disposition { Ignore, Terminate, Handle };
+
+    Action action_locked(int signal) const {
+        m_lock.assert_locked();
+        return m_table ? m_table->actions[signal] : Action {};
+    }
+    // Makes sure the table exists (the owner only; allocates without the lock). ENOMEM.
+    ErrorOr<void> ensure_table();
 
     static bool default_ignores(int signal);
     static Disposition disposition_of(int signal, const Action& action);
@@ -99,9 +116,8 @@ private:
     // Takes the handler's entry into account: the mask grows, SA_RESETHAND resets.
     void enter_handler_locked(int signal, const Action& action);
 
-    Spinlock m_lock { "signals", LockRank::Signal };
-    Action m_actions[ATLAS_SIGNAL_COUNT + 1];  // Indexed by signal number; [0] unused.
-    int m_senders[ATLAS_SIGNAL_COUNT + 1] {};  // si_pid of each pending signal.
+    mutable Spinlock m_lock { "signals", LockRank::Signal };
+    OwnPtr<Table> m_table;  // Null: every disposition is SIG_DFL. Set and read under m_lock.
     uint64_t m_blocked { 0 };
     uint64_t m_pending { 0 };
     std::atomic<int> m_kill_signal { 0 };

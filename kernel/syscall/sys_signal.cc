@@ -31,11 +31,11 @@ ErrorOr<void> sys_rt_sigaction(int signal, UserPtr<atlas_sigaction> action, User
     SignalState& signals = current_process()->signals();
     if (!old.is_null()) {
         atlas_sigaction previous;
-        signals.exchange_action(signal, nullptr, &previous);
+        TRY(signals.exchange_action(signal, nullptr, &previous));
         TRY(old.write(previous));
     }
     if (!action.is_null())
-        signals.exchange_action(signal, &new_action, nullptr);
+        TRY(signals.exchange_action(signal, &new_action, nullptr));
     return {};
 }
 
