@@ -170,6 +170,8 @@ void Process::install_image(LoadedImage image, const char* path, TrapFrame* fram
         }
     }
     old = nullptr;  // Nothing runs in it any more, and no reader can reach it.
+    // The handlers were in the old image: back to SIG_DFL (SIG_IGN and the mask stay).
+    m_signals.reset_for_exec();
     if (frame) {
         for (auto& reg : frame->x)
             reg = 0;

@@ -139,6 +139,7 @@ ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
 
 ErrorOr<void> Process::kill(int pid, int signal) {
     ASSERT(signal >= 0 && signal <= 31);  // sys_kill refuses the others (EINVAL).
+    Process* self = current_process();
     RefPtr<Process> target;
     {
         SpinlockLocker locker(ProcessTable::lock());
@@ -152,10 +153,14 @@ ErrorOr<void> Process::kill(int pid, int signal) {
         if (pid == 1)
             return Error::from_errno(EPERM);
         target = found;
-        int expected = 0;
-        // The first kill decides the signal the status reports.
-        target->m_kill_signal.compare_exchange_strong(expected, signal, std::memory_order_acq_rel);
-        // A process sleeping in wait() sleeps on its own queue under this lock.
+    }
+    // A zombie-to-be gets the signal recorded and never looks at it: harmless.
+    if (target->m_signals.post(signal, self ? self->m_pid : 0) != SignalState::PostResult::Fatal)
+        return {};
+    {
+        // A process sleeping in wait() sleeps on its own queue under this lock, having
+        // checked is_killed() under it: waking under it loses no wake-up.
+        SpinlockLocker locker(ProcessTable::lock());
         target->m_child_exited.wake_all();
     }
     RefPtr<Pipe> pipe;

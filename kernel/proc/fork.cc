@@ -53,6 +53,7 @@ ErrorOr<int> Process::fork(const TrapFrame& frame) {
     child->m_address_space = TRY(m_address_space->clone_for_fork());
     child->m_files.copy_from(m_files);
     child->m_cwd = m_cwd;
+    TRY(child->m_signals.copy_for_fork(m_signals));
 
     auto thread = TRY(Thread::try_create(m_name, &Process::fork_child_entry, child.ptr()));
     thread->set_process(child.ptr());

@@ -11,6 +11,7 @@
 #include "lib/kprintf.h"
 #include "mm/address_space.h"
 #include "mm/physical_allocator.h"
+#include "mm/size_class.h"
 #include "proc/pipe.h"
 #include "proc/process_table.h"
 #include "proc/thread.h"
@@ -87,6 +88,11 @@ Process* ProcessTable::init_locked() {
 
 // --- Process ---
 
+// A Process comes from one of the heap's size classes: a larger one would be a large
+// block, whose allocation and free cost fork and exit (and init's reaping) many times more.
+// Signal dispositions live in a table of their own for this reason (proc/signal.h).
+static_assert(sizeof(Process) <= kLargestSizeClass, "a Process must fit a heap size class");
+
 Process::Process() = default;
 
 Process::~Process() {
@@ -140,24 +146,17 @@ Process* current_process() {
     return thread ? thread->process() : nullptr;
 }
 
-void process_check_pending_kill() {
-    Process* process = current_process();
-    if (!process)
-        return;
-    int signal = process->kill_signal();
-    if (signal != 0)
-        Process::exit_current(ATLAS_W_SIGNALED(signal));
+void process_deliver_signals(TrapFrame& frame) {
+    if (Process* process = current_process())
+        process->signals().deliver_pending(frame);
 }
 
-void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause) {
+void process_fault_signal(TrapFrame& frame, const FaultSignal& fault) {
     Process* process = current_process();
     ASSERT(process);
-    int signal = SIGSEGV;
-    if (result == FaultResult::BusError)
-        signal = SIGBUS;
-    else if (result == FaultResult::OutOfMemory)
-        signal = SIGKILL;
-    kprintf("pid %d (%s): killed by signal %d: %s at %p\n", process->pid(), process->name(), signal,
-            cause ? cause : fault_result_name(result), reinterpret_cast<void*>(vaddr));
-    Process::exit_current(ATLAS_W_SIGNALED(signal));
+    if (fault.signal != SIGKILL && process->signals().deliver_fault(frame, fault.signal, fault.code, fault.address))
+        return;
+    kprintf("pid %d (%s): killed by signal %d: %s at %p\n", process->pid(), process->name(), fault.signal,
+            fault.cause, reinterpret_cast<void*>(fault.address));
+    Process::exit_current(ATLAS_W_SIGNALED(fault.signal));
 }

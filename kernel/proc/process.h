@@ -27,9 +27,12 @@
 // that it clears itself before the process becomes a zombie, so the pointer is valid
 // whenever it is not null.
 //
-// Killing: kill() sets m_kill_signal; the process notices at its next return to user mode
-// (process_check_pending_kill), or at once if it sleeps interruptibly (wait, sleep, a pipe,
-// the console), and exits with a status that names the signal.
+// Signals (proc/signal.h, docs/signals.md): kill() posts a signal to the process's
+// SignalState; the process takes it at its next return to user mode
+// (process_deliver_signals). A signal that must end the process at once (SIGKILL, or a
+// default action that terminates) also sets its kill signal, which wakes it if it sleeps
+// interruptibly (wait, sleep, a pipe, the console); it exits with a status that names the
+// signal.
 //
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
 // updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
@@ -51,6 +54,7 @@
 #include "lib/ref_ptr.h"
 #include "mm/fault.h"
 #include "proc/file_table.h"
+#include "proc/signal.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
@@ -136,13 +140,15 @@ public:
     // EFAULT (the child is then not reaped), EINTR if killed while waiting.
     static ErrorOr<int> wait(int pid, uint64_t user_status, int options);
 
-    // Marks process `pid` killed by `signal` (0: only checks that it exists); it dies at its
-    // next return to user mode or interruptible sleep. ESRCH if there is no live process.
-    // `signal` is 0..31 (the caller checks).
+    // Sends `signal` to process `pid` (0: only checks that it exists); see signal.h for
+    // what becomes of it. A signal that ends the process wakes it from an interruptible
+    // sleep. ESRCH if there is no live process, EPERM for init. `signal` is 0..31 (the
+    // caller checks).
     static ErrorOr<void> kill(int pid, int signal);
 
-    bool is_killed() const { return m_kill_signal.load(std::memory_order_acquire) != 0; }
-    int kill_signal() const { return m_kill_signal.load(std::memory_order_acquire); }
+    bool is_killed() const { return m_signals.kill_signal() != 0; }
+    int kill_signal() const { return m_signals.kill_signal(); }
+    SignalState& signals() { return m_signals; }
 
     // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
     void set_blocked_pipe(Pipe* pipe);
@@ -193,7 +199,7 @@ private:
     // create_first's image, until pid 1's thread installs it.
     LoadedImage m_first_image;
 
-    std::atomic<int> m_kill_signal { 0 };
+    SignalState m_signals;
     Mutex m_image_lock { "process image", LockRank::Process };
     Spinlock m_blocked_lock { "blocked pipe", LockRank::BlockedPipe };
     RefPtr<Pipe> m_blocked_pipe;  // Guarded by m_blocked_lock.

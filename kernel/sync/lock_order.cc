@@ -20,6 +20,7 @@ const char* lock_rank_name(LockRank rank) {
     case LockRank::PhysicalMemory: return "PhysicalMemory";
     case LockRank::KernelHeap: return "KernelHeap";
     case LockRank::ProcessTable: return "ProcessTable";
+    case LockRank::Signal: return "Signal";
     case LockRank::BlockedPipe: return "BlockedPipe";
     case LockRank::Pipe: return "Pipe";
     case LockRank::Test: return "Test";

@@ -28,6 +28,7 @@
 //     KernelHeap        the kernel heap and the kernel virtual area (spinlock)
 //     ProcessTable      the process table: pids, parent/child links, states, exit
 //                       statuses; wait() sleeps on it (spinlock)
+//     Signal            a process's signal dispositions, mask and pending set (spinlock)
 //     BlockedPipe       a process's record of the pipe it is blocked on, for kill (spinlock)
 //     Pipe              one pipe's ring and end counts; readers and writers sleep on it
 //                       (spinlock)
@@ -48,9 +49,9 @@
 // The process locks come after the allocators on purpose: nothing allocates or frees
 // memory under them (a Process or Pipe whose last reference goes away is dropped after
 // the lock is released), and the checker enforces it. Under them come only the wait
-// queues they sleep on and the scheduler. The three are never held together today; the
+// queues they sleep on and the scheduler. The four are never held together today; the
 // order among them is the one kill() would need to nest them: find the process in the
-// table, read the pipe it is blocked on, wake that pipe's sleepers.
+// table, post the signal, read the pipe it is blocked on, wake that pipe's sleepers.
 //
 // The inode pair rule. A thread holds at most two inode locks, and takes the second only
 // through Mutex::lock_nested (NestedMutexLocker), never through a plain lock():
@@ -91,6 +92,7 @@ enum class LockRank : uint8_t {
     PhysicalMemory,
     KernelHeap,
     ProcessTable,
+    Signal,
     BlockedPipe,
     Pipe,
     Test,

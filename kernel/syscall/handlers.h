@@ -11,6 +11,7 @@
 struct atlas_stat;
 struct atlas_vmstat;
 struct atlas_map_entry;
+struct atlas_sigaction;
 
 // sys_proc.cc
 ErrorOr<int> sys_fork(TrapFrame& frame);
@@ -58,3 +59,10 @@ ErrorOr<void> sys_mprotect(uint64_t address, uint64_t length, uint64_t prot);
 ErrorOr<void> sys_msync(uint64_t address, uint64_t length, uint64_t flags);
 ErrorOr<void> sys_madvise(uint64_t address, uint64_t length, uint64_t advice);
 ErrorOr<void> sys_fadvise(int fd, int64_t offset, int64_t length, uint64_t advice);
+
+// sys_signal.cc
+ErrorOr<void> sys_rt_sigaction(int signal, UserPtr<atlas_sigaction> action, UserPtr<atlas_sigaction> old,
+                               size_t set_size);
+ErrorOr<void> sys_rt_sigprocmask(int how, UserPtr<uint64_t> set, UserPtr<uint64_t> old, size_t set_size);
+ErrorOr<void> sys_rt_sigpending(UserPtr<uint64_t> set, size_t set_size);
+ErrorOr<uint64_t> sys_rt_sigreturn(TrapFrame& frame);

@@ -47,4 +47,10 @@
 #define SYS_procmaps 37   // a process's mappings, for pmap
 #define SYS_fadvise 38    // posix_fadvise(fd, offset, length, advice)
 #define SYS_drop_caches 39 // drop_caches(): empty the kernel's rebuildable caches
-#define SYS_count 40
+// The signal calls take Linux's riscv64 numbers, with its rt_ names and arguments
+// (syscall/signal_abi.h); the table simply has room up to them.
+#define SYS_rt_sigaction 134
+#define SYS_rt_sigprocmask 135
+#define SYS_rt_sigpending 136
+#define SYS_rt_sigreturn 139
+#define SYS_count 140

@@ -22,7 +22,8 @@ ErrorOr<int> sys_waitpid(int pid, UserPtr<int> status, int options) {
 }
 
 // Signals are 1..31 (Linux's classic set; there are no real-time ones); 0 only checks that
-// the process exists. Anything else is EINVAL, as POSIX says, and kills nobody.
+// the process exists. Anything else is EINVAL, as POSIX says, and signals nobody. What a
+// signal does to its target is proc/signal.h's business.
 ErrorOr<void> sys_kill(int pid, int signal) {
     if (signal < 0 || signal > 31)
         return Error::from_errno(EINVAL);

@@ -1,13 +1,16 @@
 // Compile-time check that the POSIX headers of user/include lay out the structures the
 // kernel writes into user memory exactly as kernel/syscall/abi.h does: struct stat against
 // atlas_stat, struct dirent against atlas_dirent64 (readdir steps through the records
-// getdents writes). A header that drifts from the ABI fails the build here; this file
+// getdents writes), and siginfo_t and ucontext_t against signal_abi.h's frame. A header that drifts from the ABI fails the build here; this file
 // defines nothing.
 #include <dirent.h>
 #include <stddef.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <ucontext.h>
 
 #include "syscall/abi.h"
+#include "syscall/signal_abi.h"
 
 #define ATLAS_SAME_FIELD(user_type, user_field, abi_type, abi_field)                                  \
     static_assert(offsetof(user_type, user_field) == offsetof(abi_type, abi_field)                      \
@@ -35,3 +38,17 @@ ATLAS_SAME_FIELD(struct dirent, d_off, struct atlas_dirent64, d_off);
 ATLAS_SAME_FIELD(struct dirent, d_reclen, struct atlas_dirent64, d_reclen);
 ATLAS_SAME_FIELD(struct dirent, d_type, struct atlas_dirent64, d_type);
 static_assert(offsetof(struct dirent, d_name) == offsetof(struct atlas_dirent64, d_name));
+
+// The signal frame (kernel/syscall/signal_abi.h): what a handler reads through its siginfo_t
+// and ucontext_t pointers.
+static_assert(sizeof(siginfo_t) == sizeof(struct atlas_siginfo));
+ATLAS_SAME_FIELD(siginfo_t, si_signo, struct atlas_siginfo, si_signo);
+ATLAS_SAME_FIELD(siginfo_t, si_code, struct atlas_siginfo, si_code);
+ATLAS_SAME_FIELD(siginfo_t, si_addr, struct atlas_siginfo, fields.addr);
+ATLAS_SAME_FIELD(siginfo_t, si_pid, struct atlas_siginfo, fields.kill.pid);
+ATLAS_SAME_FIELD(ucontext_t, uc_sigmask, struct atlas_ucontext, uc_sigmask);
+ATLAS_SAME_FIELD(ucontext_t, uc_stack, struct atlas_ucontext, uc_stack);
+ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__gregs, struct atlas_ucontext, uc_mcontext.regs);
+ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__fpregs.__f, struct atlas_ucontext, uc_mcontext.fpregs);
+ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__fpregs.__fcsr, struct atlas_ucontext, uc_mcontext.fcsr);
+static_assert(sizeof(ucontext_t) == sizeof(struct atlas_ucontext));

@@ -48,8 +48,7 @@ ssize_t read(int fd, void* buffer, size_t count) { return atlas::syscall(SYS_rea
 ssize_t write(int fd, const void* buffer, size_t count) { return atlas::syscall(SYS_write, fd, buffer, count); }
 int close(int fd) { return (int)atlas::syscall(SYS_close, fd); }
 
-// Atlas's kill ends the process whatever the signal; the number still travels in a1 so
-// that the kernel may report it in the wait status.
+// kill sends any signal 1..31 (0 checks that the process exists); signal.cc has the rest.
 int kill(pid_t pid, int signal) { return (int)atlas::syscall(SYS_kill, pid, signal); }
 
 int execve(const char* path, char* const argv[], char* const envp[])

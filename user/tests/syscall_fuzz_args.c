@@ -83,6 +83,9 @@ static const struct FzSyscallInfo kInfo[SYS_count] = {
     [SYS_vmstat] = {"vmstat", 1, EB(EFAULT)},
     [SYS_procmaps] = {"procmaps", 3, EB(EFAULT) | EB(EINVAL) | EB(ESRCH)},
     [SYS_fadvise] = {"fadvise", 4, EB(EBADF) | EB(EINVAL) | EB(ESPIPE)},
+    [SYS_rt_sigaction] = {"rt_sigaction", 4, EB(EFAULT) | EB(EINVAL)},
+    [SYS_rt_sigprocmask] = {"rt_sigprocmask", 4, EB(EFAULT) | EB(EINVAL)},
+    [SYS_rt_sigpending] = {"rt_sigpending", 2, EB(EFAULT) | EB(EINVAL)},
 };
 
 const struct FzSyscallInfo* fz_syscall_info(int number)

@@ -47,3 +47,19 @@ void fp_switch_in(Thread& thread);
 // fork: gives `child` a copy of the calling thread's current FP registers (its live state
 // if FS is not Off, else nothing: the child then starts from zeros, as the parent did).
 void fp_state_copy_current_to(Thread& child);
+
+// f0..f31 and fcsr laid out as fp_save and fp_restore store them (FpState's first fields),
+// for the signal frame.
+struct FpRegisters {
+    uint64_t f[32];
+    uint64_t fcsr;
+};
+
+// Signal delivery: the current user thread's FP registers as its user code sees them now
+// (zeros while FS is Off), into `out`.
+void fp_capture_current(FpRegisters& out);
+
+// rt_sigreturn: makes `in` the current thread's FP registers; `frame` returns to user mode
+// with FS Dirty, so the scheduler saves them when it switches away.
+struct TrapFrame;
+void fp_load_current(const FpRegisters& in, TrapFrame& frame);

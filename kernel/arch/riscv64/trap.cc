@@ -29,6 +29,7 @@
 #include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
+#include "syscall/signal_abi.h"
 
 
 extern "C" [[noreturn]] void user_mode_start(TrapFrame* frame);
@@ -162,24 +163,43 @@ bool recover_user_copy_fault(TrapFrame& frame) {
     return true;
 }
 
-[[noreturn]] void kill_for_exception(TrapFrame& frame, FaultResult result, const char* cause) {
+// A user exception the process cannot continue past as it is: the signal goes to the
+// process (or to the user-trap self-test's handler, for threads without one). Returns if a
+// handler will run (the frame now enters it); otherwise the process dies.
+void signal_user_exception(TrapFrame& frame, const FaultSignal& fault, FaultResult result) {
     if (UserTrapTestHandler handler = user_trap_test_handler()) {
-        handler(frame, result, cause);
+        handler(frame, result, fault.cause);
         panic("user-trap test handler returned from a fatal fault");
     }
-    kill_current_process_for_fault(frame.stval, result, cause);
+    process_fault_signal(frame, fault);
 }
 
-[[noreturn]] void kill_for_user_page_fault(TrapFrame& frame, FaultResult result) {
+// The signal for a user page fault the VM could not resolve: SIGSEGV with SEGV_MAPERR (no
+// mapping there) or SEGV_ACCERR (the mapping forbids the access), SIGBUS with BUS_ADRERR
+// (a file page beyond the end of the file), SIGKILL when memory ran out.
+void signal_user_page_fault(TrapFrame& frame, FaultResult result) {
     AddressSpace* space = current_address_space();
-    if (!space)
-        kill_for_exception(frame, FaultResult::Segfault, "no address space");
+    if (!space) {
+        signal_user_exception(frame, FaultSignal { SIGSEGV, SEGV_MAPERR, frame.stval, "no address space" },
+                              FaultResult::Segfault);
+        return;
+    }
     Access access = access_of_page_fault(scause_code(frame.scause));
-    kill_for_exception(frame, result, describe_fault(frame.stval, access, result));
+    FaultSignal fault { SIGSEGV, SEGV_MAPERR, frame.stval, describe_fault(frame.stval, access, result) };
+    if (result == FaultResult::Forbidden) {
+        fault.code = SEGV_ACCERR;
+    } else if (result == FaultResult::BusError) {
+        fault.signal = SIGBUS;
+        fault.code = BUS_ADRERR;
+    } else if (result == FaultResult::OutOfMemory) {
+        fault.signal = SIGKILL;
+        fault.code = SI_KERNEL;
+    }
+    signal_user_exception(frame, fault, result);
 }
 
 // An exception from user mode other than a page fault (trap_entry sends those to
-// trap_user_page_fault): a system call, or something that kills the process.
+// trap_user_page_fault): a system call, or a signal (SIGILL, SIGBUS, SIGSEGV, SIGTRAP).
 void handle_user_exception(TrapFrame& frame) {
     uint64_t code = scause_code(frame.scause);
     switch (code) {
@@ -194,43 +214,47 @@ void handle_user_exception(TrapFrame& frame) {
         return;
     case trap_cause::kIllegalInstruction:
         enable_interrupts();
-        kill_for_exception(frame, FaultResult::Segfault, "illegal instruction");
+        signal_user_exception(frame, FaultSignal { SIGILL, ILL_ILLOPC, frame.sepc, "illegal instruction" },
+                              FaultResult::Segfault);
+        return;
     case trap_cause::kInstructionMisaligned:
     case trap_cause::kLoadMisaligned:
     case trap_cause::kStoreMisaligned:
         enable_interrupts();
-        kill_for_exception(frame, FaultResult::BusError, "misaligned access");
+        signal_user_exception(frame, FaultSignal { SIGBUS, BUS_ADRALN, frame.stval, "misaligned access" },
+                              FaultResult::BusError);
+        return;
     case trap_cause::kInstructionAccessFault:
     case trap_cause::kLoadAccessFault:
     case trap_cause::kStoreAccessFault:
         enable_interrupts();
-        kill_for_exception(frame, FaultResult::Segfault, "access fault");
+        signal_user_exception(frame, FaultSignal { SIGSEGV, SEGV_ACCERR, frame.stval, "access fault" },
+                              FaultResult::Segfault);
+        return;
     case trap_cause::kBreakpoint:
         enable_interrupts();
-        kill_for_exception(frame, FaultResult::Segfault, "breakpoint");
+        signal_user_exception(frame, FaultSignal { SIGTRAP, TRAP_BRKPT, frame.sepc, "breakpoint" },
+                              FaultResult::Segfault);
+        return;
     default:
         enable_interrupts();
-        kill_for_exception(frame, FaultResult::Segfault, trap_cause_name(frame.scause));
+        signal_user_exception(frame, FaultSignal { SIGILL, SI_KERNEL, frame.sepc, trap_cause_name(frame.scause) },
+                              FaultResult::Segfault);
+        return;
     }
 }
 
-// Last stop before user mode: a pending kill() takes effect here, then interrupts go off
-// so that trap_return can restore the frame undisturbed.
-void prepare_return_to_user() {
-    enable_interrupts();
-    process_check_pending_kill();
-    disable_interrupts();
-}
-
-// The same after an exception, for the current `thread`: the kill check is a load of the
-// process's kill signal, and only a pending kill pays for process_check_pending_kill()
-// (with interrupts on, as it may exit). Interrupts are off on return either way; a timer
-// that fired meanwhile is taken in user mode, right after sret.
-void prepare_return_to_user_after_exception(Thread* thread) {
+// Last stop before user mode, for the current `thread` returning through `frame`: signals
+// are delivered here (a terminating one ends the process; a handled one rewrites the frame
+// to enter its handler). The test is one load of the process's attention flag, and only a
+// process with something to deliver pays for process_deliver_signals() (with interrupts on,
+// as it may write the user stack or exit). Interrupts are off on return either way; a
+// timer that fired meanwhile is taken in user mode, right after sret.
+void prepare_return_to_user(Thread* thread, TrapFrame& frame) {
     Process* process = thread ? thread->process() : nullptr;
-    if (process && process->is_killed()) [[unlikely]] {
+    if (process && process->signals().attention()) [[unlikely]] {
         enable_interrupts();
-        process_check_pending_kill();
+        process_deliver_signals(frame);
     }
     disable_interrupts();
 }
@@ -304,10 +328,10 @@ void print_trap_frame(const TrapFrame& frame) {
 }
 
 // trap_entry's path for a page fault from user mode, whose frame lacks s1-s11 (see
-// trap_entry.S). Interrupts are off on entry. Returns 0 if the fault was resolved, with
-// the kill check done and interrupts off again (trap_entry returns to user mode at once);
-// otherwise the FaultResult, with interrupts on, and trap_entry completes the frame and
-// calls trap_user_page_fault_failed.
+// trap_entry.S). Interrupts are off on entry. Returns 0 if the fault was resolved and the
+// process has no signal to take, with interrupts off again (trap_entry returns to user mode
+// at once); otherwise the FaultResult (or TRAP_FAULT_SIGNALS_PENDING), with interrupts on,
+// and trap_entry completes the frame and calls trap_user_page_fault_slow.
 // `vaddr` and `access` are the frame's stval and what its scause means, which trap_entry
 // has at hand.
 static_assert(TRAP_ACCESS_READ == static_cast<int>(Access::Read) && TRAP_ACCESS_WRITE == static_cast<int>(Access::Write)
@@ -322,12 +346,23 @@ extern "C" uint64_t trap_user_page_fault(TrapFrame*, uint64_t vaddr, Access acce
     FaultResult result = handle_page_fault(*space, vaddr, access);
     if (result != FaultResult::Resolved) [[unlikely]]
         return static_cast<uint64_t>(result);
-    prepare_return_to_user_after_exception(thread);
+    // A signal to deliver needs the complete frame: the slow road.
+    Process* process = thread->process();
+    if (process && process->signals().attention()) [[unlikely]]
+        return TRAP_FAULT_SIGNALS_PENDING;
+    disable_interrupts();
     return 0;
 }
 
-extern "C" [[noreturn]] void trap_user_page_fault_failed(TrapFrame* frame, uint64_t result) {
-    kill_for_user_page_fault(*frame, static_cast<FaultResult>(result));
+// The slow road of a user page fault (trap_entry.S has completed the frame): `result` is
+// the FaultResult that could not be resolved, or TRAP_FAULT_SIGNALS_PENDING for a resolved
+// fault with signals to deliver. Returns with interrupts off, for trap_return.
+static_assert(TRAP_FAULT_SIGNALS_PENDING > 0xff, "not a FaultResult (uint8_t)");
+extern "C" void trap_user_page_fault_slow(TrapFrame* frame, uint64_t result) {
+    Thread* thread = Thread::current();
+    if (result != TRAP_FAULT_SIGNALS_PENDING)
+        signal_user_page_fault(*frame, static_cast<FaultResult>(result));
+    prepare_return_to_user(thread, *frame);
 }
 
 extern "C" void trap_dispatch(TrapFrame* frame) {
@@ -337,7 +372,7 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
     if (scause_is_interrupt(frame->scause)) {
         handle_interrupt(scause_code(frame->scause));
         if (from_user)
-            prepare_return_to_user();
+            prepare_return_to_user(Thread::current(), *frame);
         return;
     }
     if (!from_user) {
@@ -349,7 +384,7 @@ extern "C" void trap_dispatch(TrapFrame* frame) {
     // arch/riscv64/cpu.h). It stays the current thread of this code wherever it runs next.
     Thread* thread = Thread::current();
     handle_user_exception(*frame);
-    prepare_return_to_user_after_exception(thread);
+    prepare_return_to_user(thread, *frame);
 }
 
 void trap_init(const MachineInfo& machine) {

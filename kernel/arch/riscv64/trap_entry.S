@@ -219,9 +219,11 @@ trap_entry:
      * A user page fault (causes 12, 13, 15) that resolves changes nothing in the frame, and
      * the C code that resolves it preserves s1-s11: so they are neither saved nor restored,
      * nor is the x0 slot stored (23 instructions of every fault). trap_user_page_fault
-     * (frame, stval, access) returns 0 when the fault is resolved; otherwise the frame is
-     * completed, s1-s11 still holding the user's values, before trap_user_page_fault_failed
-     * kills the process (and may show the frame).
+     * (frame, stval, access) returns 0 when the fault is resolved and no signal waits;
+     * otherwise the frame is completed, s1-s11 still holding the user's values, before
+     * trap_user_page_fault_slow delivers the signal (the fault's own, or pending ones), which
+     * may rewrite the frame to enter a handler or end the process, and the full trap_return
+     * follows.
      */
     mv a1, a0                        /* stval */
     li a2, TRAP_ACCESS_EXECUTE
@@ -237,15 +239,16 @@ trap_entry:
 .Luser_page_fault:
     mv a0, sp
     call trap_user_page_fault        /* (frame, stval, access) */
-    bnez a0, .Luser_page_fault_failed
+    bnez a0, .Luser_page_fault_slow
     /* Like trap_return, for a user frame whose s1-s11 were never saved. */
     RESTORE_FRAME_AND_SRET complete=0, user=1, off=1
 
-.Luser_page_fault_failed:
+.Luser_page_fault_slow:
     mv a1, a0
     COMPLETE_FRAME
     mv a0, sp
-    call trap_user_page_fault_failed  /* Never returns. */
+    call trap_user_page_fault_slow   /* (frame, result); returns with interrupts off */
+    j trap_return
 
 .Luser_other:
     COMPLETE_FRAME

@@ -44,6 +44,9 @@
 #define TRAP_ACCESS_READ 0
 #define TRAP_ACCESS_WRITE 1
 #define TRAP_ACCESS_EXECUTE 2
+// What trap_user_page_fault returns for a resolved fault when the process has signals to
+// take: not a FaultResult, so trap_entry.S takes the slow road as for a failed fault.
+#define TRAP_FAULT_SIGNALS_PENDING 0x100
 
 #ifndef __ASSEMBLER__
 

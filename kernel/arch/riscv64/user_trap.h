@@ -6,15 +6,22 @@
 //     interrupt                  -> handled as in kernel mode (the timer may preempt)
 //     ecall (scause 8)           -> sepc += 4, interrupts on, syscall_dispatch(frame)
 //     page fault (12, 13, 15)    -> trap_user_page_fault(): interrupts on,
-//                                   handle_page_fault(); unless Resolved:
-//                                   kill_current_process_for_fault(stval, result, cause).
-//                                   The frame's s1-s11 are saved only in that case
-//                                   (trap_entry.S: a resolved fault never reads them)
-//     any other exception        -> kill_current_process_for_fault(...) (illegal
-//                                   instruction, misaligned access, access fault, ebreak)
-//   then, before every return to user mode, the pending-kill check (interrupts on): after an
-//   interrupt, process_check_pending_kill(); after an exception, one load of the current
-//   process's kill flag, and the call only if a kill is pending. Then interrupts off, trap_return restores the user registers (tp and sp included) and srets.
+//                                   handle_page_fault(); unless Resolved, the frame's
+//                                   s1-s11 are saved (trap_entry.S: a resolved fault never
+//                                   reads them) and trap_user_page_fault_slow() hands the
+//                                   fault's signal to process_fault_signal(frame, ...):
+//                                   SIGSEGV (SEGV_MAPERR, SEGV_ACCERR), SIGBUS (BUS_ADRERR)
+//                                   or, out of memory, SIGKILL
+//     any other exception        -> process_fault_signal(frame, ...): SIGILL (illegal
+//                                   instruction), SIGBUS (misaligned), SIGSEGV (access
+//                                   fault), SIGTRAP (ebreak)
+//   process_fault_signal() either rewrites the frame to enter the process's handler or ends
+//   the process. Then, before every return to user mode, the signal check (interrupts on):
+//   one load of the current process's attention flag (proc/signal.h), and the call to
+//   process_deliver_signals(frame) only if it is set. A resolved page fault whose process
+//   has signals waiting takes trap_user_page_fault_slow() too, for the complete frame.
+//   Then interrupts off, trap_return restores the user registers (tp and sp included) and
+//   srets.
 //
 // The kernel page table is never switched on a user trap: the kernel half is mapped in
 // every address space (arch/riscv64/layout.h).
@@ -33,15 +40,25 @@
 // points past the ecall (exec rewrites the whole frame).
 void syscall_dispatch(TrapFrame& frame);
 
-// Kills the current process for a bad access: prints one line (pid, name, `vaddr`,
-// `cause`) and exits it with SIGSEGV status (SIGBUS for FaultResult::BusError; an
-// out-of-memory fault is reported as SIGKILL or SIGSEGV as the process layer prefers).
-// Never returns. Interrupts enabled, no lock held.
-[[noreturn]] void kill_current_process_for_fault(uint64_t vaddr, FaultResult result, const char* cause);
+// A synchronous user fault as a signal: number, si_code, si_addr, and a few words for the
+// line printed when it kills.
+struct FaultSignal {
+    int signal;
+    int code;
+    uint64_t address;
+    const char* cause;
+};
 
-// Exits the current process if someone has killed it (kill()); returns otherwise. Called
-// before every return to user mode, with interrupts enabled and no lock held.
-void process_check_pending_kill();
+// Delivers `fault` to the current process: if it has a handler for the signal that is not
+// blocked, the frame is rewritten to enter it and this returns; otherwise the process dies
+// with the signal, after one line (pid, name, signal, cause, address). Interrupts enabled,
+// no lock held.
+void process_fault_signal(TrapFrame& frame, const FaultSignal& fault);
+
+// Delivers the current process's pending, unblocked signals before a return to user mode
+// through `frame`: handlers get frames pushed (the frame then enters the last one), a
+// terminating signal ends the process. Interrupts enabled, no lock held.
+void process_deliver_signals(TrapFrame& frame);
 
 // Starts the current thread in user mode at `entry` with the user stack pointer `user_sp`
 // and a0/a1 as given; every other register is 0, sstatus.FS Initial (FP registers zeroed),

@@ -1,0 +1,322 @@
+// Signals: dispositions, masks, delivery and rt_sigreturn. See signal.h.
+#include "proc/signal.h"
+
+#include <cstddef>
+
+#include "arch/riscv64/fp_state.h"
+#include "arch/riscv64/trap_frame.h"
+#include "lib/assert.h"
+#include "lib/string.h"
+#include "mm/user_memory.h"
+#include "proc/process.h"
+#include "proc/thread.h"
+#include "syscall/abi.h"
+
+namespace {
+
+// The frame is written in two pieces, as Linux writes it: [0, kHeadEnd) holds the siginfo
+// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers,
+// the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
+// never written nor read (they hold whatever the user stack held).
+constexpr size_t kHeadEnd = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, unused);
+constexpr size_t kRegistersStart = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, uc_mcontext);
+
+// What push_frame writes and sigreturn reads of the registers: the pc, x1..x31, f0..f31
+// and fcsr (a doubleword whose high half is fp_reserved[0], always 0 when written), laid
+// out as in atlas_sigcontext.
+struct SavedRegisters {
+    uint64_t regs[32];
+    FpRegisters fp;
+};
+static_assert(sizeof(SavedRegisters) == offsetof(atlas_sigcontext, fp_reserved) + sizeof(uint32_t));
+static_assert(offsetof(SavedRegisters, fp) + offsetof(FpRegisters, f) == offsetof(atlas_sigcontext, fpregs));
+static_assert(offsetof(SavedRegisters, fp) + offsetof(FpRegisters, fcsr) == offsetof(atlas_sigcontext, fcsr));
+
+struct FrameHead {
+    atlas_siginfo info;
+    uint64_t uc_flags;
+    uint64_t uc_link;
+    atlas_stack uc_stack;
+    uint64_t uc_sigmask;
+};
+static_assert(sizeof(FrameHead) == kHeadEnd);
+static_assert(offsetof(FrameHead, uc_sigmask) - sizeof(atlas_siginfo) == offsetof(atlas_ucontext, uc_sigmask));
+
+// Writes the frame for `info.si_signo`'s handler below the user sp and points the
+// registers at the handler. False if the frame cannot be written (nothing is changed then).
+bool push_frame(TrapFrame& frame, const atlas_siginfo& info, uint64_t handler, uint64_t restorer,
+                uint64_t old_mask) {
+    uint64_t sp = frame.sp();
+    uint64_t address = (sp - sizeof(atlas_signal_frame)) & ~uint64_t { 15 };
+    if (address > sp)
+        return false;
+    FrameHead head { info, 0, 0, atlas_stack { 0, ATLAS_SS_DISABLE, 0, 0 }, old_mask };
+    SavedRegisters saved;
+    saved.regs[0] = frame.sepc;
+    klib::memcpy(&saved.regs[1], &frame.x[1], 31 * sizeof(uint64_t));
+    fp_capture_current(saved.fp);
+    if (copy_to_user(address, &head, sizeof(head)).is_error()
+        || copy_to_user(address + kRegistersStart, &saved, sizeof(saved)).is_error())
+        return false;
+    frame.sepc = handler;
+    frame.reg(Reg::ra) = restorer;
+    frame.reg(Reg::sp) = address;
+    frame.reg(Reg::a0) = static_cast<uint64_t>(info.si_signo);
+    frame.reg(Reg::a1) = address + offsetof(atlas_signal_frame, info);
+    frame.reg(Reg::a2) = address + offsetof(atlas_signal_frame, uc);
+    return true;
+}
+
+atlas_siginfo make_info(int signal, int code) {
+    atlas_siginfo info;
+    klib::memset(&info, 0, sizeof(info));
+    info.si_signo = signal;
+    info.si_code = code;
+    return info;
+}
+
+}  // namespace
+
+bool SignalState::default_ignores(int signal) {
+    switch (signal) {
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+    // Stopping and continuing are not implemented: the stop signals' default action (and
+    // SIGCONT's) does nothing (docs/signals.md).
+    case SIGCONT:
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        return true;
+    default:
+        return false;
+    }
+}
+
+SignalState::Disposition SignalState::disposition_of(int signal, const Action& action) {
+    if (action.handler == ATLAS_SIG_IGN)
+        return Disposition::Ignore;
+    if (action.handler == ATLAS_SIG_DFL)
+        return default_ignores(signal) ? Disposition::Ignore : Disposition::Terminate;
+    return Disposition::Handle;
+}
+
+void SignalState::update_attention_locked() {
+    m_lock.assert_locked();
+    bool attention = (m_pending & ~m_blocked) != 0 || m_kill_signal.load(std::memory_order_relaxed) != 0;
+    m_attention.store(attention, std::memory_order_relaxed);
+}
+
+SignalState::PostResult SignalState::post(int signal, int sender_pid) {
+    ASSERT(signal >= 1 && signal <= ATLAS_SIGNAL_COUNT);
+    SpinlockLocker locker(m_lock);
+    Disposition disposition = disposition_of(signal, action_locked(signal));
+    if (disposition == Disposition::Ignore && signal != SIGKILL)
+        return PostResult::Discarded;
+    m_pending |= bit(signal);
+    // Without a table no handler can ask who sent it.
+    if (m_table)
+        m_table->senders[signal] = sender_pid;
+    bool fatal = signal == SIGKILL || (disposition == Disposition::Terminate && !(m_blocked & bit(signal)));
+    if (fatal) {
+        int expected = 0;
+        m_kill_signal.compare_exchange_strong(expected, signal, std::memory_order_acq_rel);
+    }
+    update_attention_locked();
+    return fatal ? PostResult::Fatal : PostResult::Pending;
+}
+
+ErrorOr<void> SignalState::ensure_table() {
+    {
+        SpinlockLocker locker(m_lock);
+        if (m_table)
+            return {};
+    }
+    // Only the owner installs a table, so nobody else can have done it meanwhile.
+    OwnPtr<Table> table(new (std::nothrow) Table());
+    if (!table)
+        return Error::from_errno(ENOMEM);
+    SpinlockLocker locker(m_lock);
+    m_table = std::move(table);
+    return {};
+}
+
+ErrorOr<void> SignalState::exchange_action(int signal, const atlas_sigaction* action, atlas_sigaction* old) {
+    if (action && action->handler != ATLAS_SIG_DFL)
+        TRY(ensure_table());
+    SpinlockLocker locker(m_lock);
+    Action current = action_locked(signal);
+    if (old)
+        *old = atlas_sigaction { current.handler, current.flags, current.restorer, current.mask };
+    if (!action || !m_table)
+        return {};  // Nothing asked, or SIG_DFL where every disposition is SIG_DFL already.
+    m_table->actions[signal] = Action { action->handler, action->restorer,
+                                        static_cast<uint32_t>(action->mask & kAllSignals & ~kUnblockable),
+                                        static_cast<uint32_t>(action->flags) };
+    // POSIX: setting a disposition that ignores a pending signal discards it.
+    if (disposition_of(signal, m_table->actions[signal]) == Disposition::Ignore)
+        m_pending &= ~bit(signal);
+    update_attention_locked();
+    return {};
+}
+
+uint64_t SignalState::change_mask(int how, uint64_t set) {
+    SpinlockLocker locker(m_lock);
+    uint64_t old = m_blocked;
+    switch (how) {
+    case SIG_BLOCK: m_blocked |= set; break;
+    case SIG_UNBLOCK: m_blocked &= ~set; break;
+    default: m_blocked = set; break;
+    }
+    m_blocked &= kAllSignals & ~kUnblockable;
+    update_attention_locked();
+    return old;
+}
+
+uint64_t SignalState::blocked() {
+    SpinlockLocker locker(m_lock);
+    return m_blocked;
+}
+
+uint64_t SignalState::pending() {
+    SpinlockLocker locker(m_lock);
+    return m_pending;
+}
+
+ErrorOr<void> SignalState::copy_for_fork(SignalState& parent) {
+    // The parent is the calling thread: only it could install a table, so the test holds.
+    bool has_table;
+    {
+        SpinlockLocker locker(parent.m_lock);
+        has_table = parent.m_table.ptr() != nullptr;
+    }
+    OwnPtr<Table> table;
+    if (has_table) {
+        table = OwnPtr<Table>(new (std::nothrow) Table());
+        if (!table)
+            return Error::from_errno(ENOMEM);
+    }
+    uint64_t blocked;
+    {
+        SpinlockLocker locker(parent.m_lock);
+        if (table) {
+            for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal)
+                table->actions[signal] = parent.m_table->actions[signal];
+        }
+        blocked = parent.m_blocked;
+    }
+    SpinlockLocker locker(m_lock);
+    m_table = std::move(table);
+    m_blocked = blocked;
+    update_attention_locked();
+    return {};
+}
+
+void SignalState::reset_for_exec() {
+    SpinlockLocker locker(m_lock);
+    if (!m_table)
+        return;
+    for (int signal = 1; signal <= ATLAS_SIGNAL_COUNT; ++signal) {
+        if (m_table->actions[signal].handler != ATLAS_SIG_IGN)
+            m_table->actions[signal] = Action {};
+    }
+}
+
+void SignalState::enter_handler_locked(int signal, const Action& action) {
+    m_lock.assert_locked();
+    m_blocked |= action.mask;
+    if (!(action.flags & SA_NODEFER))
+        m_blocked |= bit(signal);
+    m_blocked &= ~kUnblockable;
+    // A handler means a table.
+    if (action.flags & SA_RESETHAND)
+        m_table->actions[signal] = Action {};
+    update_attention_locked();
+}
+
+void SignalState::deliver_pending(TrapFrame& frame) {
+    for (;;) {
+        int signal = 0;
+        Action action;
+        uint64_t old_mask = 0;
+        Disposition disposition;
+        atlas_siginfo info = make_info(0, SI_USER);
+        {
+            SpinlockLocker locker(m_lock);
+            if (int kill = m_kill_signal.load(std::memory_order_relaxed)) {
+                signal = kill;
+                disposition = Disposition::Terminate;
+            } else {
+                uint64_t deliverable = m_pending & ~m_blocked;
+                if (!deliverable) {
+                    update_attention_locked();
+                    return;
+                }
+                signal = __builtin_ctzll(deliverable) + 1;
+                m_pending &= ~bit(signal);
+                action = action_locked(signal);
+                disposition = disposition_of(signal, action);
+                info.si_signo = signal;
+                info.fields.kill.pid = m_table ? m_table->senders[signal] : 0;
+                old_mask = m_blocked;
+                if (disposition == Disposition::Handle)
+                    enter_handler_locked(signal, action);
+                else
+                    update_attention_locked();
+            }
+        }
+        if (disposition == Disposition::Ignore)
+            continue;
+        if (disposition == Disposition::Handle && push_frame(frame, info, action.handler, action.restorer, old_mask)) {
+            // The flag was brought up to date under the lock: most often nothing is left,
+            // and the lock need not be taken again to see it.
+            if (!attention())
+                return;
+            continue;
+        }
+        // A terminating signal, or a handled one whose frame could not be written.
+        Process::exit_current(ATLAS_W_SIGNALED(signal));
+    }
+}
+
+bool SignalState::deliver_fault(TrapFrame& frame, int signal, int code, uint64_t address) {
+    Action action;
+    uint64_t old_mask;
+    {
+        SpinlockLocker locker(m_lock);
+        action = action_locked(signal);
+        old_mask = m_blocked;
+        // A fault cannot wait, nor be ignored: with its handler blocked, or none, it kills.
+        if (disposition_of(signal, action) != Disposition::Handle || (m_blocked & bit(signal)))
+            return false;
+        enter_handler_locked(signal, action);
+    }
+    atlas_siginfo info = make_info(signal, code);
+    info.fields.addr = address;
+    if (push_frame(frame, info, action.handler, action.restorer, old_mask))
+        return true;
+    // Put the mask back: the process dies anyway, but nothing should look half-done.
+    SpinlockLocker locker(m_lock);
+    m_blocked = old_mask;
+    update_attention_locked();
+    return false;
+}
+
+ErrorOr<void> SignalState::sigreturn(TrapFrame& frame) {
+    uint64_t address = frame.sp();
+    uint64_t mask;
+    SavedRegisters saved;
+    TRY(copy_from_user(mask, address + offsetof(FrameHead, uc_sigmask)));
+    TRY(copy_from_user(saved, address + kRegistersStart));
+    // Only user state comes from the frame: the pc, x1..x31, the FP registers and the
+    // mask. sstatus (privilege, interrupt enable, SUM) stays the kernel's own.
+    frame.sepc = saved.regs[0];
+    klib::memcpy(&frame.x[1], &saved.regs[1], 31 * sizeof(uint64_t));
+    fp_load_current(saved.fp, frame);
+    SpinlockLocker locker(m_lock);
+    m_blocked = mask & kAllSignals & ~kUnblockable;
+    update_attention_locked();
+    return {};
+}
