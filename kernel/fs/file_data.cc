@@ -160,6 +160,79 @@ ErrorOr<size_t> FileSystem::write(Inode& inode, uint64_t offset, const void* buf
     return done;
 }
 
+ErrorOr<size_t> FileSystem::write_through_pages(Inode& inode, uint64_t offset, size_t length,
+                                                const void* const* frames)
+{
+    if (length == 0)
+        return size_t(0);
+    if (offset >= kMaxFileSize)
+        return Error::from_errno(EFBIG);
+    if (length > kMaxFileSize - offset)
+        length = size_t(kMaxFileSize - offset);
+    uint64_t first_page = offset / kBlockSize;
+    uint64_t last_page = (offset + length - 1) / kBlockSize;
+    uint64_t end = offset + length;
+    ScratchBlock scratch;
+    uint64_t index = first_page;
+    size_t done = 0;
+    while (index <= last_page) {
+        uint32_t count = last_page - index + 1 < m_write_chunk_blocks ? uint32_t(last_page - index + 1)
+                                                                      : m_write_chunk_blocks;
+        // Growing past an old last block that none of the frames replaces: its tail on the
+        // disk may hold anything (write_page writes whole blocks), so it is zeroed first,
+        // through a scratch block allocated before any lock is taken.
+        uint64_t chunk_start = index * kBlockSize > offset ? index * kBlockSize : offset;
+        auto zeroes_tail = [&] {
+            return chunk_start > inode.size() && inode.size() / kBlockSize < index && inode.size() % kBlockSize != 0;
+        };
+        if (!scratch.data() && index == first_page) {
+            bool needed;
+            {
+                MutexLocker peek(inode.lock());
+                needed = zeroes_tail();
+            }
+            if (needed)
+                TRY(scratch.allocate());
+        }
+        auto transaction = m_log->begin(inode.write_reservation(index, count));
+        if (transaction.is_error())
+            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(transaction.release_error());
+        MutexLocker locker(inode.lock());
+        ErrorOr<void> failure = check_data_inode(inode);
+        if (!failure.is_error() && zeroes_tail())
+            failure = scratch.data() ? zero_tail(inode, scratch.data()) : Error::from_errno(ENOMEM);
+        uint32_t blocks_done = 0;
+        for (; blocks_done < count && !failure.is_error(); ++blocks_done) {
+            auto mapped = inode.block_for_writing(transaction.value(), index + blocks_done);
+            if (mapped.is_error()) {
+                failure = mapped.release_error();
+                break;
+            }
+            // Ordered mode: the data is on its block before this transaction can commit.
+            failure = m_device.write_blocks(mapped.value().block, 1, frames[index + blocks_done - first_page]);
+            if (failure.is_error())
+                break;
+        }
+        uint64_t chunk_end = (index + blocks_done) * kBlockSize < end ? (index + blocks_done) * kBlockSize : end;
+        if (blocks_done > 0 && chunk_end > inode.size()) {
+            inode.disk().size = chunk_end;
+            auto written = inode.write_back(transaction.value());
+            if (written.is_error() && !failure.is_error())
+                failure = written;
+        }
+        locker.unlock();
+        auto ended = transaction.value().end();
+        if (blocks_done > 0)
+            done = size_t(chunk_end - offset);
+        index += blocks_done;
+        if (failure.is_error())
+            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(failure.release_error());
+        if (ended.is_error())
+            return ended.release_error();
+    }
+    return done;
+}
+
 ErrorOr<void> FileSystem::truncate(Inode& inode, uint64_t size)
 {
     if (size > kMaxFileSize)

@@ -5,6 +5,7 @@
 
 #include "arch/riscv64/user_copy.h"
 #include "mm/address_space.h"
+#include "lib/string.h"
 #include "mm/vm_range.h"
 
 namespace {
@@ -88,25 +89,41 @@ ErrorOr<size_t> copy_string_from_user(char* kernel_dst, uint64_t user_src, size_
 
 // --- UserCursor ---
 
-size_t UserCursor::copy_out(const void* kernel_src, size_t length) {
+size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {
     length = std::min(length, remaining());
     if (m_faulted || length == 0)
         return 0;
-    size_t copied = copy_to_user_prefix(m_address + m_done, kernel_src, length);
-    m_done += copied;
-    m_faulted = copied < length;
-    return copied;
+    auto* bytes = static_cast<uint8_t*>(kernel);
+    size_t moved = 0;
+    while (moved < length) {
+        // remaining() > 0 guarantees a segment with room lies ahead.
+        const UserSegment& segment = m_segments[m_segment];
+        size_t room = segment.length - m_within;
+        if (room == 0) {
+            ++m_segment;
+            m_within = 0;
+            continue;
+        }
+        size_t piece = std::min(room, length - moved);
+        uint64_t user = segment.address + m_within;
+        size_t copied = direction == Direction::Out ? copy_to_user_prefix(user, bytes + moved, piece)
+                                                    : copy_from_user_prefix(bytes + moved, user, piece);
+        moved += copied;
+        m_within += copied;
+        if (copied < piece) {
+            m_faulted = true;
+            break;
+        }
+    }
+    m_done += moved;
+    return moved;
 }
 
-size_t UserCursor::copy_in(void* kernel_dst, size_t length) {
-    length = std::min(length, remaining());
-    if (m_faulted || length == 0)
-        return 0;
-    size_t copied = copy_from_user_prefix(kernel_dst, m_address + m_done, length);
-    m_done += copied;
-    m_faulted = copied < length;
-    return copied;
+size_t UserCursor::copy_out(const void* kernel_src, size_t length) {
+    return copy(const_cast<void*>(kernel_src), length, Direction::Out);
 }
+
+size_t UserCursor::copy_in(void* kernel_dst, size_t length) { return copy(kernel_dst, length, Direction::In); }
 
 ErrorOr<size_t> UserCursor::result() const {
     if (m_done == 0 && m_faulted)
@@ -118,4 +135,24 @@ ErrorOr<size_t> UserCursor::result(Error error) const {
     if (m_done > 0)
         return m_done;
     return error;
+}
+
+// --- TransferBuffer ---
+
+size_t TransferBuffer::copy_out(const void* kernel_src, size_t length) {
+    if (m_user)
+        return m_user->copy_out(kernel_src, length);
+    length = std::min(length, remaining());
+    klib::memcpy(m_kernel + m_done, kernel_src, length);
+    m_done += length;
+    return length;
+}
+
+size_t TransferBuffer::copy_in(void* kernel_dst, size_t length) {
+    if (m_user)
+        return m_user->copy_in(kernel_dst, length);
+    length = std::min(length, remaining());
+    klib::memcpy(kernel_dst, m_kernel + m_done, length);
+    m_done += length;
+    return length;
 }
