@@ -203,9 +203,13 @@ private:
     // A page handed out from the cache: referenced for reclaim's clock (written only when
     // it changes, so a hot page's flag word is not dirtied on every hit), and counted.
     static void note_hit(Page& page) {
+        note_referenced(page);
+        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
+    }
+    // note_hit() without the count, for read() and write(), which count a batch at once.
+    static void note_referenced(Page& page) {
         if (!page.has_flag(kPageReferenced))
             page.set_flag(kPageReferenced);
-        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
     }
 
     explicit FileObject(fs::Inode& inode)
@@ -298,6 +302,13 @@ private:
     // Writes back the dirty pages of [first, end). Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
     uint64_t file_size() const;
+    // The size without the inode's lock, for read() and write(): while the cache is
+    // attached, a regular file's size changes only through it (write-through, truncation)
+    // and with m_lock held, so m_lock is enough to read it. Expects m_lock, m_inode set.
+    uint64_t size_locked() {
+        m_lock.assert_locked();
+        return m_inode->size();
+    }
 
     fs::Inode* m_inode;  // Valid while attached, which is until inode_released().
     // The Vmas that map the object: the reverse map. Going from none to one takes a

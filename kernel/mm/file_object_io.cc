@@ -45,11 +45,12 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
         Page* pages[kBatchPages];
         uint32_t count = 0;
         uint64_t size;
+        bool hits_counted = true;
         {
             MutexLocker locker(m_lock);
             if (!m_inode)
                 return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(Error::from_errno(EIO));
-            size = file_size();
+            size = size_locked();
             uint64_t position = offset + done;
             if (position >= size)
                 break;
@@ -58,7 +59,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
                 Page* page = m_pages.lookup(index);
                 if (page && !page->has_flag(kPageBusy)) [[likely]] {
                     page_ref(page);
-                    note_hit(*page);
+                    note_referenced(*page);
                     pages[count++] = page;
                     continue;
                 }
@@ -66,6 +67,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
                 // copied first, and the next batch starts with it.
                 if (count > 0)
                     break;
+                hits_counted = false;  // get_page_locked counts its own.
                 bool filled = false;
                 auto page_or_error = get_page_locked(locker, index, &filled);
                 if (page_or_error.is_error()) {
@@ -76,10 +78,12 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
                 }
                 pages[count++] = page_or_error.value();
                 // The lock was dropped for the fill, so the size may have changed.
-                size = file_size();
+                size = m_inode ? size_locked() : 0;
                 break;
             }
         }
+        if (hits_counted)
+            file_object_detail::g_hits.fetch_add(count, std::memory_order_relaxed);
         // The copy, with no lock held: a fault here may need m_lock (a buffer mapped from
         // this file) or the address space's lock.
         uint32_t used = 0;
@@ -94,6 +98,8 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
             }
             if (piece > size - position)
                 piece = size_t(size - position);
+            if (piece > to.remaining())
+                piece = to.remaining();
             size_t copied = to.copy_out(frame_bytes(pages[used]) + within, piece);
             done += copied;
             stopped = copied < piece;
@@ -121,7 +127,7 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
         MutexLocker locker(m_lock);
         if (!m_inode)
             return Error::from_errno(EIO);
-        offset = file_size();
+        offset = size_locked();
     }
     if (offset >= fs::kMaxFileSize)
         return Error::from_errno(EFBIG);
@@ -190,7 +196,7 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
         MutexLocker locker(m_lock);
         if (!m_inode)
             return Error::from_errno(EIO);
-        size = file_size();  // Only writers change it, and this one holds m_truncate_lock.
+        size = size_locked();  // Only writers change it, and this one holds m_truncate_lock.
         for (; pinned < count; ++pinned) {
             uint64_t index = first + pinned;
             WritePage& slot = pages[pinned];

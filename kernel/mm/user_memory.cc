@@ -89,10 +89,33 @@ ErrorOr<size_t> copy_string_from_user(char* kernel_dst, uint64_t user_src, size_
 
 // --- UserCursor ---
 
+UserCursor::UserCursor(uint64_t address, size_t length)
+    : m_single { address, length }
+    , m_segments(&m_single)
+    , m_segment_count(1)
+    , m_length(length)
+    , m_acceptable(acceptable(address, length))
+{
+}
+
+UserCursor::UserCursor(const UserSegment* segments, size_t count, size_t total)
+    : m_segments(segments)
+    , m_segment_count(count)
+    , m_length(total)
+    , m_acceptable(current_address_space() != nullptr)
+{
+    for (size_t i = 0; i < count && m_acceptable; ++i)
+        m_acceptable = is_user_buffer(segments[i].address, segments[i].length);
+}
+
 size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {
     length = std::min(length, remaining());
     if (m_faulted || length == 0)
         return 0;
+    if (!m_acceptable) {
+        m_faulted = true;
+        return 0;
+    }
     auto* bytes = static_cast<uint8_t*>(kernel);
     size_t moved = 0;
     while (moved < length) {
@@ -105,9 +128,11 @@ size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {
             continue;
         }
         size_t piece = std::min(room, length - moved);
-        uint64_t user = segment.address + m_within;
-        size_t copied = direction == Direction::Out ? copy_to_user_prefix(user, bytes + moved, piece)
-                                                    : copy_from_user_prefix(bytes + moved, user, piece);
+        auto* user = reinterpret_cast<uint8_t*>(segment.address + m_within);
+        // Checked when the cursor was made: straight to the copy routine.
+        UserCopyResult result = direction == Direction::Out ? user_copy_bytes(user, bytes + moved, piece)
+                                                            : user_copy_bytes(bytes + moved, user, piece);
+        size_t copied = copied_of(result, piece);
         moved += copied;
         m_within += copied;
         if (copied < piece) {
@@ -118,12 +143,6 @@ size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {
     m_done += moved;
     return moved;
 }
-
-size_t UserCursor::copy_out(const void* kernel_src, size_t length) {
-    return copy(const_cast<void*>(kernel_src), length, Direction::Out);
-}
-
-size_t UserCursor::copy_in(void* kernel_dst, size_t length) { return copy(kernel_dst, length, Direction::In); }
 
 ErrorOr<size_t> UserCursor::result() const {
     if (m_done == 0 && m_faulted)
@@ -139,20 +158,12 @@ ErrorOr<size_t> UserCursor::result(Error error) const {
 
 // --- TransferBuffer ---
 
-size_t TransferBuffer::copy_out(const void* kernel_src, size_t length) {
-    if (m_user)
-        return m_user->copy_out(kernel_src, length);
+size_t TransferBuffer::kernel_copy(void* kernel, size_t length, bool out) {
     length = std::min(length, remaining());
-    klib::memcpy(m_kernel + m_done, kernel_src, length);
-    m_done += length;
-    return length;
-}
-
-size_t TransferBuffer::copy_in(void* kernel_dst, size_t length) {
-    if (m_user)
-        return m_user->copy_in(kernel_dst, length);
-    length = std::min(length, remaining());
-    klib::memcpy(kernel_dst, m_kernel + m_done, length);
+    if (out)
+        klib::memcpy(m_kernel + m_done, kernel, length);
+    else
+        klib::memcpy(kernel, m_kernel + m_done, length);
     m_done += length;
     return length;
 }

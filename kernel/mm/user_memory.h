@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "arch/riscv64/user_copy.h"
 #include "lib/error_or.h"
 
 class AddressSpace;
@@ -95,22 +96,13 @@ struct UserSegment {
 // sleep (the copies do).
 class UserCursor {
 public:
-    UserCursor(uint64_t address, size_t length)
-        : m_single { address, length }
-        , m_segments(&m_single)
-        , m_segment_count(1)
-        , m_length(length)
-    {
-    }
+    // The ranges are checked once, here (a current address space, is_user_buffer): a
+    // cursor over a range that fails faults on its first copy, and the copies themselves
+    // go straight to the copy routine.
+    UserCursor(uint64_t address, size_t length);
     // Over `count` segments in kernel memory, which must outlive the cursor, of `total`
-    // bytes in all (the caller has added them up without overflow and checked each one
-    // with is_user_buffer).
-    UserCursor(const UserSegment* segments, size_t count, size_t total)
-        : m_segments(segments)
-        , m_segment_count(count)
-        , m_length(total)
-    {
-    }
+    // bytes in all (the caller has added them up without overflow).
+    UserCursor(const UserSegment* segments, size_t count, size_t total);
     UserCursor(const UserCursor&) = delete;
     UserCursor& operator=(const UserCursor&) = delete;
 
@@ -120,8 +112,17 @@ public:
 
     // Copy up to `length` bytes (never more than remaining()) from the kernel to the
     // cursor, or from the cursor to the kernel; return the bytes moved and advance by them.
-    size_t copy_out(const void* kernel_src, size_t length);
-    size_t copy_in(void* kernel_dst, size_t length);
+    // Inline: one segment, wholly copied, is every cached read()'s and write()'s case.
+    size_t copy_out(const void* kernel_src, size_t length) {
+        if (m_segment_count == 1 && m_acceptable && !m_faulted && length <= remaining()) [[likely]]
+            return advance(length, user_copy_bytes(reinterpret_cast<void*>(m_single.address + m_done), kernel_src, length));
+        return copy(const_cast<void*>(kernel_src), length, Direction::Out);
+    }
+    size_t copy_in(void* kernel_dst, size_t length) {
+        if (m_segment_count == 1 && m_acceptable && !m_faulted && length <= remaining()) [[likely]]
+            return advance(length, user_copy_bytes(kernel_dst, reinterpret_cast<const void*>(m_single.address + m_done), length));
+        return copy(kernel_dst, length, Direction::In);
+    }
 
     // What the system call returns: the bytes moved; EFAULT if a fault stopped it before
     // any byte moved; `error` (which ended the transfer) if none moved otherwise.
@@ -130,6 +131,15 @@ public:
 
 private:
     enum class Direction : uint8_t { Out, In };
+    // The single segment's bookkeeping after a copy of `length` bytes that ended as
+    // `result` says; returns the bytes moved.
+    size_t advance(size_t length, UserCopyResult result) {
+        size_t copied = result.status == 0 ? length : length - result.left;
+        m_done += copied;
+        m_within = m_done;
+        m_faulted = result.status != 0;
+        return copied;
+    }
     size_t copy(void* kernel, size_t length, Direction direction);
 
     UserSegment m_single { 0, 0 };       // The one segment of a plain read() or write().
@@ -140,6 +150,7 @@ private:
     size_t m_length;                     // The sum of the segments' lengths.
     size_t m_done { 0 };
     bool m_faulted { false };
+    bool m_acceptable { false };         // Every segment passed the up-front check.
 };
 
 // What the page cache copies to or from (mm/file_object.h): a UserCursor (read(), write(),
@@ -163,10 +174,20 @@ public:
     size_t remaining() const { return m_user ? m_user->remaining() : m_length - m_done; }
     bool faulted() const { return m_user && m_user->faulted(); }
     // UserCursor::copy_out and copy_in, or a memcpy.
-    size_t copy_out(const void* kernel_src, size_t length);
-    size_t copy_in(void* kernel_dst, size_t length);
+    size_t copy_out(const void* kernel_src, size_t length) {
+        if (m_user) [[likely]]
+            return m_user->copy_out(kernel_src, length);
+        return kernel_copy(const_cast<void*>(kernel_src), length, true);
+    }
+    size_t copy_in(void* kernel_dst, size_t length) {
+        if (m_user) [[likely]]
+            return m_user->copy_in(kernel_dst, length);
+        return kernel_copy(kernel_dst, length, false);
+    }
 
 private:
+    size_t kernel_copy(void* kernel, size_t length, bool out);
+
     UserCursor* m_user { nullptr };
     uint8_t* m_kernel { nullptr };
     size_t m_length { 0 };

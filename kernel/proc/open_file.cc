@@ -37,7 +37,10 @@ InodeFile::InodeFile(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess acc
 {
 }
 
-InodeFile::~InodeFile() = default;
+InodeFile::~InodeFile() {
+    if (FileObject* cache = m_cache.load(std::memory_order_acquire))
+        cache->unref();
+}
 
 ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess access,
                                                 Append append) {
@@ -45,14 +48,21 @@ ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::I
     return RefPtr<OpenFile>(std::move(file));
 }
 
-ErrorOr<RefPtr<FileObject>> InodeFile::cache_for(FileAccess direction) {
+ErrorOr<FileObject*> InodeFile::cache_for(FileAccess direction) {
     if (!(direction == FileAccess::Read ? readable() : writable()))
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
     // Through the page cache, so that read() and write() see the very frames a shared
     // mapping does.
-    return FileObject::for_inode(*m_inode);
+    if (FileObject* cache = m_cache.load(std::memory_order_acquire)) [[likely]]
+        return cache;
+    FileObject* made = TRY(FileObject::for_inode(*m_inode)).leak_ref();
+    FileObject* expected = nullptr;
+    if (m_cache.compare_exchange_strong(expected, made, std::memory_order_acq_rel))
+        return made;
+    made->unref();  // Another call got there first: use its (the same object).
+    return expected;
 }
 
 ErrorOr<size_t> InodeFile::read(UserCursor& to) {

@@ -40,6 +40,7 @@
 // held across a copy.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -139,7 +140,7 @@ public:
 
 private:
     // The checks of read() and write() (EBADF, EISDIR), then the file's page cache.
-    ErrorOr<RefPtr<FileObject>> cache_for(FileAccess direction);
+    ErrorOr<FileObject*> cache_for(FileAccess direction);
 
     fs::FileSystem& m_fs;
     RefPtr<fs::Inode> m_inode;
@@ -147,6 +148,10 @@ private:
     Mutex m_offset_lock { "open file offset", LockRank::Process };
     // Guarded by m_offset_lock. For a directory, a byte position in its records.
     uint64_t m_offset { 0 };
+    // The file's page cache, with a reference, once a read or write first asked for it
+    // (set once, atomically: read_at and write_at take no lock of the file's own), so that
+    // each call does not look it up under the inode's lock.
+    std::atomic<FileObject*> m_cache { nullptr };
 };
 
 // Fills an atlas_stat from what the file system reports about an inode.
