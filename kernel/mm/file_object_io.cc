@@ -163,9 +163,14 @@ ErrorOr<size_t> FileObject::write_batch(TransferBuffer& from, uint64_t position,
     size_t arrived = copy_into_pinned(from, position, length, pages, count);
 
     MutexLocker locker(m_lock);
-    // A fill still in flight over the batch (a reader's, of a page that was not cached)
-    // would finish with the bytes from before this write.
-    wait_for_fills_locked(locker, first, first + count);
+    // A fill still in flight over the batch would finish with the bytes from before this
+    // write. Only a page that was not cached and lies within the file can be being filled
+    // (a fresh frame stands in for it here); pages beyond the end are never filled.
+    bool fillable = false;
+    for (uint32_t i = 0; i < count; ++i)
+        fillable = fillable || (pages[i].fresh && pages[i].within_file);
+    if (fillable)
+        wait_for_fills_locked(locker, first, first + count);
     ErrorOr<size_t> stored = size_t(0);
     if (arrived > 0 && m_inode) {
         // Growth over a gap: the old last page's bytes beyond the old end (which a store

@@ -83,6 +83,11 @@ static const struct FzSyscallInfo kInfo[SYS_count] = {
     [SYS_vmstat] = {"vmstat", 1, EB(EFAULT)},
     [SYS_procmaps] = {"procmaps", 3, EB(EFAULT) | EB(EINVAL) | EB(ESRCH)},
     [SYS_fadvise] = {"fadvise", 4, EB(EBADF) | EB(EINVAL) | EB(ESPIPE)},
+    [SYS_pread] = {"pread", 4, EB(EBADF) | EB(EFAULT) | EB(EINVAL) | EB(EIO) | EB(EISDIR) | EB(ESPIPE)},
+    [SYS_pwrite] = {"pwrite", 4,
+                    EB(EBADF) | EB(EFAULT) | EB(EFBIG) | EB(EINVAL) | EB(EIO) | EB(ENOSPC) | EB(ESPIPE)},
+    [SYS_readv] = {"readv", 3, EB(EBADF) | EB(EFAULT) | EB(EINVAL) | EB(EIO) | EB(EISDIR)},
+    [SYS_writev] = {"writev", 3, EB(EBADF) | EB(EFAULT) | EB(EFBIG) | EB(EINVAL) | EB(EIO) | EB(ENOSPC) | EB(EPIPE)},
 };
 
 const struct FzSyscallInfo* fz_syscall_info(int number)
