@@ -160,6 +160,41 @@ ErrorOr<size_t> FileSystem::write(Inode& inode, uint64_t offset, const void* buf
     return done;
 }
 
+uint32_t FileSystem::write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
+                                         const void* const* frames, ErrorOr<void>& failure)
+{
+    // Runs of pages whose blocks follow each other on the disk go out as one request.
+    // Ordered mode: the data is on its blocks before the transaction can commit.
+    uint32_t done = 0;
+    BlockNumber run_block = 0;
+    uint32_t run_length = 0;
+    for (uint32_t i = 0; i <= count && !failure.is_error(); ++i) {
+        BlockNumber block = 0;
+        if (i < count) {
+            auto mapped = inode.block_for_writing(transaction, index + i);
+            if (mapped.is_error())
+                failure = mapped.release_error();  // The run so far still goes out.
+            else
+                block = mapped.value().block;
+        }
+        if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
+            auto written = m_device.write_frames(run_block, run_length, frames + done);
+            if (written.is_error()) {
+                failure = written;
+                break;
+            }
+            done += run_length;
+            run_length = 0;
+        }
+        if (block == 0)
+            continue;
+        if (run_length == 0)
+            run_block = block;
+        ++run_length;
+    }
+    return done;
+}
+
 ErrorOr<size_t> FileSystem::write_through_pages(Inode& inode, uint64_t offset, size_t length,
                                                 const void* const* frames)
 {
@@ -201,35 +236,10 @@ ErrorOr<size_t> FileSystem::write_through_pages(Inode& inode, uint64_t offset, s
         ErrorOr<void> failure = check_data_inode(inode);
         if (!failure.is_error() && zeroes_tail())
             failure = scratch.data() ? zero_tail(inode, scratch.data()) : Error::from_errno(ENOMEM);
-        // Runs of pages whose blocks follow each other on the disk go out as one request.
-        // Ordered mode: the data is on its blocks before this transaction can commit.
         uint32_t blocks_done = 0;
-        BlockNumber run_block = 0;
-        uint32_t run_length = 0;
-        for (uint32_t i = 0; i <= count && !failure.is_error(); ++i) {
-            BlockNumber block = 0;
-            if (i < count) {
-                auto mapped = inode.block_for_writing(transaction.value(), index + i);
-                if (mapped.is_error())
-                    failure = mapped.release_error();  // The run so far still goes out.
-                else
-                    block = mapped.value().block;
-            }
-            if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
-                auto written = m_device.write_frames(run_block, run_length, frames + (index + blocks_done - first_page));
-                if (written.is_error()) {
-                    failure = written;
-                    break;
-                }
-                blocks_done += run_length;
-                run_length = 0;
-            }
-            if (block == 0)
-                continue;
-            if (run_length == 0)
-                run_block = block;
-            ++run_length;
-        }
+        if (!failure.is_error())
+            blocks_done = write_mapped_frames(inode, transaction.value(), index, count, frames + (index - first_page),
+                                              failure);
         uint64_t chunk_end = (index + blocks_done) * kBlockSize < end ? (index + blocks_done) * kBlockSize : end;
         if (blocks_done > 0 && chunk_end > inode.size()) {
             inode.disk().size = chunk_end;

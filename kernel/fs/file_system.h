@@ -191,6 +191,12 @@ private:
     // false, changing nothing, if the name was removed and made again meanwhile.
     ErrorOr<bool> remove_name(Inode& parent, Name name, Inode& victim);
     ErrorOr<void> zero_tail(Inode& inode, uint8_t* scratch);
+    // write_through_pages' inner step: maps file blocks [index, index + count), allocating
+    // holes in `transaction`, and writes frames[0 .. count) to them, a run of adjacent
+    // blocks per request. Returns how many blocks, from the first, were written; `failure`
+    // gets the error that stopped it. Expects the inode's lock.
+    uint32_t write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
+                                 const void* const* frames, ErrorOr<void>& failure);
 
     BlockDevice& m_device;
     Superblock m_superblock {};
