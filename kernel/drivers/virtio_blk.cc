@@ -225,6 +225,12 @@ ErrorOr<void> VirtioBlk::read_frames(uint64_t block, uint32_t count, void* const
     return transfer(TransferDirection::Read, block, count, nullptr, BoundsCheck::Enforce, frames);
 }
 
+ErrorOr<void> VirtioBlk::write_frames(uint64_t block, uint32_t count, const void* const* frames) {
+    // The device only reads the frames; transfer() takes mutable pointers for both ways.
+    return transfer(TransferDirection::Write, block, count, nullptr, BoundsCheck::Enforce,
+                    const_cast<void* const*>(frames));
+}
+
 DiskStatistics disk_statistics() {
     return { g_read_requests.load(std::memory_order_relaxed), g_read_bytes.load(std::memory_order_relaxed) };
 }

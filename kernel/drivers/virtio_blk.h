@@ -83,6 +83,7 @@ public:
     ErrorOr<void> flush() override;
     // One request per kMaxPagesPerRequest frames, each frame a descriptor of its own.
     ErrorOr<void> read_frames(uint64_t block, uint32_t count, void* const* frames) override;
+    ErrorOr<void> write_frames(uint64_t block, uint32_t count, const void* const* frames) override;
 
     // The general form of read_blocks and write_blocks. `buffer` is contiguous, unless
     // `frames` is given: then block i of the transfer goes to frames[i] (`buffer` unused).

@@ -48,4 +48,12 @@ public:
             TRY(read_blocks(block + i, 1, frames[i]));
         return {};
     }
+    // The same the other way: writes frames[0 .. count) to `count` consecutive blocks (the
+    // page cache's write-through of a run of pages).
+    virtual ErrorOr<void> write_frames(uint64_t block, uint32_t count, const void* const* frames)
+    {
+        for (uint32_t i = 0; i < count; ++i)
+            TRY(write_blocks(block + i, 1, frames[i]));
+        return {};
+    }
 };

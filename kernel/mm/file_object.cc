@@ -400,33 +400,6 @@ ErrorOr<void> FileObject::write_back_range(uint64_t first, uint64_t end) {
     return write_back_locked(first, end);
 }
 
-ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
-    auto* destination = static_cast<uint8_t*>(buffer);
-    MutexLocker locker(m_lock);
-    uint64_t size = file_size();
-    if (offset >= size)
-        return size_t(0);
-    if (length > size - offset)
-        length = size_t(size - offset);
-    size_t done = 0;
-    while (done < length) {
-        uint64_t position = offset + done;
-        size_t within = size_t(position % kPageSize);
-        size_t count = length - done < kPageSize - within ? length - done : kPageSize - within;
-        auto page = get_page_locked(locker, position / kPageSize);
-        if (page.is_error()) {
-            // ENXIO: a truncation got there first; the file ends here now.
-            if (done > 0 || page.error().code() == ENXIO)
-                return done;
-            return page.release_error();
-        }
-        klib::memcpy(destination + done, static_cast<uint8_t*>(page_to_virt(page.value())) + within, count);
-        page_unref(page.value());
-        done += count;
-    }
-    return done;
-}
-
 void FileObject::wait_for_fills_locked(MutexLocker& locker, uint64_t first_index, uint64_t end_index) {
     m_lock.assert_locked();
     // Expects m_lock (held by `locker`); returns with it held and no page in
@@ -451,42 +424,6 @@ void FileObject::wait_for_fills_locked(MutexLocker& locker, uint64_t first_index
         page_unref(busy);
         locker.lock();
     }
-}
-
-ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t length) {
-    if (length == 0)
-        return size_t(0);
-    MutexLocker locker(m_lock);
-    uint64_t first_index = offset / kPageSize;
-    uint64_t end_index = length > ~uint64_t(0) - offset ? ~uint64_t(0) : (offset + length + kPageSize - 1) / kPageSize;
-    // A fill in flight over the range would finish with the bytes from before this write.
-    wait_for_fills_locked(locker, first_index, end_index);
-
-    // Write-through: the file system allocates the blocks now, so a full disk is ENOSPC
-    // for this write() and not a lost write-back later; it also orders the data before
-    // the metadata that points at it, splits the write into bounded transactions and grows
-    // the size. Dirty cached pages come only from stores through mappings.
-    // FIXME: delayed allocation (write into the cache, allocate at write-back) needs block
-    // reservations so that ENOSPC still reaches the writer; until then, write through.
-    uint64_t old_size = file_size();
-    size_t written = TRY(m_inode->file_system().write(*m_inode, offset, buffer, length));
-    if (offset + written > old_size)
-        zero_beyond_end_locked(old_size);
-
-    // Cached copies of the written pages must show the new bytes; pages that are not cached
-    // stay uncached (the next read fills them from the disk).
-    auto* source = static_cast<const uint8_t*>(buffer);
-    uint64_t end = offset + written;
-    for (uint64_t index = first_index; index * kPageSize < end; ++index) {
-        Page* page = m_pages.lookup(index);
-        if (!page)
-            continue;
-        uint64_t from = index * kPageSize > offset ? index * kPageSize : offset;
-        uint64_t to = (index + 1) * kPageSize < end ? (index + 1) * kPageSize : end;
-        klib::memcpy(static_cast<uint8_t*>(page_to_virt(page)) + (from - index * kPageSize), source + (from - offset),
-                     size_t(to - from));
-    }
-    return written;
 }
 
 void FileObject::zero_beyond_end_locked(uint64_t old_size) {

@@ -1,7 +1,9 @@
 // FileObject: one inode's page cache, and the VmObject that MAP_SHARED file mappings
-// map (MAP_PRIVATE ones map a PrivateFileObject over it). read() and write() on a regular file go through it, so the bytes a mapping sees
-// and the bytes read() returns are the same frames. write() writes through to the disk
-// and updates cached pages; pages become dirty only through stores into them (mappings).
+// map (MAP_PRIVATE ones map a PrivateFileObject over it). read() and write() on a regular
+// file go through it, so the bytes a mapping sees and the bytes read() returns are the same
+// frames; they copy once, between the frames and user memory. write() copies into the
+// cached pages and writes them through to the disk; pages become dirty only through stores
+// into them (mappings).
 //
 //   fs::Inode ──m_page_cache (one reference)──> FileObject
 //        ^                                        radix tree: file page index -> Page*
@@ -52,11 +54,13 @@
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
 // Locking: m_lock (Mutex, rank VmObject) guards the tree, the page contents and dirty
-// flags, and is held across write-back and truncation I/O; it is dropped only while a
-// fill is in flight. The inode's lock (rank Inode) nests inside it. m_busy_lock (a
-// spinlock held alone) orders the busy flag against the waiters' sleep. m_truncate_lock
-// (rank Process) is held by a truncation from start to end, around the address-space
-// locks it takes.
+// flags, and is held across write-back, write-through and truncation I/O; it is dropped
+// while a fill is in flight and while read() and write() copy between a referenced frame
+// and the caller's buffer (file_object_io.cc). The inode's lock (rank Inode) nests inside
+// it. m_busy_lock (a spinlock held alone) orders the busy flag against the waiters' sleep.
+// m_truncate_lock (rank FileWriters) is held by a truncation from start to end, around the
+// address-space locks it takes, and by a write() from start to end, around its copy (whose
+// faults take address-space locks and m_lock).
 #pragma once
 
 #include <atomic>
@@ -68,6 +72,7 @@
 #include "lib/error_or.h"
 #include "lib/ref_ptr.h"
 #include "lib/intrusive_list.h"
+#include "mm/user_memory.h"
 #include "mm/vm_object.h"
 #include "mm/vma.h"
 #include "sync/mutex.h"
@@ -166,12 +171,35 @@ public:
     // munmap, exit). EIO; the pages stay dirty then.
     ErrorOr<void> write_back_range(uint64_t first, uint64_t end);
 
-    // Copies up to `length` bytes at `offset` into the kernel buffer; 0 at or past the end.
+    // read() and write() (file_object_io.cc) copy once, straight between the cached frames
+    // and `to` or `from` (user memory, through a UserCursor, or a kernel buffer), with no
+    // lock of the object held during the copy: a page is looked up (or read from the disk)
+    // and referenced under m_lock, which is then dropped for the copy, so a copy that
+    // faults on a mapping of this very file can take m_lock in the fault pipeline. The
+    // reference keeps the frame, and keeps reclaim off the page.
+    //
+    // Copies file bytes from `offset` into `to` until it is full or the file ends; returns
+    // the count: 0 at or past the end, short at a fault (EFAULT if it faulted before any
+    // byte). A page truncated away during the copy still gives the bytes it held when it
+    // was looked up (the read happened before the truncation). EIO, ENOMEM before any byte.
+    ErrorOr<size_t> read(uint64_t offset, TransferBuffer& to);
     ErrorOr<size_t> read(uint64_t offset, void* buffer, size_t length) override;
-    // Writes `length` bytes at `offset` through to the file system (which allocates blocks,
-    // so ENOSPC reaches this caller, and grows the size), then updates the cached copies of
-    // the pages it covered. Returns the count, short only if the disk filled up part-way.
-    // EFBIG beyond the largest file; ENOSPC; ENOMEM; EIO.
+    // Where write() puts the bytes: at `offset`, or at the end of file (O_APPEND), found
+    // under the writers' lock so that two appenders never write over each other.
+    enum class WriteAt : uint8_t { Offset, End };
+    // Copies the bytes of `from` into the cached pages from `offset` (set to the end of file
+    // first with WriteAt::End), then writes them through to the disk from the frames
+    // (FileSystem::write_through_pages, which allocates blocks, so ENOSPC reaches this
+    // caller, and grows the size by what was written). Returns the count, short when the
+    // source faulted part-way (EFAULT before any byte) or the disk filled up. Nothing that
+    // was not written is left for a later read to see: a source that faults leaves the rest
+    // of its page as it was (old bytes, or zeros beyond the end), pages beyond the end of
+    // file enter the cache only once the size covers them, and a page whose bytes did not
+    // reach the disk leaves the cache (unless dirty through a mapping). Writers and
+    // truncations of the file take turns (m_truncate_lock, held across the copy).
+    // EFBIG at or beyond the largest file; ENOSPC; ENOMEM; EIO.
+    ErrorOr<size_t> write(TransferBuffer& from, uint64_t& offset, WriteAt where = WriteAt::Offset);
+    // The same from a kernel buffer at `offset` (self-tests, kernel writers).
     ErrorOr<size_t> write(uint64_t offset, const void* buffer, size_t length);
     // Sets the size on disk, drops the pages wholly beyond it and zeroes the rest of the new
     // last page. A shrink also drops, in every MAP_PRIVATE mapping of the file, the private
@@ -203,9 +231,13 @@ private:
     // A page handed out from the cache: referenced for reclaim's clock (written only when
     // it changes, so a hot page's flag word is not dirtied on every hit), and counted.
     static void note_hit(Page& page) {
+        note_referenced(page);
+        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
+    }
+    // note_hit() without the count, for read() and write(), which count a batch at once.
+    static void note_referenced(Page& page) {
         if (!page.has_flag(kPageReferenced))
             page.set_flag(kPageReferenced);
-        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
     }
 
     explicit FileObject(fs::Inode& inode)
@@ -213,6 +245,40 @@ private:
         , m_inode(&inode)
     {
     }
+
+    // --- write() (file_object_io.cc) ---
+    // A page of one write batch: the cache's page, referenced, or a fresh zeroed frame of
+    // the writer's own (a page beyond the end of file, or one the batch covers whole that
+    // was not cached), which enters the cache only once written.
+    struct WritePage {
+        Page* page;
+        bool fresh;
+        bool within_file;  // Fresh, and the file reaches it (the batch covers it whole).
+    };
+    // One batch of write(): [position, position + length) within kBatchPages pages; pins,
+    // copies, writes through and publishes. Expects m_truncate_lock, not m_lock.
+    ErrorOr<size_t> write_batch(TransferBuffer& from, uint64_t position, size_t length);
+    // Step 1: a WritePage for each of the `count` pages of [position, position + length)
+    // (cached pages referenced, pages within the file not cached read from the disk, fresh
+    // frames allocated). Returns the file size. ENOMEM, EIO. Expects m_truncate_lock.
+    ErrorOr<uint64_t> pin_for_write(uint64_t position, size_t length, WritePage* pages, uint32_t count);
+    // Step 2, with no lock of the object held: copies from `from` into the pages, in
+    // order; returns the bytes that arrived.
+    size_t copy_into_pinned(TransferBuffer& from, uint64_t position, size_t length, WritePage* pages,
+                            uint32_t count);
+    // The source faulted part-way into a fresh frame of a page within the file: fills the
+    // frame from byte `from_byte` on with the file's bytes from the disk. False if it could
+    // not (no memory, EIO).
+    bool complete_from_disk(Page* page, uint64_t index, size_t from_byte);
+    // A write at `position` beyond the old end `old_size`: zeroes the old last page's bytes
+    // from the old end to `position` (or its end), in the cache and in `first_page`, the
+    // batch's first page, if that is the same page. Expects m_lock.
+    void zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t first, Page* first_page);
+    // Step 3, after the write-through stored `stored` of the `arrived` bytes: fresh frames
+    // holding written bytes enter the cache, copies that entered it meanwhile get the
+    // bytes, cached pages holding bytes that did not reach the disk leave it, and every
+    // reference is dropped. Expects m_lock.
+    void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.
     // Expects m_lock, held by `locker`; may drop and retake it.
@@ -268,6 +334,13 @@ private:
     // Writes back the dirty pages of [first, end). Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
     uint64_t file_size() const;
+    // The size without the inode's lock, for read() and write(): while the cache is
+    // attached, a regular file's size changes only through it (write-through, truncation)
+    // and with m_lock held, so m_lock is enough to read it. Expects m_lock, m_inode set.
+    uint64_t size_locked() {
+        m_lock.assert_locked();
+        return m_inode->size();
+    }
 
     fs::Inode* m_inode;  // Valid while attached: until inode_released() or evict_if_unused().
     // Pages in m_pages: changed under m_lock, read without it (cached_page_count()).
@@ -288,9 +361,13 @@ private:
     uint64_t m_next_sequential { 0 };
     uint32_t m_readahead_window { 1 };
     Mutex m_lock { "file object", LockRank::VmObject };
-    // Serializes truncations: a shrink drops private copies after releasing m_lock, and a
-    // later truncation (a growth) must not overtake it. Taken before any address-space lock.
-    Mutex m_truncate_lock { "file object truncation", LockRank::Process };
+    // Serializes truncations and writes: a shrink drops private copies after releasing
+    // m_lock, and a later truncation (a growth) must not overtake it; a write() holds it
+    // from looking its pages up until they are written through (across the user copy, with
+    // m_lock dropped), so that no truncation removes or zeroes a page under a write and no
+    // two writers interleave. Taken before any address-space lock (a write's copy may fault,
+    // which takes one), after an open file's offset lock.
+    Mutex m_truncate_lock { "file object writers", LockRank::FileWriters };
     // Numbers the shrinks, for the Vmas' truncation marks. Guarded by m_truncate_lock.
     uint64_t m_truncations { 0 };
     Spinlock m_busy_lock { "file object busy", LockRank::None };

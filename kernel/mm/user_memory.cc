@@ -5,6 +5,7 @@
 
 #include "arch/riscv64/user_copy.h"
 #include "mm/address_space.h"
+#include "lib/string.h"
 #include "mm/vm_range.h"
 
 namespace {
@@ -88,24 +89,59 @@ ErrorOr<size_t> copy_string_from_user(char* kernel_dst, uint64_t user_src, size_
 
 // --- UserCursor ---
 
-size_t UserCursor::copy_out(const void* kernel_src, size_t length) {
-    length = std::min(length, remaining());
-    if (m_faulted || length == 0)
-        return 0;
-    size_t copied = copy_to_user_prefix(m_address + m_done, kernel_src, length);
-    m_done += copied;
-    m_faulted = copied < length;
-    return copied;
+UserCursor::UserCursor(uint64_t address, size_t length)
+    : m_single { address, length }
+    , m_segments(&m_single)
+    , m_segment_count(1)
+    , m_length(length)
+    , m_acceptable(acceptable(address, length))
+{
 }
 
-size_t UserCursor::copy_in(void* kernel_dst, size_t length) {
+UserCursor::UserCursor(const UserSegment* segments, size_t count, size_t total)
+    : m_segments(segments)
+    , m_segment_count(count)
+    , m_length(total)
+    , m_acceptable(current_address_space() != nullptr)
+{
+    for (size_t i = 0; i < count && m_acceptable; ++i)
+        m_acceptable = is_user_buffer(segments[i].address, segments[i].length);
+}
+
+size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {
     length = std::min(length, remaining());
     if (m_faulted || length == 0)
         return 0;
-    size_t copied = copy_from_user_prefix(kernel_dst, m_address + m_done, length);
-    m_done += copied;
-    m_faulted = copied < length;
-    return copied;
+    if (!m_acceptable) {
+        m_faulted = true;
+        return 0;
+    }
+    auto* bytes = static_cast<uint8_t*>(kernel);
+    size_t moved = 0;
+    while (moved < length) {
+        // remaining() > 0 guarantees a segment with room lies ahead.
+        const UserSegment& segment = m_segments[m_segment];
+        size_t room = segment.length - m_within;
+        if (room == 0) {
+            ++m_segment;
+            m_within = 0;
+            continue;
+        }
+        size_t piece = std::min(room, length - moved);
+        auto* user = reinterpret_cast<uint8_t*>(segment.address + m_within);
+        // Checked when the cursor was made: straight to the copy routine.
+        UserCopyResult result = direction == Direction::Out ? user_copy_bytes(user, bytes + moved, piece)
+                                                            : user_copy_bytes(bytes + moved, user, piece);
+        size_t copied = copied_of(result, piece);
+        moved += copied;
+        m_within += copied;
+        if (copied < piece) {
+            m_faulted = true;
+            break;
+        }
+    }
+    m_done += moved;
+    return moved;
 }
 
 ErrorOr<size_t> UserCursor::result() const {
@@ -118,4 +154,16 @@ ErrorOr<size_t> UserCursor::result(Error error) const {
     if (m_done > 0)
         return m_done;
     return error;
+}
+
+// --- TransferBuffer ---
+
+size_t TransferBuffer::kernel_copy(void* kernel, size_t length, bool out) {
+    length = std::min(length, remaining());
+    if (out)
+        klib::memcpy(m_kernel + m_done, kernel, length);
+    else
+        klib::memcpy(kernel, m_kernel + m_done, length);
+    m_done += length;
+    return length;
 }

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "arch/riscv64/user_copy.h"
 #include "lib/error_or.h"
 
 class AddressSpace;
@@ -67,6 +68,12 @@ ErrorOr<void> copy_to_user(uint64_t user_dst, const T& kernel_src) {
     return copy_to_user(user_dst, &kernel_src, sizeof(T));
 }
 
+// One piece of user memory of a vectored transfer (readv, writev: struct iovec's layout).
+struct UserSegment {
+    uint64_t address;
+    size_t length;
+};
+
 // A user buffer [address, address + length) that one read() fills, or one write() drains,
 // from its start onwards: the file code hands it bytes as it goes and learns, from each
 // copy, how many reached it. done() counts exactly the bytes that crossed, so the file
@@ -76,14 +83,28 @@ ErrorOr<void> copy_to_user(uint64_t user_dst, const T& kernel_src) {
 //   address                 address + done()            address + length
 //      |==== copied ===========|------- remaining() -------|
 //
-// Not thread-safe: one system call owns it. May sleep (the copies do).
+// A vectored cursor (readv, writev) walks several segments in order as if they were one
+// buffer: a copy that ends one segment continues in the next, and a fault in any segment
+// stops the whole transfer there (the bytes before it count; nothing after it moves).
+// Segments of length 0 are skipped.
+//
+// The page cache copies straight between its frames and the cursor (mm/file_object.h), so
+// a copy may fault on a page of the very file being read or written; the cursor itself
+// holds no lock.
+//
+// Not thread-safe: one system call owns it. Not copyable (it may point into itself). May
+// sleep (the copies do).
 class UserCursor {
 public:
-    UserCursor(uint64_t address, size_t length)
-        : m_address(address)
-        , m_length(length)
-    {
-    }
+    // The ranges are checked once, here (a current address space, is_user_buffer): a
+    // cursor over a range that fails faults on its first copy, and the copies themselves
+    // go straight to the copy routine.
+    UserCursor(uint64_t address, size_t length);
+    // Over `count` segments in kernel memory, which must outlive the cursor, of `total`
+    // bytes in all (the caller has added them up without overflow).
+    UserCursor(const UserSegment* segments, size_t count, size_t total);
+    UserCursor(const UserCursor&) = delete;
+    UserCursor& operator=(const UserCursor&) = delete;
 
     size_t done() const { return m_done; }
     size_t remaining() const { return m_length - m_done; }
@@ -91,8 +112,17 @@ public:
 
     // Copy up to `length` bytes (never more than remaining()) from the kernel to the
     // cursor, or from the cursor to the kernel; return the bytes moved and advance by them.
-    size_t copy_out(const void* kernel_src, size_t length);
-    size_t copy_in(void* kernel_dst, size_t length);
+    // Inline: one segment, wholly copied, is every cached read()'s and write()'s case.
+    size_t copy_out(const void* kernel_src, size_t length) {
+        if (m_segment_count == 1 && m_acceptable && !m_faulted && length <= remaining()) [[likely]]
+            return advance(length, user_copy_bytes(reinterpret_cast<void*>(m_single.address + m_done), kernel_src, length));
+        return copy(const_cast<void*>(kernel_src), length, Direction::Out);
+    }
+    size_t copy_in(void* kernel_dst, size_t length) {
+        if (m_segment_count == 1 && m_acceptable && !m_faulted && length <= remaining()) [[likely]]
+            return advance(length, user_copy_bytes(kernel_dst, reinterpret_cast<const void*>(m_single.address + m_done), length));
+        return copy(kernel_dst, length, Direction::In);
+    }
 
     // What the system call returns: the bytes moved; EFAULT if a fault stopped it before
     // any byte moved; `error` (which ended the transfer) if none moved otherwise.
@@ -100,8 +130,66 @@ public:
     ErrorOr<size_t> result(Error error) const;
 
 private:
-    uint64_t m_address;
-    size_t m_length;
+    enum class Direction : uint8_t { Out, In };
+    // The single segment's bookkeeping after a copy of `length` bytes that ended as
+    // `result` says; returns the bytes moved.
+    size_t advance(size_t length, UserCopyResult result) {
+        size_t copied = result.status == 0 ? length : length - result.left;
+        m_done += copied;
+        m_within = m_done;
+        m_faulted = result.status != 0;
+        return copied;
+    }
+    size_t copy(void* kernel, size_t length, Direction direction);
+
+    UserSegment m_single { 0, 0 };       // The one segment of a plain read() or write().
+    const UserSegment* m_segments;
+    size_t m_segment_count;
+    size_t m_segment { 0 };              // The segment the next byte goes to or comes from.
+    size_t m_within { 0 };               // Bytes of that segment already moved.
+    size_t m_length;                     // The sum of the segments' lengths.
     size_t m_done { 0 };
     bool m_faulted { false };
+    bool m_acceptable { false };         // Every segment passed the up-front check.
+};
+
+// What the page cache copies to or from (mm/file_object.h): a UserCursor (read(), write(),
+// their positioned and vectored forms) or a kernel buffer (the kernel's own readers, such
+// as exec, and self-tests), behind one interface so that the cache has one copy loop. A
+// kernel buffer never faults.
+class TransferBuffer {
+public:
+    explicit TransferBuffer(UserCursor& user)
+        : m_user(&user)
+    {
+    }
+    TransferBuffer(void* kernel, size_t length)
+        : m_kernel(static_cast<uint8_t*>(kernel))
+        , m_length(length)
+    {
+    }
+    TransferBuffer(const TransferBuffer&) = delete;
+    TransferBuffer& operator=(const TransferBuffer&) = delete;
+
+    size_t remaining() const { return m_user ? m_user->remaining() : m_length - m_done; }
+    bool faulted() const { return m_user && m_user->faulted(); }
+    // UserCursor::copy_out and copy_in, or a memcpy.
+    size_t copy_out(const void* kernel_src, size_t length) {
+        if (m_user) [[likely]]
+            return m_user->copy_out(kernel_src, length);
+        return kernel_copy(const_cast<void*>(kernel_src), length, true);
+    }
+    size_t copy_in(void* kernel_dst, size_t length) {
+        if (m_user) [[likely]]
+            return m_user->copy_in(kernel_dst, length);
+        return kernel_copy(kernel_dst, length, false);
+    }
+
+private:
+    size_t kernel_copy(void* kernel, size_t length, bool out);
+
+    UserCursor* m_user { nullptr };
+    uint8_t* m_kernel { nullptr };
+    size_t m_length { 0 };
+    size_t m_done { 0 };
 };

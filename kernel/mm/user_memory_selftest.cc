@@ -135,6 +135,48 @@ KTEST(UserMemory, CursorAdvancesByWhatCrossedAndStopsAtAFault) {
     KEXPECT(!some.is_error() && some.value() == 8u);
 }
 
+KTEST(UserMemory, UnrolledCopyStopsExactlyAtTheBadPage) {
+    // The bulk loop moves 256 bytes at a time; a fault inside it must still report the
+    // bytes up to the bad page exactly, whichever side faults and however the buffer lies.
+    auto space = make_space();
+    CurrentSpace current(*space);
+    alignas(64) static uint8_t kernel[2 * kPage];
+    for (unsigned i = 0; i < sizeof(kernel); ++i)
+        kernel[i] = static_cast<uint8_t>(i * 7 + 3);
+    uint64_t hole = kBase + 4 * kPage;
+    for (uint64_t before : { 8ul, 96ul, 1000ul, 4000ul, 4088ul }) {
+        KEXPECT_EQ(before, copy_to_user_prefix(hole - before, kernel, 2 * kPage));
+        alignas(64) static uint8_t back[2 * kPage];
+        klib::memset(back, 0, sizeof(back));
+        KEXPECT_EQ(before, copy_from_user_prefix(back, hole - before, 2 * kPage));
+        KEXPECT_EQ(0, klib::memcmp(back, kernel, before));
+        KEXPECT_EQ(0u, back[before]);  // Nothing stored past the count.
+    }
+}
+
+KTEST(UserMemory, VectoredCursorWalksSegmentsAndStopsAtABadOne) {
+    auto space = make_space();
+    CurrentSpace current(*space);
+    uint8_t buffer[64];
+    for (unsigned i = 0; i < sizeof(buffer); ++i)
+        buffer[i] = static_cast<uint8_t>(i + 1);
+    uint64_t hole = kBase + 4 * kPage;
+    UserSegment segments[] = { { kBase, 10 }, { kBase + 100, 0 }, { kBase + 200, 20 }, { hole, 8 }, { kBase, 8 } };
+    UserCursor cursor(segments, 5, 46);
+    KEXPECT_EQ(25u, cursor.copy_out(buffer, 25));  // 10, then 15 of the third segment.
+    KEXPECT_EQ(5u, cursor.copy_out(buffer + 25, 30));  // The rest of it, then the hole.
+    KEXPECT(cursor.faulted());
+    KEXPECT_EQ(30u, cursor.done());
+    uint8_t back[20];
+    KEXPECT(!copy_from_user(back, kBase + 200, 20).is_error());
+    KEXPECT_EQ(0, klib::memcmp(back, buffer + 10, 20));
+    // A segment outside user space fails the cursor's up-front check: nothing moves.
+    UserSegment bad[] = { { kBase, 8 }, { 0, 8 } };
+    UserCursor refused(bad, 2, 16);
+    KEXPECT_EQ(0u, refused.copy_in(buffer, 16));
+    KEXPECT(refused.faulted());
+}
+
 KTEST(UserMemory, NoAddressSpaceMeansEfault) {
     char buffer[8];
     KEXPECT(current_address_space() == nullptr);

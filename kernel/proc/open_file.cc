@@ -9,39 +9,14 @@
 #include "fs/inode.h"
 #include "lib/string.h"
 #include "mm/file_object.h"
-#include "mm/kernel_heap.h"
 #include "mm/user_memory.h"
 #include "syscall/abi.h"
 
-namespace {
-
-// The most an InodeFile moves through its bounce buffer at a time.
-constexpr size_t kChunk = 4096;
-
-// A kernel buffer of at most kChunk bytes between the page cache and user memory, for one
-// read() or write().
-class Bounce {
-public:
-    explicit Bounce(size_t length)
-        : m_size(length < kChunk ? length : kChunk)
-        , m_data(kmalloc(m_size))
-    {
-    }
-    ~Bounce() { kfree(m_data); }
-    Bounce(const Bounce&) = delete;
-    Bounce& operator=(const Bounce&) = delete;
-    uint8_t* data() { return static_cast<uint8_t*>(m_data); }
-    size_t size() const { return m_size; }
-    explicit operator bool() const { return m_data != nullptr; }
-
-private:
-    size_t m_size;
-    void* m_data;
-};
-
-}  // namespace
-
 // --- Defaults: what a kind without the operation answers. ---
+
+ErrorOr<size_t> OpenFile::read_at(UserCursor&, uint64_t) { return Error::from_errno(ESPIPE); }
+
+ErrorOr<size_t> OpenFile::write_at(UserCursor&, uint64_t) { return Error::from_errno(ESPIPE); }
 
 ErrorOr<uint64_t> OpenFile::seek(int64_t, int) { return Error::from_errno(ESPIPE); }
 
@@ -62,7 +37,10 @@ InodeFile::InodeFile(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess acc
 {
 }
 
-InodeFile::~InodeFile() = default;
+InodeFile::~InodeFile() {
+    if (FileObject* cache = m_cache.load(std::memory_order_acquire))
+        cache->unref();
+}
 
 ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::Inode> inode, FileAccess access,
                                                 Append append) {
@@ -70,72 +48,66 @@ ErrorOr<RefPtr<OpenFile>> InodeFile::try_create(fs::FileSystem& fs, RefPtr<fs::I
     return RefPtr<OpenFile>(std::move(file));
 }
 
-ErrorOr<size_t> InodeFile::read(UserCursor& to) {
-    if (!readable())
+ErrorOr<FileObject*> InodeFile::cache_for(FileAccess direction) {
+    if (!(direction == FileAccess::Read ? readable() : writable()))
         return Error::from_errno(EBADF);
     if (m_inode->is_directory())
         return Error::from_errno(EISDIR);
+    // Through the page cache, so that read() and write() see the very frames a shared
+    // mapping does.
+    if (FileObject* cache = m_cache.load(std::memory_order_acquire)) [[likely]]
+        return cache;
+    FileObject* made = TRY(FileObject::for_inode(*m_inode)).leak_ref();
+    FileObject* expected = nullptr;
+    if (m_cache.compare_exchange_strong(expected, made, std::memory_order_acq_rel))
+        return made;
+    made->unref();  // Another call got there first: use its (the same object).
+    return expected;
+}
+
+ErrorOr<size_t> InodeFile::read(UserCursor& to) {
+    auto cache = TRY(cache_for(FileAccess::Read));
     if (to.remaining() == 0)
         return 0;
-    // Through the page cache, so that read() sees the very frames a shared mapping does.
-    auto cache = TRY(FileObject::for_inode(*m_inode));
-    Bounce bounce(to.remaining());
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    while (to.remaining() > 0) {
-        size_t chunk = std::min(to.remaining(), bounce.size());
-        MutexLocker locker(m_offset_lock);
-        auto count = cache->read(m_offset, bounce.data(), chunk);
-        if (count.is_error())
-            return to.result(count.release_error());
-        // The offset moves by what reached the user: bytes a fault kept from it stay for
-        // the next read.
-        size_t copied = to.copy_out(bounce.data(), count.value());
-        m_offset += copied;
-        if (copied < chunk)
-            break;  // End of file, or a fault.
-    }
-    return to.result();
+    TransferBuffer buffer(to);
+    MutexLocker locker(m_offset_lock);
+    // The offset moves by what reached the user: bytes a fault kept from it stay for the
+    // next read.
+    size_t count = TRY(cache->read(m_offset, buffer));
+    m_offset += count;
+    return count;
+}
+
+ErrorOr<size_t> InodeFile::read_at(UserCursor& to, uint64_t offset) {
+    auto cache = TRY(cache_for(FileAccess::Read));
+    if (to.remaining() == 0)
+        return 0;
+    TransferBuffer buffer(to);
+    return cache->read(offset, buffer);
 }
 
 ErrorOr<size_t> InodeFile::write(UserCursor& from) {
-    if (!writable())
-        return Error::from_errno(EBADF);
-    if (m_inode->is_directory())
-        return Error::from_errno(EISDIR);
+    auto cache = TRY(cache_for(FileAccess::Write));
     if (from.remaining() == 0)
         return 0;
-    auto cache = TRY(FileObject::for_inode(*m_inode));
-    Bounce bounce(from.remaining());
-    if (!bounce)
-        return Error::from_errno(ENOMEM);
-    size_t written = 0;
-    while (from.remaining() > 0) {
-        size_t chunk = std::min(from.remaining(), bounce.size());
-        // Only bytes that came in are written, so a source that faults part way never
-        // leaves more in the file (or its size) than the call reports.
-        size_t taken = from.copy_in(bounce.data(), chunk);
-        if (taken == 0)
-            break;
-        MutexLocker locker(m_offset_lock);
-        // O_APPEND: every write goes to the end as it is now, even if another process has
-        // grown the file since this one last wrote.
-        if (m_append == Append::Yes)
-            m_offset = m_fs.stat(*m_inode).size;
-        auto count = cache->write(m_offset, bounce.data(), taken);
-        if (count.is_error()) {
-            if (written > 0)
-                break;
-            return count.release_error();
-        }
-        m_offset += count.value();
-        written += count.value();
-        if (count.value() < chunk)
-            break;  // The source faulted, or the disk filled up.
-    }
-    if (written == 0 && from.faulted())
-        return Error::from_errno(EFAULT);
-    return written;
+    TransferBuffer buffer(from);
+    MutexLocker locker(m_offset_lock);
+    // O_APPEND: every write goes to the end as it is now, even if another process has
+    // grown the file since this one last wrote.
+    uint64_t offset = m_offset;
+    size_t count = TRY(cache->write(buffer, offset, m_append == Append::Yes ? FileObject::WriteAt::End
+                                                                              : FileObject::WriteAt::Offset));
+    m_offset = offset + count;
+    return count;
+}
+
+ErrorOr<size_t> InodeFile::write_at(UserCursor& from, uint64_t offset) {
+    auto cache = TRY(cache_for(FileAccess::Write));
+    if (from.remaining() == 0)
+        return 0;
+    TransferBuffer buffer(from);
+    return cache->write(buffer, offset,
+                        m_append == Append::Yes ? FileObject::WriteAt::End : FileObject::WriteAt::Offset);
 }
 
 ErrorOr<uint64_t> InodeFile::seek(int64_t offset, int whence) {

@@ -19,19 +19,28 @@
 // whose source faults after k bytes writes those k and returns k. So data never vanishes
 // into a kernel buffer because a user page was bad.
 //
-// No file-system call ever runs with user memory in reach: an InodeFile reads a chunk from
-// the page cache into a kernel bounce buffer at the offset without moving it, copies the
-// chunk to the user, then advances the offset by what arrived (writes: copy in first, then
-// write what came). So a bad pointer cannot fail half-way through a file-system
-// transaction, and a copy that faults on a mapping of the same file never waits for an
-// inode lock this thread holds (it holds none during the copy).
+// An InodeFile hands the UserCursor to its page cache (mm/file_object.h), which copies
+// once, straight between its frames and user memory, with none of the file's locks but the
+// ones below held during the copy: a copy that faults on a mapping of the same file takes
+// the file's page-cache lock in the fault pipeline without waiting for this thread. A write
+// also holds the file's writers lock (FileObject, rank FileWriters) from its first page
+// to its write-through, so writes and truncations of one file take turns, and a write
+// that faults part way writes exactly the bytes that arrived, the rest of their page
+// keeping its old bytes.
+//
+// Positions: read() and write() use and move the offset; read_at() and write_at() (pread,
+// pwrite) use the one they are given and leave the offset alone. O_APPEND puts every write
+// at the end of file, found under the writers lock, and write_at() too (as Linux does;
+// POSIX would use the offset): a file opened to append is only ever appended to.
 //
 // Locking: an InodeFile's offset is guarded by m_offset_lock, a Mutex of rank Process (the
-// outermost rank), held across one chunk's file-system call, copy and offset update, so that
-// two processes sharing the OpenFile cannot both read the same bytes; the inode's own lock
-// nests inside it and is never held across a copy.
+// outermost rank), held across a whole read() or write() (the copy included), so that two
+// processes sharing the OpenFile cannot both read the same bytes; the file's writers lock
+// and page-cache lock come after it (sync/lock_order.h), and the inode's own lock is never
+// held across a copy.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -40,6 +49,7 @@
 #include "sync/mutex.h"
 
 struct atlas_stat;
+class FileObject;
 class UserCursor;
 
 namespace fs {
@@ -73,6 +83,11 @@ public:
     // (short when the source faults part way or a disk fills up; EFAULT if it faulted before
     // any byte). EBADF if not opened for writing; EPIPE on a pipe without readers.
     virtual ErrorOr<size_t> write(UserCursor& from) = 0;
+
+    // pread and pwrite: read() and write() at `offset`, leaving the file's offset where it
+    // is. ESPIPE for kinds without an offset (pipes, the console).
+    virtual ErrorOr<size_t> read_at(UserCursor& to, uint64_t offset);
+    virtual ErrorOr<size_t> write_at(UserCursor& from, uint64_t offset);
 
     // Moves the offset; ESPIPE where there is none.
     virtual ErrorOr<uint64_t> seek(int64_t offset, int whence);
@@ -112,6 +127,8 @@ public:
 
     ErrorOr<size_t> read(UserCursor& to) override;
     ErrorOr<size_t> write(UserCursor& from) override;
+    ErrorOr<size_t> read_at(UserCursor& to, uint64_t offset) override;
+    ErrorOr<size_t> write_at(UserCursor& from, uint64_t offset) override;
     ErrorOr<uint64_t> seek(int64_t offset, int whence) override;
     ErrorOr<void> stat(atlas_stat& out) override;
     ErrorOr<void> truncate(uint64_t length) override;
@@ -122,12 +139,19 @@ public:
     fs::Inode& inode() const { return *m_inode; }
 
 private:
+    // The checks of read() and write() (EBADF, EISDIR), then the file's page cache.
+    ErrorOr<FileObject*> cache_for(FileAccess direction);
+
     fs::FileSystem& m_fs;
     RefPtr<fs::Inode> m_inode;
     Append m_append;
     Mutex m_offset_lock { "open file offset", LockRank::Process };
     // Guarded by m_offset_lock. For a directory, a byte position in its records.
     uint64_t m_offset { 0 };
+    // The file's page cache, with a reference, once a read or write first asked for it
+    // (set once, atomically: read_at and write_at take no lock of the file's own), so that
+    // each call does not look it up under the inode's lock.
+    std::atomic<FileObject*> m_cache { nullptr };
 };
 
 // Fills an atlas_stat from what the file system reports about an inode.

@@ -8,6 +8,7 @@ const char* lock_rank_name(LockRank rank) {
     switch (rank) {
     case LockRank::None: return "None";
     case LockRank::Process: return "Process";
+    case LockRank::FileWriters: return "FileWriters";
     case LockRank::AddressSpace: return "AddressSpace";
     case LockRank::VmObject: return "VmObject";
     case LockRank::Inode: return "Inode";

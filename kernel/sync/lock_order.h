@@ -7,8 +7,12 @@
 //
 //   outermost (taken first)
 //     Process           per-process sleeping locks: an open file's offset, the console's
-//                       line editor; a file's truncation lock, held around the
-//                       address-space locks a shrink takes (sleeping)
+//                       line editor (sleeping)
+//     FileWriters       a file's writers-and-truncation lock (FileObject): held by a
+//                       truncation around the address-space locks a shrink takes, and by
+//                       a write() around its copy from user memory, whose faults take
+//                       address-space and object locks, this file's own included; taken
+//                       inside an open file's offset lock (sleeping)
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
 //     VmObject          the lock of a FileObject or SharedAnonObject (sleeping); never
 //                       two at once (see lock_rank_nests)
@@ -80,6 +84,7 @@
 enum class LockRank : uint8_t {
     None = 0,
     Process,
+    FileWriters,
     AddressSpace,
     VmObject,
     Inode,
@@ -112,8 +117,9 @@ static_assert(static_cast<unsigned>(LockRank::Count) <= 32, "held ranks are trac
 // inode pair rule above). VmObject is, though no code holds two object locks today:
 // private memory is copy-on-write by per-frame reference counts (docs/vm.md), not chains
 // of objects, AnonObjects have no lock of their own (their address space's lock guards
-// them), and the page cache copies through a bounce buffer with no user page faulted in
-// under its lock. A path that needs two must first write their order down here.
+// them), and the page cache drops its lock before it copies to or from user memory, so no
+// user page is faulted in under it (mm/file_object.h). A path that needs two must first
+// write their order down here.
 constexpr bool lock_rank_nests(LockRank rank) { return rank == LockRank::VmObject; }
 
 const char* lock_rank_name(LockRank rank);

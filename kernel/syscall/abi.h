@@ -18,6 +18,12 @@
 //   waitpid(int pid, int* status, int options)  pid -1 = any child; options WNOHANG
 //   pipe(int fds[2])                       fds[0] reads, fds[1] writes
 //   read(fd, buf, n) / write(fd, buf, n)   -> bytes moved, read 0 at end of file
+//   pread(fd, buf, n, long offset) / pwrite(fd, buf, n, long offset)  at `offset`, which
+//                                          stays unmoved; ESPIPE on pipes and the console,
+//                                          EINVAL for a negative offset
+//   readv(fd, const struct atlas_iovec* iov, int count) / writev(...)  one read or write
+//                                          over the segments in order; EINVAL for count < 0
+//                                          or > ATLAS_IOV_MAX or a total beyond 2^63 - 1
 //   kill(int pid, int signal)              signal 0 only checks that pid exists; 1..31
 //                                          kill it, and a wait status reports `signal`;
 //                                          any other signal is EINVAL
@@ -189,6 +195,13 @@ struct atlas_dirent64 {
 #define ATLAS_MAX_PATH 4096        // Paths of this many bytes or more: ENAMETOOLONG.
 #define ATLAS_OPEN_MAX 64          // Descriptors per process (EMFILE beyond).
 #define ATLAS_PIPE_BUFFER 4096     // Bytes a pipe holds before a writer blocks.
+#define ATLAS_IOV_MAX 1024         // readv, writev: more segments give EINVAL.
+
+// --- readv(), writev(): one segment (struct iovec's layout) ---
+struct atlas_iovec {
+    void* iov_base;
+    __SIZE_TYPE__ iov_len;
+};
 
 // --- vmstat(): counters of the memory system, a snapshot ---
 struct atlas_vmstat {

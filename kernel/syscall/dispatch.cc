@@ -38,6 +38,10 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_uptime] = &invoke<sys_uptime>;
     table[SYS_open] = &invoke<sys_open>;
     table[SYS_write] = &invoke<sys_write>;
+    table[SYS_pread] = &invoke<sys_pread>;
+    table[SYS_pwrite] = &invoke<sys_pwrite>;
+    table[SYS_readv] = &invoke<sys_readv>;
+    table[SYS_writev] = &invoke<sys_writev>;
     table[SYS_mknod] = &invoke<sys_mknod>;
     table[SYS_unlink] = &invoke<sys_unlink>;
     table[SYS_link] = &invoke<sys_link>;

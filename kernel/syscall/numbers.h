@@ -47,6 +47,11 @@
 #define SYS_procmaps 37   // a process's mappings, for pmap
 #define SYS_fadvise 38    // posix_fadvise(fd, offset, length, advice)
 #define SYS_drop_caches 39 // drop_caches(): empty the kernel's rebuildable caches
+#define SYS_pread 40      // pread(fd, buffer, count, offset)
+#define SYS_pwrite 41     // pwrite(fd, buffer, count, offset)
+#define SYS_readv 42      // readv(fd, iov, iovcnt)
+#define SYS_writev 43     // writev(fd, iov, iovcnt)
+
 // The signal calls take Linux's riscv64 numbers, with its rt_ names and arguments
 // (syscall/signal_abi.h); the table simply has room up to them.
 #define SYS_rt_sigaction 134

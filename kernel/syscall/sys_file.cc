@@ -1,9 +1,11 @@
-// File-descriptor system calls: open, close, read, write, lseek, dup, dup2, pipe, fstat,
-// ftruncate, fsync, getdents. read, write and getdents hand the file a UserCursor over the
-// user's buffer (mm/user_memory.h); the file consumes exactly the bytes that cross it.
+// File-descriptor system calls: open, close, read, write, pread, pwrite, readv, writev,
+// lseek, dup, dup2, pipe, fstat, ftruncate, fsync, getdents. The transfers hand the file a
+// UserCursor over the user's buffer or segments (mm/user_memory.h); the file consumes
+// exactly the bytes that cross it.
 #include "fs/file_system.h"
 #include "fs/inode.h"
 #include "mm/file_object.h"
+#include "mm/kernel_heap.h"
 #include "mm/user_memory.h"
 #include "mm/vm_range.h"
 #include "proc/console_file.h"
@@ -106,6 +108,105 @@ ErrorOr<size_t> sys_write(int fd, UserBuffer buffer, size_t length) {
     RefPtr<OpenFile> file = TRY(file_for_transfer(fd, FileAccess::Write, buffer, length));
     UserCursor from(buffer.address(), length);
     return file->write(from);
+}
+
+ErrorOr<size_t> sys_pread(int fd, UserBuffer buffer, size_t length, int64_t offset) {
+    // Linux's order: the offset first, then the descriptor, then whether it has offsets.
+    if (offset < 0)
+        return Error::from_errno(EINVAL);
+    RefPtr<OpenFile> file = TRY(file_for(fd));
+    if (file->kind() != OpenFileKind::Inode)
+        return Error::from_errno(ESPIPE);
+    TRY(file_for_transfer(fd, FileAccess::Read, buffer, length));
+    UserCursor to(buffer.address(), length);
+    return file->read_at(to, static_cast<uint64_t>(offset));
+}
+
+ErrorOr<size_t> sys_pwrite(int fd, UserBuffer buffer, size_t length, int64_t offset) {
+    if (offset < 0)
+        return Error::from_errno(EINVAL);
+    RefPtr<OpenFile> file = TRY(file_for(fd));
+    if (file->kind() != OpenFileKind::Inode)
+        return Error::from_errno(ESPIPE);
+    TRY(file_for_transfer(fd, FileAccess::Write, buffer, length));
+    UserCursor from(buffer.address(), length);
+    return file->write_at(from, static_cast<uint64_t>(offset));
+}
+
+namespace {
+
+// The segments of a readv or writev, copied into the kernel: a small array on the stack
+// for the common few, the heap beyond that.
+class Segments {
+public:
+    Segments() = default;
+    ~Segments() {
+        if (m_segments != m_inline)
+            kfree(m_segments);
+    }
+    Segments(const Segments&) = delete;
+    Segments& operator=(const Segments&) = delete;
+
+    // Copies `count` struct atlas_iovec from `user` and checks them: EINVAL for count < 0
+    // or > ATLAS_IOV_MAX and for a total beyond SSIZE_MAX (a single segment that long
+    // included), EFAULT for an array or a segment not in user space, ENOMEM.
+    ErrorOr<void> copy_from(UserBuffer user, int count) {
+        if (count < 0 || count > ATLAS_IOV_MAX)
+            return Error::from_errno(EINVAL);
+        m_count = static_cast<size_t>(count);
+        if (m_count > kInline) {
+            m_segments = static_cast<UserSegment*>(kmalloc(m_count * sizeof(UserSegment)));
+            if (!m_segments) {
+                m_segments = m_inline;
+                return Error::from_errno(ENOMEM);
+            }
+        }
+        static_assert(sizeof(atlas_iovec) == sizeof(UserSegment));
+        TRY(copy_from_user(m_segments, user.address(), m_count * sizeof(UserSegment)));
+        for (size_t i = 0; i < m_count; ++i) {
+            if (m_segments[i].length > static_cast<size_t>(INT64_MAX) - m_total)
+                return Error::from_errno(EINVAL);
+            m_total += m_segments[i].length;
+        }
+        for (size_t i = 0; i < m_count; ++i) {
+            if (!is_user_buffer(m_segments[i].address, m_segments[i].length))
+                return Error::from_errno(EFAULT);
+        }
+        return {};
+    }
+
+    const UserSegment* data() const { return m_segments; }
+    size_t count() const { return m_count; }
+    size_t total() const { return m_total; }
+
+private:
+    static constexpr size_t kInline = 8;
+    UserSegment m_inline[kInline];
+    UserSegment* m_segments { m_inline };
+    size_t m_count { 0 };
+    size_t m_total { 0 };
+};
+
+// readv and writev: one transfer over the segments, with read()'s and write()'s rules
+// (EBADF before the segments are looked at, as Linux checks the descriptor first).
+ErrorOr<size_t> transfer_vector(int fd, UserBuffer user_segments, int count, FileAccess direction) {
+    RefPtr<OpenFile> file = TRY(file_for(fd));
+    if (!(direction == FileAccess::Read ? file->readable() : file->writable()))
+        return Error::from_errno(EBADF);
+    Segments segments;
+    TRY(segments.copy_from(user_segments, count));
+    UserCursor cursor(segments.data(), segments.count(), segments.total());
+    return direction == FileAccess::Read ? file->read(cursor) : file->write(cursor);
+}
+
+}  // namespace
+
+ErrorOr<size_t> sys_readv(int fd, UserBuffer segments, int count) {
+    return transfer_vector(fd, segments, count, FileAccess::Read);
+}
+
+ErrorOr<size_t> sys_writev(int fd, UserBuffer segments, int count) {
+    return transfer_vector(fd, segments, count, FileAccess::Write);
 }
 
 ErrorOr<uint64_t> sys_lseek(int fd, int64_t offset, int whence) {

@@ -386,3 +386,107 @@ TEST(FileSystem, DeviceWriteErrorIsReportedAsEio)
     // The log has failed: the file system refuses further changes instead of corrupting.
     EXPECT_EQ(EIO, disk.fs().create_file(disk.root(), "later").error().code());
 }
+
+// write_through_pages: the page cache's write() hands over whole page frames.
+namespace {
+
+// `count` page frames holding `contents` (whole pages; shorter contents leave zeros).
+struct Frames {
+    explicit Frames(uint32_t count, const std::string& contents)
+    {
+        for (uint32_t i = 0; i < count; ++i) {
+            void* frame = fs::allocate_block_memory().release_value();
+            std::memset(frame, 0, 4096);
+            if (contents.size() > i * 4096ul)
+                std::memcpy(frame, contents.data() + i * 4096, std::min<size_t>(4096, contents.size() - i * 4096));
+            frames.push_back(frame);
+        }
+    }
+    ~Frames()
+    {
+        for (void* frame : frames)
+            fs::free_block_memory(frame);
+    }
+    const void* const* data() const { return frames.data(); }
+    std::vector<void*> frames;
+};
+
+}  // namespace
+
+TEST(FileSystem, WriteThroughPagesWritesTheFramesAndGrowsTheSizeByTheBytesWritten)
+{
+    MountedDisk disk;
+    auto file = disk.create("through");
+    std::string data = pattern(3 * 4096, 7);
+    Frames frames(3, data);
+    // Bytes [100, 3 * 4096 - 50) of pages 0..2: the size covers exactly them; the frames'
+    // bytes before 100 (a hole here, zeros in the frame) read as zeros.
+    std::string expected = data;
+    std::memset(expected.data(), 0, 100);
+    std::memset(static_cast<uint8_t*>(frames.frames[0]), 0, 100);
+    auto written = disk.fs().write_through_pages(*file, 100, 3 * 4096 - 150, frames.data());
+    ASSERT_FALSE(written.is_error()) << written.error().name();
+    EXPECT_EQ(3 * 4096u - 150, written.value());
+    EXPECT_EQ(3 * 4096u - 50, disk.fs().stat(*file).size);
+    EXPECT_EQ(expected.substr(0, 3 * 4096 - 50), disk.read_all(*file));
+    file = nullptr;
+    disk.remount();
+    file = disk.lookup("/through");
+    ASSERT_TRUE(file);
+    EXPECT_EQ(expected.substr(0, 3 * 4096 - 50), disk.read_all(*file));
+    file = nullptr;
+    EXPECT_EQ("", disk.fsck());
+}
+
+TEST(FileSystem, WriteThroughPagesPastTheEndZeroesTheOldTailOnDisk)
+{
+    MountedDisk disk;
+    auto file = disk.create("grow");
+    disk.write(*file, 0, "0123456789");
+    // Garbage beyond the end of page 0 on the disk, as write_page may leave it.
+    void* frame = fs::allocate_block_memory().release_value();
+    std::memset(frame, 'G', 4096);
+    std::memcpy(frame, "0123456789", 10);
+    ASSERT_FALSE(disk.fs().write_page(*file, 0, frame, 10).is_error());
+    fs::free_block_memory(frame);
+    // Page 2 written from its frame: page 0's tail and page 1 read as zeros.
+    Frames frames(1, "abc");
+    auto written = disk.fs().write_through_pages(*file, 2 * 4096, 3, frames.data());
+    ASSERT_FALSE(written.is_error());
+    EXPECT_EQ(3u, written.value());
+    std::string expected = std::string("0123456789") + std::string(2 * 4096 - 10, '\0') + "abc";
+    EXPECT_EQ(expected, disk.read_all(*file));
+    EXPECT_EQ(2u, disk.fs().stat(*file).blocks);
+    file = nullptr;
+    EXPECT_EQ("", disk.fsck());
+}
+
+TEST(FileSystem, WriteThroughPagesOnAFullDiskWritesWholePagesAndReportsThem)
+{
+    MountedDisk disk(fs_test::DiskShape { 512, 64, 32 });
+    auto filler = disk.create("filler");
+    std::string chunk = pattern(64 * 1024, 5);
+    uint64_t offset = 0;
+    for (;;) {
+        auto written = disk.fs().write(*filler, offset, chunk.data(), chunk.size());
+        if (written.is_error())
+            break;
+        offset += written.value();
+    }
+    // Make room for exactly 2 blocks, then write 4 pages through.
+    ASSERT_FALSE(disk.fs().truncate(*filler, offset - 2 * 4096).is_error());
+    auto file = disk.create("late");
+    std::string data = pattern(4 * 4096, 9);
+    Frames frames(4, data);
+    auto written = disk.fs().write_through_pages(*file, 0, 4 * 4096, frames.data());
+    ASSERT_FALSE(written.is_error()) << written.error().name();
+    EXPECT_EQ(2 * 4096u, written.value());
+    EXPECT_EQ(2 * 4096u, disk.fs().stat(*file).size);
+    EXPECT_EQ(data.substr(0, 2 * 4096), disk.read_all(*file));
+    auto again = disk.fs().write_through_pages(*file, 2 * 4096, 4096, frames.data() + 2);
+    ASSERT_TRUE(again.is_error());
+    EXPECT_EQ(ENOSPC, again.error().code());
+    file = nullptr;
+    filler = nullptr;
+    EXPECT_EQ("", disk.fsck());
+}

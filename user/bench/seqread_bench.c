@@ -28,7 +28,18 @@
  * uncached round counts the instructions the idle loop retires while the disk works,
  * which only Atlas's vmstat (idle_instret) can subtract, and the disk counters (requests,
  * their size, readahead) are vmstat's too. A cached round there checks that it did no
- * I/O through getrusage(): no major fault and no block read (ru_inblock). */
+ * I/O through getrusage(): no major fault and no block read (ru_inblock).
+ *
+ * The system calls alone, per KiB, with 4 KiB and 64 KiB buffers (no user work in the
+ * window but the loop; the cheapest of ROUNDS rounds), on both kernels:
+ *
+ *   BENCH read_cached_{4k,64k} N instructions/KiB    read() of the cached file, whole
+ *   BENCH write_cached_{4k,64k} N instructions/KiB   write() over a cached 8 MiB file
+ *
+ * A write round overwrites every byte of a file whose pages are all cached, from the start,
+ * and checks afterwards that a page reads back as written; on Atlas it subtracts the idle
+ * loop's instructions while the disk works (write() writes through to the disk there) and
+ * fails if a page had to be read (a page-cache miss). */
 #include <sys/mman.h>
 
 #include "bench.h"
@@ -152,6 +163,94 @@ static struct result measure(uint64_t (*reader)(size_t), size_t bytes, int holde
 }
 #endif
 
+static const char* const kWriteFile = BENCH_DIR "/seqread_bench_write.dat";
+enum { kWriteFileBytes = 8 << 20 };
+
+/* Instructions per KiB of read() alone: the cached file read whole with `size`-byte reads. */
+static uint64_t time_reads(size_t bytes, size_t size, long rounds)
+{
+    uint64_t best = UINT64_MAX;
+    for (long round = 0; round < rounds; round++) {
+        int fd = bench_cache_file(kFile);
+        if (lseek(fd, 0, SEEK_SET) != 0)
+            bench_fail("seqread_bench: lseek: %s", strerror(errno));
+        size_t total = 0;
+        ssize_t got;
+        uint64_t start = bench_instret();
+        while ((got = read(fd, s_buffer, size)) > 0)
+            total += (size_t)got;
+        uint64_t spent = bench_instret() - start;
+        if (got < 0 || total != bytes)
+            bench_fail("seqread_bench: read: %s", got < 0 ? strerror(errno) : "the file is short");
+        /* The last buffer holds the file's last `size` bytes. */
+        if (s_buffer[0] != bench_pattern(bytes - size) || s_buffer[size / 8 - 1] != bench_pattern(bytes - 8))
+            bench_fail("seqread_bench: read() returned the wrong data");
+        close(fd);
+        if (spent / (bytes / 1024) < best)
+            best = spent / (bytes / 1024);
+    }
+    return best;
+}
+
+/* Instructions per KiB of write() alone: kWriteFile, all cached, overwritten from the start
+ * with `size`-byte writes of one buffer. */
+static uint64_t time_writes(size_t size, long rounds)
+{
+    uint64_t best = UINT64_MAX;
+    for (long round = 0; round < rounds; round++) {
+        int fd = open(kWriteFile, O_RDWR);
+        if (fd < 0)
+            bench_fail("seqread_bench: open: %s", strerror(errno));
+        close(bench_cache_file(kWriteFile));
+        unsigned char* bytes = (unsigned char*)s_buffer;
+        for (size_t i = 0; i < size; i++)
+            bytes[i] = (unsigned char)(i * 13 + (size_t)round + size / 1024);
+#ifdef BENCH_LINUX
+        uint64_t start = bench_instret();
+#else
+        struct bench_mark mark;
+        struct atlas_vmstat after;
+        bench_mark_now(&mark);
+#endif
+        for (size_t done = 0; done < kWriteFileBytes; done += size) {
+            if (write(fd, s_buffer, size) != (ssize_t)size)
+                bench_fail("seqread_bench: write: %s", strerror(errno));
+        }
+#ifdef BENCH_LINUX
+        uint64_t spent = bench_instret() - start;
+#else
+        uint64_t spent = bench_busy_since(&mark, &after);
+        if (after.page_cache_misses != mark.stats.page_cache_misses)
+            bench_fail("seqread_bench: a cached write read from the disk (%lu misses)",
+                       (unsigned long)(after.page_cache_misses - mark.stats.page_cache_misses));
+#endif
+        static unsigned char back[64 * 1024];
+        if (pread(fd, back, size, kWriteFileBytes - size) != (ssize_t)size || memcmp(back, bytes, size) != 0)
+            bench_fail("seqread_bench: the written data does not read back");
+        close(fd);
+        if (spent / (kWriteFileBytes / 1024) < best)
+            best = spent / (kWriteFileBytes / 1024);
+    }
+    return best;
+}
+
+/* The read() and write() figures, on both kernels. */
+static void report_calls(size_t bytes, long rounds)
+{
+    bench_make_file(kWriteFile, kWriteFileBytes);
+    uint64_t read_4k = time_reads(bytes, 4096, rounds);
+    uint64_t read_64k = time_reads(bytes, 64 * 1024, rounds);
+    uint64_t write_4k = time_writes(4096, rounds);
+    uint64_t write_64k = time_writes(64 * 1024, rounds);
+    unlink(kWriteFile);
+    printf("cached read() %lu / %lu, write() %lu / %lu instructions per KiB with 4 / 64 KiB buffers\n",
+           (unsigned long)read_4k, (unsigned long)read_64k, (unsigned long)write_4k, (unsigned long)write_64k);
+    bench_report("read_cached_4k", read_4k, "instructions/KiB");
+    bench_report("read_cached_64k", read_64k, "instructions/KiB");
+    bench_report("write_cached_4k", write_4k, "instructions/KiB");
+    bench_report("write_cached_64k", write_64k, "instructions/KiB");
+}
+
 static void report(const char* way, const char* state, struct result result, int uncached)
 {
     char name[64];
@@ -187,6 +286,7 @@ int main(int argc, char** argv)
 #ifdef BENCH_LINUX
     struct result read_cached = measure_cached(read_with_read, bytes, rounds, expected);
     struct result mmap_cached = measure_cached(read_with_mmap, bytes, rounds, expected);
+    report_calls(bytes, rounds);
     close(holder);
     unlink(kFile);
     printf("sequential read of %ld MiB, instructions per KiB: read() %lu / mmap %lu cached\n", mib,
@@ -199,6 +299,7 @@ int main(int argc, char** argv)
     struct result mmap_cached = measure(read_with_mmap, bytes, holder, 1, rounds, expected);
     struct result read_uncached = measure(read_with_read, bytes, holder, 0, rounds, expected);
     struct result mmap_uncached = measure(read_with_mmap, bytes, holder, 0, rounds, expected);
+    report_calls(bytes, rounds);
     close(holder);
     unlink(kFile);
 

@@ -32,6 +32,8 @@
 #define NAME_MAX 255
 #define PATH_MAX 4096
 #define PIPE_BUF 4096
+/* Segments per readv() or writev() (kernel/syscall/abi.h ATLAS_IOV_MAX). */
+#define IOV_MAX 1024
 #define PAGE_SIZE 4096
 #define PAGESIZE 4096
 

@@ -37,6 +37,11 @@ int dup(int fd);
 int dup2(int old_fd, int new_fd);
 ssize_t read(int fd, void* buffer, size_t count);
 ssize_t write(int fd, const void* buffer, size_t count);
+/* read() and write() at `offset`, leaving the descriptor's offset where it is. ESPIPE on a
+ * pipe or the console, EINVAL for a negative offset. On a file opened with O_APPEND,
+ * pwrite() appends whatever the offset, as on Linux. */
+ssize_t pread(int fd, void* buffer, size_t count, off_t offset);
+ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset);
 int close(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int ftruncate(int fd, off_t length);

@@ -1,12 +1,15 @@
 // Compile-time check that the POSIX headers of user/include lay out the structures the
 // kernel writes into user memory exactly as kernel/syscall/abi.h does: struct stat against
 // atlas_stat, struct dirent against atlas_dirent64 (readdir steps through the records
-// getdents writes), and siginfo_t and ucontext_t against signal_abi.h's frame. A header that drifts from the ABI fails the build here; this file
-// defines nothing.
+// getdents writes), struct iovec, which it reads, against atlas_iovec, and siginfo_t and
+// ucontext_t against signal_abi.h's frame. A header that drifts from the ABI fails the build
+// here; this file defines nothing.
 #include <dirent.h>
-#include <stddef.h>
+#include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <ucontext.h>
 
 #include "syscall/abi.h"
@@ -38,6 +41,11 @@ ATLAS_SAME_FIELD(struct dirent, d_off, struct atlas_dirent64, d_off);
 ATLAS_SAME_FIELD(struct dirent, d_reclen, struct atlas_dirent64, d_reclen);
 ATLAS_SAME_FIELD(struct dirent, d_type, struct atlas_dirent64, d_type);
 static_assert(offsetof(struct dirent, d_name) == offsetof(struct atlas_dirent64, d_name));
+
+static_assert(sizeof(struct iovec) == sizeof(struct atlas_iovec));
+ATLAS_SAME_FIELD(struct iovec, iov_base, struct atlas_iovec, iov_base);
+ATLAS_SAME_FIELD(struct iovec, iov_len, struct atlas_iovec, iov_len);
+static_assert(IOV_MAX == ATLAS_IOV_MAX);
 
 // The signal frame (kernel/syscall/signal_abi.h): what a handler reads through its siginfo_t
 // and ucontext_t pointers.

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +47,16 @@ pid_t waitpid(pid_t pid, int* status, int options) { return (pid_t)atlas::syscal
 int pipe(int fds[2]) { return (int)atlas::syscall(SYS_pipe, fds); }
 ssize_t read(int fd, void* buffer, size_t count) { return atlas::syscall(SYS_read, fd, buffer, count); }
 ssize_t write(int fd, const void* buffer, size_t count) { return atlas::syscall(SYS_write, fd, buffer, count); }
+ssize_t pread(int fd, void* buffer, size_t count, off_t offset)
+{
+    return atlas::syscall(SYS_pread, fd, buffer, count, offset);
+}
+ssize_t pwrite(int fd, const void* buffer, size_t count, off_t offset)
+{
+    return atlas::syscall(SYS_pwrite, fd, buffer, count, offset);
+}
+ssize_t readv(int fd, const struct iovec* iov, int iovcnt) { return atlas::syscall(SYS_readv, fd, iov, iovcnt); }
+ssize_t writev(int fd, const struct iovec* iov, int iovcnt) { return atlas::syscall(SYS_writev, fd, iov, iovcnt); }
 int close(int fd) { return (int)atlas::syscall(SYS_close, fd); }
 
 // kill sends any signal 1..31 (0 checks that the process exists); signal.cc has the rest.

@@ -34,7 +34,7 @@
 /* The programs, each run with no arguments (every test of it). */
 static const char *const kPrograms[] = {
     "xv6_mmaptest_2020", "xv6_mmaptest_2023", "xv6_mmaptest_2024", "mmap_anon_test",
-    "mmap_file_test",    "mmap_life_test",    "mmap_spec_test",
+    "mmap_file_test",    "mmap_life_test",    "mmap_spec_test",    "file_io_test",
 };
 #define PROGRAM_COUNT (sizeof(kPrograms) / sizeof(kPrograms[0]))
 

@@ -86,6 +86,11 @@ static const struct FzSyscallInfo kInfo[SYS_count] = {
     [SYS_rt_sigaction] = {"rt_sigaction", 4, EB(EFAULT) | EB(EINVAL)},
     [SYS_rt_sigprocmask] = {"rt_sigprocmask", 4, EB(EFAULT) | EB(EINVAL)},
     [SYS_rt_sigpending] = {"rt_sigpending", 2, EB(EFAULT) | EB(EINVAL)},
+    [SYS_pread] = {"pread", 4, EB(EBADF) | EB(EFAULT) | EB(EINVAL) | EB(EIO) | EB(EISDIR) | EB(ESPIPE)},
+    [SYS_pwrite] = {"pwrite", 4,
+                    EB(EBADF) | EB(EFAULT) | EB(EFBIG) | EB(EINVAL) | EB(EIO) | EB(ENOSPC) | EB(ESPIPE)},
+    [SYS_readv] = {"readv", 3, EB(EBADF) | EB(EFAULT) | EB(EINVAL) | EB(EIO) | EB(EISDIR)},
+    [SYS_writev] = {"writev", 3, EB(EBADF) | EB(EFAULT) | EB(EFBIG) | EB(EINVAL) | EB(EIO) | EB(ENOSPC) | EB(EPIPE)},
 };
 
 const struct FzSyscallInfo* fz_syscall_info(int number)

@@ -209,6 +209,34 @@ static void gen_write(Fuzz* f)
         fz_pipe_wrote(f, f->fd_pipe[fd], (const unsigned char*)buffer, result, length);
 }
 
+/* pread and pwrite: any descriptor (a pipe or the console is ESPIPE before anything moves,
+   so neither can block), any buffer, offsets good and bad. */
+static void gen_positioned(Fuzz* f, int number)
+{
+    int bad_fd;
+    int fd = pick_fd(f, ANY_KIND, 1, &bad_fd);
+    long length = pick_size(f, "len");
+    int bad;
+    size_t usable;
+    uintptr_t buffer = pick_pointer(f, "buf", length > 0 ? (size_t)length : 0, number == SYS_pread, &bad, &usable);
+    static const long offsets[] = {0, 1, 4096, -1, LONG_MIN, 1l << 40, -4096, 100};
+    long offset = fz_chance(f, 30) ? (long)fz_below(f, 20000) : offsets[fz_below(f, 8)];
+    fz_note(f, " offset=%ld", offset);
+    int kind = bad_fd ? FD_CLOSED : f->fds[fd];
+    if (offset < 0)
+        f->strict = EB(EINVAL);  /* Checked before the descriptor, as Linux does. */
+    else if (bad_fd)
+        f->strict = EB(EBADF);
+    else if (kind == FD_CONSOLE || kind == FD_PIPE_READ || kind == FD_PIPE_WRITE)
+        f->strict = EB(ESPIPE);
+    long result = fz_call(f, number, fd, (long)buffer, length, offset, 0, 0);
+    if (!fz_failed(result) && result > 0 && (size_t)result > usable)
+        fz_fail(f, "a transfer with a %zu-byte buffer returned %ld", usable, result);
+}
+
+static void gen_pread(Fuzz* f) { gen_positioned(f, SYS_pread); }
+static void gen_pwrite(Fuzz* f) { gen_positioned(f, SYS_pwrite); }
+
 static void gen_kill(Fuzz* f)
 {
     if (fz_chance(f, 40)) {
@@ -754,7 +782,8 @@ static const Generator kGenerators[SYS_count] = {
     [SYS_fsync] = gen_fsync,       [SYS_stat] = gen_stat,         [SYS_mmap] = gen_mmap,
     [SYS_munmap] = gen_munmap,     [SYS_mprotect] = gen_mprotect, [SYS_msync] = gen_msync,
     [SYS_madvise] = gen_madvise,   [SYS_getdents] = gen_getdents, [SYS_vmstat] = gen_vmstat,
-    [SYS_procmaps] = gen_procmaps, [SYS_fadvise] = gen_fadvise,
+    [SYS_procmaps] = gen_procmaps, [SYS_fadvise] = gen_fadvise,   [SYS_pread] = gen_pread,
+    [SYS_pwrite] = gen_pwrite,
     [SYS_rt_sigaction] = gen_rt_sigaction, [SYS_rt_sigprocmask] = gen_rt_sigprocmask,
     [SYS_rt_sigpending] = gen_rt_sigpending,
 };

@@ -159,7 +159,7 @@ bool recover_user_copy_fault(TrapFrame& frame) {
         disable_interrupts();
     }
     if (result != FaultResult::Resolved)
-        frame.sepc = reinterpret_cast<uint64_t>(&user_copy_fault);
+        frame.sepc = user_copy_resume_pc(frame.sepc);
     return true;
 }
 

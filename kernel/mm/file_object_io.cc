@@ -1,0 +1,328 @@
+// FileObject's read() and write(): one copy between the cached frames and the caller's
+// buffer (a UserCursor or kernel memory). See file_object.h for the contract.
+//
+// Both work on batches of up to kBatchPages pages in three steps:
+//
+//   1. under m_lock   look the pages up (read them from the disk if needed) and take a
+//                     reference to each, so that their frames stay put and reclaim
+//                     passes them by;
+//   2. no lock        copy between the frames and the buffer (a fault may take m_lock);
+//   3. m_lock again   (write only) write the frames through to the disk, grow the size,
+//                     publish new pages; then drop the references.
+//
+// A write() holds m_truncate_lock from its first step to its last, so no truncation
+// removes or zeroes a page under it and no second writer changes the same bytes; a
+// read() holds nothing across its copy (what it copies was the file's content when the
+// page was looked up). Pages a write creates beyond the end of file are private to it
+// (not in the cache, where a fault would map them without a size check) until the size
+// covers them.
+#include <new>
+
+#include "arch/riscv64/layout.h"
+#include "fs/file_system.h"
+#include "lib/string.h"
+#include "mm/file_object.h"
+#include "mm/physical_allocator.h"
+#include "mm/reclaim.h"
+
+namespace {
+
+// Pages per batch: a 64 KiB read() or write() is one batch when it is page-aligned.
+constexpr uint32_t kBatchPages = 16;
+
+uint8_t* frame_bytes(Page* page) { return static_cast<uint8_t*>(page_to_virt(page)); }
+
+}  // namespace
+
+ErrorOr<size_t> FileObject::read(uint64_t offset, void* buffer, size_t length) {
+    TransferBuffer to(buffer, length);
+    return read(offset, to);
+}
+
+ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
+    size_t done = 0;
+    while (to.remaining() > 0) {
+        Page* pages[kBatchPages];
+        uint32_t count = 0;
+        uint64_t size;
+        bool hits_counted = true;
+        {
+            MutexLocker locker(m_lock);
+            if (!m_inode)
+                return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(Error::from_errno(EIO));
+            size = size_locked();
+            uint64_t position = offset + done;
+            if (position >= size)
+                break;
+            uint64_t end = size - position < to.remaining() ? size : position + to.remaining();
+            for (uint64_t index = position / kPageSize; index * kPageSize < end && count < kBatchPages; ++index) {
+                Page* page = m_pages.lookup(index);
+                if (page && !page->has_flag(kPageBusy)) [[likely]] {
+                    page_ref(page);
+                    note_referenced(*page);
+                    pages[count++] = page;
+                    continue;
+                }
+                // A miss (or a fill in flight) ends the batch: the pages before it are
+                // copied first, and the next batch starts with it.
+                if (count > 0)
+                    break;
+                hits_counted = false;  // get_page_locked counts its own.
+                bool filled = false;
+                auto page_or_error = get_page_locked(locker, index, &filled);
+                if (page_or_error.is_error()) {
+                    // ENXIO: a truncation got there first; the file ends here now.
+                    if (done > 0 || page_or_error.error().code() == ENXIO)
+                        return done;
+                    return page_or_error.release_error();
+                }
+                pages[count++] = page_or_error.value();
+                // The lock was dropped for the fill, so the size may have changed.
+                size = m_inode ? size_locked() : 0;
+                break;
+            }
+        }
+        if (hits_counted)
+            file_object_detail::g_hits.fetch_add(count, std::memory_order_relaxed);
+        // The copy, with no lock held: a fault here may need m_lock (a buffer mapped from
+        // this file) or the address space's lock.
+        uint32_t used = 0;
+        bool stopped = false;
+        for (; used < count && !stopped; ++used) {
+            uint64_t position = offset + done;
+            size_t within = size_t(position % kPageSize);
+            size_t piece = kPageSize - within;
+            if (position >= size) {
+                stopped = true;
+                break;
+            }
+            if (piece > size - position)
+                piece = size_t(size - position);
+            if (piece > to.remaining())
+                piece = to.remaining();
+            size_t copied = to.copy_out(frame_bytes(pages[used]) + within, piece);
+            done += copied;
+            stopped = copied < piece;
+        }
+        for (uint32_t i = 0; i < count; ++i)
+            page_unref(pages[i]);
+        if (stopped)
+            break;
+    }
+    if (done == 0 && to.faulted())
+        return Error::from_errno(EFAULT);
+    return done;
+}
+
+ErrorOr<size_t> FileObject::write(uint64_t offset, const void* buffer, size_t length) {
+    TransferBuffer from(const_cast<void*>(buffer), length);
+    return write(from, offset);
+}
+
+ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteAt where) {
+    if (from.remaining() == 0)
+        return size_t(0);
+    MutexLocker writer(m_truncate_lock);
+    if (where == WriteAt::End) {
+        MutexLocker locker(m_lock);
+        if (!m_inode)
+            return Error::from_errno(EIO);
+        offset = size_locked();
+    }
+    if (offset >= fs::kMaxFileSize)
+        return Error::from_errno(EFBIG);
+    size_t written = 0;
+    while (from.remaining() > 0 && offset + written < fs::kMaxFileSize) {
+        uint64_t position = offset + written;
+        size_t length = kBatchPages * kPageSize - size_t(position % kPageSize);
+        if (length > from.remaining())
+            length = from.remaining();
+        if (length > fs::kMaxFileSize - position)
+            length = size_t(fs::kMaxFileSize - position);
+        auto batch = write_batch(from, position, length);
+        if (batch.is_error()) {
+            if (written > 0)
+                break;
+            return batch.release_error();
+        }
+        written += batch.value();
+        if (batch.value() < length)
+            break;  // The source faulted, or the disk filled up.
+    }
+    if (written == 0 && from.faulted())
+        return Error::from_errno(EFAULT);
+    return written;
+}
+
+ErrorOr<size_t> FileObject::write_batch(TransferBuffer& from, uint64_t position, size_t length) {
+    m_truncate_lock.assert_locked();
+    uint64_t first = position / kPageSize;
+    uint32_t count = uint32_t((position + length - 1) / kPageSize - first + 1);
+    WritePage pages[kBatchPages];
+    uint64_t size = TRY(pin_for_write(position, length, pages, count));
+    size_t arrived = copy_into_pinned(from, position, length, pages, count);
+
+    MutexLocker locker(m_lock);
+    // A fill still in flight over the batch would finish with the bytes from before this
+    // write. Only a page that was not cached and lies within the file can be being filled
+    // (a fresh frame stands in for it here); pages beyond the end are never filled.
+    bool fillable = false;
+    for (uint32_t i = 0; i < count; ++i)
+        fillable = fillable || (pages[i].fresh && pages[i].within_file);
+    if (fillable)
+        wait_for_fills_locked(locker, first, first + count);
+    ErrorOr<size_t> stored = size_t(0);
+    if (arrived > 0 && m_inode) {
+        // Growth over a gap: the old last page's bytes beyond the old end (which a store
+        // through a mapping may have set) become file data, so they must be zeros.
+        if (position > size)
+            zero_gap_locked(size, position, first, pages[0].page);
+        const void* frames[kBatchPages];
+        for (uint32_t i = 0; i < count; ++i)
+            frames[i] = page_to_virt(pages[i].page);
+        stored = m_inode->file_system().write_through_pages(*m_inode, position, arrived, frames);
+    }
+    publish_written_locked(position, arrived, stored.is_error() ? 0 : stored.value(), pages, count);
+    return stored;
+}
+
+ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, WritePage* pages, uint32_t count) {
+    uint64_t first = position / kPageSize;
+    uint64_t end = position + length;
+    uint64_t size = 0;
+    uint32_t pinned = 0;
+    auto unpin = [&] {
+        for (uint32_t i = 0; i < pinned; ++i) {
+            if (pages[i].page)
+                page_unref(pages[i].page);
+        }
+    };
+    {
+        MutexLocker locker(m_lock);
+        if (!m_inode)
+            return Error::from_errno(EIO);
+        size = size_locked();  // Only writers change it, and this one holds m_truncate_lock.
+        for (; pinned < count; ++pinned) {
+            uint64_t index = first + pinned;
+            WritePage& slot = pages[pinned];
+            slot = { nullptr, false, false };
+            Page* page = m_pages.lookup(index);
+            if (page && !page->has_flag(kPageBusy)) [[likely]] {
+                page_ref(page);
+                note_hit(*page);
+                slot.page = page;
+                continue;
+            }
+            bool whole = index * kPageSize >= position && (index + 1) * kPageSize <= end;
+            if (!page && (index * kPageSize >= size || whole)) {
+                // Beyond the end (nothing to read), or about to be overwritten whole: a
+                // fresh frame, allocated below with m_lock dropped.
+                slot.fresh = true;
+                slot.within_file = index * kPageSize < size;
+                continue;
+            }
+            auto filled = get_page_locked(locker, index);
+            if (filled.is_error()) {
+                unpin();
+                return filled.release_error();
+            }
+            slot.page = filled.value();
+        }
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        if (pages[i].fresh && !(pages[i].page = reclaim::allocate_user_page(ZeroFill::Yes, PageUse::File))) {
+            unpin();
+            return Error::from_errno(ENOMEM);
+        }
+    }
+    return size;
+}
+
+size_t FileObject::copy_into_pinned(TransferBuffer& from, uint64_t position, size_t length, WritePage* pages,
+                                    uint32_t count) {
+    uint64_t first = position / kPageSize;
+    size_t arrived = 0;
+    for (uint32_t i = 0; i < count; ++i) {
+        size_t within = size_t((position + arrived) % kPageSize);
+        size_t piece = kPageSize - within;
+        if (piece > length - arrived)
+            piece = length - arrived;
+        size_t copied = from.copy_in(frame_bytes(pages[i].page) + within, piece);
+        arrived += copied;
+        if (copied == piece)
+            continue;
+        // The source faulted part-way into a fresh frame of a page the file reaches: the
+        // rest of the page must be the file's own bytes before it can be written whole.
+        if (copied > 0 && pages[i].fresh && pages[i].within_file &&
+            !complete_from_disk(pages[i].page, first + i, within + copied))
+            arrived -= copied;  // Those bytes are not written at all, then.
+        break;
+    }
+    return arrived;
+}
+
+bool FileObject::complete_from_disk(Page* page, uint64_t index, size_t from_byte) {
+    Page* old = reclaim::allocate_user_page(ZeroFill::CallerOverwrites, PageUse::File);
+    if (!old)
+        return false;
+    bool read = !m_inode->file_system().read_page(*m_inode, index, page_to_virt(old)).is_error();
+    if (read)
+        klib::memcpy(frame_bytes(page) + from_byte, frame_bytes(old) + from_byte, kPageSize - from_byte);
+    page_unref(old);
+    return read;
+}
+
+void FileObject::zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t first, Page* first_page) {
+    m_lock.assert_locked();
+    if (old_size % kPageSize == 0)
+        return;
+    uint64_t last = old_size / kPageSize;
+    size_t from = size_t(old_size % kPageSize);
+    size_t to = position / kPageSize == last ? size_t(position % kPageSize) : kPageSize;
+    if (Page* cached = m_pages.lookup(last))
+        klib::memset(frame_bytes(cached) + from, 0, to - from);
+    if (first == last && first_page)
+        klib::memset(frame_bytes(first_page) + from, 0, to - from);
+}
+
+void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages,
+                                        uint32_t count) {
+    m_lock.assert_locked();
+    uint64_t first = position / kPageSize;
+    for (uint32_t i = 0; i < count; ++i) {
+        uint64_t index = first + i;
+        Page* page = pages[i].page;
+        uint64_t page_start = index * kPageSize;
+        uint64_t from = position > page_start ? position : page_start;
+        uint64_t stored_end = position + stored < page_start + kPageSize ? position + stored : page_start + kPageSize;
+        uint64_t arrived_end = position + arrived < page_start + kPageSize ? position + arrived : page_start + kPageSize;
+        bool holds_stored = stored_end > from;
+        Page* cached = m_inode ? m_pages.lookup(index) : nullptr;
+        // Someone else's copy of the page entered the cache meanwhile (a fill of a page
+        // this write replaced whole, or a refill after posix_fadvise dropped it): it gets
+        // the bytes that reached the disk.
+        if (cached && cached != page && holds_stored)
+            klib::memcpy(frame_bytes(cached) + (from - page_start), frame_bytes(page) + (from - page_start),
+                         size_t(stored_end - from));
+        if (pages[i].fresh) {
+            // A fresh frame enters the cache only holding written bytes, now that the size
+            // covers them (the tree then keeps the allocation's reference).
+            if (holds_stored && !cached && m_inode) {
+                page->owner = this;
+                page->index = index;
+                if (!m_pages.insert(index, page).is_error()) {
+                    reclaim::page_cached(*page);
+                    continue;
+                }
+            }
+            page_unref(page);
+            continue;
+        }
+        // Bytes copied into a cached page that did not reach the disk (it filled up) must
+        // not be read back: the page goes, and the next read refills it from the disk. A
+        // page dirty through a mapping keeps its stores, and these bytes with them.
+        if (cached == page && arrived_end > (holds_stored ? stored_end : from) && !page->has_flag(kPageDirty))
+            remove_page_locked(index, page);
+        page_unref(page);
+    }
+}
