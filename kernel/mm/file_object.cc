@@ -150,12 +150,10 @@ ErrorOr<uint32_t> FileObject::insert_missing_run_locked(MutexLocker& locker, uin
         page->owner = this;
         page->index = index + count;
         page->set_flag(kPageBusy);
-        if (m_pages.insert(index + count, page).is_error()) {
+        if (insert_page_locked(index + count, page).is_error()) {
             page->clear_flag(kPageBusy);
             break;
         }
-        m_page_count.fetch_add(1, std::memory_order_relaxed);
-        reclaim::page_cached(*page);
         ++count;
     }
     for (uint32_t i = count; i < allocated; ++i)
@@ -286,6 +284,14 @@ void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
             continue;
         space->unmap_frame(vma.start() + page_in_vma * kPageSize, phys);
     }
+}
+
+ErrorOr<void> FileObject::insert_page_locked(uint64_t index, Page* page) {
+    m_lock.assert_locked();
+    TRY(m_pages.insert(index, page));
+    m_page_count.fetch_add(1, std::memory_order_relaxed);
+    reclaim::page_cached(*page);
+    return {};
 }
 
 void FileObject::remove_page_locked(uint64_t index, Page* page) {

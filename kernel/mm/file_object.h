@@ -316,6 +316,10 @@ private:
     // Takes `page` out of every page table, off the reclaim queue and out of the cache,
     // dropping the cache's reference. Expects m_lock.
     void remove_page_locked(uint64_t index, Page* page);
+    // Puts `page` (owner and index set) in the tree at `index`, counts it and hands it to
+    // reclaim: the one way a page enters the cache, so that m_page_count stays exact.
+    // ENOMEM if the tree cannot grow. Expects m_lock.
+    ErrorOr<void> insert_page_locked(uint64_t index, Page* page);
     // remove_page_locked() for every cached page in [first, end). Expects m_lock.
     void remove_range_locked(uint64_t first, uint64_t end);
     // A shrink's second half: every MAP_PRIVATE Vma of the object loses its private copies
@@ -343,7 +347,8 @@ private:
     }
 
     fs::Inode* m_inode;  // Valid while attached: until inode_released() or evict_if_unused().
-    // Pages in m_pages: changed under m_lock, read without it (cached_page_count()).
+    // Pages in m_pages (insert_page_locked, remove_page_locked): changed under m_lock, read
+    // without it (cached_page_count()).
     std::atomic<size_t> m_page_count { 0 };
     // Whether a page may be dirty: set when a Vma maps the object (stores through a
     // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too) and when a

@@ -310,10 +310,8 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
             if (holds_stored && !cached && m_inode) {
                 page->owner = this;
                 page->index = index;
-                if (!m_pages.insert(index, page).is_error()) {
-                    reclaim::page_cached(*page);
+                if (!insert_page_locked(index, page).is_error())
                     continue;
-                }
             }
             page_unref(page);
             continue;
