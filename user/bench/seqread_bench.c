@@ -32,7 +32,8 @@
  * Exact only under QEMU's -icount with one hart (tools/atlas-run --icount --cpus 1 --mem
  * 384M -- seqread_bench): the file is cached whole, and there is no reclaim yet.
  *
- * On Linux (BENCH_LINUX, bench.h) only the cached figures are measured and printed: an
+ * On Linux (BENCH_LINUX, bench.h) only the cached figures (and the write) are measured
+ * and printed: an
  * uncached round counts the instructions the idle loop retires while the disk works,
  * which only Atlas's vmstat (idle_instret) can subtract, and the disk counters (requests,
  * their size, readahead) are vmstat's too. A cached round there checks that it did no
