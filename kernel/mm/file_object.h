@@ -270,14 +270,21 @@ private:
     // frame from byte `from_byte` on with the file's bytes from the disk. False if it could
     // not (no memory, EIO).
     bool complete_from_disk(Page* page, uint64_t index, size_t from_byte);
+    // Between steps 2 and 3: a page whose cached copy is not the frame this write pinned
+    // (it was not cached, or left the cache, and a fault or fill put another copy there
+    // during the copy, which a mapping may have stored to and written back since) takes the
+    // bytes that arrived, and the write goes on with that copy: so the whole block written
+    // through is the cache's, never an older image that would undo those stores on the
+    // disk. Expects m_lock, and no fill in flight over the batch.
+    void adopt_cached_copies_locked(uint64_t position, size_t arrived, WritePage* pages, uint32_t count);
     // A write at `position` beyond the old end `old_size`: zeroes the old last page's bytes
     // from the old end to `position` (or its end), in the cache and in `first_page`, the
     // batch's first page, if that is the same page. Expects m_lock.
     void zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t first, Page* first_page);
     // Step 3, after the write-through stored `stored` of the `arrived` bytes: fresh frames
-    // holding written bytes enter the cache, copies that entered it meanwhile get the
-    // bytes, cached pages holding bytes that did not reach the disk leave it, and every
-    // reference is dropped. Expects m_lock.
+    // holding written bytes enter the cache, cached pages holding bytes that did not
+    // reach the disk leave it, and every reference is dropped. Expects m_lock, held since
+    // adopt_cached_copies_locked.
     void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.

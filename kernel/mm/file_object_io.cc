@@ -164,15 +164,21 @@ ErrorOr<size_t> FileObject::write_batch(TransferBuffer& from, uint64_t position,
 
     MutexLocker locker(m_lock);
     // A fill still in flight over the batch would finish with the bytes from before this
-    // write. Only a page that was not cached and lies within the file can be being filled
-    // (a fresh frame stands in for it here); pages beyond the end are never filled.
+    // write. Only a page that was not cached and lies within the file (a fresh frame
+    // stands in for it here), or one that left the cache during the copy and came back
+    // (a pinned page no longer the cached one), can be being filled; pages beyond the end
+    // are never filled.
     bool fillable = false;
-    for (uint32_t i = 0; i < count; ++i)
+    for (uint32_t i = 0; i < count; ++i) {
         fillable = fillable || (pages[i].fresh && pages[i].within_file);
+        if (!pages[i].fresh && m_inode && m_pages.lookup(first + i) != pages[i].page)
+            fillable = true;
+    }
     if (fillable)
         wait_for_fills_locked(locker, first, first + count);
     ErrorOr<size_t> stored = size_t(0);
     if (arrived > 0 && m_inode) {
+        adopt_cached_copies_locked(position, arrived, pages, count);
         // Growth over a gap: the old last page's bytes beyond the old end (which a store
         // through a mapping may have set) become file data, so they must be zeros.
         if (position > size)
@@ -184,6 +190,25 @@ ErrorOr<size_t> FileObject::write_batch(TransferBuffer& from, uint64_t position,
     }
     publish_written_locked(position, arrived, stored.is_error() ? 0 : stored.value(), pages, count);
     return stored;
+}
+
+void FileObject::adopt_cached_copies_locked(uint64_t position, size_t arrived, WritePage* pages, uint32_t count) {
+    m_lock.assert_locked();
+    uint64_t first = position / kPageSize;
+    for (uint32_t i = 0; i < count; ++i) {
+        Page* cached = m_pages.lookup(first + i);
+        if (!cached || cached == pages[i].page)
+            continue;
+        uint64_t page_start = (first + i) * kPageSize;
+        uint64_t from = position > page_start ? position : page_start;
+        uint64_t to = position + arrived < page_start + kPageSize ? position + arrived : page_start + kPageSize;
+        if (to > from)
+            klib::memcpy(frame_bytes(cached) + (from - page_start), frame_bytes(pages[i].page) + (from - page_start),
+                         size_t(to - from));
+        page_ref(cached);
+        page_unref(pages[i].page);
+        pages[i] = { cached, false, false };
+    }
 }
 
 ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, WritePage* pages, uint32_t count) {
@@ -297,13 +322,9 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
         uint64_t stored_end = position + stored < page_start + kPageSize ? position + stored : page_start + kPageSize;
         uint64_t arrived_end = position + arrived < page_start + kPageSize ? position + arrived : page_start + kPageSize;
         bool holds_stored = stored_end > from;
+        // No other copy can have entered the cache since adopt_cached_copies_locked (m_lock
+        // has been held since): `cached` is either this write's page or absent.
         Page* cached = m_inode ? m_pages.lookup(index) : nullptr;
-        // Someone else's copy of the page entered the cache meanwhile (a fill of a page
-        // this write replaced whole, or a refill after posix_fadvise dropped it): it gets
-        // the bytes that reached the disk.
-        if (cached && cached != page && holds_stored)
-            klib::memcpy(frame_bytes(cached) + (from - page_start), frame_bytes(page) + (from - page_start),
-                         size_t(stored_end - from));
         if (pages[i].fresh) {
             // A fresh frame enters the cache only holding written bytes, now that the size
             // covers them (the tree then keeps the allocation's reference).

@@ -106,6 +106,11 @@ UserCursor::UserCursor(const UserSegment* segments, size_t count, size_t total)
 {
     for (size_t i = 0; i < count && m_acceptable; ++i)
         m_acceptable = is_user_buffer(segments[i].address, segments[i].length);
+    // One segment takes the inline copies' path, which reads m_single.
+    if (count == 1) {
+        m_single = segments[0];
+        m_segments = &m_single;
+    }
 }
 
 size_t UserCursor::copy(void* kernel, size_t length, Direction direction) {

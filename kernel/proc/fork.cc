@@ -63,7 +63,10 @@ ErrorOr<int> Process::fork(const TrapFrame& frame) {
     int pid;
     {
         SpinlockLocker locker(ProcessTable::lock());
-        auto inserted = ProcessTable::insert_locked(*child, this);
+        // A parent killed while it forked dies on its way out, and so must its fork: no
+        // child may outlive a kill that came before the child existed (the child joins the
+        // table only here, so a kill posted later is one the child was born before).
+        auto inserted = is_killed() ? ErrorOr<void>(Error::from_errno(EINTR)) : ProcessTable::insert_locked(*child, this);
         if (inserted.is_error()) {
             locker.unlock();
             // Never started, so the thread simply goes away with the child.

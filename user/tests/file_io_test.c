@@ -387,6 +387,34 @@ static int writev_and_readv_move_every_segment_in_order(void)
     return 0;
 }
 
+static int writev_and_readv_of_one_segment_move_all_of_it(void)
+{
+    int fd = open("fio_vec1", O_CREAT | O_TRUNC | O_RDWR, 0644);
+    CHECK(fd >= 0);
+    static unsigned char out[PG + 100], in[PG + 100];
+    for (size_t i = 0; i < sizeof(out); ++i)
+        out[i] = pattern_byte(i);
+    struct iovec one_out = { out, sizeof(out) };
+    CHECK(writev(fd, &one_out, 1) == (long)sizeof(out));
+    CHECK(size_of(fd) == (long)sizeof(out));
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    struct iovec one_in = { in, sizeof(in) };
+    CHECK(readv(fd, &one_in, 1) == (long)sizeof(in) && is_pattern(in, 0, sizeof(in)));
+    /* A pipe, too. */
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    struct iovec few = { out, 10 };
+    CHECK(writev(fds[1], &few, 1) == 10);
+    unsigned char got[10];
+    struct iovec into = { got, sizeof(got) };
+    CHECK(readv(fds[0], &into, 1) == 10 && is_pattern(got, 0, 10));
+    close(fds[0]);
+    close(fds[1]);
+    close(fd);
+    unlink("fio_vec1");
+    return 0;
+}
+
 static int readv_and_writev_stop_at_a_bad_segment_in_the_middle(void)
 {
     int fd = pattern_file("fio_vbad", 4 * PG);
@@ -551,6 +579,7 @@ static const struct TestCase kTests[] = {
     TEST(pread_and_pwrite_errnos),
     TEST(pwrite_on_an_append_file_appends_as_on_linux),
     TEST(writev_and_readv_move_every_segment_in_order),
+    TEST(writev_and_readv_of_one_segment_move_all_of_it),
     TEST(readv_and_writev_stop_at_a_bad_segment_in_the_middle),
     TEST(readv_and_writev_errnos),
     TEST(read_racing_truncation_sees_only_the_files_bytes_or_zeros),
