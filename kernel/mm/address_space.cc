@@ -632,7 +632,7 @@ void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
     uint32_t active = m_active_cpus.load(std::memory_order_acquire);
     if (active == 0)
         return;
-    bool whole = size >= 64 * vm::kPageSize;
+    bool whole = size > kTlbPageFlushLimit * vm::kPageSize;
     InterruptDisabler disabler;
     Cpu* self = this_cpu();
     for (unsigned i = 0; i < cpu_count(); ++i) {
@@ -640,12 +640,7 @@ void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
             continue;
         Cpu& cpu = cpu_by_index(i);
         if (&cpu == self) {
-            if (whole) {
-                local_flush_tlb_all();
-            } else {
-                for (uint64_t va = start; va < start + size; va += vm::kPageSize)
-                    local_flush_tlb_page(va);
-            }
+            local_flush_tlb_range(start, size);
         } else {
             // Hart ids need not fit one mask, so each hart gets its own call.
             sbi::remote_sfence_vma(1, cpu.hart_id, whole ? 0 : start, whole ? ~0ull : size);

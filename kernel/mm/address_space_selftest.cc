@@ -1,7 +1,13 @@
 // Self-tests of AddressSpace and the fault pipeline on real page tables: demand-zero
 // faults, protections, copy-on-write fork with frame counts, sbrk, clipping, teardown, and
-// the two lookup hints (the Vma hint and the leaf-table hint).
+// the two lookup hints (the Vma hint and the leaf-table hint), and the flush of a page
+// taken away on every hart that runs the space.
+#include <atomic>
+
+#include "arch/riscv64/cpu.h"
+#include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
+#include "arch/riscv64/smp.h"
 #include "lib/assert.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
@@ -342,4 +348,96 @@ KTEST(AddressSpace, VmaLookupsAreRightUnderEitherLockAndAfterTheTreeChanges) {
     Vma* last = space->find_vma_locked(kBase + 4 * kPage);
     KASSERT(last);
     KEXPECT_EQ(kBase + 4 * kPage, last->start());
+}
+
+// Taking a page away flushes it on every hart running the space, not only on the one that
+// does it. All online harts meet in one cross-call (interrupts off, so none can switch
+// threads and lose the translation that way): each activates one address space and
+// stores through its page, so its TLB holds the writable translation of frame A; once all
+// have, the leader (the lowest online hart) takes the page away as the reverse map does
+// (unmap_frame: the PTE cleared, then this hart fenced and every other active one sent
+// an SBI remote fence) and maps frame B in its place; then every hart stores again. The
+// second stores must all land in B: a hart that kept the old translation would write
+// into A, which this test owns, so that the stray store hurts nobody.
+namespace {
+
+struct TlbMeeting {
+    AddressSpace* space;
+    uint64_t frame_b;
+    std::atomic<uint32_t> arrived;     // Harts that stored through A's translation.
+    std::atomic<bool> remapped;        // The leader has put B in place.
+    std::atomic<uint32_t> finished;    // Harts done with both stores.
+    unsigned harts;                    // Online harts (the meeting's size).
+    unsigned leader;                   // Cpu index of the lowest online hart.
+};
+TlbMeeting s_meeting;
+
+void store_through_user_page(uint64_t value) {
+    reinterpret_cast<volatile uint64_t*>(kBase)[this_cpu()->index] = value;
+}
+
+void meet_and_store_twice() {
+    TlbMeeting& meeting = s_meeting;
+    address_space_switch_on_this_cpu(meeting.space);
+    // Kernel access to user pages, on for the whole meeting: QEMU empties its TLB when
+    // sstatus.SUM changes, which would hide a missing flush.
+    csr::set_sstatus(csr::kSstatusSum);
+    store_through_user_page(0xa0 + this_cpu()->index);
+    meeting.arrived.fetch_add(1);
+    if (this_cpu()->index == meeting.leader) {
+        while (meeting.arrived.load() < meeting.harts) {
+        }
+        uint64_t frame_a = meeting.space->page_table().translate(kBase)->phys;
+        meeting.space->unmap_frame(kBase, frame_a);
+        ASSERT(!meeting.space->page_table().map(kBase, meeting.frame_b, kPage,
+                                                PteFlags::User | PteFlags::Read | PteFlags::Write).is_error());
+        meeting.remapped.store(true);
+    }
+    while (!meeting.remapped.load()) {
+    }
+    store_through_user_page(0xb0 + this_cpu()->index);
+    csr::clear_sstatus(csr::kSstatusSum);
+    meeting.finished.fetch_add(1);
+}
+
+void deactivate_space() { address_space_switch_on_this_cpu(nullptr); }
+
+}  // namespace
+
+KTEST(AddressSpace, TakingAPageAwayFlushesItOnEveryHartRunningTheSpace) {
+    auto space = make_space();
+    auto frame_a = allocate_page(ZeroFill::Yes);
+    auto frame_b = allocate_page(ZeroFill::Yes);
+    KASSERT(!frame_a.is_error() && !frame_b.is_error());
+    KASSERT(!space->page_table().map(kBase, page_to_phys(frame_a.value()), kPage,
+                                     PteFlags::User | PteFlags::Read | PteFlags::Write).is_error());
+    s_meeting.space = space.ptr();
+    s_meeting.frame_b = page_to_phys(frame_b.value());
+    s_meeting.arrived = 0;
+    s_meeting.remapped = false;
+    s_meeting.finished = 0;
+    s_meeting.harts = 0;
+    s_meeting.leader = ~0u;
+    for (unsigned i = 0; i < cpu_count(); ++i) {
+        if (!cpu_by_index(i).online.load())
+            continue;
+        ++s_meeting.harts;
+        if (s_meeting.leader == ~0u)
+            s_meeting.leader = i;
+    }
+    smp_run_on_every_hart(meet_and_store_twice);
+    smp_run_on_every_hart(deactivate_space);
+    KEXPECT_EQ(s_meeting.harts, s_meeting.finished.load());
+
+    auto* a_words = static_cast<volatile uint64_t*>(page_to_virt(frame_a.value()));
+    auto* b_words = static_cast<volatile uint64_t*>(page_to_virt(frame_b.value()));
+    for (unsigned i = 0; i < cpu_count(); ++i) {
+        if (!cpu_by_index(i).online.load())
+            continue;
+        KEXPECT_EQ(0xa0ull + i, a_words[i]);  // The first store, and no later one through A,
+        KEXPECT_EQ(0xb0ull + i, b_words[i]);  // but the second through B's translation.
+    }
+    KASSERT(!space->page_table().unmap(kBase, kPage).is_error());
+    page_unref(frame_a.value());
+    page_unref(frame_b.value());
 }

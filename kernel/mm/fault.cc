@@ -364,8 +364,9 @@ private:
                                                              PteFlags flags, bool frame_changed,
                                                              sv39::Pte old) {
         expect_space_locked(ctx);
-        // Nothing was mapped: no TLB holds a translation (invalid entries are not cached),
-        // and the install fenced this hart.
+        // Nothing was mapped: no TLB holds a translation. A hart may hold the invalid entry
+        // (RISC-V allows caching it); it faults on the page once more, spuriously, and that
+        // fault replaces a valid entry, which fences it (fault.h, step 4).
         if (!sv39::pte_is_valid(old)) [[likely]]
             return;
         constexpr uint64_t kPermissions = uint64_t(PteFlags::Read | PteFlags::Write | PteFlags::Execute

@@ -32,7 +32,11 @@
 //   4. install_pte_locked: the PTE is (re)installed with the Vma's permissions (minus Write
 //      while the frame is shared or a file page is clean), in one page-table walk, and the
 //      old translation flushed on every hart running the space if it named another frame
-//      or allowed more (flush_replaced_locked).
+//      or allowed more (flush_replaced_locked). An entry that was invalid is not fenced at
+//      all (arch/riscv64/page_table.h, "TLB"): a hart that cached the invalid entry takes
+//      a spurious fault on the page, which runs this pipeline again; the install then
+//      replaces a valid entry and fences this hart, and the access goes through. Every
+//      step therefore (re)installs the PTE even when it finds it in place already.
 //   5. Fault-around (file_read_fault): the other cached, not-busy pages of the aligned
 //      16-page window around the page (clipped to the Vma, skipping a private mapping's
 //      copies) are mapped read-only too, under the file object's lock, in one walk; they

@@ -76,3 +76,21 @@ inline void wait_for_interrupt() { asm volatile("wfi"); }
 // Flushes this hart's TLB: everything, or one virtual address in every address space.
 inline void local_flush_tlb_all() { asm volatile("sfence.vma zero, zero" ::: "memory"); }
 inline void local_flush_tlb_page(uint64_t vaddr) { asm volatile("sfence.vma %0, zero" ::"r"(vaddr) : "memory"); }
+
+// Above this many pages, a range is flushed whole rather than page by page: each
+// sfence.vma costs at least a pipeline drain, and an emulator such as QEMU 7.2 empties its
+// whole software TLB for every one of them, address or not, so one whole flush is the
+// cheaper way to forget a large range on every implementation we know of.
+constexpr uint64_t kTlbPageFlushLimit = 64;
+
+// Flushes [start, start + size) (page-aligned) from this hart's TLB: one sfence.vma per
+// 4 KiB page, or one for everything above kTlbPageFlushLimit pages.
+inline void local_flush_tlb_range(uint64_t start, uint64_t size)
+{
+    if (size > kTlbPageFlushLimit * 4096) {
+        local_flush_tlb_all();
+        return;
+    }
+    for (uint64_t va = start; va < start + size; va += 4096)
+        local_flush_tlb_page(va);
+}

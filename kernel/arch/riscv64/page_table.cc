@@ -196,7 +196,7 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
         if (error) {
             // Undo what this call mapped: whole leaves only, so no split and no failure.
             if (done > 0) {
-                auto undone = for_each_leaf_locked(vaddr, done, Flush::EachChange, clear_leaf);
+                auto undone = for_each_leaf_locked(vaddr, done, Flush::ChangedRange, clear_leaf);
                 ASSERT(!undone.is_error());
             }
             return Error::from_errno(error);
@@ -213,6 +213,14 @@ ErrorOr<size_t> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, F
 {
     m_lock.assert_locked();
     size_t changed = 0;
+    uint64_t first_changed = ~uint64_t(0);  // The lowest and highest address changed (ChangedRange).
+    uint64_t last_changed = 0;
+    auto note_change = [&](uint64_t at) {
+        ++changed;
+        if (at < first_changed)
+            first_changed = at;
+        last_changed = at;  // The walk goes up, so the last change is the highest.
+    };
     ErrorOr<void> status {};
     uint64_t va = vaddr;
     uint64_t remaining = size;
@@ -225,11 +233,8 @@ ErrorOr<size_t> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, F
             if (span > remaining)
                 span = remaining;
             for (size_t i = 0, count = span / kPageSize; i < count; ++i) {
-                if (change(&entry[i])) {
-                    ++changed;
-                    if (flush == Flush::EachChange)
-                        flush_local(va + i * kPageSize);
-                }
+                if (change(&entry[i]))
+                    note_change(va + i * kPageSize);
             }
             va += span;
             remaining -= span;
@@ -244,19 +249,23 @@ ErrorOr<size_t> PageTable::for_each_leaf_locked(uint64_t vaddr, uint64_t size, F
                     break;
                 continue;
             }
-            if (change(entry)) {
-                ++changed;
-                if (flush == Flush::EachChange)
-                    flush_local(va);
-            }
+            if (change(entry))
+                note_change(va);
         }
         if (step >= remaining)
             break;
         va += step;
         remaining -= step;
     }
-    if (flush == Flush::AllAtEnd && changed > 0)
-        local_flush_tlb_all();
+    // One flush for the whole operation, after the last store: the pages from the lowest
+    // change to the highest one by one if they are few (a large leaf is flushed through
+    // its first address, which lies on that page grid), else everything.
+    if (changed > 0) {
+        if (flush == Flush::AllAtEnd)
+            local_flush_tlb_all();
+        else
+            local_flush_tlb_range(first_changed, last_changed - first_changed + kPageSize);
+    }
     if (status.is_error())
         return status.release_error();
     return changed;
@@ -266,7 +275,7 @@ ErrorOr<void> PageTable::unmap(uint64_t vaddr, uint64_t size)
 {
     ASSERT(is_aligned(vaddr, kPageSize) && is_aligned(size, kPageSize));
     SpinlockLocker guard(m_lock);
-    TRY(for_each_leaf_locked(vaddr, size, Flush::EachChange, clear_leaf));
+    TRY(for_each_leaf_locked(vaddr, size, Flush::ChangedRange, clear_leaf));
     return {};
 }
 
@@ -278,7 +287,7 @@ ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
     constexpr PteFlags kChangeable = kPermissionFlags | PteFlags::User | PteFlags::Global;
     PteFlags new_bits = flags & kChangeable;
     SpinlockLocker guard(m_lock);
-    TRY(for_each_leaf_locked(vaddr, size, Flush::EachChange, [new_bits](Pte* entry) {
+    TRY(for_each_leaf_locked(vaddr, size, Flush::ChangedRange, [new_bits](Pte* entry) {
         Pte pte = *entry;
         if (!pte_is_valid(pte))
             return false;

@@ -42,11 +42,24 @@
 //     and are shared by every address space (mm/kernel_page_table.h): never freed.
 //   - The frames that leaves point to are not the page table's: unmapping never frees them.
 //
-// TLB: map, unmap, protect, install_leaf and try_install_leaf_unlocked flush the changed
-// addresses from this hart's TLB; write_protect flushes it whole, once;
-// install_leaves_if_absent fills only holes, which no TLB holds; and clear_accessed_if_maps
-// flushes nothing (its caller batches). Other harts are the caller's business (a
-// remote sfence.vma), because only the caller knows which harts may be using the table.
+// TLB: map, install_leaf and unmap_if_maps flush the changed address from this hart's TLB;
+// unmap and protect flush once per call, after the last change (the changed pages one by
+// one up to kTlbPageFlushLimit of them, else the whole TLB: csr.h's local_flush_tlb_range);
+// write_protect flushes it whole, once; try_install_leaf_unlocked flushes only when it
+// replaced a valid entry; install_leaves_if_absent fills only holes and flushes nothing;
+// and clear_accessed_if_maps flushes nothing (its caller batches). Other harts are the
+// caller's business (a remote sfence.vma), because only the caller knows which harts may
+// be using the table.
+//
+// Invalid to valid without a fence: the RISC-V privileged specification lets a hart cache
+// invalid entries, but it allows the fence after an invalid leaf is made valid (or a leaf
+// gains permissions) to be done lazily: if the hart faults on the address because it still
+// held the old entry, a fence for that address then is enough. The fault path relies on
+// this for user pages (the fault that installs a page is the hot path, and on QEMU 7.2
+// every sfence.vma empties the whole software TLB): try_install_leaf_unlocked fences only
+// when it replaced a valid entry, and such a spurious fault finds the entry it installed
+// valid, installs it again and so fences (mm/fault.h, step 4). Kernel mappings
+// (map) are always fenced: the kernel does not retry its own faults.
 //
 // Locking: each PageTable has its own Spinlock of rank LockRank::PageTable; only the page
 // allocator's lock (PhysicalMemory) is taken inside it. All public functions but the
@@ -271,11 +284,13 @@ private:
     // leaf in [vaddr, vaddr + size) and every entry of the level-0 tables there (holes
     // included; `change` says whether it changed the entry), walking from the root once
     // per level-0 table, large leaf or hole and sweeping along each level-0 table. A large
-    // leaf that straddles an end of the range is split first. Flushes this hart's TLB for
-    // each changed entry (Flush::EachChange) or whole, once, at the end if anything changed
-    // (Flush::AllAtEnd). Returns how many entries changed; ENOMEM if a split failed, with
-    // the part of the range before it changed (and flushed). Expects m_lock held.
-    enum class Flush : uint8_t { EachChange, AllAtEnd };
+    // leaf that straddles an end of the range is split first. Flushes this hart's TLB once,
+    // after the last change, if anything changed: the pages from the lowest changed address
+    // to the highest (Flush::ChangedRange; whole above kTlbPageFlushLimit pages, see
+    // local_flush_tlb_range) or whole (Flush::AllAtEnd). Returns how many entries changed;
+    // ENOMEM if a split failed, with the part of the range before it changed (and flushed).
+    // Expects m_lock held.
+    enum class Flush : uint8_t { ChangedRange, AllAtEnd };
     template<typename Change>
     ErrorOr<size_t> for_each_leaf_locked(uint64_t vaddr, uint64_t size, Flush flush, Change change);
 
@@ -297,7 +312,9 @@ inline sv39::Pte PageTable::try_install_leaf_unlocked(const LeafTable& table, ui
     if (!__atomic_compare_exchange_n(entry, &old, leaf_pte(paddr, flags), false, __ATOMIC_RELEASE,
                                      __ATOMIC_RELAXED)) [[unlikely]]
         return kNotInstalled;
-    // This hart's TLB, as flush_local() does.
-    local_flush_tlb_page(vaddr);
+    // This hart's TLB, as flush_local() does, but only if a translation was replaced: an
+    // invalid entry made valid needs no fence (see "TLB" at the top of this file).
+    if (pte_is_valid(old))
+        local_flush_tlb_page(vaddr);
     return old;
 }

@@ -13,6 +13,7 @@
 #include "lib/panic.h"
 #include "mm/kernel_page_table.h"
 #include "mm/kernel_stack.h"
+#include "sync/interrupt_disabler.h"
 #include "sync/mutex.h"
 
 extern "C" char _start_secondary[];
@@ -148,12 +149,18 @@ void smp_run_on_every_hart(void (*function)()) {
     ASSERT(csr::read_sstatus() & csr::kSstatusSie);
     MutexLocker locker(s_call_lock);
     s_call_function.store(function, std::memory_order_release);
-    for (unsigned i = 0; i < s_cpu_count; ++i) {
-        Cpu& cpu = s_cpus[i];
-        if (!cpu.online.load(std::memory_order_acquire))
-            continue;
-        cpu.call_pending.store(true, std::memory_order_release);
-        smp_send_ipi(cpu, IpiRequest::RunFunction);
+    {
+        // Every request goes out before this hart can take its own: so the functions may
+        // wait for each other (a barrier), which they could not if this hart ran its own
+        // while some hart's request was still unsent.
+        InterruptDisabler disabler;
+        for (unsigned i = 0; i < s_cpu_count; ++i) {
+            Cpu& cpu = s_cpus[i];
+            if (!cpu.online.load(std::memory_order_acquire))
+                continue;
+            cpu.call_pending.store(true, std::memory_order_release);
+            smp_send_ipi(cpu, IpiRequest::RunFunction);
+        }
     }
     // Interrupts stay on while waiting, so the request to this hart (whichever hart the
     // thread is on by now) is taken here too.

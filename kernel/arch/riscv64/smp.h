@@ -60,9 +60,11 @@ void smp_handle_ipi();
 // hart's software-interrupt handler, so with interrupts off and between any two of the
 // code's interrupts-off sections; returns when every hart has run it. Cross-calls are
 // serialised. The function must take only locks that are safe in an interrupt handler
-// (spinlocks) and must not sleep. Call from a thread, with interrupts on and no spinlock
-// held: the caller waits for the others with its own interrupts on (so that it takes its
-// own request, and those of a concurrent waiter, meanwhile). May sleep.
+// (spinlocks) and must not sleep. Every hart's request is sent before any hart can run
+// the function, so the functions may wait for one another (a barrier among the online
+// harts). Call from a thread, with interrupts on and no spinlock held: the caller waits
+// for the others with its own interrupts on (so that it takes its own request, and those
+// of a concurrent waiter, meanwhile). May sleep.
 void smp_run_on_every_hart(void (*function)());
 
 // For panic(): asks every other online hart to halt (software interrupt), without waiting.
