@@ -143,8 +143,10 @@ KTEST(Thread, SleepersWakeInDeadlineOrder) {
     std::atomic<int> order { 0 };
     int position[3] = { -1, -1, -1 };
     run_in_threads(3, [&](size_t i) {
-        // Thread 0 sleeps longest, thread 2 shortest.
-        Thread::sleep_for_us((3 - i) * 15'000);
+        // Thread 0 sleeps longest, thread 2 shortest: 100 ms apart, so that a hart the
+        // host leaves without a core for a while (4 harts on a 2-core host, under load)
+        // cannot swap two neighbours (15 ms apart, it once did).
+        Thread::sleep_for_us((3 - i) * 100'000);
         position[i] = order.fetch_add(1);
     });
     KEXPECT_EQ(2, position[0]);
