@@ -269,21 +269,27 @@ void FileObject::mapping_removed(Vma& vma) {
         inode->unref();
 }
 
-void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
+template<typename Visit>
+void FileObject::for_each_mapping_locked(uint64_t index, Visit visit) {
     m_lock.assert_locked();
-    uint64_t phys = page_to_phys(page);
     for (Vma& vma : m_vmas) {
         // start and page_offset never change; end may be shrinking under a clip in another
         // address space, which is harmless: the upper half maps the page at the same
-        // address, and unmap_frame() only removes an entry naming this very frame.
+        // address, and the visitors act only on an entry naming the page's own frame.
         AddressSpace* space = vma.space();
         if (!space || index < vma.page_offset())
             continue;
         uint64_t page_in_vma = index - vma.page_offset();
         if (page_in_vma >= (vma.end() - vma.start()) / kPageSize)
             continue;
-        space->unmap_frame(vma.start() + page_in_vma * kPageSize, phys);
+        visit(*space, vma.start() + page_in_vma * kPageSize);
     }
+}
+
+void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
+    m_lock.assert_locked();
+    uint64_t phys = page_to_phys(page);
+    for_each_mapping_locked(index, [&](AddressSpace& space, uint64_t vaddr) { space.unmap_frame(vaddr, phys); });
 }
 
 ErrorOr<void> FileObject::insert_page_locked(uint64_t index, Page* page) {
@@ -337,17 +343,10 @@ bool FileObject::used_since_last_look_locked(uint64_t index, Page* page, StaleTl
     // only the use after this one.
     bool used = page->test_and_clear_flag(kPageReferenced);
     uint64_t phys = page_to_phys(page);
-    for (Vma& vma : m_vmas) {
-        // The same walk as unmap_everywhere_locked's, and safe for the same reasons.
-        AddressSpace* space = vma.space();
-        if (!space || index < vma.page_offset())
-            continue;
-        uint64_t page_in_vma = index - vma.page_offset();
-        if (page_in_vma >= (vma.end() - vma.start()) / kPageSize)
-            continue;
-        if (space->clear_accessed_frame(vma.start() + page_in_vma * kPageSize, phys, stale))
+    for_each_mapping_locked(index, [&](AddressSpace& space, uint64_t vaddr) {
+        if (space.clear_accessed_frame(vaddr, phys, stale))
             used = true;
-    }
+    });
     return used;
 }
 

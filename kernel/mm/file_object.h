@@ -317,6 +317,10 @@ private:
     // A frame for a page read ahead: only from frames that are free anyway (nullptr below
     // the reclaim watermark), and never waiting.
     static Page* allocate_readahead_page();
+    // Calls visit(space, address) for every mapping of the file's page `index` (through
+    // m_vmas, the reverse map). Expects m_lock. Defined in file_object.cc, its one user.
+    template<typename Visit>
+    void for_each_mapping_locked(uint64_t index, Visit visit);
     // Takes the frames of `page` (at `index`) out of every page table that maps it.
     // Expects m_lock.
     void unmap_everywhere_locked(uint64_t index, Page* page);
