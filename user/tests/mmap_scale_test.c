@@ -324,6 +324,36 @@ static int exec_probe(void)
     return kProbeExitCode;
 }
 
+/* The out-of-memory test's bystander: private memory of its own, filled, then asleep in a
+ * read of `go` while the hog runs; exits 0 only if its memory is intact afterwards. */
+__attribute__((noreturn)) static void bystander_main(int go)
+{
+    char* own = map_anon(kBystanderPages * PG, RW, ANON_PRIVATE);
+    if (!own)
+        _exit(2);
+    for (size_t i = 0; i < kBystanderPages * PG; i += 64)
+        own[i] = (char)(i / 64);
+    char c;
+    if (read(go, &c, 1) != 1)
+        _exit(3);
+    for (size_t i = 0; i < kBystanderPages * PG; i += 64)
+        if (own[i] != (char)(i / 64))
+            _exit(4);
+    _exit(0);
+}
+
+/* The out-of-memory test's hog: maps and touches `pages` pages, twice the machine's
+ * memory, so it must be killed before it gets to exit. */
+__attribute__((noreturn)) static void hog_main(size_t pages)
+{
+    char* p = map_anon(pages * PG, RW, ANON_PRIVATE);
+    if (!p)
+        _exit(2);
+    for (size_t i = 0; i < pages; i++)
+        p[i * PG] = 1;
+    _exit(0);
+}
+
 static int out_of_memory_kills_only_the_faulting_process(void)
 {
     struct atlas_vmstat stats;
@@ -348,18 +378,7 @@ static int out_of_memory_kills_only_the_faulting_process(void)
     CHECK(bystander >= 0);
     if (bystander == 0) {
         close(go[1]);
-        char* own = map_anon(kBystanderPages * PG, RW, ANON_PRIVATE);
-        if (!own)
-            _exit(2);
-        for (size_t i = 0; i < kBystanderPages * PG; i += 64)
-            own[i] = (char)(i / 64);
-        char c;
-        if (read(go[0], &c, 1) != 1)
-            _exit(3);
-        for (size_t i = 0; i < kBystanderPages * PG; i += 64)
-            if (own[i] != (char)(i / 64))
-                _exit(4);
-        _exit(0);
+        bystander_main(go[0]);
     }
     close(go[0]);
 
@@ -367,15 +386,8 @@ static int out_of_memory_kills_only_the_faulting_process(void)
     CHECK(before > 0);
     int hog = fork();
     CHECK(hog >= 0);
-    if (hog == 0) {
-        size_t pages = (size_t)total * 2;
-        char* p = map_anon(pages * PG, RW, ANON_PRIVATE);
-        if (!p)
-            _exit(2);
-        for (size_t i = 0; i < pages; i++)
-            p[i * PG] = 1;
-        _exit(0); /* Twice the machine's memory, touched: cannot happen. */
-    }
+    if (hog == 0)
+        hog_main((size_t)total * 2);
     int status = 0;
     CHECK(waitpid(hog, &status, 0) == hog);
     if (!KILLED_BY(status, SIGKILL)) {
