@@ -58,6 +58,26 @@ bool may_have_ptes(const Vma& vma) {
     return object->is_shared() || object->file() || object->resident_page_count() != 0;
 }
 
+// Whether `vma` is one page of private anonymous memory whose frame is its object's alone:
+// then a write fault would only give the PTE Write back (the fault handler's
+// map_private_page, under the same lock), so mprotect may grant it at once and spare the
+// fault. The common case of a user-level fault handler that unprotects the page it
+// trapped on (Appel and Li's UNPROT). Ranges of more pages keep the fault: one lookup per
+// page would cost more than the faults it spares for pages never written. A frame still
+// shared after a fork (ref_count above 1), or not yet taken over by this object, keeps
+// Write off, for the copy-on-write fault to decide. Every PTE of the Vma maps its
+// object's frame at the matching index (may_have_ptes above), so the frame looked up is
+// the one the PTE names.
+bool owns_only_frame(const Vma& vma) {
+    VmObject* object = vma.object();
+    if (vma.range().size() != vm::kPageSize || !object || object->is_shared() || object->file())
+        return false;
+    uint64_t index = vma.object_index(vma.start());
+    Page* page = object->lookup_page(index);
+    return page && page->ref_count.load(std::memory_order_acquire) == 1 && page->owner == object
+           && page->index == index;
+}
+
 }  // namespace
 
 ErrorOr<OwnPtr<AddressSpace>> AddressSpace::try_create() {
@@ -356,6 +376,8 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
             // is decided; a shared object's frames are never copied, so they keep it.
             // A file page regains Write only through a write fault, which dirties it.
             bool writable = vma->object() && vma->object()->is_shared() && !vma->object()->tracks_dirty();
+            if (!writable && has_any(prot, Prot::Write))
+                writable = owns_only_frame(*vma);
             MUST(m_page_table->protect(vma->start(), vma->range().size(), pte_flags_for(prot, writable)));
         }
     }
