@@ -353,37 +353,51 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         return {};
     WriteLocker locker(m_lock);
     VirtRange range { start, start + size };
-    // All or nothing for a hole: checked before the first clip or change.
-    if (!VmaTreeOps::covers(m_vmas, range))
-        return Error::from_errno(ENOMEM);
-    // All or nothing for a permission the open mode does not allow, too.
-    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
-        if ((prot & ~vma->max_prot()) != Prot::None)
+    Vma* first = find_vma_locked(range.start);
+    if (first && first->start() == range.start && first->end() == range.end) {
+        // The range is one whole Vma (a handler flipping the page it trapped on, once the
+        // first flip has clipped it): that one lookup answers the hole check and the clips.
+        if ((prot & ~first->max_prot()) != Prot::None)
             return Error::from_errno(EACCES);
-    }
-    TRY(clip_at_locked(range.start));
-    TRY(clip_at_locked(range.end));
-    for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
-        vma->set_prot(prot);
-        if (!may_have_ptes(*vma))
-            continue;  // No PTE to change (never touched, or a guard).
-        if (!has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
-            // A PTE without R, W and X would be a pointer to a table: drop the entries
-            // instead. The frames stay in the object, so PROT_NONE keeps the contents.
-            unmap_ptes_locked(vma->range(), ShouldFlushTlb::No);
-        } else {
-            // Write is granted again only by a write fault, which is where copy-on-write
-            // is decided; a shared object's frames are never copied, so they keep it.
-            // A file page regains Write only through a write fault, which dirties it.
-            bool writable = vma->object() && vma->object()->is_shared() && !vma->object()->tracks_dirty();
-            if (!writable && has_any(prot, Prot::Write))
-                writable = owns_only_frame(*vma);
-            MUST(m_page_table->protect(vma->start(), vma->range().size(), pte_flags_for(prot, writable)));
+        set_vma_prot_locked(*first, prot);
+    } else {
+        // All or nothing for a hole: checked before the first clip or change.
+        if (!VmaTreeOps::covers(m_vmas, range))
+            return Error::from_errno(ENOMEM);
+        // All or nothing for a permission the open mode does not allow, too.
+        for (Vma* vma = first; vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+            if ((prot & ~vma->max_prot()) != Prot::None)
+                return Error::from_errno(EACCES);
         }
+        TRY(clip_at_locked(range.start));
+        TRY(clip_at_locked(range.end));
+        for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma))
+            set_vma_prot_locked(*vma, prot);
     }
     ++m_generation;
     flush_tlb(range.start, range.size());
     return {};
+}
+
+void AddressSpace::set_vma_prot_locked(Vma& vma, Prot prot) {
+    m_lock.assert_write_locked();
+    vma.set_prot(prot);
+    if (!may_have_ptes(vma))
+        return;  // No PTE to change (never touched, or a guard).
+    if (!has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
+        // A PTE without R, W and X would be a pointer to a table: drop the entries
+        // instead. The frames stay in the object, so PROT_NONE keeps the contents.
+        unmap_ptes_locked(vma.range(), ShouldFlushTlb::No);
+        return;
+    }
+    // Write is granted again only by a write fault, which is where copy-on-write is
+    // decided; a shared object's frames are never copied, so they keep it. A file page
+    // regains Write only through a write fault, which dirties it. One page of private
+    // anonymous memory whose frame is its own (owns_only_frame) gets it at once.
+    bool writable = vma.object() && vma.object()->is_shared() && !vma.object()->tracks_dirty();
+    if (!writable && has_any(prot, Prot::Write))
+        writable = owns_only_frame(vma);
+    MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(prot, writable)));
 }
 
 void AddressSpace::write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush) {

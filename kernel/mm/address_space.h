@@ -354,6 +354,10 @@ private:
     // matching offset). ENOMEM. Expects m_lock held for writing.
     ErrorOr<void> clip_at_locked(uint64_t address);
 
+    // mprotect's change of one Vma: its protection and its PTEs (write-protected, or
+    // dropped for PROT_NONE; no TLB flush). Expects m_lock held for writing.
+    void set_vma_prot_locked(Vma& vma, Prot prot);
+
     // munmap's body: clips at both ends of `range` and removes every Vma inside it.
     ErrorOr<void> unmap_range_locked(VirtRange range);
 
