@@ -359,7 +359,8 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         // first flip has clipped it): that one lookup answers the hole check and the clips.
         if ((prot & ~first->max_prot()) != Prot::None)
             return Error::from_errno(EACCES);
-        set_vma_prot_locked(*first, prot);
+        if (auto flags = set_vma_prot_locked(*first, prot))
+            MUST(m_page_table->protect(range.start, range.size(), *flags));
     } else {
         // All or nothing for a hole: checked before the first clip or change.
         if (!VmaTreeOps::covers(m_vmas, range))
@@ -371,24 +372,41 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         }
         TRY(clip_at_locked(range.start));
         TRY(clip_at_locked(range.end));
-        for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma))
-            set_vma_prot_locked(*vma, prot);
+        // Neighbouring Vmas whose PTEs get the same flags share one walk of the page table
+        // (protecting many pages that earlier calls split one by one).
+        VirtRange run { 0, 0 };
+        PteFlags run_flags {};
+        for (Vma* vma = find_vma_locked(range.start); vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
+            auto flags = set_vma_prot_locked(*vma, prot);
+            if (!flags)
+                continue;
+            if (run.end == vma->start() && run_flags == *flags) {
+                run.end = vma->end();
+                continue;
+            }
+            if (run.start != run.end)
+                MUST(m_page_table->protect(run.start, run.size(), run_flags));
+            run = vma->range();
+            run_flags = *flags;
+        }
+        if (run.start != run.end)
+            MUST(m_page_table->protect(run.start, run.size(), run_flags));
     }
     ++m_generation;
     flush_tlb(range.start, range.size());
     return {};
 }
 
-void AddressSpace::set_vma_prot_locked(Vma& vma, Prot prot) {
+std::optional<PteFlags> AddressSpace::set_vma_prot_locked(Vma& vma, Prot prot) {
     m_lock.assert_write_locked();
     vma.set_prot(prot);
     if (!may_have_ptes(vma))
-        return;  // No PTE to change (never touched, or a guard).
+        return std::nullopt;  // No PTE to change (never touched, or a guard).
     if (!has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
         // A PTE without R, W and X would be a pointer to a table: drop the entries
         // instead. The frames stay in the object, so PROT_NONE keeps the contents.
         unmap_ptes_locked(vma.range(), ShouldFlushTlb::No);
-        return;
+        return std::nullopt;
     }
     // Write is granted again only by a write fault, which is where copy-on-write is
     // decided; a shared object's frames are never copied, so they keep it. A file page
@@ -397,7 +415,7 @@ void AddressSpace::set_vma_prot_locked(Vma& vma, Prot prot) {
     bool writable = vma.object() && vma.object()->is_shared() && !vma.object()->tracks_dirty();
     if (!writable && has_any(prot, Prot::Write))
         writable = owns_only_frame(vma);
-    MUST(m_page_table->protect(vma.start(), vma.range().size(), pte_flags_for(prot, writable)));
+    return pte_flags_for(prot, writable);
 }
 
 void AddressSpace::write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush) {

@@ -59,6 +59,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "arch/riscv64/page_table.h"
 #include "lib/error_or.h"
@@ -354,9 +355,10 @@ private:
     // matching offset). ENOMEM. Expects m_lock held for writing.
     ErrorOr<void> clip_at_locked(uint64_t address);
 
-    // mprotect's change of one Vma: its protection and its PTEs (write-protected, or
-    // dropped for PROT_NONE; no TLB flush). Expects m_lock held for writing.
-    void set_vma_prot_locked(Vma& vma, Prot prot);
+    // mprotect's change of one Vma: sets its protection, drops its PTEs for PROT_NONE, and
+    // returns the flags its present PTEs must get (nullopt: none to change; the caller
+    // changes them and flushes the TLBs). Expects m_lock held for writing.
+    std::optional<PteFlags> set_vma_prot_locked(Vma& vma, Prot prot);
 
     // munmap's body: clips at both ends of `range` and removes every Vma inside it.
     ErrorOr<void> unmap_range_locked(VirtRange range);
