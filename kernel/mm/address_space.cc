@@ -362,14 +362,18 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         if (auto flags = set_vma_prot_locked(*first, prot))
             MUST(m_page_table->protect(range.start, range.size(), *flags));
     } else {
-        // All or nothing for a hole: checked before the first clip or change.
-        if (!VmaTreeOps::covers(m_vmas, range))
-            return Error::from_errno(ENOMEM);
-        // All or nothing for a permission the open mode does not allow, too.
-        for (Vma* vma = first; vma && vma->start() < range.end; vma = m_vmas.next(*vma)) {
-            if ((prot & ~vma->max_prot()) != Prot::None)
-                return Error::from_errno(EACCES);
+        // All or nothing for a hole (ENOMEM), then for a permission the open mode does not
+        // allow (EACCES): both checked, in one pass, before the first clip or change.
+        uint64_t covered = range.start;
+        bool forbidden = false;
+        for (Vma* vma = first; vma && vma->start() <= covered && covered < range.end; vma = m_vmas.next(*vma)) {
+            forbidden |= (prot & ~vma->max_prot()) != Prot::None;
+            covered = vma->end();
         }
+        if (covered < range.end)
+            return Error::from_errno(ENOMEM);
+        if (forbidden)
+            return Error::from_errno(EACCES);
         TRY(clip_at_locked(range.start));
         TRY(clip_at_locked(range.end));
         // Neighbouring Vmas whose PTEs get the same flags share one walk of the page table
