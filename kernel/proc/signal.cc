@@ -14,9 +14,9 @@
 
 namespace {
 
-// The frame is written in two pieces, as Linux writes it: [0, kHeadEnd) holds the siginfo
-// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers,
-// the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
+// The frame is written in two parts, as Linux writes it: [0, kHeadEnd) holds the siginfo
+// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers
+// (copied to and from the trap frame directly), the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
 // never written nor read (they hold whatever the user stack held).
 constexpr size_t kHeadEnd = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, unused);
 constexpr size_t kRegistersStart = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, uc_mcontext);
