@@ -397,7 +397,12 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
             MUST(m_page_table->protect(run.start, run.size(), run_flags));
     }
     ++m_generation;
-    flush_tlb(range.start, range.size());
+    // A changed PTE was changed by PageTable::protect, which fenced this hart; PROT_NONE
+    // drops the entries without a fence, so every hart is flushed then.
+    if (has_any(prot, Prot::Read | Prot::Write | Prot::Exec))
+        flush_tlb_other_harts(range.start, range.size());
+    else
+        flush_tlb(range.start, range.size());
     return {};
 }
 
@@ -684,6 +689,12 @@ void AddressSpace::discard_private_copies_from_locked(Vma& vma, uint64_t first_i
     VirtRange part { vma.start() + (first - vma.page_offset()) * vm::kPageSize, vma.end() };
     unmap_ptes_locked(part, ShouldFlushTlb::Yes);
     copies->remove_pages(first, end - first);
+}
+
+void AddressSpace::flush_tlb_other_harts(uint64_t start, uint64_t size) {
+    uint32_t active = m_active_cpus.load(std::memory_order_acquire);
+    if ((active & ~(1u << this_cpu()->index)) != 0)
+        flush_tlb(start, size);
 }
 
 void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {

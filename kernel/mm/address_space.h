@@ -248,6 +248,12 @@ public:
     // active on (the local one included).
     void flush_tlb(uint64_t start, uint64_t size);
 
+    // The same after this hart fenced its own TLB for the range (a PageTable change does):
+    // nothing unless another hart has the space active. A thread that moved meanwhile
+    // finds the range flushed on its new hart by that hart's switch of satp, and a
+    // this_cpu() read stale errs towards flushing (as the fault path's install does).
+    void flush_tlb_other_harts(uint64_t start, uint64_t size);
+
     // The reverse map's half (mm/file_object.h): if the PTE of `page_va` maps the frame at
     // `phys`, removes it and flushes it from every hart that may cache it. Needs no m_lock:
     // the caller holds the lock of the object owning the frame, which keeps faults from
