@@ -68,15 +68,19 @@ bool may_have_ptes(const Vma& vma) {
 // Write off, for the copy-on-write fault to decide. Every PTE of the Vma maps its
 // object's frame at the matching index (may_have_ptes above), so the frame looked up is
 // the one the PTE names.
-bool owns_only_frame(const Vma& vma) {
+// Returns that frame, or nullptr.
+Page* owned_only_frame(const Vma& vma) {
     VmObject* object = vma.object();
     if (vma.range().size() != vm::kPageSize || !object || object->is_shared() || object->file())
-        return false;
+        return nullptr;
     uint64_t index = vma.object_index(vma.start());
     Page* page = object->lookup_page(index);
-    return page && page->ref_count.load(std::memory_order_acquire) == 1 && page->owner == object
-           && page->index == index;
+    if (page && page->ref_count.load(std::memory_order_acquire) == 1 && page->owner == object
+        && page->index == index)
+        return page;
+    return nullptr;
 }
+bool owns_only_frame(const Vma& vma) { return owned_only_frame(vma) != nullptr; }
 
 }  // namespace
 
@@ -359,8 +363,21 @@ ErrorOr<void> AddressSpace::protect(uint64_t start, uint64_t size, Prot prot) {
         // first flip has clipped it): that one lookup answers the hole check and the clips.
         if ((prot & ~first->max_prot()) != Prot::None)
             return Error::from_errno(EACCES);
-        if (auto flags = set_vma_prot_locked(*first, prot))
+        Page* page = owned_only_frame(*first);
+        if (page && has_any(prot, Prot::Read | Prot::Write | Prot::Exec)) {
+            // One page whose frame only this Vma maps (writable, then, if prot allows): its
+            // PTE, if any, names the frame, and no reverse map writes it, so the entry is
+            // swapped as the fault path installs it, without the page table's lock (fenced
+            // here if it was valid; a hart that still caches an invalid entry faults once
+            // and lands on the installed one). Where there was no entry, it maps what the
+            // next fault would.
+            first->set_prot(prot);
+            PteFlags flags = pte_flags_for(prot, true);
+            if (try_install_leaf_locked(range.start, page_to_phys(page), flags) == PageTable::kNotInstalled)
+                MUST(m_page_table->protect(range.start, range.size(), flags));
+        } else if (auto flags = set_vma_prot_locked(*first, prot)) {
             MUST(m_page_table->protect(range.start, range.size(), *flags));
+        }
     } else {
         // All or nothing for a hole (ENOMEM), then for a permission the open mode does not
         // allow (EACCES): both checked, in one pass, before the first clip or change.
