@@ -59,6 +59,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "arch/riscv64/page_table.h"
 #include "lib/error_or.h"
@@ -247,6 +248,12 @@ public:
     // active on (the local one included).
     void flush_tlb(uint64_t start, uint64_t size);
 
+    // The same after this hart fenced its own TLB for the range (a PageTable change does):
+    // nothing unless another hart has the space active. A thread that moved meanwhile
+    // finds the range flushed on its new hart by that hart's switch of satp, and a
+    // this_cpu() read stale errs towards flushing (as the fault path's install does).
+    void flush_tlb_other_harts(uint64_t start, uint64_t size);
+
     // The reverse map's half (mm/file_object.h): if the PTE of `page_va` maps the frame at
     // `phys`, removes it and flushes it from every hart that may cache it. Needs no m_lock:
     // the caller holds the lock of the object owning the frame, which keeps faults from
@@ -353,6 +360,11 @@ private:
     // splitting the one that does into two (the upper half shares the object at the
     // matching offset). ENOMEM. Expects m_lock held for writing.
     ErrorOr<void> clip_at_locked(uint64_t address);
+
+    // mprotect's change of one Vma: sets its protection, drops its PTEs for PROT_NONE, and
+    // returns the flags its present PTEs must get (nullopt: none to change; the caller
+    // changes them and flushes the TLBs). Expects m_lock held for writing.
+    std::optional<PteFlags> set_vma_prot_locked(Vma& vma, Prot prot);
 
     // munmap's body: clips at both ends of `range` and removes every Vma inside it.
     ErrorOr<void> unmap_range_locked(VirtRange range);

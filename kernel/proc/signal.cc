@@ -14,9 +14,9 @@
 
 namespace {
 
-// The frame is written in two pieces, as Linux writes it: [0, kHeadEnd) holds the siginfo
-// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers,
-// the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
+// The frame is written in two parts, as Linux writes it: [0, kHeadEnd) holds the siginfo
+// and the ucontext up to its mask; from kRegistersStart, a SavedRegisters: the registers
+// (copied to and from the trap frame directly), the FP registers and fcsr. The 120 unused bytes after the mask and the FP area's tail are
 // never written nor read (they hold whatever the user stack held).
 constexpr size_t kHeadEnd = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, unused);
 constexpr size_t kRegistersStart = offsetof(atlas_signal_frame, uc) + offsetof(atlas_ucontext, uc_mcontext);
@@ -42,37 +42,44 @@ struct FrameHead {
 static_assert(sizeof(FrameHead) == kHeadEnd);
 static_assert(offsetof(FrameHead, uc_sigmask) - sizeof(atlas_siginfo) == offsetof(atlas_ucontext, uc_sigmask));
 
-// Writes the frame for `info.si_signo`'s handler below the user sp and points the
+// A frame's head for `signal` with `code`: the siginfo's other fields zero, no alternate
+// stack. The caller fills in the rest of the siginfo and uc_sigmask.
+FrameHead make_head(int signal, int code) {
+    FrameHead head;
+    klib::memset(&head, 0, sizeof(head));
+    head.info.si_signo = signal;
+    head.info.si_code = code;
+    head.uc_stack.ss_flags = ATLAS_SS_DISABLE;
+    return head;
+}
+
+// Writes the frame for `head.info.si_signo`'s handler below the user sp and points the
 // registers at the handler. False if the frame cannot be written (nothing is changed then).
-bool push_frame(TrapFrame& frame, const atlas_siginfo& info, uint64_t handler, uint64_t restorer,
-                uint64_t old_mask) {
+// The registers go to the user stack straight from the trap frame, the pc in the slot of
+// x0 (x[0], which trap_return never loads) for the copy: SavedRegisters' regs[0] is the pc.
+bool push_frame(TrapFrame& frame, const FrameHead& head, uint64_t handler, uint64_t restorer) {
+    static_assert(offsetof(SavedRegisters, regs) == 0 && sizeof(SavedRegisters::regs) == sizeof(TrapFrame::x));
     uint64_t sp = frame.sp();
     uint64_t address = (sp - sizeof(atlas_signal_frame)) & ~uint64_t { 15 };
     if (address > sp)
         return false;
-    FrameHead head { info, 0, 0, atlas_stack { 0, ATLAS_SS_DISABLE, 0, 0 }, old_mask };
-    SavedRegisters saved;
-    saved.regs[0] = frame.sepc;
-    klib::memcpy(&saved.regs[1], &frame.x[1], 31 * sizeof(uint64_t));
-    fp_capture_current(saved.fp);
-    if (copy_to_user(address, &head, sizeof(head)).is_error()
-        || copy_to_user(address + kRegistersStart, &saved, sizeof(saved)).is_error())
+    FpRegisters fp;
+    fp_capture_current(fp);
+    frame.x[0] = frame.sepc;
+    bool written = !copy_to_user(address, &head, sizeof(head)).is_error()
+                   && !copy_to_user(address + kRegistersStart, frame.x, sizeof(frame.x)).is_error()
+                   && !copy_to_user(address + kRegistersStart + offsetof(SavedRegisters, fp), &fp, sizeof(fp))
+                           .is_error();
+    frame.x[0] = 0;
+    if (!written)
         return false;
     frame.sepc = handler;
     frame.reg(Reg::ra) = restorer;
     frame.reg(Reg::sp) = address;
-    frame.reg(Reg::a0) = static_cast<uint64_t>(info.si_signo);
+    frame.reg(Reg::a0) = static_cast<uint64_t>(head.info.si_signo);
     frame.reg(Reg::a1) = address + offsetof(atlas_signal_frame, info);
     frame.reg(Reg::a2) = address + offsetof(atlas_signal_frame, uc);
     return true;
-}
-
-atlas_siginfo make_info(int signal, int code) {
-    atlas_siginfo info;
-    klib::memset(&info, 0, sizeof(info));
-    info.si_signo = signal;
-    info.si_code = code;
-    return info;
 }
 
 }  // namespace
@@ -240,9 +247,8 @@ void SignalState::deliver_pending(TrapFrame& frame) {
     for (;;) {
         int signal = 0;
         Action action;
-        uint64_t old_mask = 0;
         Disposition disposition;
-        atlas_siginfo info = make_info(0, SI_USER);
+        FrameHead head = make_head(0, SI_USER);
         {
             SpinlockLocker locker(m_lock);
             if (int kill = m_kill_signal.load(std::memory_order_relaxed)) {
@@ -258,9 +264,9 @@ void SignalState::deliver_pending(TrapFrame& frame) {
                 m_pending &= ~bit(signal);
                 action = action_locked(signal);
                 disposition = disposition_of(signal, action);
-                info.si_signo = signal;
-                info.fields.kill.pid = m_table ? m_table->senders[signal] : 0;
-                old_mask = m_blocked;
+                head.info.si_signo = signal;
+                head.info.fields.kill.pid = m_table ? m_table->senders[signal] : 0;
+                head.uc_sigmask = m_blocked;
                 if (disposition == Disposition::Handle)
                     enter_handler_locked(signal, action);
                 else
@@ -269,7 +275,7 @@ void SignalState::deliver_pending(TrapFrame& frame) {
         }
         if (disposition == Disposition::Ignore)
             continue;
-        if (disposition == Disposition::Handle && push_frame(frame, info, action.handler, action.restorer, old_mask)) {
+        if (disposition == Disposition::Handle && push_frame(frame, head, action.handler, action.restorer)) {
             // The flag was brought up to date under the lock: most often nothing is left,
             // and the lock need not be taken again to see it.
             if (!attention())
@@ -293,9 +299,10 @@ bool SignalState::deliver_fault(TrapFrame& frame, int signal, int code, uint64_t
             return false;
         enter_handler_locked(signal, action);
     }
-    atlas_siginfo info = make_info(signal, code);
-    info.fields.addr = address;
-    if (push_frame(frame, info, action.handler, action.restorer, old_mask))
+    FrameHead head = make_head(signal, code);
+    head.info.fields.addr = address;
+    head.uc_sigmask = old_mask;
+    if (push_frame(frame, head, action.handler, action.restorer))
         return true;
     // Put the mask back: the process dies anyway, but nothing should look half-done.
     SpinlockLocker locker(m_lock);
@@ -307,14 +314,21 @@ bool SignalState::deliver_fault(TrapFrame& frame, int signal, int code, uint64_t
 ErrorOr<void> SignalState::sigreturn(TrapFrame& frame) {
     uint64_t address = frame.sp();
     uint64_t mask;
-    SavedRegisters saved;
+    FpRegisters fp;
     TRY(copy_from_user(mask, address + offsetof(FrameHead, uc_sigmask)));
-    TRY(copy_from_user(saved, address + kRegistersStart));
+    TRY(copy_from_user(fp, address + kRegistersStart + offsetof(SavedRegisters, fp)));
     // Only user state comes from the frame: the pc, x1..x31, the FP registers and the
-    // mask. sstatus (privilege, interrupt enable, SUM) stays the kernel's own.
-    frame.sepc = saved.regs[0];
-    klib::memcpy(&frame.x[1], &saved.regs[1], 31 * sizeof(uint64_t));
-    fp_load_current(saved.fp, frame);
+    // mask. sstatus (privilege, interrupt enable, SUM) stays the kernel's own. The pc and
+    // x1..x31 go straight into the trap frame, the pc through x0's slot (x[0], never loaded
+    // back), last: if that copy fails halfway the caller ends the process, whose registers
+    // then no longer matter.
+    if (auto copied = copy_from_user(frame.x, address + kRegistersStart, sizeof(frame.x)); copied.is_error()) {
+        frame.x[0] = 0;
+        return copied.release_error();
+    }
+    frame.sepc = frame.x[0];
+    frame.x[0] = 0;
+    fp_load_current(fp, frame);
     SpinlockLocker locker(m_lock);
     m_blocked = mask & kAllSignals & ~kUnblockable;
     update_attention_locked();

@@ -87,7 +87,8 @@ public:
     bool deliver_fault(TrapFrame& frame, int signal, int code, uint64_t address);
 
     // rt_sigreturn: restores the registers (never sstatus) and the mask from the frame at
-    // the user sp. EFAULT if it cannot be read (the caller then kills the process).
+    // the user sp. EFAULT if it cannot be read (the caller then kills the process: the
+    // integer registers may then hold part of the frame).
     ErrorOr<void> sigreturn(TrapFrame& frame);
 
 private:

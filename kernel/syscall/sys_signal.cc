@@ -68,9 +68,10 @@ ErrorOr<void> sys_rt_sigpending(UserPtr<uint64_t> set, size_t set_size) {
 // ends the process with SIGSEGV, as on Linux.
 ErrorOr<uint64_t> sys_rt_sigreturn(TrapFrame& frame) {
     Process* self = current_process();
+    uint64_t frame_address = frame.sp();  // A failed sigreturn may have changed the registers.
     if (self->signals().sigreturn(frame).is_error()) {
         kprintf("pid %d (%s): killed by signal %d: unreadable signal frame at %p in rt_sigreturn\n", self->pid(),
-                self->name(), SIGSEGV, reinterpret_cast<void*>(frame.sp()));
+                self->name(), SIGSEGV, reinterpret_cast<void*>(frame_address));
         Process::exit_current(ATLAS_W_SIGNALED(SIGSEGV));
     }
     return frame.reg(Reg::a0);

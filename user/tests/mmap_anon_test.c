@@ -279,6 +279,63 @@ static int mprotect_of_the_middle_splits_into_three(void)
     return 0;
 }
 
+static unsigned long resolved_faults(void)
+{
+    struct atlas_vmstat stats;
+    if (syscall(SYS_vmstat, &stats) < 0)
+        return 0;
+    return (unsigned long)(stats.minor_faults + stats.major_faults);
+}
+
+/* A one-page mprotect that gives Write back to a frame only this mapping holds makes it
+ * writable at once: the next store takes no fault (Appel and Li's UNPROT). */
+static int mprotect_writable_of_an_owned_page_spares_the_store_its_fault(void)
+{
+    char* p = map(3 * PG, RW, ANON_PRIVATE);
+    CHECK(p != NULL);
+    memset(p, 'o', 3 * PG);
+    CHECK(mprotect(p + PG, PG, PROT_READ) == 0);
+    CHECK(mprotect(p + PG, PG, RW) == 0);
+    unsigned long before = resolved_faults();
+    p[PG] = 'w';
+    CHECK(resolved_faults() == before);
+    CHECK(p[0] == 'o' && p[PG] == 'w' && p[2 * PG] == 'o');
+    return 0;
+}
+
+/* The same mprotect on a frame still shared with a forked child leaves Write to the
+ * copy-on-write fault: the parent's store never reaches the child's page. */
+static int mprotect_writable_of_a_page_shared_with_a_child_still_copies_on_write(void)
+{
+    char* p = map(PG, RW, ANON_PRIVATE);
+    CHECK(p != NULL);
+    p[0] = 'p';
+    int to_child[2], to_parent[2];
+    CHECK(pipe(to_child) == 0 && pipe(to_parent) == 0);
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        char go;
+        if (read(to_child[0], &go, 1) != 1)
+            _exit(3);
+        char seen = p[0];
+        if (write(to_parent[1], &seen, 1) != 1)
+            _exit(4);
+        _exit(seen == 'p' ? 0 : 1);
+    }
+    CHECK(mprotect(p, PG, PROT_READ) == 0);
+    CHECK(mprotect(p, PG, RW) == 0);
+    p[0] = 'q';
+    CHECK(write(to_child[1], "g", 1) == 1);
+    char seen = 0;
+    CHECK(read(to_parent[0], &seen, 1) == 1);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(seen == 'p' && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(p[0] == 'q');
+    return 0;
+}
+
 static int mprotect_errors(void)
 {
     char* p = map(2 * PG, RW, ANON_PRIVATE);
@@ -653,6 +710,8 @@ static const struct TestCase kTests[] = {
     TEST(mprotect_read_only_to_read_write_allows_stores),
     TEST(mprotect_none_and_back_keeps_contents),
     TEST(mprotect_of_the_middle_splits_into_three),
+    TEST(mprotect_writable_of_an_owned_page_spares_the_store_its_fault),
+    TEST(mprotect_writable_of_a_page_shared_with_a_child_still_copies_on_write),
     TEST(mprotect_errors),
     TEST(map_fixed_replaces_the_pages_it_covers),
     TEST(map_fixed_noreplace_over_a_mapping_gives_eexist_and_keeps_it),
