@@ -361,7 +361,13 @@ private:
     // matching offset). ENOMEM. Expects m_lock held for writing.
     ErrorOr<void> clip_at_locked(uint64_t address);
 
-    // mprotect's change of one Vma: sets its protection, drops its PTEs for PROT_NONE, and
+    // The leaf permissions for a Vma's protection, with Write dropped when asked.
+    static PteFlags pte_flags_for(Prot prot, bool writable);
+    // Whether the page table may hold PTEs of `vma` (none for a guard, or for private
+    // anonymous memory never touched; address_space.cc says why).
+    static bool may_have_ptes(const Vma& vma);
+
+    // mprotect's change of one Vma (address_space_protect.cc): sets its protection, drops its PTEs for PROT_NONE, and
     // returns the flags its present PTEs must get (nullopt: none to change; the caller
     // changes them and flushes the TLBs). Expects m_lock held for writing.
     std::optional<PteFlags> set_vma_prot_locked(Vma& vma, Prot prot);
