@@ -348,8 +348,8 @@ static const struct row kRows[] = {
     { "minor_shared", "ns/page", minor_shared, 0 },
     { "read_cached", "ns/KiB", read_cached, 0 },
     { "write_cached", "ns/KiB", write_cached, 0 },
-    /* The file loop first: the anonymous loop's P x 16 MiB may push the file out of
-     * Linux's page cache at 4 harts in 256 MiB, and the file loop must not read the disk. */
+    /* The file loop first, so that the anonymous loop's P x 16 MiB cannot push the file
+     * out of the page cache before it: the file loop must not read the disk. */
     { "file_loop", "pages/ms", file_loop, 1 },
     { "anon_loop", "pages/ms", anon_loop, 1 },
     { "fork", "ns/fork", fork_once, 0 },
