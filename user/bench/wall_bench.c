@@ -2,7 +2,8 @@
  * same QEMU without -icount (tools/bench runs it on both kernels, back to back, at one and
  * two harts, and judges Atlas's time over Linux's).
  *
- *   wall_bench ROW|all [MS [ROUNDS [MIB]]]      defaults: all rows, 80 ms, 5 rounds, 16 MiB
+ *   wall_bench ROW|all|loops [MS [ROUNDS [MIB [PROCS]]]]
+ *                          defaults: all rows, 80 ms, 5 rounds, 16 MiB, 1 process
  *
  * A round repeats the row's unit of work until at least MS milliseconds of measured time
  * have passed; the figure is the fastest round's time per operation (on a loaded host, the
@@ -25,12 +26,26 @@
  *                                      64 KiB a call, with the bytes it already holds
  *   BENCH wall_fork N ns/fork          fork, the child exits at once, wait; 16 MiB touched
  *   BENCH wall_mmap_munmap N ns/pair   mmap and munmap of one anonymous page, untouched
+ *   BENCH wall_file_loop N pages/ms    PROCS forked processes at once, each maps the
+ *                                      cached 16 MiB file MAP_SHARED, reads one word of
+ *                                      every page, unmaps, kLoopPasses times; pages of
+ *                                      all of them per ms
+ *   BENCH wall_anon_loop N pages/ms    PROCS forked processes at once, each maps 16 MiB
+ *                                      private anonymous, writes every page, unmaps,
+ *                                      kLoopPasses times
+ *
+ * The two loops (the rows "loops" selects) measure scaling with harts: tools/bench runs
+ * them with PROCS = the machine's harts at 1, 2 and 4 harts. Their time runs from before
+ * the first fork to the last child's exit, as the parent sees it, and their figure is a
+ * throughput (the best round's), not a time per operation.
  *
  * Every row checks what it did and fails the run if it went wrong: zero pages read zero,
  * the pages read through the mapping and the data read() returns (one word a page) are the
  * file's pattern, the child after copy-on-write still sees the old contents, the rewritten
  * MiB reads back as the pattern, each fork's child exited 0 after seeing the touched memory,
- * and every mmap and munmap succeeded. A descriptor of the file stays open throughout, so
+ * every mmap and munmap succeeded, and every loop child exited 0 after reading back its
+ * page-index stamp from every anonymous page it wrote and the pattern from every page of
+ * the file. A descriptor of the file stays open throughout, so
  * its pages stay cached (on Atlas a file's page cache lives as long as its inode is held);
  * the read rows also fail if they read the disk (major faults and page-cache misses in
  * vmstat on Atlas, major faults and blocks read in getrusage() on Linux). On Atlas, write()
@@ -46,6 +61,7 @@ enum {
     kBufferSize = 64 * 1024,
     kWriteBytes = kMebibyte,
     kMmapPairs = 100,
+    kLoopPasses = 4,
 };
 
 /* The size of the anonymous region and of the file: MIB MiB. */
@@ -63,14 +79,17 @@ static inline uint64_t now_ns(void)
 }
 
 /* One row: `work` does one unit of work, returns the ns it measured (timing only its part)
- * and adds the operations it did to *operations; `unit` is the figure's unit. */
+ * and adds the operations it did to *operations; `unit` is the figure's unit; a `loop` row
+ * (selected by "loops") reports operations per ms, the others ns per operation. */
 struct row {
     const char* name;
     const char* unit;
     uint64_t (*work)(uint64_t* operations);
+    int loop;
 };
 
 static int s_file = -1;  /* The cached file, open throughout. */
+static long s_procs = 1; /* The loops' processes. */
 
 static void* map_anonymous(size_t bytes)
 {
@@ -240,21 +259,110 @@ static uint64_t mmap_munmap(uint64_t* operations)
     return spent;
 }
 
+/* One child of the anonymous loop: kLoopPasses times map, stamp and check every page,
+ * unmap. Returns the exit status: 0, or 1 if a page read back wrong. */
+static int anon_loop_child(void)
+{
+    const size_t words_per_page = kBenchPageSize / 8;
+    int bad = 0;
+    for (int pass = 0; pass < kLoopPasses; pass++) {
+        volatile uint64_t* map = mmap(NULL, s_region_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                      -1, 0);
+        if (map == MAP_FAILED)
+            return 1;
+        for (size_t page = 0; page < s_region_pages; page++)
+            map[page * words_per_page] = page + 1;
+        for (size_t page = 0; page < s_region_pages; page++)
+            bad |= map[page * words_per_page] != page + 1 || map[page * words_per_page + 1] != 0;
+        if (munmap((void*)map, s_region_bytes) < 0)
+            return 1;
+    }
+    return bad;
+}
+
+/* One child of the file loop: kLoopPasses times map the cached file shared, check one word
+ * of every page against the pattern, unmap. */
+static int file_loop_child(void)
+{
+    const size_t words_per_page = kBenchPageSize / 8;
+    int bad = 0;
+    for (int pass = 0; pass < kLoopPasses; pass++) {
+        volatile uint64_t* map = mmap(NULL, s_region_bytes, PROT_READ, MAP_SHARED, s_file, 0);
+        if (map == MAP_FAILED)
+            return 1;
+        for (size_t page = 0; page < s_region_pages; page++)
+            bad |= map[page * words_per_page] != bench_pattern(page * kBenchPageSize);
+        if (munmap((void*)map, s_region_bytes) < 0)
+            return 1;
+    }
+    return bad;
+}
+
+/* s_procs children at once, each running `child`; the time from before the first fork to
+ * the last child's exit. */
+static uint64_t loop_of_processes(int (*child)(void), const char* name, uint64_t* operations)
+{
+    uint64_t start = now_ns();
+    for (long i = 0; i < s_procs; i++) {
+        int pid = fork();
+        if (pid < 0)
+            bench_fail("wall_bench: %s: fork: %s", name, strerror(errno));
+        if (pid == 0)
+            _exit(child());
+    }
+    long failed = 0;
+    for (long i = 0; i < s_procs; i++) {
+        int status;
+        if (wait(&status) < 0)
+            bench_fail("wall_bench: %s: wait: %s", name, strerror(errno));
+        failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    uint64_t spent = now_ns() - start;
+    if (failed)
+        bench_fail("wall_bench: %s: %ld of %ld processes read their pages wrong", name, failed, s_procs);
+    *operations += (uint64_t)s_procs * kLoopPasses * s_region_pages;
+    return spent;
+}
+
+static uint64_t anon_loop(uint64_t* operations)
+{
+    return loop_of_processes(anon_loop_child, "anon loop", operations);
+}
+
+static uint64_t file_loop(uint64_t* operations)
+{
+    static int mapped_once;
+    if (!mapped_once) {
+        /* Untimed: the file's first mapping, as minor_shared's is when "all" runs (Linux
+         * counted the 4-hart loop's first faults on it as reading the disk without this). */
+        uint64_t ignored = 0;
+        minor_shared(&ignored);
+        mapped_once = 1;
+    }
+    return loop_of_processes(file_loop_child, "file loop", operations);
+}
+
 static const struct row kRows[] = {
-    { "zero_fill", "ns/page", zero_fill },
-    { "cow", "ns/page", cow },
-    { "minor_shared", "ns/page", minor_shared },
-    { "read_cached", "ns/KiB", read_cached },
-    { "write_cached", "ns/KiB", write_cached },
-    { "fork", "ns/fork", fork_once },
-    { "mmap_munmap", "ns/pair", mmap_munmap },
+    { "zero_fill", "ns/page", zero_fill, 0 },
+    { "cow", "ns/page", cow, 0 },
+    { "minor_shared", "ns/page", minor_shared, 0 },
+    { "read_cached", "ns/KiB", read_cached, 0 },
+    { "write_cached", "ns/KiB", write_cached, 0 },
+    /* The file loop first, so that the anonymous loop's P x 16 MiB cannot push the file
+     * out of the page cache before it: the file loop must not read the disk. */
+    { "file_loop", "pages/ms", file_loop, 1 },
+    { "anon_loop", "pages/ms", anon_loop, 1 },
+    { "fork", "ns/fork", fork_once, 0 },
+    { "mmap_munmap", "ns/pair", mmap_munmap, 0 },
 };
 enum { kRowCount = sizeof(kRows) / sizeof(kRows[0]) };
 
-/* The fastest of `rounds` rounds of at least `ms` ms each, in ns per operation. */
+/* The fastest of `rounds` rounds of at least `ms` ms each: in ns per operation, or for a
+ * loop row in operations per ms. */
 static uint64_t measure(const struct row* row, long ms, long rounds)
 {
     uint64_t best = UINT64_MAX;
+    uint64_t best_rate = 0;
     for (long round = 0; round < rounds; round++) {
         uint64_t spent = 0;
         uint64_t operations = 0;
@@ -262,20 +370,33 @@ static uint64_t measure(const struct row* row, long ms, long rounds)
             spent += row->work(&operations);
         if (spent / operations < best)
             best = spent / operations;
+        if (operations * 1000000 / spent > best_rate)
+            best_rate = operations * 1000000 / spent;
     }
-    return best;
+    return row->loop ? best_rate : best;
+}
+
+/* Whether `which` (a row's name, "all" or "loops") selects `row`. */
+static int selects(const char* which, const struct row* row)
+{
+    return strcmp(which, "all") == 0 || (strcmp(which, "loops") == 0 && row->loop) ||
+           strcmp(which, row->name) == 0;
 }
 
 /* What the rows that read the cached file must not grow: pages brought in from the disk,
  * counted as major faults plus page-cache misses on Atlas (vmstat) and as major faults
- * plus blocks read by this process on Linux (getrusage). */
+ * plus blocks read by this process and its waited-for children on Linux (getrusage). */
 static uint64_t disk_reads_so_far(void)
 {
 #ifdef BENCH_LINUX
     struct rusage usage;
     if (getrusage(RUSAGE_SELF, &usage) < 0)
         bench_fail("wall_bench: getrusage: %s", strerror(errno));
-    return (uint64_t)usage.ru_majflt + (uint64_t)usage.ru_inblock;
+    struct rusage children; /* The loops' children, waited for. */
+    if (getrusage(RUSAGE_CHILDREN, &children) < 0)
+        bench_fail("wall_bench: getrusage: %s", strerror(errno));
+    return (uint64_t)usage.ru_majflt + (uint64_t)usage.ru_inblock + (uint64_t)children.ru_majflt +
+           (uint64_t)children.ru_inblock;
 #else
     struct atlas_vmstat stats;
     bench_vmstat(&stats);
@@ -285,16 +406,17 @@ static uint64_t disk_reads_so_far(void)
 
 int main(int argc, char** argv)
 {
-    const char* usage = "wall_bench ROW|all [MS [ROUNDS [MIB]]] (rows: zero_fill cow minor_shared read_cached "
-                        "write_cached fork mmap_munmap)";
+    const char* usage = "wall_bench ROW|all|loops [MS [ROUNDS [MIB [PROCS]]]] (rows: zero_fill cow minor_shared "
+                        "read_cached write_cached anon_loop file_loop fork mmap_munmap)";
     const char* which = argc > 1 ? argv[1] : "all";
     long ms = bench_argument(argc, argv, 2, 80, usage);
     long rounds = bench_argument(argc, argv, 3, 5, usage);
     s_region_bytes = (size_t)bench_argument(argc, argv, 4, 16, usage) * kMebibyte;
     s_region_pages = s_region_bytes / kBenchPageSize;
+    s_procs = bench_argument(argc, argv, 5, 1, usage);
     int found = 0;
     for (int i = 0; i < kRowCount; i++)
-        found |= strcmp(which, "all") == 0 || strcmp(which, kRows[i].name) == 0;
+        found |= selects(which, &kRows[i]);
     if (!found) {
         fprintf(stderr, "usage: %s\n", usage);
         return 2;
@@ -306,12 +428,14 @@ int main(int argc, char** argv)
         bench_fail("wall_bench: open: %s", strerror(errno));
     for (int i = 0; i < kRowCount; i++) {
         const struct row* row = &kRows[i];
-        if (strcmp(which, "all") != 0 && strcmp(which, row->name) != 0)
+        if (!selects(which, row))
             continue;
         uint64_t disk_reads = disk_reads_so_far();
         uint64_t figure = measure(row, ms, rounds);
-        if ((row->work == minor_shared || row->work == read_cached) && disk_reads_so_far() != disk_reads)
-            bench_fail("wall_bench: %s: the cached file was read from the disk", row->name);
+        uint64_t read_since = disk_reads_so_far() - disk_reads;
+        if ((row->work == minor_shared || row->work == read_cached || row->work == file_loop) && read_since)
+            bench_fail("wall_bench: %s: the cached file was read from the disk (%lu major faults and blocks)",
+                       row->name, (unsigned long)read_since);
         char name[64];
         snprintf(name, sizeof(name), "wall_%s", row->name);
         printf("%s: %lu %s\n", row->name, (unsigned long)figure, row->unit);
