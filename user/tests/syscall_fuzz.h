@@ -231,4 +231,9 @@ void gen_mprotect(Fuzz* f);
 void gen_msync(Fuzz* f);
 void gen_madvise(Fuzz* f);
 
+/* The generators of the signal calls (syscall_fuzz_signals.c). */
+void gen_rt_sigaction(Fuzz* f);
+void gen_rt_sigprocmask(Fuzz* f);
+void gen_rt_sigpending(Fuzz* f);
+
 #endif
