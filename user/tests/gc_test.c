@@ -3,7 +3,8 @@
  * minor and major collections, finds old-to-young pointers written by plain stores into
  * protected pages (the fault handler's remembered set: the test that fails if a dirty page
  * is missed), gives the same results with either barrier, takes 100,000 barrier faults
- * without leaking, and leaves faults outside its heap fatal. Each test runs in a child of
+ * without leaking, and leaves faults outside its heap fatal; gcdemo ends with the same
+ * intact tree under either barrier. Each test runs in a child of
  * its own (TEST_IN_CHILD): the heap is one per process.
  *
  *   gc_test            run every test
@@ -398,6 +399,56 @@ static int oversized_objects_and_a_missing_heap_are_enomem(void)
     return 0;
 }
 
+/* --- The demo --- */
+
+/* Runs gcdemo with `argument` and leaves in `line` the summary line with its checksum;
+   returns its wait status, or -1. */
+static int run_demo(const char* argument, char* line, size_t size)
+{
+    int pipe_ends[2];
+    if (pipe(pipe_ends) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipe_ends[1], 1);
+        close(pipe_ends[0]);
+        close(pipe_ends[1]);
+        char* argv[] = {"gcdemo", (char*)argument, "4000", NULL};
+        execvp("gcdemo", argument ? argv : (char*[]){"gcdemo", "4000", NULL});
+        _exit(127);
+    }
+    close(pipe_ends[1]);
+    static char output[8192];
+    size_t length = 0;
+    ssize_t got;
+    while ((got = read(pipe_ends[0], output + length, sizeof(output) - 1 - length)) > 0)
+        length += (size_t)got;
+    output[length] = 0;
+    close(pipe_ends[0]);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    const char* found = strstr(output, "tree checksum");
+    line[0] = 0;
+    if (found) {
+        size_t n = strcspn(found, "\n");
+        n = n < size - 1 ? n : size - 1;
+        memcpy(line, found, n);
+        line[n] = 0;
+    }
+    return status;
+}
+
+static int gcdemo_keeps_the_same_tree_under_both_barriers(void)
+{
+    char page_line[128], software_line[128];
+    CHECK(run_demo(NULL, page_line, sizeof(page_line)) == 0);
+    CHECK(run_demo("--software", software_line, sizeof(software_line)) == 0);
+    CHECK(strstr(page_line, "(intact)") != NULL);
+    CHECK(strcmp(page_line, software_line) == 0);
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(collections_free_exactly_the_unreachable_objects),
     TEST(a_live_tree_survives_many_collections_with_each_barrier),
@@ -407,6 +458,7 @@ static const struct TestCase kTests[] = {
     TEST(a_fault_outside_the_heap_still_kills_the_process),
     TEST(a_handler_installed_before_gc_init_still_gets_the_other_faults),
     TEST(oversized_objects_and_a_missing_heap_are_enomem),
+    TEST(gcdemo_keeps_the_same_tree_under_both_barriers),
 };
 
 int main(int argc, char** argv)
