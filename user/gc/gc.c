@@ -231,7 +231,7 @@ static void set_major_trigger(void)
     heap.major_trigger = trigger < ceiling ? trigger : ceiling;
 }
 
-void gc_collect_minor(void)
+static void collect_minor(void)
 {
     size_t start = heap.old_used;
     size_t first_page = start / kGcPageSize;
@@ -300,7 +300,15 @@ static void collect(void)
     if (heap.old_used > heap.major_trigger || heap.old_capacity - heap.old_used < heap.nursery_used)
         gc_collect_major();
     else
-        gc_collect_minor();
+        collect_minor();
+}
+
+void gc_collect_minor(void)
+{
+    if (heap.old_capacity - heap.old_used < heap.nursery_used)
+        gc_collect_major();
+    else
+        collect_minor();
 }
 
 gc_object* gc_alloc(uint32_t fields, uint32_t data_bytes)

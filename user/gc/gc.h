@@ -111,6 +111,8 @@ gc_object* gc_alloc(uint32_t fields, uint32_t data_bytes);
 void gc_push_root(gc_object** slot);
 void gc_pop_roots(size_t count);
 
+/* A minor collection, or a major one if the old generation could not take every nursery
+   object. */
 void gc_collect_minor(void);
 void gc_collect_major(void);
 
