@@ -61,6 +61,7 @@
 
 class AddressSpace;
 class Pipe;
+class ProcessGroup;
 class Thread;
 struct TrapFrame;
 namespace fs {
@@ -150,6 +151,11 @@ public:
     int kill_signal() const { return m_signals.kill_signal(); }
     SignalState& signals() { return m_signals; }
 
+    // Posts `signal` and, if it is fatal, wakes the process from an interruptible sleep,
+    // all without sleeping or allocating: kill() and the group sends (process_group.h),
+    // the console's Ctrl-C from its interrupt handler included. Expects the table lock.
+    void post_signal_locked(int signal, int sender_pid);
+
     // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
     void set_blocked_pipe(Pipe* pipe);
 
@@ -177,10 +183,17 @@ public:
     ProcessState m_state { ProcessState::Running };
     int m_exit_status { 0 };
     WaitQueue m_child_exited { "child exited" };
+    // The process group (process_group.h): the membership link and a reference to the
+    // group, both guarded by the table lock; set from fork (or create_first) until reaped.
+    ListNode m_group_node;
+    RefPtr<ProcessGroup> m_group;
+    // Set by the first exec: setpgid on a child that has exec'd is EACCES. Table lock.
+    bool m_did_exec { false };
 
 private:
     friend struct ProcessTreeTraits;
     friend class ProcessTable;
+    friend class ProcessGroup;
 
     static void fork_child_entry(void* argument);
     static void first_process_entry(void* argument);

@@ -45,6 +45,10 @@
 //   drop_caches()                          gives back every clean cache the kernel can
 //                                          rebuild (see docs/vm.md); returns 0
 //   procmaps(int pid, struct atlas_map_entry* buffer, long count)  -> mappings; see below
+//   ioctl(int fd, unsigned request, long arg)  the console only (else ENOTTY): TIOCGPGRP
+//                                          stores the foreground group at (int*)arg,
+//                                          TIOCSPGRP sets it from there
+//   setpgid(pid, pgid)  getpgid(pid)  getsid(pid)  setsid()  (Linux's numbers, 154..157)
 #ifndef ATLAS_SYSCALL_ABI_H
 #define ATLAS_SYSCALL_ABI_H
 
@@ -176,6 +180,14 @@ struct atlas_dirent64 {
 //   killed by the kernel: the signal number, in the low 7 bits
 #define ATLAS_W_EXITCODE(code) (((code) & 0xff) << 8)
 #define ATLAS_W_SIGNALED(signal) ((signal) & 0x7f)
+// --- ioctl() requests of the console (Linux's values) ---
+#ifndef TIOCGPGRP
+#define TIOCGPGRP 0x540F
+#endif
+#ifndef TIOCSPGRP
+#define TIOCSPGRP 0x5410
+#endif
+
 #ifndef WNOHANG
 #define WNOHANG 1
 #endif
