@@ -101,6 +101,8 @@ ErrorOr<void> sys_sleep(int64_t ticks) {
 ErrorOr<uint64_t> sys_uptime() { return timer_ticks(); }
 
 ErrorOr<void> sys_setpgid(int pid, int pgid) {
+    if (pgid < 0)
+        return Error::from_errno(EINVAL);  // Checked first, as Linux does.
     if (pid < 0)
         return Error::from_errno(ESRCH);  // Linux: no process has a negative pid.
     return ProcessGroup::set_group(pid, pgid);
