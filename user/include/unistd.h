@@ -36,8 +36,8 @@ pid_t getppid(void);
  * group of its own; a parent may move a child that has not exec'd yet (EACCES after),
  * within its session. setsid() starts a session (EPERM for a group leader). tcsetpgrp()
  * and tcgetpgrp() set and read the console's foreground group, which Ctrl-C (SIGINT)
- * and Ctrl-backslash (SIGQUIT) signal; any process of the group's session may set it (there are no controlling
- * terminals). */
+ * and Ctrl-backslash (SIGQUIT) signal; any process of the group's session may set it
+ * (there are no controlling terminals). */
 int setpgid(pid_t pid, pid_t pgid);
 pid_t getpgid(pid_t pid);
 pid_t getpgrp(void);
