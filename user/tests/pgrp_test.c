@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -254,6 +255,40 @@ static int a_group_outlives_its_leader(void)
     return 0;
 }
 
+/* The exit status of /bin/kill with `first` and `second` as its arguments. */
+static int run_kill_program(const char* first, const char* second)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char* argv[] = {"kill", (char*)first, (char*)second, NULL};
+        execv("/bin/kill", argv);
+        _exit(127);
+    }
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
+
+static int kill_program_takes_a_negative_pid_as_a_group(void)
+{
+    pid_t leader = start_sleeper(0);
+    CHECK(leader > 0);
+    pid_t member = start_sleeper(leader);
+    CHECK(member > 0);
+    char group[16];
+    snprintf(group, sizeof(group), "-%d", leader);
+    CHECK(run_kill_program("-TERM", group) == 0);
+    CHECK(reap_killed_by(leader, SIGTERM));
+    CHECK(reap_killed_by(member, SIGTERM));
+    pid_t another = start_sleeper(0);
+    CHECK(another > 0);
+    snprintf(group, sizeof(group), "-%d", another);
+    CHECK(run_kill_program("--", group) == 0); /* no signal: SIGKILL */
+    CHECK(reap_killed_by(another, SIGKILL));
+    return 0;
+}
+
 static int console_foreground_group_is_set_and_read_by_ioctl(void)
 {
     pid_t before = tcgetpgrp(0);
@@ -298,6 +333,7 @@ static const struct TestCase kTests[] = {
     TEST(kill_zero_signals_the_callers_group),
     TEST(kill_of_no_group_is_esrch),
     TEST(a_group_outlives_its_leader),
+    TEST(kill_program_takes_a_negative_pid_as_a_group),
     TEST(console_foreground_group_is_set_and_read_by_ioctl),
     TEST(console_ioctl_errors),
 };
