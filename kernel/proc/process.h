@@ -34,9 +34,12 @@
 // interruptibly (wait, sleep, a pipe, the console); it exits with a status that names the
 // signal.
 //
+// Process groups and sessions (process_group.h): each process is a member of one group,
+// from fork until it is reaped; kill() of a group visits only the group's member list.
+//
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
-// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
-// the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
+// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, the
+// group links (m_group, m_group_node, m_did_exec), and is the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
 // touched only by the process's own thread, so it needs no lock (one thread per process),
 // with one exception: procmaps reads another process's address space and name, so the
 // owner changes those two (exec, exit) under m_image_lock (a Mutex, rank Process, taken
