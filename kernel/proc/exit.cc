@@ -117,12 +117,23 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
     return reaped_pid;
 }
 
+// waitpid's pid: -1 any child, > 0 that child, 0 a child in the caller's group, < -1 a
+// child in group -pid (INT_MIN names none).
+bool Process::waits_for_locked(const Process& child, int pid) const {
+    if (pid == -1)
+        return true;
+    if (pid > 0)
+        return child.m_pid == pid;
+    int group = pid == 0 ? m_group->pgid() : (pid == INT32_MIN ? 0 : -pid);
+    return child.m_group->pgid() == group;
+}
+
 ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
     ProcessTable::lock().assert_locked();
     for (;;) {
         bool any = false;
         for (Process& child : m_children) {
-            if (pid != -1 && child.m_pid != pid)
+            if (!waits_for_locked(child, pid))
                 continue;
             any = true;
             if (child.m_state == ProcessState::Zombie)

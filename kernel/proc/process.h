@@ -138,7 +138,8 @@ public:
     // parent and ends the thread. No lock may be held.
     [[noreturn]] static void exit_current(int status);
 
-    // waitpid: reaps a zombie child (any child if pid == -1), storing its status at
+    // waitpid: reaps a zombie child (any child if pid == -1, one of the caller's group if
+    // 0, one of group -pid if below -1), storing its status at
     // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet
     // (then the status is left untouched, as on Linux). ECHILD if there is no such child,
     // EFAULT (the child is then not reaped), EINTR if killed while waiting.
@@ -203,6 +204,8 @@ private:
     // wait()'s search: a zombie child matching `pid`, sleeping until one exits; nullptr
     // with WNOHANG if none has. ECHILD, EINTR. Called with ProcessTable::lock() held.
     ErrorOr<Process*> wait_for_zombie_child_locked(int pid, int options);
+    // Whether wait(pid) is for `child` (-1: any; 0 or below -1: a group). Table lock held.
+    bool waits_for_locked(const Process& child, int pid) const;
 
     int m_pid { 0 };
     char m_name[kMaxNameLength + 1] {};

@@ -15,7 +15,8 @@
 //   fork()                                 -> child pid in the parent, 0 in the child
 //   exit(int code)                         never returns
 //   wait(int* status)                      -> pid; *status encoded as below (status may be 0)
-//   waitpid(int pid, int* status, int options)  pid -1 = any child; options WNOHANG
+//   waitpid(int pid, int* status, int options)  pid -1 = any child, 0 = any in our group,
+//                                          < -1 = any in group -pid; options WNOHANG
 //   pipe(int fds[2])                       fds[0] reads, fds[1] writes
 //   read(fd, buf, n) / write(fd, buf, n)   -> bytes moved, read 0 at end of file
 //   pread(fd, buf, n, long offset) / pwrite(fd, buf, n, long offset)  at `offset`, which

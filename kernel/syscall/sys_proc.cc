@@ -17,8 +17,6 @@ ErrorOr<void> sys_exit(int code) { Process::exit_current(ATLAS_W_EXITCODE(code))
 ErrorOr<int> sys_wait(UserPtr<int> status) { return Process::wait(-1, status.address(), 0); }
 
 ErrorOr<int> sys_waitpid(int pid, UserPtr<int> status, int options) {
-    if (pid == 0 || pid < -1)
-        return Error::from_errno(EINVAL);  // No process groups.
     return Process::wait(pid, status.address(), options);
 }
 

@@ -192,6 +192,7 @@ static const struct Row kRows[] = {
     R3("waitpid:not-a-child", SYS_waitpid, 99999, P_BUF, 0, ECHILD),
     R3("waitpid:self", SYS_waitpid, PID_SELF, P_BUF, 0, ECHILD),
     R3("waitpid:options-invalid", SYS_waitpid, -1, P_BUF, 0x100, EINVAL),
+    R3("waitpid:group-without-children", SYS_waitpid, -99999, P_BUF, 0, ECHILD),
     R3("waitpid:status-kernel", SYS_waitpid, PID_ZOMBIE, P_KERNEL, 0, EFAULT),
     R3("waitpid:status-read-only", SYS_waitpid, PID_ZOMBIE, P_RO, 0, EFAULT),
     R3("waitpid:wnohang-status-kernel", SYS_waitpid, PID_CHILD, P_KERNEL, WNOHANG, OK),

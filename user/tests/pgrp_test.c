@@ -1,6 +1,6 @@
 /* pgrp_test: process groups and sessions (docs/signals.md, "Process groups"): setpgid,
  * getpgid, getpgrp, setsid, getsid with POSIX's errnos, kill() of a group (pid 0 and
- * pid < -1) and of everyone (-1), groups outliving their leader, and the console's
+ * pid < -1) and of everyone (-1), waitpid of a group, groups outliving their leader, and the console's
  * foreground group through tcsetpgrp/tcgetpgrp (ioctl TIOCSPGRP/TIOCGPGRP). Each test runs
  * in a child of its own, which atlas-run's init has put in a session of the program's. */
 #include <errno.h>
@@ -255,6 +255,28 @@ static int a_group_outlives_its_leader(void)
     return 0;
 }
 
+static int waitpid_of_a_group_reaps_only_its_members(void)
+{
+    pid_t other = start_sleeper(0);        /* a group of its own */
+    CHECK(other > 0);
+    pid_t ours = start_sleeper(-1);        /* in our group */
+    CHECK(ours > 0);
+    int status;
+    CHECK(kill(ours, SIGTERM) == 0);
+    /* Our group's zombie is not group `other`'s: nothing to reap there yet. */
+    for (int i = 0; i < 20; i++)
+        CHECK(waitpid(-other, &status, WNOHANG) == 0);
+    CHECK(kill(other, SIGTERM) == 0);
+    CHECK(waitpid(-other, &status, 0) == other);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    CHECK_ERRNO(waitpid(-other, &status, WNOHANG), ECHILD);
+    CHECK(waitpid(0, &status, 0) == ours);
+    CHECK_ERRNO(waitpid(0, &status, WNOHANG), ECHILD);
+    CHECK_ERRNO(waitpid(-99999, &status, 0), ECHILD);
+    CHECK_ERRNO(waitpid(INT_MIN, &status, 0), ECHILD);
+    return 0;
+}
+
 /* The exit status of /bin/kill with `first` and `second` as its arguments. */
 static int run_kill_program(const char* first, const char* second)
 {
@@ -334,6 +356,7 @@ static const struct TestCase kTests[] = {
     TEST(kill_of_no_group_is_esrch),
     TEST(a_group_outlives_its_leader),
     TEST(kill_program_takes_a_negative_pid_as_a_group),
+    TEST(waitpid_of_a_group_reaps_only_its_members),
     TEST(console_foreground_group_is_set_and_read_by_ioctl),
     TEST(console_ioctl_errors),
 };
