@@ -140,7 +140,7 @@ static int setpgid_of_a_child_that_has_execd_is_eacces(void)
     pid_t child = fork();
     CHECK(child >= 0);
     if (child == 0) {
-        char* argv[] = {"spin", "-s", "30", "never", NULL};
+        char* argv[] = {"spin", "-w", "/no-such-file", "never", NULL};
         execv("/bin/spin", argv);
         _exit(127);
     }
