@@ -36,6 +36,7 @@ constexpr size_t kRingSize = 256;
 char s_ring[kRingSize];
 std::atomic<size_t> s_head, s_tail;
 std::atomic<uint64_t> s_dropped;
+std::atomic<InputHook> s_input_hook;
 
 uint8_t read_register(unsigned offset) { return s_registers[offset]; }
 void write_register(unsigned offset, uint8_t value) { s_registers[offset] = value; }
@@ -74,6 +75,8 @@ void handle_interrupt() {
     // Reading RBR until the data-ready bit clears also clears the receive interrupt.
     while (read_register(kLsr) & kLsrDataReady) {
         char c = static_cast<char>(read_register(kRbr));
+        if (InputHook hook = s_input_hook.load(std::memory_order_acquire))
+            hook(c);
         size_t head = s_head.load(std::memory_order_relaxed);
         if (head - s_tail.load(std::memory_order_acquire) < kRingSize) {
             s_ring[head % kRingSize] = c;
@@ -83,6 +86,8 @@ void handle_interrupt() {
         }
     }
 }
+
+void set_input_hook(InputHook hook) { s_input_hook.store(hook, std::memory_order_release); }
 
 int try_get_char() {
     size_t tail = s_tail.load(std::memory_order_relaxed);

@@ -39,6 +39,12 @@ ErrorOr<void> enable_receive_interrupt(uint32_t irq, unsigned cpu_index);
 // interrupt context (or with interrupts off); never sleeps.
 void handle_interrupt();
 
+// A function the receive interrupt calls with every byte it takes, before the byte goes
+// into the ring (the console's Ctrl-C, proc/console_file.h). It runs in interrupt context:
+// it must not sleep. Null (the default) calls nothing. Set once, before input matters.
+using InputHook = void (*)(char c);
+void set_input_hook(InputHook hook);
+
 // Takes one byte of input, or returns -1 if none is waiting. Safe from any hart.
 int try_get_char();
 

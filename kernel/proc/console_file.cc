@@ -2,12 +2,14 @@
 #include "proc/console_file.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "drivers/uart.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "mm/user_memory.h"
 #include "proc/process.h"
+#include "proc/process_group.h"
 #include "proc/thread.h"
 #include "sync/mutex.h"
 #include "syscall/abi.h"
@@ -15,7 +17,9 @@
 namespace {
 
 constexpr size_t kLineCapacity = 1024;
+constexpr int kControlC = 3;
 constexpr int kControlD = 4;
+constexpr int kControlBackslash = 0x1c;
 constexpr int kBackspace = 8;
 constexpr int kDelete = 127;
 
@@ -26,6 +30,22 @@ char s_line[kLineCapacity];
 size_t s_line_length = 0;
 size_t s_ready = 0;
 bool s_end_of_file = false;
+
+// The foreground process group (0: none yet). Read by the interrupt handler, so atomic.
+std::atomic<int> s_foreground_group { 0 };
+
+// The receive interrupt's hook (drivers/uart.h): Ctrl-C and Ctrl-\ echo and signal the
+// foreground group at once, whoever reads or does not read the console. The byte still
+// goes into the ring, where the reader's line discipline drops the unfinished line.
+void console_input_hook(char c) {
+    int signal = c == kControlC ? SIGINT : c == kControlBackslash ? SIGQUIT : 0;
+    if (signal == 0)
+        return;
+    kwrite(signal == SIGINT ? "^C\n" : "^\\\n", 3);
+    int group = s_foreground_group.load(std::memory_order_relaxed);
+    if (group > 0)
+        (void)ProcessGroup::signal_group(group, signal, 0);  // ESRCH: the group is gone.
+}
 
 // Takes one byte of input, sleeping a tick at a time until one arrives. EINTR if the
 // calling process is killed meanwhile.
@@ -43,6 +63,12 @@ ErrorOr<int> next_input_byte() {
 
 }  // namespace
 
+void ConsoleFile::start_job_control() { uart::set_input_hook(&console_input_hook); }
+
+int ConsoleFile::foreground_group() { return s_foreground_group.load(std::memory_order_relaxed); }
+
+void ConsoleFile::set_foreground_group(int pgid) { s_foreground_group.store(pgid, std::memory_order_relaxed); }
+
 ErrorOr<RefPtr<OpenFile>> ConsoleFile::try_create(FileAccess access) {
     auto file = TRY(try_make_ref_counted<ConsoleFile>(access));
     return RefPtr<OpenFile>(std::move(file));
@@ -58,6 +84,12 @@ ErrorOr<size_t> ConsoleFile::read(UserCursor& to) {
         int c = TRY(next_input_byte());
         if (c == '\r')
             c = '\n';
+        if (c == kControlC || c == kControlBackslash) {
+            // The interrupt has echoed it and signalled the foreground group; the line
+            // being typed is dropped, what was complete stays for its readers.
+            s_line_length = s_ready;
+            continue;
+        }
         if (c == kControlD) {
             // ^D hands over the line as it is; on an empty line it is end of file.
             if (s_line_length == 0)

@@ -13,6 +13,14 @@
 // sleeps one timer tick at a time, checking between ticks whether its process was killed
 // (EINTR), so a killed shell never hangs on its prompt.
 //
+// Job control (docs/signals.md, "The console and Ctrl-C"): the console has a foreground
+// process group (TIOCSPGRP/TIOCGPGRP, sys_ioctl). Ctrl-C (0x03) and Ctrl-\ (0x1c) are
+// seen by the receive interrupt itself (uart::set_input_hook), which echoes ^C or ^\ and
+// sends SIGINT or SIGQUIT to that group at once (ProcessGroup::signal_group, which never
+// sleeps), whether or not anyone is reading; the byte then reaches the line discipline
+// like any other, which drops the unfinished line. There are no controlling terminals:
+// any process may set the foreground group to a group of its own session.
+//
 // Locking: s_line_lock (console_file.cc), a Mutex of rank Process, serialises readers; it
 // is held across the copy to user memory (the fault path takes no Process-rank lock).
 #pragma once
@@ -24,6 +32,13 @@
 class ConsoleFile final : public OpenFile {
 public:
     static ErrorOr<RefPtr<OpenFile>> try_create(FileAccess access);
+
+    // Installs the interrupt hook for Ctrl-C and Ctrl-\ (start_user_land calls it).
+    static void start_job_control();
+    // The foreground process group, 0 if none was ever set. The caller of the setter has
+    // checked the group (ProcessGroup::check_foreground).
+    static int foreground_group();
+    static void set_foreground_group(int pgid);
 
     explicit ConsoleFile(FileAccess access)
         : OpenFile(OpenFileKind::Console, access)

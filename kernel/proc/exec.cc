@@ -25,6 +25,7 @@
 #include "mm/kernel_heap.h"
 #include "proc/elf.h"
 #include "proc/process.h"
+#include "proc/process_table.h"
 #include "proc/thread.h"
 #include "syscall/abi.h"
 
@@ -172,6 +173,11 @@ void Process::install_image(LoadedImage image, const char* path, TrapFrame* fram
     old = nullptr;  // Nothing runs in it any more, and no reader can reach it.
     // The handlers were in the old image: back to SIG_DFL (SIG_IGN and the mask stay).
     m_signals.reset_for_exec();
+    if (frame && !m_did_exec) {
+        // From now on the parent's setpgid on this process is EACCES.
+        SpinlockLocker locker(ProcessTable::lock());
+        m_did_exec = true;
+    }
     if (frame) {
         for (auto& reg : frame->x)
             reg = 0;

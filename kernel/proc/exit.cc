@@ -19,6 +19,7 @@
 #include "mm/user_memory.h"
 #include "proc/pipe.h"
 #include "proc/process.h"
+#include "proc/process_group.h"
 #include "proc/process_table.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
@@ -116,12 +117,23 @@ ErrorOr<int> Process::wait(int pid, uint64_t user_status, int options) {
     return reaped_pid;
 }
 
+// waitpid's pid: -1 any child, > 0 that child, 0 a child in the caller's group, < -1 a
+// child in group -pid (INT_MIN names none).
+bool Process::waits_for_locked(const Process& child, int pid) const {
+    if (pid == -1)
+        return true;
+    if (pid > 0)
+        return child.m_pid == pid;
+    int group = pid == 0 ? m_group->pgid() : (pid == INT32_MIN ? 0 : -pid);
+    return child.m_group->pgid() == group;
+}
+
 ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
     ProcessTable::lock().assert_locked();
     for (;;) {
         bool any = false;
         for (Process& child : m_children) {
-            if (pid != -1 && child.m_pid != pid)
+            if (!waits_for_locked(child, pid))
                 continue;
             any = true;
             if (child.m_state == ProcessState::Zombie)
@@ -140,35 +152,43 @@ ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
 ErrorOr<void> Process::kill(int pid, int signal) {
     ASSERT(signal >= 0 && signal <= 31);  // sys_kill refuses the others (EINVAL).
     Process* self = current_process();
-    RefPtr<Process> target;
-    {
-        SpinlockLocker locker(ProcessTable::lock());
-        Process* found = ProcessTable::find_locked(pid);
-        if (!found || found->m_state == ProcessState::Zombie)
+    int sender = self ? self->m_pid : 0;
+    // 0: the caller's group; -1: everyone; below -1: group -pid (INT_MIN names none).
+    if (pid <= 0 && self) {
+        if (pid == -1)
+            return ProcessGroup::signal_all(signal, *self);
+        if (pid == 0)
+            return ProcessGroup::signal_group(TRY(ProcessGroup::group_of(0)), signal, sender);
+        if (pid == INT32_MIN)
             return Error::from_errno(ESRCH);
-        if (signal == 0)
-            return {};
-        // init cannot be killed: its death would take the system with it (the kernel has no
-        // one to hand orphans to), so kill() refuses, as Linux ignores signals to init.
-        if (pid == 1)
-            return Error::from_errno(EPERM);
-        target = found;
+        return ProcessGroup::signal_group(-pid, signal, sender);
     }
-    // A zombie-to-be gets the signal recorded and never looks at it: harmless.
-    if (target->m_signals.post(signal, self ? self->m_pid : 0) != SignalState::PostResult::Fatal)
+    SpinlockLocker locker(ProcessTable::lock());
+    Process* found = ProcessTable::find_locked(pid);
+    if (!found || found->m_state == ProcessState::Zombie)
+        return Error::from_errno(ESRCH);
+    if (signal == 0)
         return {};
-    {
-        // A process sleeping in wait() sleeps on its own queue under this lock, having
-        // checked is_killed() under it: waking under it loses no wake-up.
-        SpinlockLocker locker(ProcessTable::lock());
-        target->m_child_exited.wake_all();
-    }
-    RefPtr<Pipe> pipe;
-    {
-        SpinlockLocker locker(target->m_blocked_lock);
-        pipe = target->m_blocked_pipe;
-    }
-    if (pipe)
-        pipe->wake_all_for_kill();
+    // init cannot be killed: its death would take the system with it (the kernel has no
+    // one to hand orphans to), so kill() refuses, as Linux ignores signals to init.
+    if (pid == 1)
+        return Error::from_errno(EPERM);
+    found->post_signal_locked(signal, sender);
     return {};
+}
+
+void Process::post_signal_locked(int signal, int sender_pid) {
+    ProcessTable::lock().assert_locked();
+    // A zombie-to-be gets the signal recorded and never looks at it: harmless.
+    if (m_signals.post(signal, sender_pid) != SignalState::PostResult::Fatal)
+        return;
+    // A process sleeping in wait() sleeps on its own queue under the table lock, having
+    // checked is_killed() under it: waking under it loses no wake-up.
+    m_child_exited.wake_all();
+    // The pipe it sleeps on, if any: the record holds a reference, and it cannot be
+    // replaced (or dropped) while its lock is held, so waking under it is safe and frees
+    // nothing here. Ranks: ProcessTable, Signal (post), BlockedPipe, Pipe, WaitQueue.
+    SpinlockLocker locker(m_blocked_lock);
+    if (m_blocked_pipe)
+        m_blocked_pipe->wake_all_for_kill();
 }

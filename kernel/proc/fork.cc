@@ -15,6 +15,7 @@
 #include "mm/address_space.h"
 #include "proc/console_file.h"
 #include "proc/process.h"
+#include "proc/process_group.h"
 #include "proc/process_table.h"
 #include "proc/thread.h"
 
@@ -74,6 +75,7 @@ ErrorOr<int> Process::fork(const TrapFrame& frame) {
             return inserted.release_error();
         }
         pid = child->m_pid;
+        ProcessGroup::join_parent_locked(*child, *this);
     }
     thread->start();
     return pid;
@@ -102,12 +104,15 @@ ErrorOr<RefPtr<Process>> Process::create_first(const char* path, const ExecArgum
     process->m_first_image = TRY(load_image(path, arguments));
     klib::strlcpy(process->m_name, path_tail(path), sizeof(process->m_name));
 
+    auto group = TRY(try_make_ref_counted<ProcessGroup>());
+
     auto thread = TRY(Thread::try_create(process->m_name, &Process::first_process_entry, process.ptr()));
     thread->set_process(process.ptr());
     process->m_thread = thread;
     {
         SpinlockLocker locker(ProcessTable::lock());
         TRY(ProcessTable::insert_locked(*process, nullptr));
+        ProcessGroup::found_first_locked(*process, std::move(group));
     }
     thread->start();
     return process;

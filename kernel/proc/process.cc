@@ -13,6 +13,7 @@
 #include "mm/physical_allocator.h"
 #include "mm/size_class.h"
 #include "proc/pipe.h"
+#include "proc/process_group.h"
 #include "proc/process_table.h"
 #include "proc/thread.h"
 #include "syscall/abi.h"
@@ -45,10 +46,10 @@ ErrorOr<void> ProcessTable::insert_locked(Process& process, Process* parent) {
     s_table_lock.assert_locked();
     if (s_count.load(std::memory_order_relaxed) >= limit())
         return Error::from_errno(EAGAIN);
-    // Find a pid not in use, starting after the last one handed out. The limit is far
-    // below kMaxPid, so the search ends.
+    // Find a pid not in use, as a process's or as a living group's number, starting
+    // after the last one handed out. The limit is far below kMaxPid, so the search ends.
     int pid = s_next_pid;
-    while (s_tree.find(pid))
+    while (s_tree.find(pid) || ProcessGroup::number_in_use_locked(pid))
         pid = pid >= kMaxPid ? 2 : pid + 1;
     s_next_pid = pid >= kMaxPid ? 2 : pid + 1;
     process.m_pid = pid;
@@ -70,6 +71,7 @@ ErrorOr<void> ProcessTable::insert_locked(Process& process, Process* parent) {
 void ProcessTable::remove_locked(Process& process) {
     s_table_lock.assert_locked();
     s_tree.erase(process);
+    ProcessGroup::leave_locked(process);
     if (process.m_parent)
         process.m_parent->m_children.remove(process);
     process.m_parent = nullptr;

@@ -34,9 +34,12 @@
 // interruptibly (wait, sleep, a pipe, the console); it exits with a status that names the
 // signal.
 //
+// Process groups and sessions (process_group.h): each process is a member of one group,
+// from fork until it is reaped; kill() of a group visits only the group's member list.
+//
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
-// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
-// the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
+// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, the
+// group links (m_group, m_group_node, m_did_exec), and is the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
 // touched only by the process's own thread, so it needs no lock (one thread per process),
 // with one exception: procmaps reads another process's address space and name, so the
 // owner changes those two (exec, exit) under m_image_lock (a Mutex, rank Process, taken
@@ -61,6 +64,7 @@
 
 class AddressSpace;
 class Pipe;
+class ProcessGroup;
 class Thread;
 struct TrapFrame;
 namespace fs {
@@ -134,7 +138,8 @@ public:
     // parent and ends the thread. No lock may be held.
     [[noreturn]] static void exit_current(int status);
 
-    // waitpid: reaps a zombie child (any child if pid == -1), storing its status at
+    // waitpid: reaps a zombie child (any child if pid == -1, one of the caller's group if
+    // 0, one of group -pid if below -1), storing its status at
     // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet
     // (then the status is left untouched, as on Linux). ECHILD if there is no such child,
     // EFAULT (the child is then not reaped), EINTR if killed while waiting.
@@ -149,6 +154,11 @@ public:
     bool is_killed() const { return m_signals.kill_signal() != 0; }
     int kill_signal() const { return m_signals.kill_signal(); }
     SignalState& signals() { return m_signals; }
+
+    // Posts `signal` and, if it is fatal, wakes the process from an interruptible sleep,
+    // all without sleeping or allocating: kill() and the group sends (process_group.h),
+    // the console's Ctrl-C from its interrupt handler included. Expects the table lock.
+    void post_signal_locked(int signal, int sender_pid);
 
     // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
     void set_blocked_pipe(Pipe* pipe);
@@ -177,16 +187,25 @@ public:
     ProcessState m_state { ProcessState::Running };
     int m_exit_status { 0 };
     WaitQueue m_child_exited { "child exited" };
+    // The process group (process_group.h): the membership link and a reference to the
+    // group, both guarded by the table lock; set from fork (or create_first) until reaped.
+    ListNode m_group_node;
+    RefPtr<ProcessGroup> m_group;
+    // Set by the first exec: setpgid on a child that has exec'd is EACCES. Table lock.
+    bool m_did_exec { false };
 
 private:
     friend struct ProcessTreeTraits;
     friend class ProcessTable;
+    friend class ProcessGroup;
 
     static void fork_child_entry(void* argument);
     static void first_process_entry(void* argument);
     // wait()'s search: a zombie child matching `pid`, sleeping until one exits; nullptr
     // with WNOHANG if none has. ECHILD, EINTR. Called with ProcessTable::lock() held.
     ErrorOr<Process*> wait_for_zombie_child_locked(int pid, int options);
+    // Whether wait(pid) is for `child` (-1: any; 0 or below -1: a group). Table lock held.
+    bool waits_for_locked(const Process& child, int pid) const;
 
     int m_pid { 0 };
     char m_name[kMaxNameLength + 1] {};

@@ -7,6 +7,7 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/string.h"
+#include "proc/console_file.h"
 #include "proc/process.h"
 #include "syscall/abi.h"
 
@@ -94,6 +95,7 @@ bool start_user_land(const char* bootargs) {
     }
     if (s_run_mode)
         kprintf("atlas-run: start\n");
+    ConsoleFile::start_job_control();
     ExecArguments arguments { argv, static_cast<size_t>(argc) };
     auto first = Process::create_first(kInitPath, arguments);
     if (first.is_error()) {

@@ -51,11 +51,14 @@
 // so that nobody tries to take a lock while printing.
 //
 // The process locks come after the allocators on purpose: nothing allocates or frees
-// memory under them (a Process or Pipe whose last reference goes away is dropped after
-// the lock is released), and the checker enforces it. Under them come only the wait
-// queues they sleep on and the scheduler. The four are never held together today; the
-// order among them is the one kill() would need to nest them: find the process in the
-// table, post the signal, read the pipe it is blocked on, wake that pipe's sleepers.
+// memory under them (a Process, ProcessGroup or Pipe whose last reference goes away is
+// dropped after the lock is released), and the checker enforces it. Under them come only
+// the wait queues they sleep on and the scheduler. kill() nests all four, in this order
+// (Process::post_signal_locked): find the process in the table, post the signal, read the
+// pipe it is blocked on, wake that pipe's sleepers. Being spinlocks only, they may be taken
+// in an interrupt handler, and are: the console's Ctrl-C signals the foreground group
+// from the UART's receive interrupt (proc/console_file.h), where only sleeping locks of
+// the interrupted thread can be held, all of them ranked before these.
 //
 // The inode pair rule. A thread holds at most two inode locks, and takes the second only
 // through Mutex::lock_nested (NestedMutexLocker), never through a plain lock():

@@ -15,7 +15,8 @@
 //   fork()                                 -> child pid in the parent, 0 in the child
 //   exit(int code)                         never returns
 //   wait(int* status)                      -> pid; *status encoded as below (status may be 0)
-//   waitpid(int pid, int* status, int options)  pid -1 = any child; options WNOHANG
+//   waitpid(int pid, int* status, int options)  pid -1 = any child, 0 = any in our group,
+//                                          < -1 = any in group -pid; options WNOHANG
 //   pipe(int fds[2])                       fds[0] reads, fds[1] writes
 //   read(fd, buf, n) / write(fd, buf, n)   -> bytes moved, read 0 at end of file
 //   pread(fd, buf, n, long offset) / pwrite(fd, buf, n, long offset)  at `offset`, which
@@ -45,6 +46,10 @@
 //   drop_caches()                          gives back every clean cache the kernel can
 //                                          rebuild (see docs/vm.md); returns 0
 //   procmaps(int pid, struct atlas_map_entry* buffer, long count)  -> mappings; see below
+//   ioctl(int fd, unsigned request, long arg)  the console only (else ENOTTY): TIOCGPGRP
+//                                          stores the foreground group at (int*)arg,
+//                                          TIOCSPGRP sets it from there
+//   setpgid(pid, pgid)  getpgid(pid)  getsid(pid)  setsid()  (Linux's numbers, 154..157)
 #ifndef ATLAS_SYSCALL_ABI_H
 #define ATLAS_SYSCALL_ABI_H
 
@@ -176,6 +181,14 @@ struct atlas_dirent64 {
 //   killed by the kernel: the signal number, in the low 7 bits
 #define ATLAS_W_EXITCODE(code) (((code) & 0xff) << 8)
 #define ATLAS_W_SIGNALED(signal) ((signal) & 0x7f)
+// --- ioctl() requests of the console (Linux's values) ---
+#ifndef TIOCGPGRP
+#define TIOCGPGRP 0x540F
+#endif
+#ifndef TIOCSPGRP
+#define TIOCSPGRP 0x5410
+#endif
+
 #ifndef WNOHANG
 #define WNOHANG 1
 #endif

@@ -13,7 +13,7 @@
 #include "syscall/numbers.h"
 #include "syscall/syscall.h"
 
-static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 140,
+static_assert(SYS_getpid == 11 && SYS_write == 16 && SYS_count == 158,
               "SYS_* must be Atlas's numbers (syscall/numbers.h), not the C library's");
 
 namespace {
@@ -65,6 +65,11 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_madvise] = &invoke<sys_madvise>;
     table[SYS_fadvise] = &invoke<sys_fadvise>;
     table[SYS_procmaps] = &invoke<sys_procmaps>;
+    table[SYS_ioctl] = &invoke<sys_ioctl>;
+    table[SYS_setpgid] = &invoke<sys_setpgid>;
+    table[SYS_getpgid] = &invoke<sys_getpgid>;
+    table[SYS_getsid] = &invoke<sys_getsid>;
+    table[SYS_setsid] = &invoke<sys_setsid>;
     table[SYS_rt_sigaction] = &invoke<sys_rt_sigaction>;
     table[SYS_rt_sigprocmask] = &invoke<sys_rt_sigprocmask>;
     table[SYS_rt_sigpending] = &invoke<sys_rt_sigpending>;

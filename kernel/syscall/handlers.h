@@ -24,6 +24,10 @@ ErrorOr<int> sys_getpid();
 ErrorOr<int> sys_getppid();
 ErrorOr<void> sys_sleep(int64_t ticks);
 ErrorOr<uint64_t> sys_uptime();
+ErrorOr<void> sys_setpgid(int pid, int pgid);
+ErrorOr<int> sys_getpgid(int pid);
+ErrorOr<int> sys_getsid(int pid);
+ErrorOr<int> sys_setsid();
 
 // sys_file.cc
 ErrorOr<int> sys_open(UserString path, int flags, int mode);
@@ -42,6 +46,7 @@ ErrorOr<void> sys_fstat(int fd, UserPtr<atlas_stat> out);
 ErrorOr<void> sys_ftruncate(int fd, int64_t length);
 ErrorOr<void> sys_fsync(int fd);
 ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length);
+ErrorOr<int> sys_ioctl(int fd, uint64_t request, uint64_t argument);
 
 // sys_fs.cc (the name space)
 ErrorOr<void> sys_stat(UserString path, UserPtr<atlas_stat> out);

@@ -51,6 +51,7 @@
 #define SYS_pwrite 41     // pwrite(fd, buffer, count, offset)
 #define SYS_readv 42      // readv(fd, iov, iovcnt)
 #define SYS_writev 43     // writev(fd, iov, iovcnt)
+#define SYS_ioctl 44      // ioctl(fd, request, arg): the console's TIOCGPGRP/TIOCSPGRP (Linux's 29 is stat here)
 
 // The signal calls take Linux's riscv64 numbers, with its rt_ names and arguments
 // (syscall/signal_abi.h); the table simply has room up to them.
@@ -58,4 +59,9 @@
 #define SYS_rt_sigprocmask 135
 #define SYS_rt_sigpending 136
 #define SYS_rt_sigreturn 139
-#define SYS_count 140
+// So do the process-group calls (proc/process_group.h).
+#define SYS_setpgid 154
+#define SYS_getpgid 155
+#define SYS_getsid 156
+#define SYS_setsid 157
+#define SYS_count 158

@@ -1,5 +1,5 @@
 // File-descriptor system calls: open, close, read, write, pread, pwrite, readv, writev,
-// lseek, dup, dup2, pipe, fstat, ftruncate, fsync, getdents. The transfers hand the file a
+// lseek, dup, dup2, pipe, fstat, ftruncate, fsync, getdents, ioctl. The transfers hand the file a
 // UserCursor over the user's buffer or segments (mm/user_memory.h); the file consumes
 // exactly the bytes that cross it.
 #include "fs/file_system.h"
@@ -12,6 +12,7 @@
 #include "proc/open_file.h"
 #include "proc/pipe.h"
 #include "proc/process.h"
+#include "proc/process_group.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
 #include "syscall/sys_common.h"
@@ -277,4 +278,28 @@ ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length) {
         return Error::from_errno(EFAULT);
     UserCursor to(buffer.address(), length);
     return file->read_directory(to);
+}
+
+// The console's two requests; anything else, or any other file, is ENOTTY, as on Linux.
+// The request is an unsigned int there: the upper half of the register is ignored.
+ErrorOr<int> sys_ioctl(int fd, uint64_t request, uint64_t argument) {
+    RefPtr<OpenFile> file = TRY(file_for(fd));
+    if (file->kind() != OpenFileKind::Console)
+        return Error::from_errno(ENOTTY);
+    UserPtr<int> value(argument);
+    switch (static_cast<uint32_t>(request)) {
+    case TIOCGPGRP:
+        TRY(value.write(ConsoleFile::foreground_group()));
+        return 0;
+    case TIOCSPGRP: {
+        int pgid = TRY(value.read());
+        if (pgid < 0)
+            return Error::from_errno(EINVAL);
+        TRY(ProcessGroup::check_foreground(pgid, *current_process()));
+        ConsoleFile::set_foreground_group(pgid);
+        return 0;
+    }
+    default:
+        return Error::from_errno(ENOTTY);
+    }
 }

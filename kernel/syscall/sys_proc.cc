@@ -1,11 +1,12 @@
 // Process system calls: fork, exit, wait, waitpid, kill, exec, getpid, getppid, sleep,
-// uptime. They check and copy arguments; the work is in kernel/proc.
+// uptime, and the process-group calls setpgid, getpgid, getsid, setsid. They check and copy arguments; the work is in kernel/proc.
 #include "arch/riscv64/timer.h"
 #include "lib/errno.h"
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/kernel_heap.h"
 #include "proc/process.h"
+#include "proc/process_group.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
 
@@ -16,8 +17,6 @@ ErrorOr<void> sys_exit(int code) { Process::exit_current(ATLAS_W_EXITCODE(code))
 ErrorOr<int> sys_wait(UserPtr<int> status) { return Process::wait(-1, status.address(), 0); }
 
 ErrorOr<int> sys_waitpid(int pid, UserPtr<int> status, int options) {
-    if (pid == 0 || pid < -1)
-        return Error::from_errno(EINVAL);  // No process groups.
     return Process::wait(pid, status.address(), options);
 }
 
@@ -98,3 +97,25 @@ ErrorOr<void> sys_sleep(int64_t ticks) {
 }
 
 ErrorOr<uint64_t> sys_uptime() { return timer_ticks(); }
+
+ErrorOr<void> sys_setpgid(int pid, int pgid) {
+    if (pgid < 0)
+        return Error::from_errno(EINVAL);  // Checked first, as Linux does.
+    if (pid < 0)
+        return Error::from_errno(ESRCH);  // Linux: no process has a negative pid.
+    return ProcessGroup::set_group(pid, pgid);
+}
+
+ErrorOr<int> sys_getpgid(int pid) {
+    if (pid < 0)
+        return Error::from_errno(ESRCH);
+    return ProcessGroup::group_of(pid);
+}
+
+ErrorOr<int> sys_getsid(int pid) {
+    if (pid < 0)
+        return Error::from_errno(ESRCH);
+    return ProcessGroup::session_of(pid);
+}
+
+ErrorOr<int> sys_setsid() { return ProcessGroup::create_session(); }

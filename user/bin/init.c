@@ -64,6 +64,9 @@ static void run_shells(void)
             continue;
         }
         if (shell == 0) {
+            /* Each shell leads a session and a process group of its own, and runs its
+             * jobs in groups of that session (docs/signals.md). */
+            setsid();
             char *argv[] = {"sh", NULL};
             execv("/bin/sh", argv);
             printf("init: exec /bin/sh failed: %s\n", strerror(errno));
@@ -89,6 +92,7 @@ static int run_command(char **argv)
         return 127;
     }
     if (command == 0) {
+        setsid(); /* As a shell started by init would be: a session of its own. */
         execv(path, argv);
         dprintf(1, "atlas-run: cannot run %s: %s\n", path, strerror(errno));
         _exit(127);

@@ -2,7 +2,9 @@
  *
  *   kill [-SIGNAL] pid...     SIGNAL: a number (-15) or a name with or without SIG (-TERM,
  *                             -SIGUSR1); without one, SIGKILL (Atlas's kill predates
- *                             signals, and ends the process as it always did) */
+ *                             signals, and ends the process as it always did)
+ *   kill -SIGNAL -PGID        a negative pid names a process group (0: our own); after
+ *   kill -- -PGID             the signal, or after --, so that it is not read as one */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,13 +40,17 @@ int main(int argc, char **argv)
 {
     int first = 1;
     int signal = SIGKILL;
-    if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0') {
+    if (argc > 1 && strcmp(argv[1], "--") == 0) {
+        first = 2;
+    } else if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0') {
         signal = parse_signal(argv[1] + 1);
         if (signal < 0) {
             fprintf(stderr, "kill: %s: not a signal\n", argv[1] + 1);
             return 1;
         }
         first = 2;
+        if (argc > first && strcmp(argv[first], "--") == 0)
+            first++;
     }
     if (argc <= first) {
         fprintf(stderr, "usage: kill [-SIGNAL] pid...\n");

@@ -1,9 +1,16 @@
 /* sh: the shell. Reads commands from the console (prompt "$ ") or from a script file
  * given as its argument, and runs them: pipelines with |, redirections < > >>, jobs
  * separated by ; or run in the background with &, and the built-ins cd and exit.
- * Programs are looked up in /bin when the name has no slash. Parsing is sh_parse.c. */
+ * Programs are looked up in /bin when the name has no slash. Parsing is sh_parse.c.
+ *
+ * Job control, when reading the console: each job (a pipeline) runs in a process group
+ * of its own, led by its first command; the shell gives the console to a foreground job
+ * (tcsetpgrp) and takes it back when the job is over, so Ctrl-C and Ctrl-\ reach the job
+ * and not the shell, which ignores SIGINT and SIGQUIT anyway. A job started with & keeps
+ * its own group and never gets the console. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +22,9 @@
 #define LINE_MAX_LENGTH 1024
 
 static int last_status;
+/* Job control is on when the shell reads the console; shell_group is its own group. */
+static int job_control;
+static pid_t shell_group;
 
 static void report(const char *what, const char *name)
 {
@@ -85,6 +95,28 @@ static int status_to_code(int status)
     return 128 + WTERMSIG(status);
 }
 
+/* A foreground job that a signal ended: Ctrl-C's ^C and newline were echoed already, so
+ * SIGINT says nothing more; SIGQUIT says "Quit", as other shells do. */
+static void report_signal(int status)
+{
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGQUIT)
+        fprintf(stderr, "Quit\n");
+}
+
+/* Both the shell and the child put the child in the job's group (the first command's pid
+ * for the first one, group 0 meaning "its own pid"), so the group exists before either
+ * goes on, whichever runs first. A foreground job gets the console the same way. */
+static void join_job_group(pid_t pid, pid_t *group, int foreground)
+{
+    if (!job_control)
+        return;
+    if (*group == 0)
+        *group = pid;
+    setpgid(pid, *group);
+    if (foreground)
+        tcsetpgrp(0, *group);
+}
+
 static void run_job(struct sh_job *job)
 {
     /* A lone built-in runs in the shell itself, so that cd changes the shell's directory. */
@@ -97,6 +129,7 @@ static void run_job(struct sh_job *job)
         }
     }
     pid_t pids[SH_MAX_COMMANDS];
+    pid_t group = 0;
     int started = 0;
     int previous_read = -1;
     for (int i = 0; i < job->count; i++) {
@@ -115,6 +148,11 @@ static void run_job(struct sh_job *job)
             break;
         }
         if (pid == 0) {
+            join_job_group(getpid(), &group, !job->background);
+            if (job_control) {
+                signal(SIGINT, SIG_DFL);
+                signal(SIGQUIT, SIG_DFL);
+            }
             if (previous_read >= 0) {
                 dup2(previous_read, 0);
                 close(previous_read);
@@ -130,6 +168,7 @@ static void run_job(struct sh_job *job)
                 _exit(code);
             exec_command(&job->commands[i]);
         }
+        join_job_group(pid, &group, !job->background);
         pids[started++] = pid;
         if (previous_read >= 0)
             close(previous_read);
@@ -145,11 +184,20 @@ static void run_job(struct sh_job *job)
         last_status = 0;
         return;
     }
+    int reported = 0;
     for (int i = 0; i < started; i++) {
         int status;
-        if (waitpid(pids[i], &status, 0) == pids[i] && i == started - 1)
+        if (waitpid(pids[i], &status, 0) != pids[i])
+            continue;
+        if (i == started - 1)
             last_status = status_to_code(status);
+        if (WIFSIGNALED(status) && !reported) {
+            report_signal(status);
+            reported = 1;
+        }
     }
+    if (job_control)
+        tcsetpgrp(0, shell_group);
 }
 
 static void run_line(char *line)
@@ -184,6 +232,17 @@ int main(int argc, char **argv)
             return 127;
         }
         interactive = 0;
+    }
+    if (interactive && isatty(0)) {
+        /* init made this shell a session leader, so it leads its group already; a shell
+         * started from another shell makes a group of its own first. */
+        job_control = 1;
+        if (getpgrp() != getpid())
+            setpgid(0, 0);
+        shell_group = getpgrp();
+        signal(SIGINT, SIG_IGN);
+        signal(SIGQUIT, SIG_IGN);
+        tcsetpgrp(0, shell_group);
     }
     char line[LINE_MAX_LENGTH];
     for (;;) {

@@ -32,6 +32,20 @@ __ATLAS_NORETURN void _exit(int status);
 pid_t getpid(void);
 pid_t getppid(void);
 
+/* Process groups and sessions (docs/signals.md): setpgid(0, 0) makes the caller lead a
+ * group of its own; a parent may move a child that has not exec'd yet (EACCES after),
+ * within its session. setsid() starts a session (EPERM for a group leader). tcsetpgrp()
+ * and tcgetpgrp() set and read the console's foreground group, which Ctrl-C (SIGINT)
+ * and Ctrl-backslash (SIGQUIT) signal; any process of the group's session may set it
+ * (there are no controlling terminals). */
+int setpgid(pid_t pid, pid_t pgid);
+pid_t getpgid(pid_t pid);
+pid_t getpgrp(void);
+pid_t getsid(pid_t pid);
+pid_t setsid(void);
+pid_t tcgetpgrp(int fd);
+int tcsetpgrp(int fd, pid_t pgid);
+
 int pipe(int fds[2]);
 int dup(int fd);
 int dup2(int old_fd, int new_fd);

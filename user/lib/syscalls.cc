@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -80,6 +81,31 @@ int dup(int fd) { return (int)atlas::syscall(SYS_dup, fd); }
 int dup2(int old_fd, int new_fd) { return (int)atlas::syscall(SYS_dup2, old_fd, new_fd); }
 pid_t getpid(void) { return (pid_t)atlas::syscall(SYS_getpid); }
 pid_t getppid(void) { return (pid_t)atlas::syscall(SYS_getppid); }
+
+// Process groups and sessions (Linux's numbers); getpgrp and the tc* calls are made of them.
+int setpgid(pid_t pid, pid_t pgid) { return (int)atlas::syscall(SYS_setpgid, pid, pgid); }
+pid_t getpgid(pid_t pid) { return (pid_t)atlas::syscall(SYS_getpgid, pid); }
+pid_t getpgrp(void) { return getpgid(0); }
+pid_t getsid(pid_t pid) { return (pid_t)atlas::syscall(SYS_getsid, pid); }
+pid_t setsid(void) { return (pid_t)atlas::syscall(SYS_setsid); }
+int ioctl(int fd, unsigned long request, ...)
+{
+    va_list arguments;
+    va_start(arguments, request);
+    void* argument = va_arg(arguments, void*);
+    va_end(arguments);
+    return (int)atlas::syscall(SYS_ioctl, fd, request, argument);
+}
+pid_t tcgetpgrp(int fd)
+{
+    int pgid;
+    return ioctl(fd, TIOCGPGRP, &pgid) < 0 ? -1 : pgid;
+}
+int tcsetpgrp(int fd, pid_t pgid)
+{
+    int value = pgid;
+    return ioctl(fd, TIOCSPGRP, &value);
+}
 
 void* sbrk(intptr_t increment)
 {

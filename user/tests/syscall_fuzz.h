@@ -235,5 +235,10 @@ void gen_madvise(Fuzz* f);
 void gen_rt_sigaction(Fuzz* f);
 void gen_rt_sigprocmask(Fuzz* f);
 void gen_rt_sigpending(Fuzz* f);
+void gen_setpgid(Fuzz* f);
+void gen_getpgid(Fuzz* f);
+void gen_getsid(Fuzz* f);
+void gen_setsid(Fuzz* f);
+void gen_ioctl(Fuzz* f);
 
 #endif
