@@ -318,24 +318,79 @@ ErrorOr<void> FileSystem::write_page(Inode& inode, uint64_t page_index, const vo
     return write_pages(inode, page_index, &frame, 1);
 }
 
+uint32_t FileSystem::write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
+                                         const void* const* frames, ErrorOr<void>& failure)
+{
+    // Runs of pages whose blocks follow each other on the disk go out as one request.
+    // Ordered mode: the data is on its blocks before the transaction can commit.
+    uint32_t done = 0;
+    BlockNumber run_block = 0;
+    uint32_t run_length = 0;
+    for (uint32_t i = 0; i <= count && !failure.is_error(); ++i) {
+        BlockNumber block = 0;
+        if (i < count) {
+            auto mapped = inode.block_for_writing(transaction, index + i);
+            if (mapped.is_error())
+                failure = mapped.release_error();  // The run so far still goes out.
+            else
+                block = mapped.value().block;
+        }
+        if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
+            auto written = m_device.write_frames(run_block, run_length, frames + done);
+            if (written.is_error()) {
+                failure = written;
+                break;
+            }
+            done += run_length;
+            run_length = 0;
+        }
+        if (block == 0)
+            continue;
+        if (run_length == 0)
+            run_block = block;
+        ++run_length;
+    }
+    return done;
+}
+
 ErrorOr<void> FileSystem::write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count)
 {
+    for (uint32_t failing = m_failing_write_pages.load(std::memory_order_relaxed); failing > 0;) {
+        if (m_failing_write_pages.compare_exchange_weak(failing, failing - 1))
+            return Error::from_errno(EIO);
+    }
     uint32_t done = 0;
     while (done < count) {
-        // Pages whose blocks exist are written as they are, under the inode lock only.
+        // Pages whose blocks exist are written as they are, under the inode lock only, a run
+        // of adjacent blocks per request.
         {
             MutexLocker locker(inode.lock());
             if (inode.is_directory())
                 return Error::from_errno(EISDIR);
+            BlockNumber run_block = 0;
+            uint32_t run = 0;
+            bool ended = false;
             for (; done < count; ++done) {
                 uint64_t index = first_index + done;
-                if (index * kBlockSize >= inode.size())
-                    return {};  // Truncated away meanwhile: nothing to write from here on.
+                if (index * kBlockSize >= inode.size()) {
+                    ended = true;  // Truncated away meanwhile: nothing to write from here on.
+                    break;
+                }
                 BlockNumber block = TRY(inode.block_for(index));
                 if (block == 0)
                     break;
-                TRY(m_device.write_blocks(block, 1, frames[done]));
+                if (run > 0 && block != run_block + run) {
+                    TRY(m_device.write_frames(run_block, run, frames + done - run));
+                    run = 0;
+                }
+                if (run == 0)
+                    run_block = block;
+                ++run;
             }
+            if (run > 0)
+                TRY(m_device.write_frames(run_block, run, frames + done - run));
+            if (ended)
+                return {};
         }
         if (done == count)
             return {};
@@ -345,18 +400,18 @@ ErrorOr<void> FileSystem::write_pages(Inode& inode, uint64_t first_index, const 
         uint32_t chunk = count - done < m_write_chunk_blocks ? count - done : m_write_chunk_blocks;
         auto transaction = TRY(m_log->begin(inode.write_reservation(first_index + done, chunk)));
         MutexLocker locker(inode.lock());
-        for (uint32_t i = 0; i < chunk; ++i, ++done) {
-            uint64_t index = first_index + done;
-            if (index * kBlockSize >= inode.size()) {
-                locker.unlock();
-                TRY(transaction.end());
-                return {};
-            }
-            MappedBlock mapped = TRY(inode.block_for_writing(transaction, index));
-            TRY(m_device.write_blocks(mapped.block, 1, frames[done]));
-        }
+        uint64_t pages_in_file = (inode.size() + kBlockSize - 1) / kBlockSize;
+        if (first_index + done + chunk > pages_in_file)
+            chunk = first_index + done < pages_in_file ? uint32_t(pages_in_file - first_index - done) : 0;
+        ErrorOr<void> failure;
+        uint32_t written = write_mapped_frames(inode, transaction, first_index + done, chunk, frames + done, failure);
         locker.unlock();
-        TRY(transaction.end());
+        auto ended = transaction.end();
+        TRY(std::move(failure));
+        TRY(std::move(ended));
+        if (written < chunk || chunk == 0)
+            return {};  // Only if truncated meanwhile (chunk 0); a failure returned above.
+        done += written;
     }
     return {};
 }

@@ -35,6 +35,7 @@
 // read_page(s) and write_page(s) transfer straight between the disk and page frames.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -164,8 +165,13 @@ public:
     ErrorOr<void> write_page(Inode& inode, uint64_t page_index, const void* frame, size_t valid_bytes);
     // Writes the `count` frames of file pages [first_index, first_index + count), whole
     // blocks, allocating the missing ones in one transaction per write chunk (write-back of
-    // a run of dirty pages); pages at or beyond the end of file are not written.
+    // a run of dirty pages), with pages whose blocks follow each other on the disk in one
+    // BlockDevice::write_frames request; pages at or beyond the end of file are not written.
     ErrorOr<void> write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count);
+
+    // Self-tests only: the next `count` write_pages calls fail with EIO before writing
+    // anything, as a disk that fails the page cache's write-back would.
+    void fail_next_write_pages_for_test(uint32_t count) { m_failing_write_pages.store(count); }
 
     // --- Internals shared by the fs/ files ---
     const Superblock& superblock() const { return m_superblock; }
@@ -199,6 +205,12 @@ private:
     // false, changing nothing, if the name was removed and made again meanwhile.
     ErrorOr<bool> remove_name(Inode& parent, Name name, Inode& victim);
     ErrorOr<void> zero_tail(Inode& inode, uint8_t* scratch);
+    // write_pages' inner step for a run with holes: maps file blocks [index, index + count),
+    // allocating holes in `transaction`, and writes frames[0 .. count) to them, a run of
+    // adjacent blocks per request. Returns how many blocks, from the first, were written;
+    // `failure` gets the error that stopped it. Expects the inode's lock.
+    uint32_t write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
+                                 const void* const* frames, ErrorOr<void>& failure);
     BlockDevice& m_device;
     Superblock m_superblock {};
     OwnPtr<BlockCache> m_cache;
@@ -209,6 +221,7 @@ private:
     RefPtr<Inode> m_root;
     uint32_t m_write_chunk_blocks { 1 };
     uint32_t m_truncate_step_blocks { 1 };
+    std::atomic<uint32_t> m_failing_write_pages { 0 };  // fail_next_write_pages_for_test.
 };
 
 }  // namespace fs

@@ -526,14 +526,44 @@ void FileObject::discard_private_copies(uint64_t first_index) {
     }
 }
 
+namespace {
+
+// The pages of one write_pages call of write-back, and whether each was counted dirty.
+template<uint32_t Capacity>
+struct WriteBackCluster {
+    static constexpr uint32_t kCapacity = Capacity;
+    const void* frames[Capacity];
+    Page* pages[Capacity];
+    bool counted[Capacity];
+};
+
+// Large clusters for long ranges (a commit per 512 pages rather than per 64), from the heap;
+// a short range, or no memory for one (reclaim writes back when memory is short), uses a
+// small one on the stack.
+using LargeCluster = WriteBackCluster<512>;
+using SmallCluster = WriteBackCluster<64>;
+
+}  // namespace
+
 ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
+    m_lock.assert_locked();
+    if (end - first > SmallCluster::kCapacity) {
+        if (auto* large = new (std::nothrow) LargeCluster) {
+            auto written = write_back_clustered_locked(first, end, large->frames, large->pages, large->counted,
+                                                       LargeCluster::kCapacity);
+            delete large;
+            return written;
+        }
+    }
+    SmallCluster small;
+    return write_back_clustered_locked(first, end, small.frames, small.pages, small.counted, SmallCluster::kCapacity);
+}
+
+ErrorOr<void> FileObject::write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
+                                                      bool* counted, uint32_t capacity) {
     m_lock.assert_locked();
     // Runs of consecutive dirty pages go to the file system together, so that the blocks
     // of a run of holes are allocated in one transaction.
-    constexpr uint32_t kCluster = 64;
-    const void* frames[kCluster];
-    Page* pages[kCluster];
-    bool counted[kCluster];
     uint64_t pages_in_file = (file_size() + kPageSize - 1) / kPageSize;
     uint64_t index = first;
     for (;;) {
@@ -562,7 +592,7 @@ ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
                 run_start = entry->index;
             pages[count] = page;
             frames[count] = page_to_virt(page);
-            if (++count == kCluster)
+            if (++count == capacity)
                 break;
         }
         if (count == 0)

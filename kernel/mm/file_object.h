@@ -368,6 +368,10 @@ private:
     void clear_busy(Page* page);
     // Writes back the dirty pages of [first, end). Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
+    // write_back_locked with room for `capacity` pages per write_pages call (frames,
+    // pages, counted: the caller's arrays). Expects m_lock.
+    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
+                                              bool* counted, uint32_t capacity);
     // write() dirtied `page`: kPageDirty, and kPageDirtyCounted counted once. Expects m_lock.
     static void mark_written_locked(Page& page);
     // `page` is clean now, or leaves the cache: its count goes. Expects m_lock.

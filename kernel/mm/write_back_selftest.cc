@@ -2,7 +2,8 @@
 // system: a page written whole is not read first, the flusher writes old dirty pages back,
 // a writer above the hard limit is throttled rather than failed, truncation and unlink of a
 // file with dirty pages write nothing and allocate nothing, and reclaim writes a dirty page
-// back before evicting it. Each test works on its own file and removes it again.
+// back before evicting it, and a failed write-back is reported once by the next fsync or
+// close with nothing fsynced lost. Each test works on its own file and removes it again.
 #include "fs/file_system.h"
 #include "fs/root_file_system.h"
 #include "lib/ktest.h"
@@ -225,4 +226,47 @@ KTEST(WriteBack, ReclaimWritesADirtyPageBackBeforeEvictingIt) {
     }
     file = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-reclaim").is_error());
+}
+
+KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothing) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-error");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x11, kPage);
+        KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
+        KASSERT(!cache.value()->sync().is_error());
+        // The flusher's write-back of page 1 fails: recorded, the page stays dirty.
+        klib::memset(out.data(), 0x22, kPage);
+        KASSERT(write_pages(*cache.value(), 1, 1, out.data()));
+        fs->fail_next_write_pages_for_test(1);
+        auto flushed = cache.value()->write_back_queued();
+        KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
+        KEXPECT(cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        // The next fsync writes it and reports the failure; the one after has nothing to say.
+        auto synced = cache.value()->sync();
+        KEXPECT(synced.is_error() && synced.error().code() == EIO);
+        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        KEXPECT(!cache.value()->sync().is_error());
+        // Nothing fsynced was lost, and the page that failed is on the disk now.
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x11));
+        KEXPECT(!fs->read_page(*file.value(), 1, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x22));
+        // close() reports a failure recorded since, once.
+        KASSERT(write_pages(*cache.value(), 2, 1, out.data()));
+        fs->fail_next_write_pages_for_test(1);
+        KEXPECT(cache.value()->write_back_queued().is_error());
+        auto closed = cache.value()->take_write_error();
+        KEXPECT(closed.is_error() && closed.error().code() == EIO);
+        KEXPECT(!cache.value()->take_write_error().is_error());
+        KEXPECT(!cache.value()->sync().is_error());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error").is_error());
 }
