@@ -537,11 +537,12 @@ struct WriteBackCluster {
     bool counted[Capacity];
 };
 
-// Large clusters for long ranges (a commit per 512 pages rather than per 64), from the heap;
-// a short range, or no memory for one (reclaim writes back when memory is short), uses a
-// small one on the stack.
-using LargeCluster = WriteBackCluster<512>;
+// Large clusters for long ranges (a commit per 240 pages rather than per 64), from the
+// heap's largest size class (4 KiB, no mapping to make); a short range, or no memory for
+// one (reclaim writes back when memory is short), uses a small one on the stack.
+using LargeCluster = WriteBackCluster<240>;
 using SmallCluster = WriteBackCluster<64>;
+static_assert(sizeof(LargeCluster) <= 4096);
 
 }  // namespace
 
@@ -682,7 +683,12 @@ void FileObject::inode_released(bool keep_data) {
     {
         MutexLocker locker(m_lock);
         if (keep_data) {
-            if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error())
+            // The pages, then a size write() raised in memory: the inode leaves the table,
+            // and the next one read from the disk must know it.
+            auto written = write_back_locked(0, ~uint64_t(0));
+            if (!written.is_error())
+                written = m_inode->file_system().log_size(*m_inode);
+            if (written.is_error())
                 kprintf("page cache: inode %u: write-back failed (%d); data lost\n", m_inode->number(),
                         written.error().code());
         }
@@ -704,7 +710,12 @@ void FileObject::write_back_before_unused() {
         if (m_inode->disk().link_count == 0)
             return;  // Its blocks are about to be freed: nothing to keep.
     }
-    if (auto written = write_back_locked(0, ~uint64_t(0)); written.is_error()) {
+    // The pages, then a size write() raised in memory (an eviction, which never writes,
+    // must find it logged: the inode is read anew from the disk afterwards).
+    auto written = write_back_locked(0, ~uint64_t(0));
+    if (!written.is_error())
+        written = m_inode->file_system().log_size(*m_inode);
+    if (written.is_error()) {
         kprintf("page cache: inode %u: write-back at the last close failed (%d); the pages stay dirty\n",
                 m_inode->number(), written.error().code());
         record_write_error_locked(written.error());

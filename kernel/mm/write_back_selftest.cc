@@ -5,6 +5,7 @@
 // back before evicting it, and a failed write-back is reported once by the next fsync or
 // close with nothing fsynced lost. Each test works on its own file and removes it again.
 #include "fs/file_system.h"
+#include "fs/inode_table.h"
 #include "fs/root_file_system.h"
 #include "lib/ktest.h"
 #include "lib/string.h"
@@ -269,4 +270,37 @@ KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothi
     }
     file = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error").is_error());
+}
+
+KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-evict");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out;
+        KASSERT(out.ok());
+        klib::memset(out.data(), 0x4d, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), 100).is_error());
+        KASSERT(!cache.value()->sync().is_error());
+        // Growth inside the block the file already has: written back in place, with no
+        // transaction of its own.
+        KASSERT(!cache.value()->write(100, out.data(), 200).is_error());
+    }
+    // The last reference writes back; the eviction drops the inode; the next lookup reads
+    // the inode from the disk, which must have the size.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    auto again = fs->lookup(*fs->root(), "/ktest-wb-evict");
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(uint64_t(300), fs->stat(*again.value()).size);
+    ScopedFrame in;
+    KASSERT(in.ok());
+    auto read = fs->read(*again.value(), 0, in.data(), kPage);
+    KEXPECT(!read.is_error() && read.value() == 300);
+    KEXPECT(all_bytes(in.data(), 300, 0x4d));
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-evict").is_error());
 }
