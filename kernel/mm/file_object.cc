@@ -701,8 +701,9 @@ void FileObject::inode_released(bool keep_data) {
 
 void FileObject::write_back_before_unused() {
     MutexLocker locker(m_lock);
-    // A file never mapped has no dirty page: no need to look at every cached page (a last
-    // close of a large cached file would cost a walk of its whole tree).
+    // A file neither written nor mapped since the flag was cleared has no dirty page: no
+    // need to look at every cached page (a last close of a large cached file would cost a
+    // walk of its whole tree).
     if (!m_inode || !m_may_have_dirty_pages)
         return;
     {

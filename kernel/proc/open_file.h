@@ -24,7 +24,7 @@
 // ones below held during the copy: a copy that faults on a mapping of the same file takes
 // the file's page-cache lock in the fault pipeline without waiting for this thread. A write
 // also holds the file's writers lock (FileObject, rank FileWriters) from its first page
-// to its write-through, so writes and truncations of one file take turns, and a write
+// until its pages are dirty in the cache, so writes and truncations of one file take turns, and a write
 // that faults part way writes exactly the bytes that arrived, the rest of their page
 // keeping its old bytes.
 //
