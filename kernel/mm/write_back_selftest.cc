@@ -3,7 +3,9 @@
 // a writer above the hard limit is throttled rather than failed, truncation and unlink of a
 // file with dirty pages write nothing and allocate nothing, and reclaim writes a dirty page
 // back before evicting it, and a failed write-back is reported once by the next fsync or
-// close with nothing fsynced lost. Each test works on its own file and removes it again.
+// close with nothing fsynced lost, a size grown within the last block survives eviction,
+// and write-back racing truncation never brings truncated bytes back. Each test works on
+// its own file and removes it again.
 #include "fs/file_system.h"
 #include "fs/inode_table.h"
 #include "fs/root_file_system.h"
@@ -303,4 +305,59 @@ KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
     KEXPECT(all_bytes(in.data(), 300, 0x4d));
     again = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-evict").is_error());
+}
+
+KTEST(WriteBack, WriteBackRacingTruncationNeverBringsTruncatedBytesBack) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-race");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        FileObject& object = *cache.value();
+        constexpr uint32_t kRounds = 40;
+        constexpr uint64_t kPages = 24;
+        bool writes_ok = true;
+        // One thread writes the file whole and cuts it back, round after round; the other
+        // writes it back as the flusher does, as fast as it can.
+        volatile bool writer_done = false;
+        ktest_threads::run_in_threads(2, [&](size_t index) {
+            if (index == 1) {
+                while (!writer_done)
+                    (void)object.write_back_queued();
+                return;
+            }
+            ScopedFrame out;
+            for (uint32_t round = 0; round < kRounds && out.ok(); ++round) {
+                klib::memset(out.data(), int(round + 1), kPage);
+                writes_ok = writes_ok && write_pages(object, 0, kPages, out.data());
+                writes_ok = writes_ok && !object.truncate(kPage * (round % 5) + round * 37).is_error();
+            }
+            writes_ok = writes_ok && out.ok();
+            writer_done = true;
+        });
+        KEXPECT(writes_ok);
+        uint64_t size = kPage * ((kRounds - 1) % 5) + (kRounds - 1) * 37;
+        KEXPECT_EQ(size, fs->stat(*file.value()).size);
+        // What the disk holds: the last round's bytes up to the size, zeros after it once
+        // the file grows again, never an older round's.
+        KEXPECT(!object.sync().is_error());
+        object.drop_cached_pages(0, ~uint64_t(0));
+        KEXPECT(!object.truncate(size + 3 * kPage).is_error());
+        ScopedFrame in;
+        KASSERT(in.ok());
+        bool right = true;
+        uint64_t grown = size + 3 * kPage;
+        for (uint64_t offset = 0; offset < grown && right; offset += kPage) {
+            size_t expected = grown - offset < kPage ? size_t(grown - offset) : kPage;
+            auto read = object.read(offset, in.data(), kPage);
+            right = !read.is_error() && read.value() == expected;
+            for (size_t i = 0; i < expected && right; ++i)
+                right = in.data()[i] == (offset + i < size ? uint8_t(kRounds) : 0);
+        }
+        KEXPECT(right);
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-race").is_error());
 }
