@@ -9,6 +9,7 @@
 #include "mm/physical_allocator.h"
 #include "sync/kernel_thread.h"
 #include "sync/spinlock.h"
+#include "sync/wait_queue.h"
 
 namespace flusher {
 
@@ -22,6 +23,8 @@ std::atomic<uint64_t> g_errors { 0 };
 Spinlock g_lock { "dirty files", LockRank::None };
 // Oldest first: a file is stamped when it joins at the tail.
 IntrusiveList<FileObject, &FileObject::m_dirty_node> g_queue;
+// The flusher sleeps here while the queue is empty (so a clean system never wakes it).
+WaitQueue g_queued { "dirty files queued" };
 
 // The oldest queued file if `take` says it is due (with the queue's reference), else nullptr.
 template<typename Due>
@@ -46,6 +49,10 @@ void flush(FileObject* object) {
 
 void thread_main(void*) {
     for (;;) {
+        {
+            SpinlockLocker locker(g_lock);
+            g_queued.wait_until(g_lock, [] { return !g_queue.empty(); });
+        }
         kernel_thread::sleep_for_us(kPeriodUs);
         uint64_t now = uptime_ns();
         while (FileObject* object = take_front([now](const FileObject& file) {
@@ -74,7 +81,11 @@ void queue(FileObject& object) {
     object.m_queued = true;
     object.m_dirtied_at = uptime_ns();
     object.ref();
+    bool was_empty = g_queue.empty();
     g_queue.push_back(object);
+    locker.unlock();
+    if (was_empty)
+        g_queued.wake_one();
 }
 
 size_t write_back_all() {

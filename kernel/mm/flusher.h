@@ -38,7 +38,7 @@ namespace flusher {
 
 // Dirty pages older than this are written back by the flusher.
 constexpr uint64_t kExpireNs = 5'000'000'000;
-// How often the flusher looks.
+// How often the flusher looks while any file is queued (with none, it sleeps until one is).
 constexpr uint64_t kPeriodUs = 500'000;
 
 // Pages dirtied by write() and not yet written back.
