@@ -275,6 +275,7 @@ private:
         Page* page;
         bool fresh;
         bool within_file;  // Fresh, and the file reaches it (the batch covers it whole).
+        bool whole;        // Fresh, and the batch covers it whole: not zeroed first.
     };
     // One batch of write(): [position, position + length) within kBatchPages pages; pins,
     // copies, grows the size and publishes dirty. Expects m_truncate_lock, not m_lock.

@@ -221,7 +221,7 @@ void FileObject::adopt_cached_copies_locked(uint64_t position, size_t arrived, W
                          size_t(to - from));
         page_ref(cached);
         page_unref(pages[i].page);
-        pages[i] = { cached, false, false };
+        pages[i] = { cached, false, false, false };
     }
 }
 
@@ -244,7 +244,7 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
         for (; pinned < count; ++pinned) {
             uint64_t index = first + pinned;
             WritePage& slot = pages[pinned];
-            slot = { nullptr, false, false };
+            slot = { nullptr, false, false, false };
             Page* page = m_pages.lookup(index);
             if (page && !page->has_flag(kPageBusy)) [[likely]] {
                 page_ref(page);
@@ -258,6 +258,7 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
                 // fresh frame, allocated below with m_lock dropped.
                 slot.fresh = true;
                 slot.within_file = index * kPageSize < size;
+                slot.whole = whole;
                 continue;
             }
             auto filled = get_page_locked(locker, index);
@@ -269,7 +270,10 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
         }
     }
     for (uint32_t i = 0; i < count; ++i) {
-        if (pages[i].fresh && !(pages[i].page = reclaim::allocate_user_page(ZeroFill::Yes, PageUse::File))) {
+        // A page the copy covers whole needs no zeroing (a copy that stops short in it
+        // fills the rest: copy_into_pinned).
+        ZeroFill fill = pages[i].whole ? ZeroFill::CallerOverwrites : ZeroFill::Yes;
+        if (pages[i].fresh && !(pages[i].page = reclaim::allocate_user_page(fill, PageUse::File))) {
             unpin();
             return Error::from_errno(ENOMEM);
         }
@@ -295,6 +299,10 @@ size_t FileObject::copy_into_pinned(TransferBuffer& from, uint64_t position, siz
         if (copied > 0 && pages[i].fresh && pages[i].within_file &&
             !complete_from_disk(pages[i].page, first + i, within + copied))
             arrived -= copied;  // Those bytes are not written at all, then.
+        // One beyond the end that was not zeroed (the copy was to cover it whole): the
+        // rest lies beyond the new end of file, which reads as zeros.
+        else if (copied > 0 && pages[i].fresh && !pages[i].within_file && pages[i].whole)
+            klib::memset(frame_bytes(pages[i].page) + within + copied, 0, kPageSize - within - copied);
         break;
     }
     return arrived;

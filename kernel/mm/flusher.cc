@@ -26,7 +26,7 @@ IntrusiveList<FileObject, &FileObject::m_dirty_node> g_queue;
 // The flusher sleeps here while the queue is empty (so a clean system never wakes it).
 WaitQueue g_queued { "dirty files queued" };
 
-// The oldest queued file if `take` says it is due (with the queue's reference), else nullptr.
+// The oldest queued file if `due` says it is due (with the queue's reference), else nullptr.
 template<typename Due>
 FileObject* take_front(Due due) {
     SpinlockLocker locker(g_lock);

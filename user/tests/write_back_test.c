@@ -7,7 +7,9 @@
  *   - a writer that writes far more than the dirty limit into a small machine is throttled,
  *     never failed, and everything it wrote reads back after fsync;
  *   - truncating or unlinking a file with dirty pages writes none of them back;
- *   - with the caches dropped, frames and heap come back to their baseline (no leak).
+ *   - with the caches dropped, frames and heap come back to their baseline (no leak);
+ *   - a write of new pages past the end whose source faults leaves zeros after what
+ *     arrived (new whole pages are not zeroed before the copy).
  *
  * Each test runs in a child (the harness's TEST_IN_CHILD). Prints "PASS name" or
  * "FAIL name: why" per test and ends with "N passed, N failed".
@@ -179,12 +181,58 @@ static int dropped_caches_return_frames_and_heap_to_baseline(void)
     return 0;
 }
 
+/* A write of whole new pages past the end whose source faults inside one: the page's frame
+ * is not zeroed first (the copy was to cover it), so the write zeroes what did not arrive:
+ * a mapping of the last page, and the file grown later, show zeros there, never the bytes
+ * an old frame held. */
+static int write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived(void)
+{
+    int fd = open("write_back.fault", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    fill(13);
+    CHECK(write(fd, s_buffer, 2 * PG) == (ssize_t)(2 * PG));
+    /* A source of one readable page and a hole after it. */
+    unsigned char* source = (unsigned char*)map_anon(2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    CHECK(source != NULL);
+    CHECK(munmap(source + PG, PG) == 0);
+    memcpy(source, s_buffer, PG);
+    /* Frames just freed holding non-zero bytes, for the write's new page to be given. */
+    int junk = open("write_back.junk", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(junk >= 0);
+    memset(s_buffer, 0xab, sizeof(s_buffer));
+    CHECK(write(junk, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    CHECK(fsync(junk) == 0);
+    CHECK(posix_fadvise(junk, 0, 0, POSIX_FADV_DONTNEED) == 0);
+    CHECK(close(junk) == 0);
+    fill(13);
+    /* Pages 2 and 3 asked, 700 bytes arrive. */
+    CHECK(pwrite(fd, source + PG - 700, 2 * PG, 2 * PG) == 700);
+    CHECK(lseek(fd, 0, SEEK_END) == (off_t)(2 * PG + 700));
+    /* A mapping of the last page sees zeros beyond the end (no other file's bytes). */
+    unsigned char* last = (unsigned char*)map_fd(PG, PROT_READ, MAP_SHARED, fd, 2 * PG);
+    CHECK(last != NULL);
+    CHECK(memcmp(last, s_buffer + PG - 700, 700) == 0);
+    CHECK(bytes_are_zero((const char*)last + 700, PG - 700));
+    CHECK(munmap(last, PG) == 0);
+    CHECK(ftruncate(fd, 4 * PG) == 0);
+    static unsigned char back[2 * PG];
+    CHECK(pread(fd, back, 2 * PG, 2 * PG) == (ssize_t)(2 * PG));
+    CHECK(memcmp(back, s_buffer + PG - 700, 700) == 0);
+    CHECK(bytes_are_zero((const char*)back + 700, 2 * PG - 700));
+    CHECK(munmap(source, PG) == 0);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.fault") == 0);
+    CHECK(unlink("write_back.junk") == 0);
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(written_bytes_are_visible_to_read_and_mmap_before_write_back),
     TEST(flusher_writes_a_dirty_file_back_after_about_five_seconds),
     TEST(writer_outpacing_the_disk_is_throttled_not_failed),
     TEST(truncated_and_unlinked_dirty_pages_are_never_written_back),
     TEST(dropped_caches_return_frames_and_heap_to_baseline),
+    TEST(write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived),
 };
 
 int main(int argc, char** argv)
