@@ -155,13 +155,16 @@ ErrorOr<void> InodeFile::fsync() {
 }
 
 ErrorOr<void> InodeFile::close_error() {
-    // Only a file with a page cache can have had a write-back fail.
+    // Only a file written through this description, with a page cache, has a write-back
+    // failure to report here.
+    if (!writable() || m_inode->is_directory())
+        return {};
     fs::InodePageCache* cache;
     {
         MutexLocker locker(m_inode->lock());
         cache = m_inode->page_cache();
     }
-    if (!cache || !writable())
+    if (!cache)
         return {};
     return static_cast<FileObject*>(cache)->take_write_error();
 }
