@@ -19,6 +19,7 @@
 #include "lib/kprintf.h"
 #include "lib/ktest.h"
 #include "lib/panic.h"
+#include "mm/flusher.h"
 #include "mm/memory_init.h"
 #include "mm/reclaim.h"
 #include "proc/scheduler.h"
@@ -88,6 +89,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned long hart_id, uint64_t device_
     memory_init(g_machine, MemoryRange { device_tree_phys, fdt->total_size() });
     scheduler_init(g_machine);
     reclaim::start_thread();
+    flusher::start_thread();
     smp_start_secondary_harts();
 
     uint64_t memory_bytes = 0;

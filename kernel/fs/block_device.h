@@ -49,7 +49,7 @@ public:
         return {};
     }
     // The same the other way: writes frames[0 .. count) to `count` consecutive blocks (the
-    // page cache's write-through of a run of pages).
+    // page cache's write-back of a run of pages).
     virtual ErrorOr<void> write_frames(uint64_t block, uint32_t count, const void* const* frames)
     {
         for (uint32_t i = 0; i < count; ++i)

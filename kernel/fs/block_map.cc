@@ -25,6 +25,7 @@ ErrorOr<void> Inode::write_back(Transaction& transaction)
     auto buffer = TRY(m_fs.cache().get(superblock.inode_table_start + m_number / kInodesPerBlock));
     klib::memcpy(buffer.data() + (m_number % kInodesPerBlock) * sizeof(DiskInode), &m_disk, sizeof(DiskInode));
     transaction.add(buffer);
+    m_size_unlogged = false;
     return {};
 }
 

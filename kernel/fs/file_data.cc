@@ -6,6 +6,9 @@
 
 namespace fs {
 
+// log_size() changes one block: the inode's.
+constexpr uint32_t kLogSizeReservation = 1;
+
 // One page-aligned block buffer for the length of a call: block I/O needs memory that is
 // physically contiguous, which the caller's buffer need not be.
 class ScratchBlock {
@@ -160,106 +163,6 @@ ErrorOr<size_t> FileSystem::write(Inode& inode, uint64_t offset, const void* buf
     return done;
 }
 
-uint32_t FileSystem::write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
-                                         const void* const* frames, ErrorOr<void>& failure)
-{
-    // Runs of pages whose blocks follow each other on the disk go out as one request.
-    // Ordered mode: the data is on its blocks before the transaction can commit.
-    uint32_t done = 0;
-    BlockNumber run_block = 0;
-    uint32_t run_length = 0;
-    for (uint32_t i = 0; i <= count && !failure.is_error(); ++i) {
-        BlockNumber block = 0;
-        if (i < count) {
-            auto mapped = inode.block_for_writing(transaction, index + i);
-            if (mapped.is_error())
-                failure = mapped.release_error();  // The run so far still goes out.
-            else
-                block = mapped.value().block;
-        }
-        if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
-            auto written = m_device.write_frames(run_block, run_length, frames + done);
-            if (written.is_error()) {
-                failure = written;
-                break;
-            }
-            done += run_length;
-            run_length = 0;
-        }
-        if (block == 0)
-            continue;
-        if (run_length == 0)
-            run_block = block;
-        ++run_length;
-    }
-    return done;
-}
-
-ErrorOr<size_t> FileSystem::write_through_pages(Inode& inode, uint64_t offset, size_t length,
-                                                const void* const* frames)
-{
-    if (length == 0)
-        return size_t(0);
-    if (offset >= kMaxFileSize)
-        return Error::from_errno(EFBIG);
-    if (length > kMaxFileSize - offset)
-        length = size_t(kMaxFileSize - offset);
-    uint64_t first_page = offset / kBlockSize;
-    uint64_t last_page = (offset + length - 1) / kBlockSize;
-    uint64_t end = offset + length;
-    ScratchBlock scratch;
-    uint64_t index = first_page;
-    size_t done = 0;
-    while (index <= last_page) {
-        uint32_t count = last_page - index + 1 < m_write_chunk_blocks ? uint32_t(last_page - index + 1)
-                                                                      : m_write_chunk_blocks;
-        // Growing past an old last block that none of the frames replaces: its tail on the
-        // disk may hold anything (write_page writes whole blocks), so it is zeroed first,
-        // through a scratch block allocated before any lock is taken.
-        uint64_t chunk_start = index * kBlockSize > offset ? index * kBlockSize : offset;
-        auto zeroes_tail = [&] {
-            return chunk_start > inode.size() && inode.size() / kBlockSize < index && inode.size() % kBlockSize != 0;
-        };
-        if (!scratch.data() && index == first_page) {
-            bool needed;
-            {
-                MutexLocker peek(inode.lock());
-                needed = zeroes_tail();
-            }
-            if (needed)
-                TRY(scratch.allocate());
-        }
-        auto transaction = m_log->begin(inode.write_reservation(index, count));
-        if (transaction.is_error())
-            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(transaction.release_error());
-        MutexLocker locker(inode.lock());
-        ErrorOr<void> failure = check_data_inode(inode);
-        if (!failure.is_error() && zeroes_tail())
-            failure = scratch.data() ? zero_tail(inode, scratch.data()) : Error::from_errno(ENOMEM);
-        uint32_t blocks_done = 0;
-        if (!failure.is_error())
-            blocks_done = write_mapped_frames(inode, transaction.value(), index, count, frames + (index - first_page),
-                                              failure);
-        uint64_t chunk_end = (index + blocks_done) * kBlockSize < end ? (index + blocks_done) * kBlockSize : end;
-        if (blocks_done > 0 && chunk_end > inode.size()) {
-            inode.disk().size = chunk_end;
-            auto written = inode.write_back(transaction.value());
-            if (written.is_error() && !failure.is_error())
-                failure = written;
-        }
-        locker.unlock();
-        auto ended = transaction.value().end();
-        if (blocks_done > 0)
-            done = size_t(chunk_end - offset);
-        index += blocks_done;
-        if (failure.is_error())
-            return done > 0 ? ErrorOr<size_t>(done) : ErrorOr<size_t>(failure.release_error());
-        if (ended.is_error())
-            return ended.release_error();
-    }
-    return done;
-}
-
 ErrorOr<void> FileSystem::truncate(Inode& inode, uint64_t size)
 {
     if (size > kMaxFileSize)
@@ -286,11 +189,61 @@ ErrorOr<void> FileSystem::truncate(Inode& inode, uint64_t size)
     return {};
 }
 
-ErrorOr<void> FileSystem::fsync(Inode&)
+ErrorOr<void> FileSystem::grow_cached_size(Inode& inode, uint64_t size)
 {
-    // Metadata: every operation commits when it is the last one running, so waiting for the
-    // running transaction covers this inode's changes. Data written by write_page outside
-    // any transaction is made durable by the device flush.
+    if (size > kMaxFileSize)
+        return Error::from_errno(EFBIG);
+    ScratchBlock scratch;
+    bool tail;
+    {
+        MutexLocker locker(inode.lock());
+        TRY(check_data_inode(inode));
+        if (size <= inode.size())
+            return {};
+        tail = inode.size() % kBlockSize != 0;
+        if (!tail) {
+            inode.disk().size = size;
+            inode.set_size_unlogged();
+            return {};
+        }
+    }
+    // The old last block's tail: zeroed on the disk (through a block buffer allocated with
+    // no lock held) before the larger size can reach the log.
+    TRY(scratch.allocate());
+    MutexLocker locker(inode.lock());
+    if (size <= inode.size())
+        return {};
+    TRY(zero_tail(inode, scratch.data()));
+    inode.disk().size = size;
+    inode.set_size_unlogged();
+    return {};
+}
+
+ErrorOr<void> FileSystem::log_size(Inode& inode)
+{
+    {
+        MutexLocker locker(inode.lock());
+        if (!inode.size_unlogged())
+            return {};
+    }
+    auto transaction = TRY(m_log->begin(kLogSizeReservation));
+    MutexLocker locker(inode.lock());
+    ErrorOr<void> written;
+    if (inode.size_unlogged())
+        written = inode.write_back(transaction);
+    locker.unlock();
+    auto ended = transaction.end();
+    TRY(std::move(written));
+    return ended;
+}
+
+ErrorOr<void> FileSystem::fsync(Inode& inode)
+{
+    // A size the page cache raised in memory is logged first. Metadata: every operation
+    // commits when it is the last one running, so waiting for the running transaction
+    // covers this inode's changes. Data written by write_page outside any transaction is
+    // made durable by the device flush.
+    TRY(log_size(inode));
     TRY(m_log->commit_now());
     return m_device.flush();
 }
@@ -365,24 +318,79 @@ ErrorOr<void> FileSystem::write_page(Inode& inode, uint64_t page_index, const vo
     return write_pages(inode, page_index, &frame, 1);
 }
 
+uint32_t FileSystem::write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
+                                         const void* const* frames, ErrorOr<void>& failure)
+{
+    // Runs of pages whose blocks follow each other on the disk go out as one request.
+    // Ordered mode: the data is on its blocks before the transaction can commit.
+    uint32_t done = 0;
+    BlockNumber run_block = 0;
+    uint32_t run_length = 0;
+    for (uint32_t i = 0; i <= count && !failure.is_error(); ++i) {
+        BlockNumber block = 0;
+        if (i < count) {
+            auto mapped = inode.block_for_writing(transaction, index + i);
+            if (mapped.is_error())
+                failure = mapped.release_error();  // The run so far still goes out.
+            else
+                block = mapped.value().block;
+        }
+        if (run_length > 0 && (block == 0 || block != run_block + run_length)) {
+            auto written = m_device.write_frames(run_block, run_length, frames + done);
+            if (written.is_error()) {
+                failure = written;
+                break;
+            }
+            done += run_length;
+            run_length = 0;
+        }
+        if (block == 0)
+            continue;
+        if (run_length == 0)
+            run_block = block;
+        ++run_length;
+    }
+    return done;
+}
+
 ErrorOr<void> FileSystem::write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count)
 {
+    for (uint32_t failing = m_failing_write_pages.load(std::memory_order_relaxed); failing > 0;) {
+        if (m_failing_write_pages.compare_exchange_weak(failing, failing - 1))
+            return Error::from_errno(EIO);
+    }
     uint32_t done = 0;
     while (done < count) {
-        // Pages whose blocks exist are written as they are, under the inode lock only.
+        // Pages whose blocks exist are written as they are, under the inode lock only, a run
+        // of adjacent blocks per request.
         {
             MutexLocker locker(inode.lock());
             if (inode.is_directory())
                 return Error::from_errno(EISDIR);
+            BlockNumber run_block = 0;
+            uint32_t run = 0;
+            bool ended = false;
             for (; done < count; ++done) {
                 uint64_t index = first_index + done;
-                if (index * kBlockSize >= inode.size())
-                    return {};  // Truncated away meanwhile: nothing to write from here on.
+                if (index * kBlockSize >= inode.size()) {
+                    ended = true;  // Truncated away meanwhile: nothing to write from here on.
+                    break;
+                }
                 BlockNumber block = TRY(inode.block_for(index));
                 if (block == 0)
                     break;
-                TRY(m_device.write_blocks(block, 1, frames[done]));
+                if (run > 0 && block != run_block + run) {
+                    TRY(m_device.write_frames(run_block, run, frames + done - run));
+                    run = 0;
+                }
+                if (run == 0)
+                    run_block = block;
+                ++run;
             }
+            if (run > 0)
+                TRY(m_device.write_frames(run_block, run, frames + done - run));
+            if (ended)
+                return {};
         }
         if (done == count)
             return {};
@@ -392,18 +400,18 @@ ErrorOr<void> FileSystem::write_pages(Inode& inode, uint64_t first_index, const 
         uint32_t chunk = count - done < m_write_chunk_blocks ? count - done : m_write_chunk_blocks;
         auto transaction = TRY(m_log->begin(inode.write_reservation(first_index + done, chunk)));
         MutexLocker locker(inode.lock());
-        for (uint32_t i = 0; i < chunk; ++i, ++done) {
-            uint64_t index = first_index + done;
-            if (index * kBlockSize >= inode.size()) {
-                locker.unlock();
-                TRY(transaction.end());
-                return {};
-            }
-            MappedBlock mapped = TRY(inode.block_for_writing(transaction, index));
-            TRY(m_device.write_blocks(mapped.block, 1, frames[done]));
-        }
+        uint64_t pages_in_file = (inode.size() + kBlockSize - 1) / kBlockSize;
+        if (first_index + done + chunk > pages_in_file)
+            chunk = first_index + done < pages_in_file ? uint32_t(pages_in_file - first_index - done) : 0;
+        ErrorOr<void> failure;
+        uint32_t written = write_mapped_frames(inode, transaction, first_index + done, chunk, frames + done, failure);
         locker.unlock();
-        TRY(transaction.end());
+        auto ended = transaction.end();
+        TRY(std::move(failure));
+        TRY(std::move(ended));
+        if (written < chunk || chunk == 0)
+            return {};  // Only if truncated meanwhile (chunk 0); a failure returned above.
+        done += written;
     }
     return {};
 }

@@ -30,11 +30,12 @@
 // Paths are NUL-terminated; relative ones are resolved from `start` (path.h). Buffers passed
 // to read() and write() are kernel memory; the data is copied through a page-aligned block
 // buffer. (User memory never reaches the file system: the read and write system calls go
-// through the page cache, mm/file_object.h, which copies between its frames and the user
-// and then hands the frames to write_through_pages.) read_page, write_page and
-// write_through_pages transfer straight between the disk and the caller's page frames.
+// through the page cache, mm/file_object.h, which copies between its frames and the user,
+// grows the size with grow_cached_size and writes the frames back later with write_pages.)
+// read_page(s) and write_page(s) transfer straight between the disk and page frames.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -131,18 +132,25 @@ public:
     // Writes, growing the file as needed; returns the count, short only if the disk filled
     // up after something was written. EFBIG past the largest file, EISDIR for directories.
     ErrorOr<size_t> write(Inode& inode, uint64_t offset, const void* buffer, size_t length);
-    // write() for the page cache, which has already copied the bytes into its frames:
-    // writes file bytes [offset, offset + length) as whole blocks straight from
-    // frames[0 ..], where frames[i] holds all of file page offset / kBlockSize + i, up to
-    // date (the bytes around the written ones are the file's, zeros beyond its end). Blocks
-    // are allocated as in write(), one transaction per write chunk, and the size grows to
-    // cover what was written. Returns the count, short only if the disk filled up (or
-    // failed) after something was written, in whole pages from `offset`. EFBIG, ENOSPC, EIO.
-    ErrorOr<size_t> write_through_pages(Inode& inode, uint64_t offset, size_t length, const void* const* frames);
     // Sets the size, freeing blocks beyond it or leaving a hole up to it.
     ErrorOr<void> truncate(Inode& inode, uint64_t size);
-    // Makes the inode's data and metadata durable.
+    // Makes the inode's data and metadata durable: a size that grow_cached_size() raised is
+    // logged first (log_size), then the running transaction commits and the device flushes.
     ErrorOr<void> fsync(Inode& inode);
+
+    // --- Write-back caching (file_data.cc) ---
+    // The page cache's write() grew the file to `size` in memory: the new bytes sit in dirty
+    // cached pages, and their blocks are allocated only when write_pages writes them back
+    // (delayed allocation). Between the old end and `size` the file is holes until then, so
+    // any transaction that logs the inode meanwhile shows zeros there, never stale blocks;
+    // the old last block's tail on the disk (which may hold bytes from before a shrink) is
+    // zeroed first, as for any growth. The size itself reaches the log with the next
+    // transaction that writes the inode, or log_size() (fsync, the flusher). No-op if
+    // `size` is not larger. EFBIG, EIO.
+    ErrorOr<void> grow_cached_size(Inode& inode, uint64_t size);
+    // Logs the inode (its size) in a transaction of its own if grow_cached_size() raised the
+    // size since the inode was last logged; otherwise does nothing. EIO.
+    ErrorOr<void> log_size(Inode& inode);
 
     // --- VM hooks (file_data.cc) ---
     // Fills `frame` (a page-aligned 4 KiB frame) with file page `page_index`: zeros for a
@@ -157,8 +165,13 @@ public:
     ErrorOr<void> write_page(Inode& inode, uint64_t page_index, const void* frame, size_t valid_bytes);
     // Writes the `count` frames of file pages [first_index, first_index + count), whole
     // blocks, allocating the missing ones in one transaction per write chunk (write-back of
-    // a run of dirty pages); pages at or beyond the end of file are not written.
+    // a run of dirty pages), with pages whose blocks follow each other on the disk in one
+    // BlockDevice::write_frames request; pages at or beyond the end of file are not written.
     ErrorOr<void> write_pages(Inode& inode, uint64_t first_index, const void* const* frames, uint32_t count);
+
+    // Self-tests only: the next `count` write_pages calls fail with EIO before writing
+    // anything, as a disk that fails the page cache's write-back would.
+    void fail_next_write_pages_for_test(uint32_t count) { m_failing_write_pages.store(count); }
 
     // --- Internals shared by the fs/ files ---
     const Superblock& superblock() const { return m_superblock; }
@@ -192,13 +205,12 @@ private:
     // false, changing nothing, if the name was removed and made again meanwhile.
     ErrorOr<bool> remove_name(Inode& parent, Name name, Inode& victim);
     ErrorOr<void> zero_tail(Inode& inode, uint8_t* scratch);
-    // write_through_pages' inner step: maps file blocks [index, index + count), allocating
-    // holes in `transaction`, and writes frames[0 .. count) to them, a run of adjacent
-    // blocks per request. Returns how many blocks, from the first, were written; `failure`
-    // gets the error that stopped it. Expects the inode's lock.
+    // write_pages' inner step for a run with holes: maps file blocks [index, index + count),
+    // allocating holes in `transaction`, and writes frames[0 .. count) to them, a run of
+    // adjacent blocks per request. Returns how many blocks, from the first, were written;
+    // `failure` gets the error that stopped it. Expects the inode's lock.
     uint32_t write_mapped_frames(Inode& inode, Transaction& transaction, uint64_t index, uint32_t count,
                                  const void* const* frames, ErrorOr<void>& failure);
-
     BlockDevice& m_device;
     Superblock m_superblock {};
     OwnPtr<BlockCache> m_cache;
@@ -209,6 +221,7 @@ private:
     RefPtr<Inode> m_root;
     uint32_t m_write_chunk_blocks { 1 };
     uint32_t m_truncate_step_blocks { 1 };
+    std::atomic<uint32_t> m_failing_write_pages { 0 };  // fail_next_write_pages_for_test.
 };
 
 }  // namespace fs

@@ -25,7 +25,10 @@
 //
 // Invariants:
 //   - m_disk is the inode's current contents; every change is written back to its
-//     inode-table buffer (write_back) inside the transaction that makes it.
+//     inode-table buffer (write_back) inside the transaction that makes it, except a size
+//     raised by the page cache's write() (grow_cached_size), which reaches the log with the
+//     next write_back (m_size_unlogged meanwhile): the range it adds is holes until
+//     write-back allocates and writes its blocks, so logging it early shows zeros.
 //   - Every block pointer in m_disk and in its indirect blocks is 0 or a block in
 //     [data_start, block_count) whose bit is set; no file block at or beyond
 //     ceil(size / kBlockSize) is mapped. Pointers read from disk are checked before use, and
@@ -115,9 +118,15 @@ public:
     bool is_file() const { return m_disk.type == InodeType::File; }
     uint64_t size() const { return m_disk.size; }
 
-    // Copies m_disk into its inode-table block and adds that to the transaction. Expects
-    // the lock.
+    // Copies m_disk into its inode-table block and adds that to the transaction, which
+    // logs the size too (size_unlogged() is false afterwards). Expects the lock.
     ErrorOr<void> write_back(Transaction& transaction);
+
+    // Whether the size was raised in memory only (FileSystem::grow_cached_size, for the
+    // page cache's write-back caching) and not written to a transaction since. Expects the
+    // lock.
+    bool size_unlogged() const { return m_size_unlogged; }
+    void set_size_unlogged() { m_size_unlogged = true; }
 
     // --- The block map (block_map.cc). All expect the lock. ---
 
@@ -177,6 +186,7 @@ private:
     mutable Mutex m_lock { "inode", LockRank::Inode };
     DiskInode m_disk {};             // Guarded by m_lock.
     bool m_loaded { false };         // Guarded by m_lock.
+    bool m_size_unlogged { false };  // Guarded by m_lock.
     InodePageCache* m_page_cache { nullptr };  // Guarded by m_lock; holds one reference.
     // Atomic; changes from 1 to 0 (last unref) and from 0 to 1 (a revival) only under the
     // table's lock.

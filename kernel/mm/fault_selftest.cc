@@ -77,6 +77,10 @@ struct CachedFile {
             if (cache->write(page * kPage, buffer.data(), kPage).is_error())
                 return false;
         }
+        // write() leaves the pages dirty (write-back caching): clean, they start as a
+        // file's pages usually do.
+        if (cache->sync().is_error())
+            return false;
         for (uint64_t page = 0; page < pages; ++page) {
             if (cache->read(page * kPage, buffer.data(), kPage).is_error())
                 return false;

@@ -2,8 +2,9 @@
 // map (MAP_PRIVATE ones map a PrivateFileObject over it). read() and write() on a regular
 // file go through it, so the bytes a mapping sees and the bytes read() returns are the same
 // frames; they copy once, between the frames and user memory. write() copies into the
-// cached pages and writes them through to the disk; pages become dirty only through stores
-// into them (mappings).
+// cached pages and marks them dirty (write-back caching); they reach the disk later, through
+// the flusher thread (mm/flusher.h), fsync, msync, reclaim or the inode's last reference.
+// Stores through MAP_SHARED mappings dirty pages too.
 //
 //   fs::Inode ──m_page_cache (one reference)──> FileObject
 //        ^                                        radix tree: file page index -> Page*
@@ -49,12 +50,17 @@
 //     of a page wholly beyond the end of file: those go with the file's own pages.
 //   - A dirty page (kPageDirty) holds data newer than its disk block; write-back clears
 //     the flag before writing, so a store during the write re-dirties it. No page is dirty
-//     while m_may_have_dirty_pages is false.
+//     while m_may_have_dirty_pages is false. A page write() dirtied also has
+//     kPageDirtyCounted, which counts it in flusher::dirty_pages() until it is written
+//     back or leaves the cache; an object with such pages is on the flusher's queue, or
+//     was taken off it for a write-back that has not finished.
+//   - m_write_error holds the first write-back failure that no caller saw (the flusher's,
+//     a throttled writer's, the last close's); the next fsync or close reports it once.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
 // Locking: m_lock (Mutex, rank VmObject) guards the tree, the page contents and dirty
-// flags, and is held across write-back, write-through and truncation I/O; it is dropped
+// flags, and is held across write-back, a growth's tail zeroing and truncation I/O; it is dropped
 // while a fill is in flight and while read() and write() copy between a referenced frame
 // and the caller's buffer (file_object_io.cc). The inode's lock (rank Inode) nests inside
 // it. m_busy_lock (a spinlock held alone) orders the busy flag against the waiters' sleep.
@@ -188,16 +194,17 @@ public:
     // under the writers' lock so that two appenders never write over each other.
     enum class WriteAt : uint8_t { Offset, End };
     // Copies the bytes of `from` into the cached pages from `offset` (set to the end of file
-    // first with WriteAt::End), then writes them through to the disk from the frames
-    // (FileSystem::write_through_pages, which allocates blocks, so ENOSPC reaches this
-    // caller, and grows the size by what was written). Returns the count, short when the
-    // source faulted part-way (EFAULT before any byte) or the disk filled up. Nothing that
-    // was not written is left for a later read to see: a source that faults leaves the rest
-    // of its page as it was (old bytes, or zeros beyond the end), pages beyond the end of
-    // file enter the cache only once the size covers them, and a page whose bytes did not
-    // reach the disk leaves the cache (unless dirty through a mapping). Writers and
-    // truncations of the file take turns (m_truncate_lock, held across the copy).
-    // EFBIG at or beyond the largest file; ENOSPC; ENOMEM; EIO.
+    // first with WriteAt::End), marks them dirty and queues the object for the flusher
+    // (write-back caching); a growth raises the size in memory (FileSystem::grow_cached_size,
+    // delayed allocation: blocks are allocated at write-back). Returns the count, short when
+    // the source faulted part-way (EFAULT before any byte). Nothing that was not written is
+    // left for a later read to see: a source that faults leaves the rest of its page as it
+    // was (old bytes, or zeros beyond the end), and pages beyond the end of file enter the
+    // cache only once the size covers them. A page written whole is not read from the disk
+    // first. Above flusher::hard_limit() dirty pages, the writer first writes back its own
+    // file's dirty pages (throttling); a failure of that write-back is this call's error (or
+    // a short count). Writers and truncations of the file take turns (m_truncate_lock, held
+    // across the copy). EFBIG at or beyond the largest file; ENOMEM; EIO; ENOSPC (throttled).
     ErrorOr<size_t> write(TransferBuffer& from, uint64_t& offset, WriteAt where = WriteAt::Offset);
     // The same from a kernel buffer at `offset` (self-tests, kernel writers).
     ErrorOr<size_t> write(uint64_t offset, const void* buffer, size_t length);
@@ -207,8 +214,22 @@ public:
     // truncation of the file at a time.
     ErrorOr<void> truncate(uint64_t size);
     // Writes back every dirty page (clipped at the end of file), then makes the data and
-    // metadata durable (FileSystem::fsync).
+    // metadata durable (FileSystem::fsync). A write-back failure recorded since the last
+    // report (m_write_error) is returned, and forgotten, even if this one succeeded.
     ErrorOr<void> sync();
+    // The flusher's write-back (mm/flusher.h): every dirty page, then the size
+    // (FileSystem::log_size). A failure is recorded for the next fsync or close, and the
+    // pages stay dirty. Nothing if the inode is gone.
+    ErrorOr<void> write_back_queued();
+    // close(): the write-back failure recorded since the last report, if any (forgotten
+    // once returned).
+    ErrorOr<void> take_write_error();
+
+    // The flusher's queue (mm/flusher.h): its node, whether the object is on it, and when it
+    // joined. Guarded by the flusher's queue lock.
+    ListNode m_dirty_node;
+    bool m_queued { false };
+    uint64_t m_dirtied_at { 0 };
 
     void inode_released(bool keep_data) override;
     void write_back_before_unused() override;
@@ -254,9 +275,10 @@ private:
         Page* page;
         bool fresh;
         bool within_file;  // Fresh, and the file reaches it (the batch covers it whole).
+        bool whole;        // Fresh, and the batch covers it whole: not zeroed first.
     };
     // One batch of write(): [position, position + length) within kBatchPages pages; pins,
-    // copies, writes through and publishes. Expects m_truncate_lock, not m_lock.
+    // copies, grows the size and publishes dirty. Expects m_truncate_lock, not m_lock.
     ErrorOr<size_t> write_batch(TransferBuffer& from, uint64_t position, size_t length);
     // Step 1: a WritePage for each of the `count` pages of [position, position + length)
     // (cached pages referenced, pages within the file not cached read from the disk, fresh
@@ -273,18 +295,17 @@ private:
     // Between steps 2 and 3: a page whose cached copy is not the frame this write pinned
     // (it was not cached, or left the cache, and a fault or fill put another copy there
     // during the copy, which a mapping may have stored to and written back since) takes the
-    // bytes that arrived, and the write goes on with that copy: so the whole block written
-    // through is the cache's, never an older image that would undo those stores on the
-    // disk. Expects m_lock, and no fill in flight over the batch.
+    // bytes that arrived, and the write goes on with that copy: so the page dirtied is the
+    // cache's, never an older image that would undo those stores. Expects m_lock, and no fill in flight over the batch.
     void adopt_cached_copies_locked(uint64_t position, size_t arrived, WritePage* pages, uint32_t count);
     // A write at `position` beyond the old end `old_size`: zeroes the old last page's bytes
     // from the old end to `position` (or its end), in the cache and in `first_page`, the
     // batch's first page, if that is the same page. Expects m_lock.
     void zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t first, Page* first_page);
-    // Step 3, after the write-through stored `stored` of the `arrived` bytes: fresh frames
-    // holding written bytes enter the cache, cached pages holding bytes that did not
-    // reach the disk leave it, and every reference is dropped. Expects m_lock, held since
-    // adopt_cached_copies_locked.
+    // Step 3, once the size covers `stored` of the `arrived` bytes: the pages holding them
+    // are marked dirty, fresh frames (and pages that left the cache meanwhile) among them
+    // enter the cache, cached pages holding bytes that were not stored leave it, and every
+    // reference is dropped. Expects m_lock, held since adopt_cached_copies_locked.
     void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.
@@ -348,9 +369,23 @@ private:
     void clear_busy(Page* page);
     // Writes back the dirty pages of [first, end). Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
+    // write_back_locked with room for `capacity` pages per write_pages call (frames,
+    // pages, counted: the caller's arrays). Expects m_lock.
+    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
+                                              bool* counted, uint32_t capacity);
+    // write() dirtied `page`: kPageDirty, and kPageDirtyCounted counted once. Expects m_lock.
+    static void mark_written_locked(Page& page);
+    // `page` is clean now, or leaves the cache: its count goes. Expects m_lock.
+    static void uncount_dirty(Page& page);
+    // Records a write-back failure for the next fsync or close (the first one wins).
+    // Expects m_lock.
+    void record_write_error_locked(const Error& error);
+    // A throttled writer (flusher::over_hard_limit): writes back this object's dirty pages
+    // before dirtying more. Expects m_truncate_lock.
+    ErrorOr<void> throttle_writer();
     uint64_t file_size() const;
     // The size without the inode's lock, for read() and write(): while the cache is
-    // attached, a regular file's size changes only through it (write-through, truncation)
+    // attached, a regular file's size changes only through it (write(), truncation)
     // and with m_lock held, so m_lock is enough to read it. Expects m_lock, m_inode set.
     uint64_t size_locked() {
         m_lock.assert_locked();
@@ -362,11 +397,13 @@ private:
     // without it (cached_page_count()).
     std::atomic<size_t> m_page_count { 0 };
     // Whether a page may be dirty: set when a Vma maps the object (stores through a
-    // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too) and when a
-    // write-back fails; cleared by write_back_before_unused() once everything is written
+    // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too), when write()
+    // dirties a page, and when a write-back fails; cleared by write_back_before_unused() once everything is written
     // and nothing maps the object. Anything new that dirties a page must set it. Guarded by
     // m_lock.
     bool m_may_have_dirty_pages { false };
+    // The first unreported write-back failure (an errno), 0 if none. Guarded by m_lock.
+    int m_write_error { 0 };
     // The Vmas that map the object: the reverse map. Going from none to one takes a
     // reference to the inode, back to none drops it. Guarded by m_lock.
     IntrusiveList<Vma, &Vma::m_object_node> m_vmas;
@@ -379,7 +416,7 @@ private:
     Mutex m_lock { "file object", LockRank::VmObject };
     // Serializes truncations and writes: a shrink drops private copies after releasing
     // m_lock, and a later truncation (a growth) must not overtake it; a write() holds it
-    // from looking its pages up until they are written through (across the user copy, with
+    // from looking its pages up until they are dirty in the cache (across the user copy, with
     // m_lock dropped), so that no truncation removes or zeroes a page under a write and no
     // two writers interleave. Taken before any address-space lock (a write's copy may fault,
     // which takes one), after an open file's offset lock.

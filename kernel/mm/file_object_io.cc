@@ -7,8 +7,10 @@
 //                     reference to each, so that their frames stay put and reclaim
 //                     passes them by;
 //   2. no lock        copy between the frames and the buffer (a fault may take m_lock);
-//   3. m_lock again   (write only) write the frames through to the disk, grow the size,
-//                     publish new pages; then drop the references.
+//   3. m_lock again   (write only) grow the size (in memory), mark the pages dirty,
+//                     publish new pages, queue the file for the flusher; then drop the
+//                     references. The disk is not touched (write-back caching), except to
+//                     zero the old last block's tail when the file grows past it.
 //
 // A write() holds m_truncate_lock from its first step to its last, so no truncation
 // removes or zeroes a page under it and no second writer changes the same bytes; a
@@ -22,6 +24,7 @@
 #include "fs/file_system.h"
 #include "lib/string.h"
 #include "mm/file_object.h"
+#include "mm/flusher.h"
 #include "mm/physical_allocator.h"
 #include "mm/reclaim.h"
 
@@ -139,6 +142,15 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
             length = from.remaining();
         if (length > fs::kMaxFileSize - position)
             length = size_t(fs::kMaxFileSize - position);
+        // Throttling: above the hard limit, this writer cleans its own pages before it
+        // dirties more, so it runs at the disk's pace and dirty memory stays bounded.
+        if (flusher::over_hard_limit()) [[unlikely]] {
+            if (auto cleaned = throttle_writer(); cleaned.is_error()) {
+                if (written > 0)
+                    break;
+                return cleaned.release_error();
+            }
+        }
         auto batch = write_batch(from, position, length);
         if (batch.is_error()) {
             if (written > 0)
@@ -147,7 +159,7 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
         }
         written += batch.value();
         if (batch.value() < length)
-            break;  // The source faulted, or the disk filled up.
+            break;  // The source faulted.
     }
     if (written == 0 && from.faulted())
         return Error::from_errno(EFAULT);
@@ -183,10 +195,12 @@ ErrorOr<size_t> FileObject::write_batch(TransferBuffer& from, uint64_t position,
         // through a mapping may have set) become file data, so they must be zeros.
         if (position > size)
             zero_gap_locked(size, position, first, pages[0].page);
-        const void* frames[kBatchPages];
-        for (uint32_t i = 0; i < count; ++i)
-            frames[i] = page_to_virt(pages[i].page);
-        stored = m_inode->file_system().write_through_pages(*m_inode, position, arrived, frames);
+        stored = arrived;
+        // Delayed allocation: the size grows in memory now, the blocks come at write-back.
+        if (position + arrived > size) {
+            if (auto grown = m_inode->file_system().grow_cached_size(*m_inode, position + arrived); grown.is_error())
+                stored = grown.release_error();
+        }
     }
     publish_written_locked(position, arrived, stored.is_error() ? 0 : stored.value(), pages, count);
     return stored;
@@ -207,7 +221,7 @@ void FileObject::adopt_cached_copies_locked(uint64_t position, size_t arrived, W
                          size_t(to - from));
         page_ref(cached);
         page_unref(pages[i].page);
-        pages[i] = { cached, false, false };
+        pages[i] = { cached, false, false, false };
     }
 }
 
@@ -230,7 +244,7 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
         for (; pinned < count; ++pinned) {
             uint64_t index = first + pinned;
             WritePage& slot = pages[pinned];
-            slot = { nullptr, false, false };
+            slot = { nullptr, false, false, false };
             Page* page = m_pages.lookup(index);
             if (page && !page->has_flag(kPageBusy)) [[likely]] {
                 page_ref(page);
@@ -244,6 +258,7 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
                 // fresh frame, allocated below with m_lock dropped.
                 slot.fresh = true;
                 slot.within_file = index * kPageSize < size;
+                slot.whole = whole;
                 continue;
             }
             auto filled = get_page_locked(locker, index);
@@ -255,7 +270,10 @@ ErrorOr<uint64_t> FileObject::pin_for_write(uint64_t position, size_t length, Wr
         }
     }
     for (uint32_t i = 0; i < count; ++i) {
-        if (pages[i].fresh && !(pages[i].page = reclaim::allocate_user_page(ZeroFill::Yes, PageUse::File))) {
+        // A page the copy covers whole needs no zeroing (a copy that stops short in it
+        // fills the rest: copy_into_pinned).
+        ZeroFill fill = pages[i].whole ? ZeroFill::CallerOverwrites : ZeroFill::Yes;
+        if (pages[i].fresh && !(pages[i].page = reclaim::allocate_user_page(fill, PageUse::File))) {
             unpin();
             return Error::from_errno(ENOMEM);
         }
@@ -281,6 +299,10 @@ size_t FileObject::copy_into_pinned(TransferBuffer& from, uint64_t position, siz
         if (copied > 0 && pages[i].fresh && pages[i].within_file &&
             !complete_from_disk(pages[i].page, first + i, within + copied))
             arrived -= copied;  // Those bytes are not written at all, then.
+        // One beyond the end that was not zeroed (the copy was to cover it whole): the
+        // rest lies beyond the new end of file, which reads as zeros.
+        else if (copied > 0 && pages[i].fresh && !pages[i].within_file && pages[i].whole)
+            klib::memset(frame_bytes(pages[i].page) + within + copied, 0, kPageSize - within - copied);
         break;
     }
     return arrived;
@@ -314,6 +336,7 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
                                         uint32_t count) {
     m_lock.assert_locked();
     uint64_t first = position / kPageSize;
+    bool dirtied = false;
     for (uint32_t i = 0; i < count; ++i) {
         uint64_t index = first + i;
         Page* page = pages[i].page;
@@ -325,23 +348,35 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
         // No other copy can have entered the cache since adopt_cached_copies_locked (m_lock
         // has been held since): `cached` is either this write's page or absent.
         Page* cached = m_inode ? m_pages.lookup(index) : nullptr;
-        if (pages[i].fresh) {
-            // A fresh frame enters the cache only holding written bytes, now that the size
-            // covers them (the tree then keeps the allocation's reference).
+        if (cached != page) {
+            // A fresh frame, or a cached page that left the cache during the copy (fadvise),
+            // enters the cache only holding written bytes, now that the size covers them
+            // (the tree then takes over the caller's reference).
             if (holds_stored && !cached && m_inode) {
                 page->owner = this;
                 page->index = index;
-                if (!insert_page_locked(index, page).is_error())
+                if (!insert_page_locked(index, page).is_error()) {
+                    mark_written_locked(*page);
+                    dirtied = true;
                     continue;
+                }
             }
             page_unref(page);
             continue;
         }
-        // Bytes copied into a cached page that did not reach the disk (it filled up) must
-        // not be read back: the page goes, and the next read refills it from the disk. A
-        // page dirty through a mapping keeps its stores, and these bytes with them.
-        if (cached == page && arrived_end > (holds_stored ? stored_end : from) && !page->has_flag(kPageDirty))
+        if (holds_stored) {
+            mark_written_locked(*page);
+            dirtied = true;
+        }
+        // Bytes copied into a cached page that the size does not cover (the growth failed)
+        // must not be read back: the page goes, and the next read refills it from the disk.
+        // A dirty page keeps its stores, and these bytes with them.
+        if (arrived_end > (holds_stored ? stored_end : from) && !page->has_flag(kPageDirty))
             remove_page_locked(index, page);
         page_unref(page);
+    }
+    if (dirtied) {
+        m_may_have_dirty_pages = true;
+        flusher::queue(*this);
     }
 }

@@ -1,5 +1,5 @@
-// Self-tests of the page cache (FileObject) on the root file system: write() goes through
-// to the disk and keeps cached pages coherent, stores into cached pages (what mappings will
+// Self-tests of the page cache (FileObject) on the root file system: write() dirties cached
+// pages and fsync puts them on the disk, stores into cached pages (what mappings will
 // do) are seen by read() before any write-back, fsync and the inode's release put dirty
 // pages on the disk, the cache outlives the inode's last reference until evicted, truncation drops and zeroes cached pages, and a miss reads the disk
 // straight into the cached frame. Each test works on its own file and removes it again.
@@ -39,7 +39,7 @@ bool all_bytes(const uint8_t* data, size_t length, uint8_t value) {
 
 }  // namespace
 
-KTEST(FileObject, WriteGoesThroughToTheDiskAndUpdatesCachedPages) {
+KTEST(FileObject, WriteDirtiesCachedPagesAndFsyncPutsThemOnTheDisk) {
     fs::FileSystem* fs = root_file_system();
     KASSERT(fs);
     auto file = fs->create_file(*fs->root(), "/ktest-cache-wt");
@@ -51,9 +51,8 @@ KTEST(FileObject, WriteGoesThroughToTheDiskAndUpdatesCachedPages) {
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0x11, kPage);
         KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
-        // Cache the page, then overwrite part of it with write().
-        auto read = cache.value()->read(0, in.data(), kPage);
-        KASSERT(!read.is_error());
+        KASSERT(!cache.value()->sync().is_error());
+        // Overwrite part of the cached page with write().
         klib::memset(out.data(), 0x5a, kPage);
         auto written = cache.value()->write(100, out.data(), 3000);
         KASSERT(!written.is_error());
@@ -61,16 +60,21 @@ KTEST(FileObject, WriteGoesThroughToTheDiskAndUpdatesCachedPages) {
         KEXPECT_EQ(uint64_t(kPage), fs->stat(*file.value()).size);
         Page* page = cache.value()->lookup_page(0);
         KASSERT(page);
-        // The bytes are on the disk already and the cached copy agrees; nothing is dirty.
+        // The cached copy has the bytes and is dirty; the disk does not have them yet.
+        KEXPECT(page->has_flag(kPageDirty));
+        const uint8_t* cached = static_cast<const uint8_t*>(page_to_virt(page));
+        KEXPECT(all_bytes(cached, 100, 0x11));
+        KEXPECT(all_bytes(cached + 100, 3000, 0x5a));
+        KEXPECT(all_bytes(cached + 3100, kPage - 3100, 0x11));
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x11));
+        // fsync writes the page back: clean, and the disk agrees.
+        KEXPECT(!cache.value()->sync().is_error());
         KEXPECT(!page->has_flag(kPageDirty));
         KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
         KEXPECT(all_bytes(in.data(), 100, 0x11));
         KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
         KEXPECT(all_bytes(in.data() + 3100, kPage - 3100, 0x11));
-        const uint8_t* cached = static_cast<const uint8_t*>(page_to_virt(page));
-        KEXPECT(all_bytes(cached, 100, 0x11));
-        KEXPECT(all_bytes(cached + 100, 3000, 0x5a));
-        KEXPECT(all_bytes(cached + 3100, kPage - 3100, 0x11));
     }
     file = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-wt").is_error());
@@ -88,6 +92,7 @@ KTEST(FileObject, ReadSeesStoresBeforeAnyWriteBack) {
         KASSERT(out.ok() && in.ok());
         klib::memset(out.data(), 0x11, kPage);
         KASSERT(!cache.value()->write(0, out.data(), 3100).is_error());
+        KASSERT(!cache.value()->sync().is_error());
         uint64_t written_before = page_cache_statistics().written_back;
         KASSERT(store_into_cache(*cache.value(), 0, 100, 3000, 0x5a));
         // Nothing reached the disk yet: the page is dirty, and the disk still has 0x11.
@@ -232,7 +237,7 @@ KTEST(FileObject, TruncationDropsPagesAndZeroesTheTail) {
         klib::memset(out.data(), 0xee, kPage);
         for (uint64_t page = 0; page < 4; ++page)
             KASSERT(!cache.value()->write(page * kPage, out.data(), kPage).is_error());
-        // write() goes through to the disk; reading the pages brings them into the cache.
+        // write() leaves the pages cached (and dirty); reading them finds them there.
         for (uint64_t page = 0; page < 4; ++page)
             KASSERT(!cache.value()->read(page * kPage, in.data(), kPage).is_error());
         KEXPECT_EQ(size_t(4), cache.value()->resident_page_count());

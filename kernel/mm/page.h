@@ -55,6 +55,7 @@ enum PageFlag : uint32_t {
     kPageDirty = 1u << 1,
     kPageReferenced = 1u << 2,
     kPageActive = 1u << 3,  // On the active reclaim queue (else the inactive one), if queued.
+    kPageDirtyCounted = 1u << 4,  // Dirtied by write(): counted in flusher::dirty_pages().
 };
 
 // One cache line each, and a power of two in size, so that converting between a descriptor

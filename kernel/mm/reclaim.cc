@@ -10,6 +10,7 @@
 #include "lib/panic.h"
 #include "mm/address_space.h"
 #include "mm/file_object.h"
+#include "mm/flusher.h"
 #include "mm/kernel_heap.h"
 #include "mm/kernel_stack.h"
 #include "mm/shrinker.h"
@@ -300,6 +301,8 @@ size_t drop_unmapped_from(PageQueue& queue) {
 }  // namespace
 
 size_t drop_caches() {
+    // Dirty files first, so that the flusher's queue lets go of them (its references).
+    flusher::write_back_all();
     size_t freed = drop_unmapped_from(g_inactive) + drop_unmapped_from(g_active);
     g_reclaimed.fetch_add(freed, std::memory_order_relaxed);
     // Frees heap objects (buffer records), so before the heap is drained.

@@ -31,7 +31,9 @@ ErrorOr<void> FileTable::close(int fd) {
     if (fd < 0 || fd >= kMaxDescriptors || !m_files[fd])
         return Error::from_errno(EBADF);
     RefPtr<OpenFile> old = std::move(m_files[fd]);
-    return {};
+    // A delayed write-back failure of the file is close()'s error (the descriptor is
+    // closed all the same).
+    return old->close_error();
 }
 
 void FileTable::copy_from(const FileTable& other) {

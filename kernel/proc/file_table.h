@@ -37,7 +37,8 @@ public:
     ErrorOr<void> install(int fd, RefPtr<OpenFile> file);
 
     // Empties slot `fd`; EBADF if it was empty. The OpenFile goes away with its last
-    // reference (which may sleep: call with no spinlock held).
+    // reference (which may sleep: call with no spinlock held). Returns the file's delayed
+    // write-back failure, if any (OpenFile::close_error), with the slot emptied anyway.
     ErrorOr<void> close(int fd);
 
     // Every descriptor of `other` shares its OpenFile here too (fork).

@@ -24,6 +24,7 @@ ErrorOr<void> OpenFile::truncate(uint64_t) { return Error::from_errno(EINVAL); }
 
 // Devices and pipes have nothing to make durable; Linux says EINVAL for them.
 ErrorOr<void> OpenFile::fsync() { return Error::from_errno(EINVAL); }
+ErrorOr<void> OpenFile::close_error() { return {}; }
 
 ErrorOr<size_t> OpenFile::read_directory(UserCursor&) { return Error::from_errno(ENOTDIR); }
 
@@ -151,6 +152,21 @@ ErrorOr<void> InodeFile::fsync() {
         return m_fs.fsync(*m_inode);
     auto cache = TRY(FileObject::for_inode(*m_inode));
     return cache->sync();
+}
+
+ErrorOr<void> InodeFile::close_error() {
+    // Only a file written through this description, with a page cache, has a write-back
+    // failure to report here.
+    if (!writable() || m_inode->is_directory())
+        return {};
+    fs::InodePageCache* cache;
+    {
+        MutexLocker locker(m_inode->lock());
+        cache = m_inode->page_cache();
+    }
+    if (!cache)
+        return {};
+    return static_cast<FileObject*>(cache)->take_write_error();
 }
 
 static uint8_t dirent_type(fs::DirEntryType type) {

@@ -24,7 +24,7 @@
 // ones below held during the copy: a copy that faults on a mapping of the same file takes
 // the file's page-cache lock in the fault pipeline without waiting for this thread. A write
 // also holds the file's writers lock (FileObject, rank FileWriters) from its first page
-// to its write-through, so writes and truncations of one file take turns, and a write
+// until its pages are dirty in the cache, so writes and truncations of one file take turns, and a write
 // that faults part way writes exactly the bytes that arrived, the rest of their page
 // keeping its old bytes.
 //
@@ -96,6 +96,10 @@ public:
     // Makes the file's data durable. EINVAL for kinds with nothing to sync (pipes, the
     // console), as Linux answers.
     virtual ErrorOr<void> fsync();
+    // close() of a descriptor naming this file: a delayed failure to report (a write-back
+    // of a regular file's dirty pages that failed since the last fsync or close, reported
+    // once), or nothing. The descriptor is closed either way.
+    virtual ErrorOr<void> close_error();
     // Copies whole atlas_dirent64 records (syscall/abi.h) to `to` and returns the bytes
     // they take; 0 at the end; EINVAL if the next record does not fit. The position moves
     // past exactly the records that wholly arrived (EFAULT if none did). An error reading
@@ -133,6 +137,7 @@ public:
     ErrorOr<void> stat(atlas_stat& out) override;
     ErrorOr<void> truncate(uint64_t length) override;
     ErrorOr<void> fsync() override;
+    ErrorOr<void> close_error() override;
     ErrorOr<size_t> read_directory(UserCursor& to) override;
 
     // The file's inode (mmap maps its page cache).

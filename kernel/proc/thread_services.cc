@@ -34,6 +34,8 @@ ErrorOr<void> start(const char* name, void (*entry)(void*), void* argument) {
 
 void yield() { Thread::yield(); }
 
+void sleep_for_us(uint64_t microseconds) { Thread::sleep_for_us(microseconds); }
+
 void run_in_threads(size_t count, void (*body)(void* context, size_t index), void* context) {
     if (count > ktest_threads::kMaxThreads)
         panic("run_in_threads: %lu threads, at most %lu", static_cast<unsigned long>(count),

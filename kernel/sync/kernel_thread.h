@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "lib/error_or.h"
 
@@ -21,6 +22,10 @@ ErrorOr<void> start(const char* name, void (*entry)(void*), void* argument);
 
 // Gives the hart to another runnable thread, if there is one.
 void yield();
+
+// Sleeps for at least `microseconds` (woken by a timer tick, so up to one tick longer).
+// Call with no lock held.
+void sleep_for_us(uint64_t microseconds);
 
 // Runs body(context, i) for i in [0, count) in `count` new threads at once and returns once
 // every one of them has exited and been reaped (their stacks are freed). Panics if a thread

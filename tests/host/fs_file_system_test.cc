@@ -387,7 +387,8 @@ TEST(FileSystem, DeviceWriteErrorIsReportedAsEio)
     EXPECT_EQ(EIO, disk.fs().create_file(disk.root(), "later").error().code());
 }
 
-// write_through_pages: the page cache's write() hands over whole page frames.
+// Write-back caching: the page cache's write() grows the size in memory (grow_cached_size),
+// and write-back hands over whole page frames (write_pages), which allocates the blocks.
 namespace {
 
 // `count` page frames holding `contents` (whole pages; shorter contents leave zeros).
@@ -413,32 +414,7 @@ struct Frames {
 
 }  // namespace
 
-TEST(FileSystem, WriteThroughPagesWritesTheFramesAndGrowsTheSizeByTheBytesWritten)
-{
-    MountedDisk disk;
-    auto file = disk.create("through");
-    std::string data = pattern(3 * 4096, 7);
-    Frames frames(3, data);
-    // Bytes [100, 3 * 4096 - 50) of pages 0..2: the size covers exactly them; the frames'
-    // bytes before 100 (a hole here, zeros in the frame) read as zeros.
-    std::string expected = data;
-    std::memset(expected.data(), 0, 100);
-    std::memset(static_cast<uint8_t*>(frames.frames[0]), 0, 100);
-    auto written = disk.fs().write_through_pages(*file, 100, 3 * 4096 - 150, frames.data());
-    ASSERT_FALSE(written.is_error()) << written.error().name();
-    EXPECT_EQ(3 * 4096u - 150, written.value());
-    EXPECT_EQ(3 * 4096u - 50, disk.fs().stat(*file).size);
-    EXPECT_EQ(expected.substr(0, 3 * 4096 - 50), disk.read_all(*file));
-    file = nullptr;
-    disk.remount();
-    file = disk.lookup("/through");
-    ASSERT_TRUE(file);
-    EXPECT_EQ(expected.substr(0, 3 * 4096 - 50), disk.read_all(*file));
-    file = nullptr;
-    EXPECT_EQ("", disk.fsck());
-}
-
-TEST(FileSystem, WriteThroughPagesPastTheEndZeroesTheOldTailOnDisk)
+TEST(FileSystem, GrowCachedSizeZeroesTheOldTailAndAllocatesNothingUntilWriteBack)
 {
     MountedDisk disk;
     auto file = disk.create("grow");
@@ -449,19 +425,56 @@ TEST(FileSystem, WriteThroughPagesPastTheEndZeroesTheOldTailOnDisk)
     std::memcpy(frame, "0123456789", 10);
     ASSERT_FALSE(disk.fs().write_page(*file, 0, frame, 10).is_error());
     fs::free_block_memory(frame);
-    // Page 2 written from its frame: page 0's tail and page 1 read as zeros.
-    Frames frames(1, "abc");
-    auto written = disk.fs().write_through_pages(*file, 2 * 4096, 3, frames.data());
-    ASSERT_FALSE(written.is_error());
-    EXPECT_EQ(3u, written.value());
-    std::string expected = std::string("0123456789") + std::string(2 * 4096 - 10, '\0') + "abc";
+    uint32_t free_blocks = disk.fs().usage().free_blocks;
+    ASSERT_FALSE(disk.fs().grow_cached_size(*file, 2 * 4096 + 3).is_error());
+    // The size grew, nothing was allocated, and what lies beyond the old end reads as zeros.
+    EXPECT_EQ(2 * 4096u + 3, disk.fs().stat(*file).size);
+    EXPECT_EQ(1u, disk.fs().stat(*file).blocks);
+    EXPECT_EQ(free_blocks, disk.fs().usage().free_blocks);
+    EXPECT_TRUE(file->size_unlogged());
+    std::string expected = std::string("0123456789") + std::string(2 * 4096 + 3 - 10, '\0');
     EXPECT_EQ(expected, disk.read_all(*file));
+    // Write-back of page 2 allocates its block, and its transaction logs the size.
+    Frames frames(1, "abc");
+    ASSERT_FALSE(disk.fs().write_pages(*file, 2, frames.data(), 1).is_error());
     EXPECT_EQ(2u, disk.fs().stat(*file).blocks);
+    EXPECT_FALSE(file->size_unlogged());
+    EXPECT_EQ(expected.substr(0, 2 * 4096) + "abc", disk.read_all(*file));
     file = nullptr;
     EXPECT_EQ("", disk.fsck());
 }
 
-TEST(FileSystem, WriteThroughPagesOnAFullDiskWritesWholePagesAndReportsThem)
+TEST(FileSystem, FsyncLogsASizeGrownInMemoryWithinTheLastBlock)
+{
+    MountedDisk disk;
+    auto file = disk.create("tail");
+    disk.write(*file, 0, "0123456789");
+    ASSERT_FALSE(disk.fs().fsync(*file).is_error());
+    // Growth within the existing last block: written back in place, with no transaction.
+    ASSERT_FALSE(disk.fs().grow_cached_size(*file, 20).is_error());
+    Frames frames(1, "0123456789abcdefghij");
+    ASSERT_FALSE(disk.fs().write_pages(*file, 0, frames.data(), 1).is_error());
+    EXPECT_TRUE(file->size_unlogged());
+    ASSERT_FALSE(disk.fs().fsync(*file).is_error());
+    EXPECT_FALSE(file->size_unlogged());
+    // What a power cut right now would leave: the new size and bytes.
+    MemoryBlockDevice after(disk.device.durable_image());
+    auto mounted = fs::FileSystem::mount(after);
+    ASSERT_FALSE(mounted.is_error());
+    auto again = mounted.value()->lookup(*mounted.value()->root(), "tail");
+    ASSERT_FALSE(again.is_error());
+    std::string contents(20, '\0');
+    auto read = mounted.value()->read(*again.value(), 0, contents.data(), 20);
+    ASSERT_FALSE(read.is_error());
+    EXPECT_EQ(20u, read.value());
+    EXPECT_EQ("0123456789abcdefghij", contents);
+    again = nullptr;
+    EXPECT_FALSE(mounted.value()->unmount().is_error());
+    file = nullptr;
+    EXPECT_EQ("", disk.fsck());
+}
+
+TEST(FileSystem, WritePagesOnAFullDiskIsENOSPCAndLeavesTheDiskConsistent)
 {
     MountedDisk disk(fs_test::DiskShape { 512, 64, 32 });
     auto filler = disk.create("filler");
@@ -473,19 +486,15 @@ TEST(FileSystem, WriteThroughPagesOnAFullDiskWritesWholePagesAndReportsThem)
             break;
         offset += written.value();
     }
-    // Make room for exactly 2 blocks, then write 4 pages through.
+    // Room for exactly 2 blocks; write-back of 4 grown pages fills it and fails.
     ASSERT_FALSE(disk.fs().truncate(*filler, offset - 2 * 4096).is_error());
     auto file = disk.create("late");
     std::string data = pattern(4 * 4096, 9);
     Frames frames(4, data);
-    auto written = disk.fs().write_through_pages(*file, 0, 4 * 4096, frames.data());
-    ASSERT_FALSE(written.is_error()) << written.error().name();
-    EXPECT_EQ(2 * 4096u, written.value());
-    EXPECT_EQ(2 * 4096u, disk.fs().stat(*file).size);
-    EXPECT_EQ(data.substr(0, 2 * 4096), disk.read_all(*file));
-    auto again = disk.fs().write_through_pages(*file, 2 * 4096, 4096, frames.data() + 2);
-    ASSERT_TRUE(again.is_error());
-    EXPECT_EQ(ENOSPC, again.error().code());
+    ASSERT_FALSE(disk.fs().grow_cached_size(*file, 4 * 4096).is_error());
+    auto written = disk.fs().write_pages(*file, 0, frames.data(), 4);
+    ASSERT_TRUE(written.is_error());
+    EXPECT_EQ(ENOSPC, written.error().code());
     file = nullptr;
     filler = nullptr;
     EXPECT_EQ("", disk.fsck());

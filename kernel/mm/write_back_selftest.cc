@@ -1,0 +1,363 @@
+// Self-tests of write-back caching (mm/flusher.h, FileObject::write) on the root file
+// system: a page written whole is not read first, the flusher writes old dirty pages back,
+// a writer above the hard limit is throttled rather than failed, truncation and unlink of a
+// file with dirty pages write nothing and allocate nothing, and reclaim writes a dirty page
+// back before evicting it, and a failed write-back is reported once by the next fsync or
+// close with nothing fsynced lost, a size grown within the last block survives eviction,
+// and write-back racing truncation never brings truncated bytes back. Each test works on
+// its own file and removes it again.
+#include "fs/file_system.h"
+#include "fs/inode_table.h"
+#include "fs/root_file_system.h"
+#include "lib/ktest.h"
+#include "lib/string.h"
+#include "mm/address_space.h"
+#include "mm/file_object.h"
+#include "mm/flusher.h"
+#include "mm/physical_allocator.h"
+#include "mm/scoped_frame.h"
+#include "sync/kernel_thread.h"
+
+namespace {
+
+constexpr size_t kPage = fs::kBlockSize;
+
+bool all_bytes(const uint8_t* data, size_t length, uint8_t value) {
+    for (size_t i = 0; i < length; ++i) {
+        if (data[i] != value)
+            return false;
+    }
+    return true;
+}
+
+// Writes `pages` pages of `value` from page `first`, one page per call.
+bool write_pages(FileObject& cache, uint64_t first, uint64_t pages, const uint8_t* data) {
+    for (uint64_t i = 0; i < pages; ++i) {
+        auto written = cache.write((first + i) * kPage, data, kPage);
+        if (written.is_error() || written.value() != kPage)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+KTEST(WriteBack, PageWrittenWholeIsNotReadFromTheDiskFirst) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-whole");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x21, kPage);
+        KASSERT(write_pages(*cache.value(), 0, 2, out.data()));
+        KASSERT(!cache.value()->sync().is_error());
+        cache.value()->drop_cached_pages(0, 2);
+        KASSERT(!cache.value()->lookup_page(0) && !cache.value()->lookup_page(1));
+        // A whole page over an uncached one: no miss. Part of a page: the rest is read.
+        klib::memset(out.data(), 0x42, kPage);
+        uint64_t misses = page_cache_statistics().misses;
+        KEXPECT(write_pages(*cache.value(), 0, 1, out.data()));
+        KEXPECT_EQ(misses, page_cache_statistics().misses);
+        KEXPECT(!cache.value()->write(kPage + 10, out.data(), 10).is_error());
+        KEXPECT_EQ(misses + 1, page_cache_statistics().misses);
+        KASSERT(!cache.value()->read(0, in.data(), kPage).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x42));
+        KASSERT(!cache.value()->read(kPage, in.data(), kPage).is_error());
+        KEXPECT(all_bytes(in.data(), 10, 0x21));
+        KEXPECT(all_bytes(in.data() + 10, 10, 0x42));
+        KEXPECT(all_bytes(in.data() + 20, kPage - 20, 0x21));
+        KEXPECT(!cache.value()->sync().is_error());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-whole").is_error());
+}
+
+KTEST(WriteBack, FlusherWritesDirtyPagesBackOnceTheyAreOld) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-age");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x6d, kPage);
+        uint64_t flushed = flusher::statistics().flushed;
+        KASSERT(!cache.value()->write(0, out.data(), 3000).is_error());
+        Page* page = cache.value()->lookup_page(0);
+        KASSERT(page);
+        KEXPECT(page->has_flag(kPageDirty));
+        // Not at once: a second later it is still dirty (the flusher waits kExpireNs).
+        kernel_thread::sleep_for_us(1'000'000);
+        KEXPECT(page->has_flag(kPageDirty));
+        // Within the age plus two of the flusher's periods, it is clean and on the disk,
+        // size included.
+        uint64_t waited_us = 1'000'000;
+        while (page->has_flag(kPageDirty) && waited_us < flusher::kExpireNs / 1000 + 4 * flusher::kPeriodUs) {
+            kernel_thread::sleep_for_us(flusher::kPeriodUs / 2);
+            waited_us += flusher::kPeriodUs / 2;
+        }
+        KEXPECT(!page->has_flag(kPageDirty));
+        KEXPECT(waited_us >= flusher::kExpireNs / 1000 - flusher::kPeriodUs);
+        KEXPECT(flusher::statistics().flushed > flushed);
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), 3000, 0x6d));
+        KEXPECT(all_bytes(in.data() + 3000, kPage - 3000, 0));
+        MutexLocker locker(file.value()->lock());
+        KEXPECT(!file.value()->size_unlogged());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-age").is_error());
+}
+
+KTEST(WriteBack, WriterAboveTheHardLimitIsThrottledNotFailed) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-throttle");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out;
+        KASSERT(out.ok());
+        klib::memset(out.data(), 0x7e, kPage);
+        uint64_t throttled = flusher::statistics().throttled;
+        size_t pages = flusher::hard_limit() + flusher::hard_limit() / 2;
+        size_t most_dirty = 0;
+        bool all_written = true;
+        for (size_t i = 0; i < pages && all_written; ++i) {
+            all_written = write_pages(*cache.value(), i, 1, out.data());
+            if (flusher::dirty_pages() > most_dirty)
+                most_dirty = flusher::dirty_pages();
+        }
+        KEXPECT(all_written);
+        // Bounded: the hard limit plus the page a writer dirties before it looks again (and
+        // a few dirtied elsewhere meanwhile).
+        KEXPECT(most_dirty <= flusher::hard_limit() + 64);
+        KEXPECT(flusher::statistics().throttled > throttled);
+        KEXPECT_EQ(uint64_t(pages * kPage), fs->stat(*file.value()).size);
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-throttle").is_error());
+}
+
+KTEST(WriteBack, TruncatingDirtyPagesWritesAndAllocatesNothing) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-trunc");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out;
+        KASSERT(out.ok());
+        klib::memset(out.data(), 0x3f, kPage);
+        uint32_t free_blocks = fs->usage().free_blocks;
+        uint64_t written_back = page_cache_statistics().written_back;
+        size_t dirty = flusher::dirty_pages();
+        KASSERT(write_pages(*cache.value(), 0, 16, out.data()));
+        KEXPECT_EQ(dirty + 16, flusher::dirty_pages());
+        // Delayed allocation: nothing on the disk yet.
+        KEXPECT_EQ(free_blocks, fs->usage().free_blocks);
+        KEXPECT(!cache.value()->truncate(kPage / 2).is_error());
+        KEXPECT_EQ(dirty + 1, flusher::dirty_pages());
+        KEXPECT(!cache.value()->sync().is_error());
+        KEXPECT_EQ(written_back + 1, page_cache_statistics().written_back);
+        KEXPECT_EQ(free_blocks - 1, fs->usage().free_blocks);
+        KEXPECT_EQ(uint64_t(kPage / 2), fs->stat(*file.value()).size);
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-trunc").is_error());
+}
+
+KTEST(WriteBack, UnlinkedFileWithDirtyPagesIsFreedWithoutWritingThem) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    uint32_t free_blocks = fs->usage().free_blocks;
+    uint64_t written_back = page_cache_statistics().written_back;
+    size_t dirty = flusher::dirty_pages();
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-unlink");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out;
+        KASSERT(out.ok());
+        klib::memset(out.data(), 0x5c, kPage);
+        KASSERT(write_pages(*cache.value(), 0, 16, out.data()));
+        // Unlinked while open: the cache keeps working, and the pages stay dirty.
+        KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-unlink").is_error());
+        KEXPECT_EQ(dirty + 16, flusher::dirty_pages());
+    }
+    // The last reference frees the file; its dirty pages go with it, unwritten.
+    file = nullptr;
+    flusher::write_back_all();
+    KEXPECT_EQ(dirty, flusher::dirty_pages());
+    KEXPECT_EQ(written_back, page_cache_statistics().written_back);
+    KEXPECT(!fs->fsync(*fs->root()).is_error());
+    KEXPECT_EQ(free_blocks, fs->usage().free_blocks);
+}
+
+KTEST(WriteBack, ReclaimWritesADirtyPageBackBeforeEvictingIt) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-reclaim");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x9b, kPage);
+        size_t dirty = flusher::dirty_pages();
+        KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
+        Page* page = cache.value()->lookup_page(0);
+        KASSERT(page && page->has_flag(kPageDirty));
+        // As the reclaim thread does (EvictMapped::No: no second chance to ask about).
+        StaleTlbs stale;
+        KEXPECT(cache.value()->try_evict(0, page, true, true, stale, EvictMapped::No) == EvictOutcome::Evicted);
+        KEXPECT(!cache.value()->lookup_page(0));
+        KEXPECT_EQ(dirty, flusher::dirty_pages());
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x9b));
+        KEXPECT(!cache.value()->sync().is_error());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-reclaim").is_error());
+}
+
+KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothing) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-error");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        klib::memset(out.data(), 0x11, kPage);
+        KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
+        KASSERT(!cache.value()->sync().is_error());
+        // The flusher's write-back of page 1 fails: recorded, the page stays dirty.
+        klib::memset(out.data(), 0x22, kPage);
+        KASSERT(write_pages(*cache.value(), 1, 1, out.data()));
+        fs->fail_next_write_pages_for_test(1);
+        auto flushed = cache.value()->write_back_queued();
+        KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
+        KEXPECT(cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        // The next fsync writes it and reports the failure; the one after has nothing to say.
+        auto synced = cache.value()->sync();
+        KEXPECT(synced.is_error() && synced.error().code() == EIO);
+        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        KEXPECT(!cache.value()->sync().is_error());
+        // Nothing fsynced was lost, and the page that failed is on the disk now.
+        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x11));
+        KEXPECT(!fs->read_page(*file.value(), 1, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x22));
+        // close() reports a failure recorded since, once.
+        KASSERT(write_pages(*cache.value(), 2, 1, out.data()));
+        fs->fail_next_write_pages_for_test(1);
+        KEXPECT(cache.value()->write_back_queued().is_error());
+        auto closed = cache.value()->take_write_error();
+        KEXPECT(closed.is_error() && closed.error().code() == EIO);
+        KEXPECT(!cache.value()->take_write_error().is_error());
+        KEXPECT(!cache.value()->sync().is_error());
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error").is_error());
+}
+
+KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-evict");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        ScopedFrame out;
+        KASSERT(out.ok());
+        klib::memset(out.data(), 0x4d, kPage);
+        KASSERT(!cache.value()->write(0, out.data(), 100).is_error());
+        KASSERT(!cache.value()->sync().is_error());
+        // Growth inside the block the file already has: written back in place, with no
+        // transaction of its own.
+        KASSERT(!cache.value()->write(100, out.data(), 200).is_error());
+    }
+    // The last reference writes back; the eviction drops the inode; the next lookup reads
+    // the inode from the disk, which must have the size.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    auto again = fs->lookup(*fs->root(), "/ktest-wb-evict");
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(uint64_t(300), fs->stat(*again.value()).size);
+    ScopedFrame in;
+    KASSERT(in.ok());
+    auto read = fs->read(*again.value(), 0, in.data(), kPage);
+    KEXPECT(!read.is_error() && read.value() == 300);
+    KEXPECT(all_bytes(in.data(), 300, 0x4d));
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-evict").is_error());
+}
+
+KTEST(WriteBack, WriteBackRacingTruncationNeverBringsTruncatedBytesBack) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-race");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        FileObject& object = *cache.value();
+        constexpr uint32_t kRounds = 40;
+        constexpr uint64_t kPages = 24;
+        bool writes_ok = true;
+        // One thread writes the file whole and cuts it back, round after round; the other
+        // writes it back as the flusher does, as fast as it can.
+        volatile bool writer_done = false;
+        ktest_threads::run_in_threads(2, [&](size_t index) {
+            if (index == 1) {
+                while (!writer_done)
+                    (void)object.write_back_queued();
+                return;
+            }
+            ScopedFrame out;
+            for (uint32_t round = 0; round < kRounds && out.ok(); ++round) {
+                klib::memset(out.data(), int(round + 1), kPage);
+                writes_ok = writes_ok && write_pages(object, 0, kPages, out.data());
+                writes_ok = writes_ok && !object.truncate(kPage * (round % 5) + round * 37).is_error();
+            }
+            writes_ok = writes_ok && out.ok();
+            writer_done = true;
+        });
+        KEXPECT(writes_ok);
+        uint64_t size = kPage * ((kRounds - 1) % 5) + (kRounds - 1) * 37;
+        KEXPECT_EQ(size, fs->stat(*file.value()).size);
+        // What the disk holds: the last round's bytes up to the size, zeros after it once
+        // the file grows again, never an older round's.
+        KEXPECT(!object.sync().is_error());
+        object.drop_cached_pages(0, ~uint64_t(0));
+        KEXPECT(!object.truncate(size + 3 * kPage).is_error());
+        ScopedFrame in;
+        KASSERT(in.ok());
+        bool right = true;
+        uint64_t grown = size + 3 * kPage;
+        for (uint64_t offset = 0; offset < grown && right; offset += kPage) {
+            size_t expected = grown - offset < kPage ? size_t(grown - offset) : kPage;
+            auto read = object.read(offset, in.data(), kPage);
+            right = !read.is_error() && read.value() == expected;
+            for (size_t i = 0; i < expected && right; ++i)
+                right = in.data()[i] == (offset + i < size ? uint8_t(kRounds) : 0);
+        }
+        KEXPECT(right);
+    }
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-race").is_error());
+}

@@ -1,0 +1,241 @@
+/* write_back_test: write-back caching seen from user space (docs/vm.md, "The life of a
+ * cached page"): write() leaves dirty pages in the page cache, which reach the disk later.
+ *
+ *   - written bytes are visible to read() and to a MAP_SHARED mapping before any
+ *     write-back (vmstat's pages_written_back stays put), and fsync writes them back;
+ *   - the flusher writes a dirty file back by itself after about five seconds;
+ *   - a writer that writes far more than the dirty limit into a small machine is throttled,
+ *     never failed, and everything it wrote reads back after fsync;
+ *   - truncating or unlinking a file with dirty pages writes none of them back;
+ *   - with the caches dropped, frames and heap come back to their baseline (no leak);
+ *   - a write of new pages past the end whose source faults leaves zeros after what
+ *     arrived (new whole pages are not zeroed before the copy).
+ *
+ * Each test runs in a child (the harness's TEST_IN_CHILD). Prints "PASS name" or
+ * "FAIL name: why" per test and ends with "N passed, N failed".
+ *
+ *   write_back_test            run every test
+ *   write_back_test NAME...    run the tests whose names contain one of the NAMEs */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../kernel/syscall/numbers.h"
+#include "file_helpers.h"
+#include "harness.h"
+
+static unsigned char s_buffer[64 * 1024];
+
+/* Fills s_buffer with bytes depending on `seed`. */
+static void fill(unsigned seed)
+{
+    for (size_t i = 0; i < sizeof(s_buffer); i++)
+        s_buffer[i] = (unsigned char)(i * 7 + seed);
+}
+
+/* Whether `length` bytes at `p` are s_buffer's first `length`. */
+static int holds_buffer(const unsigned char* p, size_t length) { return memcmp(p, s_buffer, length) == 0; }
+
+static int written_bytes_are_visible_to_read_and_mmap_before_write_back(void)
+{
+    int fd = open("write_back.visible", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    fill(3);
+    uint64_t written_back = counters().pages_written_back;
+    CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    static unsigned char back[64 * 1024];
+    CHECK(pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back));
+    CHECK(holds_buffer(back, sizeof(back)));
+    unsigned char* map = (unsigned char*)map_fd(sizeof(s_buffer), PROT_READ, MAP_SHARED, fd, 0);
+    CHECK(map != NULL);
+    CHECK(holds_buffer(map, sizeof(s_buffer)));
+    /* Nothing was written back for all that (munmap may write back: before it). */
+    CHECK(counters().pages_written_back == written_back);
+    CHECK(munmap(map, sizeof(s_buffer)) == 0);
+    /* fsync writes the 16 pages (or what munmap left). */
+    CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    CHECK(fsync(fd) == 0);
+    CHECK(counters().pages_written_back >= written_back + 16);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.visible") == 0);
+    return 0;
+}
+
+static int flusher_writes_a_dirty_file_back_after_about_five_seconds(void)
+{
+    int fd = open("write_back.aged", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    fill(5);
+    uint64_t written_back = counters().pages_written_back;
+    CHECK(write(fd, s_buffer, 3 * PG) == (ssize_t)(3 * PG));
+    sleep(1);  /* Too young to be written. */
+    CHECK(counters().pages_written_back == written_back);
+    int waited = 1;
+    while (counters().pages_written_back < written_back + 3 && waited < 9) {
+        sleep(1);
+        waited++;
+    }
+    CHECK(counters().pages_written_back >= written_back + 3);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.aged") == 0);
+    return 0;
+}
+
+/* More than three times the dirty limit (1/8 of memory) written as fast as write() goes:
+ * every call writes its whole count. */
+static int writer_outpacing_the_disk_is_throttled_not_failed(void)
+{
+    struct atlas_vmstat before = counters();
+    size_t bytes = ((size_t)before.total_frames * PG / 8 * 3) & ~(sizeof(s_buffer) - 1);
+    size_t step = (bytes / 8) & ~(sizeof(s_buffer) - 1);
+    int fd = open("write_back.fast", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    fill(9);
+    for (size_t done = 0; done < bytes; done += sizeof(s_buffer))
+        CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    /* Throttling wrote most of it back already, before fsync. */
+    CHECK(counters().pages_written_back - before.pages_written_back >= bytes / PG / 2);
+    CHECK(fsync(fd) == 0);
+    static unsigned char back[64 * 1024];
+    for (size_t offset = 0; offset < bytes; offset += step) {
+        CHECK(pread(fd, back, sizeof(back), (off_t)offset) == (ssize_t)sizeof(back));
+        if (!holds_buffer(back, sizeof(back))) {
+            size_t i = 0;
+            while (back[i] == s_buffer[i])
+                i++;
+            snprintf(failure, sizeof(failure), "at %zu + %zu: %u, expected %u (file %zu bytes)", offset, i,
+                     back[i], s_buffer[i], bytes);
+            return 1;
+        }
+    }
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.fast") == 0);
+    return 0;
+}
+
+static int truncated_and_unlinked_dirty_pages_are_never_written_back(void)
+{
+    fill(11);
+    uint64_t written_back = counters().pages_written_back;
+    int fd = open("write_back.truncated", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 16; i++)
+        CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    CHECK(ftruncate(fd, 0) == 0);
+    CHECK(fsync(fd) == 0);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.truncated") == 0);
+    fd = open("write_back.unlinked", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    for (int i = 0; i < 16; i++)
+        CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    CHECK(unlink("write_back.unlinked") == 0);
+    CHECK(close(fd) == 0);
+    CHECK(counters().pages_written_back == written_back);
+    return 0;
+}
+
+static int dropped_caches_return_frames_and_heap_to_baseline(void)
+{
+    struct atlas_vmstat baseline = { 0 };
+    for (int round = 0; round < 3; round++) {
+        /* Round 0 warms up; the later rounds must end where round 1 did. */
+        fill((unsigned)round);
+        for (int i = 0; i < 4; i++) {
+            char name[32];
+            snprintf(name, sizeof(name), "write_back.leak.%d", i);
+            int fd = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+            CHECK(fd >= 0);
+            for (int j = 0; j <= i * 8; j++)
+                CHECK(write(fd, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+            if (i % 2)
+                CHECK(fsync(fd) == 0);
+            CHECK(close(fd) == 0);
+            if (i == 3)
+                CHECK(unlink(name) == 0);
+        }
+        CHECK(syscall(SYS_drop_caches) == 0);
+        struct atlas_vmstat dropped = counters();
+        if (round == 1)
+            baseline = dropped;
+        if (round < 2)
+            continue;
+        long used_before = (long)(baseline.total_frames - baseline.free_frames);
+        long used_after = (long)(dropped.total_frames - dropped.free_frames);
+        if (used_after != used_before || dropped.kernel_heap_bytes != baseline.kernel_heap_bytes) {
+            snprintf(failure, sizeof(failure), "after drop_caches: used frames %ld -> %ld, heap bytes %lu -> %lu",
+                     used_before, used_after, (unsigned long)baseline.kernel_heap_bytes,
+                     (unsigned long)dropped.kernel_heap_bytes);
+            return 1;
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "write_back.leak.%d", i);
+        CHECK(unlink(name) == 0);
+    }
+    return 0;
+}
+
+/* A write of whole new pages past the end whose source faults inside one: the page's frame
+ * is not zeroed first (the copy was to cover it), so the write zeroes what did not arrive:
+ * a mapping of the last page, and the file grown later, show zeros there, never the bytes
+ * an old frame held. */
+static int write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived(void)
+{
+    int fd = open("write_back.fault", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0);
+    fill(13);
+    CHECK(write(fd, s_buffer, 2 * PG) == (ssize_t)(2 * PG));
+    /* A source of one readable page and a hole after it. */
+    unsigned char* source = (unsigned char*)map_anon(2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    CHECK(source != NULL);
+    CHECK(munmap(source + PG, PG) == 0);
+    memcpy(source, s_buffer, PG);
+    /* Frames just freed holding non-zero bytes, for the write's new page to be given. */
+    int junk = open("write_back.junk", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(junk >= 0);
+    memset(s_buffer, 0xab, sizeof(s_buffer));
+    CHECK(write(junk, s_buffer, sizeof(s_buffer)) == (ssize_t)sizeof(s_buffer));
+    CHECK(fsync(junk) == 0);
+    CHECK(posix_fadvise(junk, 0, 0, POSIX_FADV_DONTNEED) == 0);
+    CHECK(close(junk) == 0);
+    fill(13);
+    /* Pages 2 and 3 asked, 700 bytes arrive. */
+    CHECK(pwrite(fd, source + PG - 700, 2 * PG, 2 * PG) == 700);
+    CHECK(lseek(fd, 0, SEEK_END) == (off_t)(2 * PG + 700));
+    /* A mapping of the last page sees zeros beyond the end (no other file's bytes). */
+    unsigned char* last = (unsigned char*)map_fd(PG, PROT_READ, MAP_SHARED, fd, 2 * PG);
+    CHECK(last != NULL);
+    CHECK(memcmp(last, s_buffer + PG - 700, 700) == 0);
+    CHECK(bytes_are_zero((const char*)last + 700, PG - 700));
+    CHECK(munmap(last, PG) == 0);
+    CHECK(ftruncate(fd, 4 * PG) == 0);
+    static unsigned char back[2 * PG];
+    CHECK(pread(fd, back, 2 * PG, 2 * PG) == (ssize_t)(2 * PG));
+    CHECK(memcmp(back, s_buffer + PG - 700, 700) == 0);
+    CHECK(bytes_are_zero((const char*)back + 700, 2 * PG - 700));
+    CHECK(munmap(source, PG) == 0);
+    CHECK(close(fd) == 0);
+    CHECK(unlink("write_back.fault") == 0);
+    CHECK(unlink("write_back.junk") == 0);
+    return 0;
+}
+
+static const struct TestCase kTests[] = {
+    TEST(written_bytes_are_visible_to_read_and_mmap_before_write_back),
+    TEST(flusher_writes_a_dirty_file_back_after_about_five_seconds),
+    TEST(writer_outpacing_the_disk_is_throttled_not_failed),
+    TEST(truncated_and_unlinked_dirty_pages_are_never_written_back),
+    TEST(dropped_caches_return_frames_and_heap_to_baseline),
+    TEST(write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived),
+};
+
+int main(int argc, char** argv)
+{
+    return run_tests(kTests, sizeof(kTests) / sizeof(kTests[0]), argc, argv, TEST_IN_CHILD);
+}
