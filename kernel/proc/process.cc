@@ -122,8 +122,8 @@ ErrorOr<void> Process::sleep_ticks(uint64_t ticks) {
     uint64_t deadline = timer_ticks() + ticks;
     // One tick at a time, so that a kill is noticed within 10 ms.
     while (timer_ticks() < deadline) {
-        if (self && self->is_killed())
-            return Error::from_errno(EINTR);
+        if (self && self->signal_interrupts())
+            return Error::from_errno(EINTR);  // POSIX: a sleep is never restarted.
         Thread::sleep_for_us(1000000 / kTimerHz);
     }
     return {};
