@@ -183,5 +183,5 @@ ErrorOr<void> Process::pause_until_signal() {
     SpinlockLocker locker(ProcessTable::lock());
     while (!self->signal_interrupts())
         self->m_child_exited.sleep(ProcessTable::lock());
-    return Error::from_errno(EINTR);
+    return self->m_signals.interrupt_call(false);
 }

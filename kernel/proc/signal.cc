@@ -157,10 +157,9 @@ Error SignalState::interrupt_call(bool restartable) {
     // No lock: the callers hold a pipe's or the table's, and everything here is the owner's
     // own (only the owner installs the table).
     // Only a handler can restart a call, and a handler means a table.
-    if (restartable && m_table && call->scause == trap_cause::kEcallFromUser) {
+    m_call_restartable = restartable && m_table && call->scause == trap_cause::kEcallFromUser;
+    if (m_call_restartable)
         m_table->restart_argument = call->x[static_cast<int>(Reg::a0)];
-        m_call_restartable = true;
-    }
     return Error::from_errno(EINTR);
 }
 

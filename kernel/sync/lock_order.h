@@ -53,9 +53,11 @@
 // The process locks come after the allocators on purpose: nothing allocates or frees
 // memory under them (a Process or Pipe whose last reference goes away is dropped after
 // the lock is released), and the checker enforces it. Under them come only the wait
-// queues they sleep on and the scheduler. The four are never held together today; the
-// order among them is the one kill() would need to nest them: find the process in the
-// table, post the signal, read the pipe it is blocked on, wake that pipe's sleepers.
+// queues they sleep on and the scheduler. kill() nests all four in this order: find the
+// process in the table, post the signal, read the pipe it is blocked on, wake that pipe's
+// sleepers (Process::post_signal_locked); so do exit's SIGCHLD and the alarms' SIGALRM, the
+// latter from the timer interrupt (interrupts are off under every spinlock, so it never
+// finds one of them held on its own hart).
 //
 // The inode pair rule. A thread holds at most two inode locks, and takes the second only
 // through Mutex::lock_nested (NestedMutexLocker), never through a plain lock():

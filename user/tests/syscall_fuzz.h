@@ -235,5 +235,11 @@ void gen_madvise(Fuzz* f);
 void gen_rt_sigaction(Fuzz* f);
 void gen_rt_sigprocmask(Fuzz* f);
 void gen_rt_sigpending(Fuzz* f);
+void gen_rt_sigsuspend(Fuzz* f);
+void gen_sigaltstack(Fuzz* f);
+void gen_linux_kill(Fuzz* f);
+void gen_tgkill(Fuzz* f);
+void gen_getitimer(Fuzz* f);
+void gen_setitimer(Fuzz* f);
 
 #endif

@@ -709,7 +709,9 @@ static const Generator kGenerators[SYS_count] = {
     [SYS_procmaps] = gen_procmaps, [SYS_fadvise] = gen_fadvise,   [SYS_pread] = gen_pread,
     [SYS_pwrite] = gen_pwrite,
     [SYS_rt_sigaction] = gen_rt_sigaction, [SYS_rt_sigprocmask] = gen_rt_sigprocmask,
-    [SYS_rt_sigpending] = gen_rt_sigpending,
+    [SYS_rt_sigpending] = gen_rt_sigpending, [SYS_rt_sigsuspend] = gen_rt_sigsuspend,
+    [SYS_sigaltstack] = gen_sigaltstack, [SYS_linux_kill] = gen_linux_kill, [SYS_tgkill] = gen_tgkill,
+    [SYS_getitimer] = gen_getitimer, [SYS_setitimer] = gen_setitimer,
 };
 
 void fz_random_call(Fuzz* f)
