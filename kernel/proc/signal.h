@@ -50,13 +50,11 @@
 
 struct TrapFrame;
 
-// Where a handler's frame goes: the stack's top (the interrupted sp, or the top of the
-// alternate stack), the lowest address the frame may reach (0: anywhere), and what the
-// frame's uc_stack reports.
+// Where a handler's frame goes: below `top` (the interrupted sp, or the top of the
+// alternate stack), and never below `limit` (0: anywhere).
 struct FrameStack {
-    uint64_t top { 0 };
-    uint64_t limit { 0 };
-    atlas_stack reported { 0, ATLAS_SS_DISABLE, 0, 0 };
+    uint64_t top;
+    uint64_t limit;
 };
 
 class SignalState {
@@ -158,8 +156,17 @@ private:
     void update_attention_locked();
     // Takes the handler's entry into account: the mask grows, SA_RESETHAND resets.
     void enter_handler_locked(int signal, const Action& action);
-    // The alternate stack to push a handler's frame on, and the frame head's uc_stack.
-    void stack_for_handler_locked(const Action& action, uint64_t user_sp, FrameStack& stack) const;
+    // Where the frame of `action`'s handler goes, for the interrupted `user_sp`, and what
+    // its uc_stack reports (`reported` is zeroed by the caller). Inline: the common case,
+    // no alternate stack, is on the path of every fault a handler resolves.
+    FrameStack frame_stack_locked(const Action& action, uint64_t user_sp, atlas_stack& reported) const {
+        if (!m_table || (m_table->alternate_stack.ss_flags & ATLAS_SS_DISABLE)) [[likely]] {
+            reported.ss_flags = ATLAS_SS_DISABLE;
+            return FrameStack { user_sp, 0 };
+        }
+        return alternate_frame_stack_locked(action, user_sp, reported);
+    }
+    FrameStack alternate_frame_stack_locked(const Action& action, uint64_t user_sp, atlas_stack& reported) const;
 
     mutable Spinlock m_lock { "signals", LockRank::Signal };
     OwnPtr<Table> m_table;  // Null: every disposition is SIG_DFL. Set and read under m_lock.
