@@ -440,9 +440,12 @@ enum { kStormRacers = 3, kStormRounds = 20 };
    own parent signals it; SIGCHLD and SIGUSR1 interrupt its waits, which restart. */
 static void storm_racer(void)
 {
+    alarm(100);
     for (int i = 0;; i++) {
         int child = fork();
         if (child == 0) {
+            /* An armed alarm that exec keeps and exit (or a kill) must take down. */
+            alarm(100);
             if (i % 2) {
                 char* argv[] = {(char*)"signal_wait_test", (char*)"--exit-now", NULL};
                 execv("/bin/signal_wait_test", argv);
