@@ -36,8 +36,9 @@
 // process's exit sends SIGCHLD to its parent; its alarm (proc/alarm.h) sends SIGALRM.
 //
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
-// updates, guards the table, every m_parent, m_children, m_state and m_exit_status, and is
-// the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
+// updates, guards the table, every m_parent, m_children, m_state and m_exit_status and the
+// armed alarms (alarm.h), and is the lock m_child_exited sleeps on; signals are posted and
+// sleepers woken under it (post_signal_locked). Everything else (address space, files, cwd, name) is
 // touched only by the process's own thread, so it needs no lock (one thread per process),
 // with one exception: procmaps reads another process's address space and name, so the
 // owner changes those two (exec, exit) under m_image_lock (a Mutex, rank Process, taken
