@@ -47,16 +47,16 @@ void console_input_hook(char c) {
         (void)ProcessGroup::signal_group(group, signal, 0);  // ESRCH: the group is gone.
 }
 
-// Takes one byte of input, sleeping a tick at a time until one arrives. EINTR if the
-// calling process is killed meanwhile.
+// Takes one byte of input, sleeping a tick at a time until one arrives. EINTR (restartable)
+// if a signal interrupts the calling process meanwhile.
 ErrorOr<int> next_input_byte() {
     for (;;) {
         int c = uart::try_get_char();
         if (c >= 0)
             return c;
         Process* process = current_process();
-        if (process && process->is_killed())
-            return Error::from_errno(EINTR);
+        if (process && process->signal_interrupts())
+            return process->signals().interrupt_call(true);
         Thread::sleep_for_us(10000);
     }
 }

@@ -61,10 +61,13 @@ void Process::exit_current(int status) {
         }
         if (orphaned_zombie)
             init->m_child_exited.wake_all();
+        self->cancel_alarm_locked();
         self->m_exit_status = status;
         self->m_state = ProcessState::Zombie;
         // The parent is alive: a parent that exits takes this lock to hand its children
-        // on, so it cannot go away while we hold it.
+        // on, so it cannot go away while we hold it. SIGCHLD is ignored unless it has a
+        // handler (init has none).
+        self->m_parent->post_signal_locked(SIGCHLD, self->m_pid);
         self->m_parent->m_child_exited.wake_all();
     }
     Thread::exit(0);
@@ -143,8 +146,8 @@ ErrorOr<Process*> Process::wait_for_zombie_child_locked(int pid, int options) {
             return Error::from_errno(ECHILD);
         if (options & WNOHANG)
             return nullptr;
-        if (is_killed())
-            return Error::from_errno(EINTR);
+        if (signal_interrupts())
+            return m_signals.interrupt_call(true);
         m_child_exited.sleep(ProcessTable::lock());
     }
 }
@@ -164,8 +167,8 @@ ErrorOr<void> Process::kill(int pid, int signal) {
         return ProcessGroup::signal_group(-pid, signal, sender);
     }
     SpinlockLocker locker(ProcessTable::lock());
-    Process* found = ProcessTable::find_locked(pid);
-    if (!found || found->m_state == ProcessState::Zombie)
+    Process* target = ProcessTable::find_locked(pid);
+    if (!target || target->m_state == ProcessState::Zombie)
         return Error::from_errno(ESRCH);
     if (signal == 0)
         return {};
@@ -173,22 +176,35 @@ ErrorOr<void> Process::kill(int pid, int signal) {
     // one to hand orphans to), so kill() refuses, as Linux ignores signals to init.
     if (pid == 1)
         return Error::from_errno(EPERM);
-    found->post_signal_locked(signal, sender);
+    // A zombie-to-be (exiting, not yet a zombie) gets the signal recorded and never looks at
+    // it: harmless.
+    target->post_signal_locked(signal, sender);
     return {};
 }
 
 void Process::post_signal_locked(int signal, int sender_pid) {
     ProcessTable::lock().assert_locked();
-    // A zombie-to-be gets the signal recorded and never looks at it: harmless.
-    if (m_signals.post(signal, sender_pid) != SignalState::PostResult::Fatal)
-        return;
-    // A process sleeping in wait() sleeps on its own queue under the table lock, having
-    // checked is_killed() under it: waking under it loses no wake-up.
+    SignalState::PostResult result = m_signals.post(signal, sender_pid);
+    if (result == SignalState::PostResult::Interrupts || result == SignalState::PostResult::Fatal)
+        interrupt_sleep_locked();
+}
+
+void Process::interrupt_sleep_locked() {
+    ProcessTable::lock().assert_locked();
+    // wait, pause and sigsuspend check the attention flag under the table lock: waking under
+    // it loses no wake-up.
     m_child_exited.wake_all();
-    // The pipe it sleeps on, if any: the record holds a reference, and it cannot be
-    // replaced (or dropped) while its lock is held, so waking under it is safe and frees
-    // nothing here. Ranks: ProcessTable, Signal (post), BlockedPipe, Pipe, WaitQueue.
+    // The pipe is woken under the record's lock, so it cannot be dropped meanwhile (and no
+    // reference is taken: nothing may be freed under these locks).
     SpinlockLocker locker(m_blocked_lock);
     if (m_blocked_pipe)
         m_blocked_pipe->wake_all_for_kill();
+}
+
+ErrorOr<void> Process::pause_until_signal() {
+    Process* self = current_process();
+    SpinlockLocker locker(ProcessTable::lock());
+    while (!self->signal_interrupts())
+        self->m_child_exited.sleep(ProcessTable::lock());
+    return self->m_signals.interrupt_call(false);
 }

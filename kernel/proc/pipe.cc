@@ -43,7 +43,9 @@ public:
     }
     BlockedOnPipe(const BlockedOnPipe&) = delete;
     BlockedOnPipe& operator=(const BlockedOnPipe&) = delete;
-    bool killed() const { return m_process && m_process->is_killed(); }
+    // A signal to deliver (or a kill) interrupts the call.
+    bool interrupted() const { return m_process && m_process->signal_interrupts(); }
+    Error interrupt() const { return m_process->signals().interrupt_call(true); }
 
 private:
     Process* m_process;
@@ -62,8 +64,8 @@ ErrorOr<size_t> Pipe::read(UserCursor& to) {
         while (m_reading || m_write_total == m_read_total) {
             if (!m_reading && m_writers == 0)
                 return 0;
-            if (blocked.killed())
-                return Error::from_errno(EINTR);
+            if (blocked.interrupted())
+                return blocked.interrupt();
             m_readable.sleep(m_lock);
         }
         m_reading = true;
@@ -98,12 +100,14 @@ ErrorOr<size_t> Pipe::write(UserCursor& from) {
         {
             SpinlockLocker locker(m_lock);
             while (m_readers > 0 && (m_writing || kPipeCapacity - (m_write_total - m_read_total) < room_needed) &&
-                   !blocked.killed())
+                   !blocked.interrupted())
                 m_writable.sleep(m_lock);
-            if (m_readers == 0 || blocked.killed()) {
+            if (m_readers == 0 || blocked.interrupted()) {
                 if (written > 0)
                     return written;
-                return Error::from_errno(m_readers == 0 ? EPIPE : EINTR);
+                if (m_readers == 0)
+                    return Error::from_errno(EPIPE);
+                return blocked.interrupt();
             }
             m_writing = true;
             size_t room = kPipeCapacity - (m_write_total - m_read_total);

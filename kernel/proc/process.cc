@@ -100,6 +100,7 @@ Process::Process() = default;
 Process::~Process() {
     ASSERT(!m_table_node.is_linked());
     ASSERT(m_children.empty());
+    ASSERT(!m_alarm || !m_alarm->m_node.is_linked());
 }
 
 void Process::set_cwd(RefPtr<fs::Inode> cwd) { m_cwd = std::move(cwd); }
@@ -124,8 +125,8 @@ ErrorOr<void> Process::sleep_ticks(uint64_t ticks) {
     uint64_t deadline = timer_ticks() + ticks;
     // One tick at a time, so that a kill is noticed within 10 ms.
     while (timer_ticks() < deadline) {
-        if (self && self->is_killed())
-            return Error::from_errno(EINTR);
+        if (self && self->signal_interrupts())
+            return self->signals().interrupt_call(false);  // A sleep is never restarted.
         Thread::sleep_for_us(1000000 / kTimerHz);
     }
     return {};

@@ -30,16 +30,19 @@
 // Signals (proc/signal.h, docs/signals.md): kill() posts a signal to the process's
 // SignalState; the process takes it at its next return to user mode
 // (process_deliver_signals). A signal that must end the process at once (SIGKILL, or a
-// default action that terminates) also sets its kill signal, which wakes it if it sleeps
-// interruptibly (wait, sleep, a pipe, the console); it exits with a status that names the
-// signal.
+// default action that terminates) sets its kill signal; it and a handled signal that is not
+// blocked wake the process if it sleeps interruptibly (wait, sleep, pause, sigsuspend, a
+// pipe, the console: interrupt_sleep_locked), and the call returns EINTR or restarts. A
+// process's exit sends SIGCHLD to its parent; its alarm (proc/alarm.h) sends SIGALRM.
 //
 // Process groups and sessions (process_group.h): each process is a member of one group,
 // from fork until it is reaped; kill() of a group visits only the group's member list.
 //
 // Locking: the table lock (process_table.h), a Spinlock held only for short list and tree
 // updates, guards the table, every m_parent, m_children, m_state and m_exit_status, the
-// group links (m_group, m_group_node, m_did_exec), and is the lock m_child_exited sleeps on. Everything else (address space, files, cwd, name) is
+// group links (m_group, m_group_node, m_did_exec) and the armed alarms (alarm.h), and is the
+// lock m_child_exited sleeps on; signals are posted and sleepers woken under it
+// (post_signal_locked). Everything else (address space, files, cwd, name) is
 // touched only by the process's own thread, so it needs no lock (one thread per process),
 // with one exception: procmaps reads another process's address space and name, so the
 // owner changes those two (exec, exit) under m_image_lock (a Mutex, rank Process, taken
@@ -56,11 +59,13 @@
 #include "lib/own_ptr.h"
 #include "lib/ref_ptr.h"
 #include "mm/fault.h"
+#include "proc/alarm.h"
 #include "proc/file_table.h"
 #include "proc/signal.h"
 #include "sync/mutex.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
+#include "syscall/signal_abi.h"
 
 class AddressSpace;
 class Pipe;
@@ -142,14 +147,32 @@ public:
     // 0, one of group -pid if below -1), storing its status at
     // `user_status` if not 0. Returns its pid, or 0 with WNOHANG if none has exited yet
     // (then the status is left untouched, as on Linux). ECHILD if there is no such child,
-    // EFAULT (the child is then not reaped), EINTR if killed while waiting.
+    // EFAULT (the child is then not reaped), EINTR if a signal interrupts (restartable).
     static ErrorOr<int> wait(int pid, uint64_t user_status, int options);
 
     // Sends `signal` to process `pid` (0: only checks that it exists); see signal.h for
-    // what becomes of it. A signal that ends the process wakes it from an interruptible
-    // sleep. ESRCH if there is no live process, EPERM for init. `signal` is 0..31 (the
-    // caller checks).
+    // what becomes of it. A signal that ends the process, or has a handler and is not
+    // blocked, wakes it from an interruptible sleep. ESRCH if there is no live process,
+    // EPERM for init. `signal` is 0..31 (the caller checks).
     static ErrorOr<void> kill(int pid, int signal);
+
+    // With the table lock held: posts `signal` from `sender_pid` (0: the kernel) and, if it
+    // interrupts or kills, wakes the process from an interruptible sleep. Any thread.
+    void post_signal_locked(int signal, int sender_pid);
+    // With the table lock held: wakes the process if it sleeps in wait, pause, sigsuspend or
+    // on a pipe (sleep and console reads look every tick). Any thread.
+    void interrupt_sleep_locked();
+    // True when a blocked call should give up: a signal is to be delivered or the process
+    // is killed (the attention flag). The process's own thread.
+    bool signal_interrupts() const { return m_signals.attention(); }
+    // pause and sigsuspend: sleeps until signal_interrupts(); then EINTR (never restarted).
+    static ErrorOr<void> pause_until_signal();
+
+    // setitimer(ITIMER_REAL): arms (a zero it_value disarms) and returns the timer as it
+    // was. EINVAL (a negative or out-of-range field), ENOMEM. The process's own thread.
+    ErrorOr<atlas_itimerval> set_real_timer(const atlas_itimerval& value);
+    // getitimer(ITIMER_REAL): the time left and the interval.
+    ErrorOr<atlas_itimerval> real_timer();
 
     bool is_killed() const { return m_signals.kill_signal() != 0; }
     int kill_signal() const { return m_signals.kill_signal(); }
@@ -163,7 +186,7 @@ public:
     // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
     void set_blocked_pipe(Pipe* pipe);
 
-    // Sleeps `ticks` timer ticks (10 ms); EINTR if killed meanwhile.
+    // Sleeps `ticks` timer ticks (10 ms); EINTR (never restarted) if a signal interrupts.
     static ErrorOr<void> sleep_ticks(uint64_t ticks);
 
     // The process `pid` with a reference, or null if there is none or it is a zombie.
@@ -186,6 +209,8 @@ public:
     IntrusiveList<Process, &Process::m_sibling_node> m_children;
     ProcessState m_state { ProcessState::Running };
     int m_exit_status { 0 };
+    // wait() sleeps here until a child exits; pause and sigsuspend until a signal comes
+    // (interrupt_sleep_locked wakes it for them too). Under the table lock.
     WaitQueue m_child_exited { "child exited" };
     // The process group (process_group.h): the membership link and a reference to the
     // group, both guarded by the table lock; set from fork (or create_first) until reaped.
@@ -206,6 +231,9 @@ private:
     ErrorOr<Process*> wait_for_zombie_child_locked(int pid, int options);
     // Whether wait(pid) is for `child` (-1: any; 0 or below -1: a group). Table lock held.
     bool waits_for_locked(const Process& child, int pid) const;
+    // The alarm (alarm.cc), with the table lock held.
+    atlas_itimerval real_timer_locked(uint64_t now) const;
+    void cancel_alarm_locked();
 
     int m_pid { 0 };
     char m_name[kMaxNameLength + 1] {};
@@ -222,6 +250,7 @@ private:
     Mutex m_image_lock { "process image", LockRank::Process };
     Spinlock m_blocked_lock { "blocked pipe", LockRank::BlockedPipe };
     RefPtr<Pipe> m_blocked_pipe;  // Guarded by m_blocked_lock.
+    OwnPtr<ProcessAlarm> m_alarm;  // From the first setitimer on; see alarm.h.
 };
 
 struct ProcessTreeTraits {

@@ -13,6 +13,15 @@
 //   the handler returns to its restorer ──rt_sigreturn──> sigreturn(): registers and mask
 //                                                         back from the frame
 //
+// Interrupted calls: post() of a signal that is deliverable at once (a handler, not
+// blocked) or fatal makes attention() true, and the caller wakes the process's
+// interruptible sleep (Process::interrupt_sleep_locked). The sleeping call sees attention()
+// and gives up with interrupt_call(): EINTR, remembering whether SA_RESTART may run it
+// again. deliver_pending() then either leaves EINTR in a0 or rewinds the pc to the ecall
+// with the first argument back in a0 (the call restarts), as the handler's SA_RESTART says.
+// sigsuspend runs with a temporary mask (begin_suspend()); the first handler's frame saves
+// the mask from before it, which rt_sigreturn puts back.
+//
 // Invariants:
 //   - SIGKILL and SIGSTOP are never blocked and never have a handler or SIG_IGN.
 //   - A signal whose disposition ignores it is discarded when it is sent (and when the
@@ -25,7 +34,9 @@
 //   - The dispositions live in a table of their own (about 900 bytes), allocated when the
 //     process first sets one that is not SIG_DFL (or inherits one through fork): until
 //     then every disposition is SIG_DFL. So a Process stays in the heap's 1 KiB class, and
-//     the many processes that never touch signals pay nothing for them.
+//     the many processes that never touch signals pay nothing for them. The alternate
+//     signal stack, sigsuspend's saved mask and an interrupted call's first argument live
+//     there too: each matters only to a handler, and a handler means a table.
 // Nothing here sleeps with the lock held; user memory is touched only without it.
 #pragma once
 
@@ -39,14 +50,22 @@
 
 struct TrapFrame;
 
+// Where a handler's frame goes: below `top` (the interrupted sp, or the top of the
+// alternate stack), and never below `limit` (0: anywhere).
+struct FrameStack {
+    uint64_t top;
+    uint64_t limit;
+};
+
 class SignalState {
 public:
     static constexpr uint64_t bit(int signal) { return 1ull << (signal - 1); }
     static constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
     static constexpr uint64_t kAllSignals = (1ull << ATLAS_SIGNAL_COUNT) - 1;
 
-    // What sending `signal` did.
-    enum class PostResult { Discarded, Pending, Fatal };
+    // What sending `signal` did. Interrupts: it is pending, not blocked and has a handler,
+    // so it interrupts a blocked system call (the caller wakes the process).
+    enum class PostResult { Discarded, Pending, Interrupts, Fatal };
 
     // Records `signal` (1..31) sent by process `sender_pid`. Fatal: the process must die
     // with it at once (the caller wakes it); it is then also recorded as the kill signal
@@ -69,10 +88,28 @@ public:
     uint64_t blocked();
     uint64_t pending();
 
+    // A blocked system call gives up because attention() is set: returns its EINTR. With
+    // `restartable` (and a table), a handler with SA_RESTART makes the call run again, with
+    // the first argument it was called with (read from the trap frame now). Takes no lock,
+    // so any lock may be held.
+    Error interrupt_call(bool restartable);
+
+    // rt_sigsuspend: `mask` (less SIGKILL and SIGSTOP) becomes the mask until the next
+    // delivery, whose first handler frame saves the mask from before. ENOMEM.
+    ErrorOr<void> begin_suspend(uint64_t mask);
+
+    // sigaltstack. `old` (if given) receives the stack as it is (ss_flags SS_ONSTACK if
+    // `user_sp` is on it, SS_DISABLE if none); `stack` (if given) replaces it. The caller has
+    // checked the flags and the size. EPERM if `user_sp` is on the stack being replaced;
+    // ENOMEM (a stack needs the table). The caller asks for `old` first, writes it to the
+    // user, and only then sets `stack`, so that EFAULT changes nothing.
+    ErrorOr<void> alternate_stack(uint64_t user_sp, const atlas_stack* stack, atlas_stack* old);
+
     // fork: the child's state is a copy of `parent`'s dispositions and mask, nothing
     // pending. ENOMEM.
     ErrorOr<void> copy_for_fork(SignalState& parent);
-    // exec: handlers go back to SIG_DFL; SIG_IGN, the mask and pending signals stay.
+    // exec: handlers go back to SIG_DFL and the alternate stack is gone; SIG_IGN, the mask
+    // and pending signals stay.
     void reset_for_exec();
 
     // Before a return to user mode: delivers every deliverable signal, by its disposition,
@@ -101,6 +138,9 @@ private:
     struct Table {
         Action actions[ATLAS_SIGNAL_COUNT + 1];  // Indexed by signal number; [0] unused.
         int senders[ATLAS_SIGNAL_COUNT + 1] {};  // si_pid of each pending signal.
+        atlas_stack alternate_stack { 0, ATLAS_SS_DISABLE, 0, 0 };  // sigaltstack.
+        uint64_t suspend_saved_mask { 0 };    // The mask before sigsuspend (m_restore_mask).
+        uint64_t restart_argument { 0 };      // a0 of the interrupted call (m_call_restartable).
     };
     enum class Disposition { Ignore, Terminate, Handle };
 
@@ -116,6 +156,17 @@ private:
     void update_attention_locked();
     // Takes the handler's entry into account: the mask grows, SA_RESETHAND resets.
     void enter_handler_locked(int signal, const Action& action);
+    // Where the frame of `action`'s handler goes, for the interrupted `user_sp`, and what
+    // its uc_stack reports (`reported` is zeroed by the caller). Inline: the common case,
+    // no alternate stack, is on the path of every fault a handler resolves.
+    FrameStack frame_stack_locked(const Action& action, uint64_t user_sp, atlas_stack& reported) const {
+        if (!m_table || (m_table->alternate_stack.ss_flags & ATLAS_SS_DISABLE)) [[likely]] {
+            reported.ss_flags = ATLAS_SS_DISABLE;
+            return FrameStack { user_sp, 0 };
+        }
+        return alternate_frame_stack_locked(action, user_sp, reported);
+    }
+    FrameStack alternate_frame_stack_locked(const Action& action, uint64_t user_sp, atlas_stack& reported) const;
 
     mutable Spinlock m_lock { "signals", LockRank::Signal };
     OwnPtr<Table> m_table;  // Null: every disposition is SIG_DFL. Set and read under m_lock.
@@ -123,4 +174,9 @@ private:
     uint64_t m_pending { 0 };
     std::atomic<int> m_kill_signal { 0 };
     std::atomic<bool> m_attention { false };
+    // The owner's own: the call now returning EINTR may restart (table->restart_argument),
+    // and the mask is sigsuspend's until the next handler (table->suspend_saved_mask).
+    // Bytes that padding held: a Process must stay in the 1 KiB heap class.
+    bool m_call_restartable { false };
+    bool m_restore_mask { false };
 };

@@ -55,10 +55,13 @@
 // dropped after the lock is released), and the checker enforces it. Under them come only
 // the wait queues they sleep on and the scheduler. kill() nests all four, in this order
 // (Process::post_signal_locked): find the process in the table, post the signal, read the
-// pipe it is blocked on, wake that pipe's sleepers. Being spinlocks only, they may be taken
-// in an interrupt handler, and are: the console's Ctrl-C signals the foreground group
-// from the UART's receive interrupt (proc/console_file.h), where only sleeping locks of
-// the interrupted thread can be held, all of them ranked before these.
+// pipe it is blocked on, wake that pipe's sleepers; so do exit's SIGCHLD and the alarms'
+// SIGALRM. Being spinlocks only, they may be taken in an interrupt handler, and are: the
+// alarms' SIGALRM from the timer interrupt, and the console's Ctrl-C, which signals the
+// foreground group from the UART's receive interrupt (proc/console_file.h). There only
+// sleeping locks of the interrupted thread can be held, all of them ranked before these
+// (interrupts are off under every spinlock, so neither finds one of these held on its own
+// hart).
 //
 // The inode pair rule. A thread holds at most two inode locks, and takes the second only
 // through Mutex::lock_nested (NestedMutexLocker), never through a plain lock():

@@ -74,6 +74,12 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_rt_sigprocmask] = &invoke<sys_rt_sigprocmask>;
     table[SYS_rt_sigpending] = &invoke<sys_rt_sigpending>;
     table[SYS_rt_sigreturn] = &invoke<sys_rt_sigreturn>;
+    table[SYS_rt_sigsuspend] = &invoke<sys_rt_sigsuspend>;
+    table[SYS_sigaltstack] = &invoke<sys_sigaltstack>;
+    table[SYS_linux_kill] = &invoke<sys_kill>;
+    table[SYS_tgkill] = &invoke<sys_tgkill>;
+    table[SYS_getitimer] = &invoke<sys_getitimer>;
+    table[SYS_setitimer] = &invoke<sys_setitimer>;
     return table;
 }
 

@@ -12,6 +12,8 @@ struct atlas_stat;
 struct atlas_vmstat;
 struct atlas_map_entry;
 struct atlas_sigaction;
+struct atlas_stack;
+struct atlas_itimerval;
 
 // sys_proc.cc
 ErrorOr<int> sys_fork(TrapFrame& frame);
@@ -75,3 +77,8 @@ ErrorOr<void> sys_rt_sigaction(int signal, UserPtr<atlas_sigaction> action, User
 ErrorOr<void> sys_rt_sigprocmask(int how, UserPtr<uint64_t> set, UserPtr<uint64_t> old, size_t set_size);
 ErrorOr<void> sys_rt_sigpending(UserPtr<uint64_t> set, size_t set_size);
 ErrorOr<uint64_t> sys_rt_sigreturn(TrapFrame& frame);
+ErrorOr<void> sys_rt_sigsuspend(UserPtr<uint64_t> mask, size_t set_size);
+ErrorOr<void> sys_sigaltstack(TrapFrame& frame, UserPtr<atlas_stack> stack, UserPtr<atlas_stack> old);
+ErrorOr<void> sys_tgkill(int tgid, int tid, int signal);
+ErrorOr<void> sys_getitimer(int which, UserPtr<atlas_itimerval> value);
+ErrorOr<void> sys_setitimer(int which, UserPtr<atlas_itimerval> value, UserPtr<atlas_itimerval> old);

@@ -54,7 +54,14 @@
 #define SYS_ioctl 44      // ioctl(fd, request, arg): the console's TIOCGPGRP/TIOCSPGRP (Linux's 29 is stat here)
 
 // The signal calls take Linux's riscv64 numbers, with its rt_ names and arguments
-// (syscall/signal_abi.h); the table simply has room up to them.
+// (syscall/signal_abi.h); the table simply has room up to them. Later calls take Linux's
+// numbers too, so that Atlas's own never meet them.
+#define SYS_getitimer 102
+#define SYS_setitimer 103
+#define SYS_linux_kill 129     // kill with Linux's number (SYS_kill, 6, stays for xv6 programs)
+#define SYS_tgkill 131
+#define SYS_sigaltstack 132
+#define SYS_rt_sigsuspend 133
 #define SYS_rt_sigaction 134
 #define SYS_rt_sigprocmask 135
 #define SYS_rt_sigpending 136

@@ -24,6 +24,14 @@
 //   rt_sigpending(u64* set, size_t sigsetsize)  the pending signals that are blocked
 //   rt_sigreturn()                           from a handler: restores the registers and
 //                                            the mask saved in the frame at sp
+//   rt_sigsuspend(const u64* mask, size_t sigsetsize)
+//                                            waits for a handled signal with `mask`; EINTR
+//   sigaltstack(const struct atlas_stack* ss, struct atlas_stack* old)
+//                                            ss_flags 0 or ATLAS_SS_DISABLE; EPERM on it,
+//                                            ENOMEM below ATLAS_MINSIGSTKSZ
+//   kill(pid, sig) at 129, tgkill(tgid, tid, sig) at 131 (tid == tgid == pid)
+//   getitimer(which, struct atlas_itimerval* value), setitimer(which, new, old):
+//                                            ITIMER_REAL only: SIGALRM, in 10 ms ticks
 #ifndef ATLAS_SYSCALL_SIGNAL_ABI_H
 #define ATLAS_SYSCALL_SIGNAL_ABI_H
 
@@ -98,7 +106,23 @@
 #define SEGV_ACCERR 2    // The mapping does not allow the access.
 #endif
 
-#define ATLAS_SS_DISABLE 2  // uc_stack.ss_flags: no alternate signal stack.
+// sigaltstack's ss_flags and uc_stack.ss_flags.
+#define ATLAS_SS_ONSTACK 1   // The stack is in use (reported only).
+#define ATLAS_SS_DISABLE 2   // No alternate signal stack.
+#define ATLAS_MINSIGSTKSZ 2048  // The smallest alternate stack sigaltstack takes (ENOMEM).
+
+// setitimer's and getitimer's `which`: only ITIMER_REAL (0) exists.
+#define ATLAS_ITIMER_REAL 0
+
+struct atlas_timeval {
+    __INT64_TYPE__ tv_sec;
+    __INT64_TYPE__ tv_usec;
+};
+
+struct atlas_itimerval {
+    struct atlas_timeval it_interval;  // Reloaded when the timer fires (0: once).
+    struct atlas_timeval it_value;     // Until the next SIGALRM (0: disarmed).
+};
 
 // What rt_sigaction reads and writes (Linux's generic layout with sa_restorer).
 struct atlas_sigaction {
@@ -146,7 +170,8 @@ struct atlas_sigcontext {
 struct atlas_ucontext {
     __UINT64_TYPE__ uc_flags;     // 0.
     __UINT64_TYPE__ uc_link;      // 0.
-    struct atlas_stack uc_stack;  // {0, ATLAS_SS_DISABLE, 0}: no sigaltstack.
+    struct atlas_stack uc_stack;  // The alternate stack: {0, ATLAS_SS_DISABLE, 0} if none;
+                                  // ss_flags ATLAS_SS_ONSTACK if the interrupted code ran on it.
     __UINT64_TYPE__ uc_sigmask;   // The mask to restore (the one before the handler).
     __UINT8_TYPE__ unused[120];   // Room for a larger sigset, as on Linux.
     struct atlas_sigcontext uc_mcontext;

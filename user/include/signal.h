@@ -1,10 +1,10 @@
 /* <signal.h>: signals, with Linux's numbers and layouts (docs/signals.md).
  *
- * sigaction with SA_SIGINFO, SA_NODEFER and SA_RESETHAND; SA_RESTART and SA_ONSTACK are
- * accepted and kept but change nothing (Atlas has neither EINTR restarts nor sigaltstack).
- * A handler returns through __atlas_sigreturn, the restorer sigaction installs. sigset_t
- * is one 64-bit word: bit (n - 1) for signal n. Stop and continue are not implemented: the
- * stop signals and SIGCONT are ignored by default. */
+ * sigaction with SA_SIGINFO, SA_NODEFER, SA_RESETHAND, SA_RESTART (a blocked call the
+ * handler interrupted runs again instead of failing with EINTR) and SA_ONSTACK (the
+ * handler runs on the sigaltstack). A handler returns through __atlas_sigreturn, the
+ * restorer sigaction installs. sigset_t is one 64-bit word: bit (n - 1) for signal n. Stop
+ * and continue are not implemented: the stop signals and SIGCONT are ignored by default. */
 #ifndef _ATLAS_SIGNAL_H
 #define _ATLAS_SIGNAL_H
 
@@ -114,6 +114,8 @@ typedef struct {
 } stack_t;
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
+#define MINSIGSTKSZ 2048 /* The smallest stack sigaltstack takes (ENOMEM below). */
+#define SIGSTKSZ 8192
 
 struct sigaction {
     union {
@@ -134,6 +136,9 @@ int sigaction(int signal, const struct sigaction* action, struct sigaction* old)
 sighandler_t signal(int signal, sighandler_t handler);
 int sigprocmask(int how, const sigset_t* set, sigset_t* old);
 int sigpending(sigset_t* set);
+/* Waits with `mask` until a handler has run; always -1 with errno EINTR. */
+int sigsuspend(const sigset_t* mask);
+int sigaltstack(const stack_t* stack, stack_t* old);
 int sigemptyset(sigset_t* set);
 int sigfillset(sigset_t* set);
 int sigaddset(sigset_t* set, int signal);

@@ -72,8 +72,14 @@ int chdir(const char* path);
 void* sbrk(intptr_t increment);
 int brk(void* end);
 
+/* sleep returns the seconds left (rounded up) if a signal handler interrupted it. */
 unsigned sleep(unsigned seconds);
 int usleep(useconds_t microseconds);
+/* SIGALRM in `seconds` (0 cancels); returns the seconds the previous alarm had left, rounded
+   up, or 0 if there was none (setitimer's ITIMER_REAL, <sys/time.h>). */
+unsigned alarm(unsigned seconds);
+/* Waits until a signal handler has run; always -1 with errno EINTR. */
+int pause(void);
 /* Ticks of 1/100 s since boot. */
 long uptime_ticks(void);
 

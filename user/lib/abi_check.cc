@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <ucontext.h>
 
@@ -60,3 +61,16 @@ ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__gregs, struct atlas_ucontext, uc_mcon
 ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__fpregs.__f, struct atlas_ucontext, uc_mcontext.fpregs);
 ATLAS_SAME_FIELD(ucontext_t, uc_mcontext.__fpregs.__fcsr, struct atlas_ucontext, uc_mcontext.fcsr);
 static_assert(sizeof(ucontext_t) == sizeof(struct atlas_ucontext));
+
+// sigaltstack's stack_t and setitimer's struct itimerval.
+static_assert(sizeof(stack_t) == sizeof(struct atlas_stack));
+ATLAS_SAME_FIELD(stack_t, ss_sp, struct atlas_stack, ss_sp);
+ATLAS_SAME_FIELD(stack_t, ss_flags, struct atlas_stack, ss_flags);
+ATLAS_SAME_FIELD(stack_t, ss_size, struct atlas_stack, ss_size);
+static_assert(MINSIGSTKSZ == ATLAS_MINSIGSTKSZ && SS_ONSTACK == ATLAS_SS_ONSTACK && SS_DISABLE == ATLAS_SS_DISABLE);
+static_assert(sizeof(struct itimerval) == sizeof(struct atlas_itimerval));
+ATLAS_SAME_FIELD(struct itimerval, it_interval.tv_sec, struct atlas_itimerval, it_interval.tv_sec);
+ATLAS_SAME_FIELD(struct itimerval, it_interval.tv_usec, struct atlas_itimerval, it_interval.tv_usec);
+ATLAS_SAME_FIELD(struct itimerval, it_value.tv_sec, struct atlas_itimerval, it_value.tv_sec);
+ATLAS_SAME_FIELD(struct itimerval, it_value.tv_usec, struct atlas_itimerval, it_value.tv_usec);
+static_assert(ITIMER_REAL == ATLAS_ITIMER_REAL);

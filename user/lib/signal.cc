@@ -1,9 +1,11 @@
 // Signals in the C library: sigaction and its simpler cousin signal(), sigprocmask,
-// sigpending, raise, and the sigset_t helpers. sigaction turns struct sigaction into the
+// sigpending, sigsuspend and pause, sigaltstack, raise, alarm with setitimer and getitimer,
+// and the sigset_t helpers. sigaction turns struct sigaction into the
 // kernel's record (kernel/syscall/signal_abi.h) and always names a restorer:
 // __atlas_sigreturn (sigreturn.S) unless the caller gives its own with SA_RESTORER.
 #include <errno.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "syscall.h"
@@ -47,7 +49,7 @@ int sigaction(int signal, const struct sigaction* action, struct sigaction* old)
 }
 
 // BSD semantics, as glibc's signal(): the handler stays installed and interrupted calls
-// would restart (SA_RESTART, which Atlas accepts without acting on it).
+// restart (SA_RESTART).
 sighandler_t signal(int signal, sighandler_t handler)
 {
     struct sigaction action {};
@@ -66,7 +68,39 @@ int sigprocmask(int how, const sigset_t* set, sigset_t* old)
 
 int sigpending(sigset_t* set) { return (int)atlas::syscall(SYS_rt_sigpending, set, kSigsetSize); }
 
+int sigsuspend(const sigset_t* mask) { return (int)atlas::syscall(SYS_rt_sigsuspend, mask, kSigsetSize); }
+
+// sigsuspend with the mask as it is: Linux's riscv64 has no pause call either.
+int pause(void)
+{
+    sigset_t mask;
+    if (sigprocmask(SIG_BLOCK, nullptr, &mask) < 0)
+        return -1;
+    return sigsuspend(&mask);
+}
+
+int sigaltstack(const stack_t* stack, stack_t* old) { return (int)atlas::syscall(SYS_sigaltstack, stack, old); }
+
 int raise(int signal) { return kill(getpid(), signal); }
+
+int getitimer(int which, struct itimerval* value) { return (int)atlas::syscall(SYS_getitimer, which, value); }
+
+int setitimer(int which, const struct itimerval* value, struct itimerval* old)
+{
+    return (int)atlas::syscall(SYS_setitimer, which, value, old);
+}
+
+// The seconds the previous alarm had left are rounded up: an alarm that is still armed
+// never reports 0.
+unsigned alarm(unsigned seconds)
+{
+    struct itimerval value {};
+    struct itimerval old {};
+    value.it_value.tv_sec = seconds;
+    if (setitimer(ITIMER_REAL, &value, &old) < 0)
+        return 0;
+    return (unsigned)(old.it_value.tv_sec + (old.it_value.tv_usec > 0 ? 1 : 0));
+}
 
 int sigemptyset(sigset_t* set)
 {

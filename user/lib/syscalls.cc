@@ -127,12 +127,18 @@ int brk(void* end)
 
 long uptime_ticks(void) { return atlas::syscall(SYS_uptime); }
 
-// POSIX sleep takes seconds; the kernel counts ticks of 1/100 s. Returns 0 (the time left,
-// which is always none since nothing interrupts a sleep on Atlas).
+// POSIX sleep takes seconds; the kernel counts ticks of 1/100 s. Returns 0, or, if a
+// handled signal interrupted it, the seconds left, rounded up.
 unsigned sleep(unsigned seconds)
 {
-    atlas::syscall(SYS_sleep, (long)seconds * ATLAS_TICKS_PER_SECOND);
-    return 0;
+    long ticks = (long)seconds * ATLAS_TICKS_PER_SECOND;
+    long start = atlas::raw_syscall(SYS_uptime);
+    if (atlas::raw_syscall(SYS_sleep, ticks) != -EINTR)
+        return 0;
+    long left = ticks - (atlas::raw_syscall(SYS_uptime) - start);
+    if (left <= 0)
+        return 0;
+    return (unsigned)((left + ATLAS_TICKS_PER_SECOND - 1) / ATLAS_TICKS_PER_SECOND);
 }
 
 int usleep(useconds_t microseconds)

@@ -240,5 +240,11 @@ void gen_getpgid(Fuzz* f);
 void gen_getsid(Fuzz* f);
 void gen_setsid(Fuzz* f);
 void gen_ioctl(Fuzz* f);
+void gen_rt_sigsuspend(Fuzz* f);
+void gen_sigaltstack(Fuzz* f);
+void gen_linux_kill(Fuzz* f);
+void gen_tgkill(Fuzz* f);
+void gen_getitimer(Fuzz* f);
+void gen_setitimer(Fuzz* f);
 
 #endif

@@ -712,6 +712,9 @@ static const Generator kGenerators[SYS_count] = {
     [SYS_rt_sigpending] = gen_rt_sigpending,
     [SYS_setpgid] = gen_setpgid,   [SYS_getpgid] = gen_getpgid,   [SYS_getsid] = gen_getsid,
     [SYS_setsid] = gen_setsid,     [SYS_ioctl] = gen_ioctl,
+    [SYS_rt_sigpending] = gen_rt_sigpending, [SYS_rt_sigsuspend] = gen_rt_sigsuspend,
+    [SYS_sigaltstack] = gen_sigaltstack, [SYS_linux_kill] = gen_linux_kill, [SYS_tgkill] = gen_tgkill,
+    [SYS_getitimer] = gen_getitimer, [SYS_setitimer] = gen_setitimer,
 };
 
 void fz_random_call(Fuzz* f)

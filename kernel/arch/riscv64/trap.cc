@@ -25,6 +25,7 @@
 #include "mm/fault.h"
 #include "mm/kernel_stack.h"
 #include "mm/user_memory.h"
+#include "proc/alarm.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
@@ -93,6 +94,8 @@ void handle_interrupt(uint64_t code) {
     switch (code) {
     case trap_cause::kSupervisorTimer:
         timer_handle_interrupt();
+        // Processes' alarms that are due (one load when none is).
+        process_alarms_tick();
         // Last, because it may switch to another thread; everything this hart owes the
         // hardware for this interrupt (the next deadline) is done by now.
         scheduler_timer_tick();
