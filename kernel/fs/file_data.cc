@@ -244,6 +244,11 @@ ErrorOr<void> FileSystem::fsync(Inode& inode)
     // covers this inode's changes. Data written by write_page outside any transaction is
     // made durable by the device flush.
     TRY(log_size(inode));
+    return commit_and_flush();
+}
+
+ErrorOr<void> FileSystem::commit_and_flush()
+{
     TRY(m_log->commit_now());
     return m_device.flush();
 }

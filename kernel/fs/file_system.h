@@ -137,6 +137,9 @@ public:
     // Makes the inode's data and metadata durable: a size that grow_cached_size() raised is
     // logged first (log_size), then the running transaction commits and the device flushes.
     ErrorOr<void> fsync(Inode& inode);
+    // Makes every finished operation durable: the running transaction commits and the device
+    // flushes (sync(), after the flusher wrote the dirty pages back and logged their sizes).
+    ErrorOr<void> commit_and_flush();
 
     // --- Write-back caching (file_data.cc) ---
     // The page cache's write() grew the file to `size` in memory: the new bytes sit in dirty

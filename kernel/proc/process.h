@@ -157,7 +157,9 @@ public:
     static ErrorOr<void> kill(int pid, int signal);
 
     // With the table lock held: posts `signal` from `sender_pid` (0: the kernel) and, if it
-    // interrupts or kills, wakes the process from an interruptible sleep. Any thread.
+    // interrupts or kills, wakes the process from an interruptible sleep. Any thread, all
+    // without sleeping or allocating: kill() and the group sends (process_group.h), the
+    // console's Ctrl-C from its interrupt handler included.
     void post_signal_locked(int signal, int sender_pid);
     // With the table lock held: wakes the process if it sleeps in wait, pause, sigsuspend or
     // on a pipe (sleep and console reads look every tick). Any thread.
@@ -177,11 +179,6 @@ public:
     bool is_killed() const { return m_signals.kill_signal() != 0; }
     int kill_signal() const { return m_signals.kill_signal(); }
     SignalState& signals() { return m_signals; }
-
-    // Posts `signal` and, if it is fatal, wakes the process from an interruptible sleep,
-    // all without sleeping or allocating: kill() and the group sends (process_group.h),
-    // the console's Ctrl-C from its interrupt handler included. Expects the table lock.
-    void post_signal_locked(int signal, int sender_pid);
 
     // Blocking pipe calls register the pipe here, so that kill() can wake the sleeper.
     void set_blocked_pipe(Pipe* pipe);

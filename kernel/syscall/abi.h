@@ -38,7 +38,7 @@
 //   mknod(const char* path, int major, int minor)  a device node (xv6's shape)
 //   unlink(path)  link(old, new)  mkdir(path, mode)  rmdir(path)  close(fd)
 //   lseek(int fd, long offset, int whence) -> the new offset
-//   ftruncate(int fd, long length)  fsync(int fd)
+//   ftruncate(int fd, long length)  fsync(int fd)  fdatasync(int fd) (= fsync)  sync()
 //   getdents(int fd, void* buf, size_t n)  -> bytes of whole atlas_dirent64 records, 0 at
 //                                          the end of the directory, EINVAL if n is too
 //                                          small for the next record

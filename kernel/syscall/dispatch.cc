@@ -54,6 +54,8 @@ constexpr std::array<Entry, SYS_count> make_table() {
     table[SYS_rmdir] = &invoke<sys_rmdir>;
     table[SYS_ftruncate] = &invoke<sys_ftruncate>;
     table[SYS_fsync] = &invoke<sys_fsync>;
+    table[SYS_fdatasync] = &invoke<sys_fdatasync>;
+    table[SYS_sync] = &invoke<sys_sync>;
     table[SYS_stat] = &invoke<sys_stat>;
     table[SYS_getdents] = &invoke<sys_getdents>;
     table[SYS_vmstat] = &invoke<sys_vmstat>;

@@ -47,6 +47,8 @@ ErrorOr<void> sys_pipe(UserPtr<int> fds);
 ErrorOr<void> sys_fstat(int fd, UserPtr<atlas_stat> out);
 ErrorOr<void> sys_ftruncate(int fd, int64_t length);
 ErrorOr<void> sys_fsync(int fd);
+ErrorOr<void> sys_fdatasync(int fd);
+ErrorOr<void> sys_sync();
 ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length);
 ErrorOr<int> sys_ioctl(int fd, uint64_t request, uint64_t argument);
 

@@ -56,6 +56,8 @@
 // The signal calls take Linux's riscv64 numbers, with its rt_ names and arguments
 // (syscall/signal_abi.h); the table simply has room up to them. Later calls take Linux's
 // numbers too, so that Atlas's own never meet them.
+#define SYS_sync 81
+#define SYS_fdatasync 83
 #define SYS_getitimer 102
 #define SYS_setitimer 103
 #define SYS_linux_kill 129     // kill with Linux's number (SYS_kill, 6, stays for xv6 programs)

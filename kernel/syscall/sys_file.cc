@@ -1,9 +1,12 @@
 // File-descriptor system calls: open, close, read, write, pread, pwrite, readv, writev,
-// lseek, dup, dup2, pipe, fstat, ftruncate, fsync, getdents, ioctl. The transfers hand the file a
+// lseek, dup, dup2, pipe, fstat, ftruncate, fsync, fdatasync, sync, getdents, ioctl. The transfers hand the file a
 // UserCursor over the user's buffer or segments (mm/user_memory.h); the file consumes
 // exactly the bytes that cross it.
 #include "fs/file_system.h"
 #include "fs/inode.h"
+#include "fs/root_file_system.h"
+#include "lib/kprintf.h"
+#include "mm/flusher.h"
 #include "mm/file_object.h"
 #include "mm/kernel_heap.h"
 #include "mm/user_memory.h"
@@ -268,6 +271,23 @@ ErrorOr<void> sys_ftruncate(int fd, int64_t length) {
 ErrorOr<void> sys_fsync(int fd) {
     RefPtr<OpenFile> file = TRY(file_for(fd));
     return file->fsync();
+}
+
+// The data and the size are what fdatasync must make durable, and the size is all of the
+// metadata fsync logs beyond what every operation commits anyway: the two are one.
+ErrorOr<void> sys_fdatasync(int fd) { return sys_fsync(fd); }
+
+// Every file write() dirtied is written back (sizes logged), then the log commits and the
+// device flushes. Pages dirtied only through MAP_SHARED mappings of a file write() never
+// queued wait for msync, munmap, exit or reclaim, as before. sync() cannot fail (POSIX): a
+// write-back error stays recorded on its file for that file's next fsync or close.
+ErrorOr<void> sys_sync() {
+    flusher::write_back_all();
+    if (fs::FileSystem* fs = root_file_system()) {
+        if (auto result = fs->commit_and_flush(); result.is_error())
+            kprintf("sync: commit failed: %s\n", result.error().name());
+    }
+    return {};
 }
 
 ErrorOr<size_t> sys_getdents(int fd, UserBuffer buffer, size_t length) {

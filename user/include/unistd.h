@@ -60,6 +60,10 @@ int close(int fd);
 off_t lseek(int fd, off_t offset, int whence);
 int ftruncate(int fd, off_t length);
 int fsync(int fd);
+/* fdatasync is fsync (the size is the only metadata it writes beyond what is committed
+ * anyway); sync writes back every file write() left dirty and commits the log. */
+int fdatasync(int fd);
+void sync(void);
 int isatty(int fd);
 
 int unlink(const char* path);

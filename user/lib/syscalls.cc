@@ -177,6 +177,8 @@ int rmdir(const char* path) { return (int)atlas::syscall(SYS_rmdir, path); }
 off_t lseek(int fd, off_t offset, int whence) { return atlas::syscall(SYS_lseek, fd, offset, whence); }
 int ftruncate(int fd, off_t length) { return (int)atlas::syscall(SYS_ftruncate, fd, length); }
 int fsync(int fd) { return (int)atlas::syscall(SYS_fsync, fd); }
+int fdatasync(int fd) { return (int)atlas::syscall(SYS_fdatasync, fd); }
+void sync(void) { (void)atlas::syscall(SYS_sync); }
 
 void* mmap(void* address, size_t length, int prot, int flags, int fd, off_t offset)
 {

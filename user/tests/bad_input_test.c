@@ -385,6 +385,9 @@ static const struct Row kRows[] = {
     FD_ROWS("fsync", SYS_fsync, 0, 0),
     R1("fsync:pipe", SYS_fsync, FD_PIPE_W, EINVAL),
     R1("fsync:console", SYS_fsync, FD_CONSOLE, EINVAL),
+    FD_ROWS("fdatasync", SYS_fdatasync, 0, 0),
+    R1("fdatasync:pipe", SYS_fdatasync, FD_PIPE_W, EINVAL),
+    R1("fdatasync:console", SYS_fdatasync, FD_CONSOLE, EINVAL),
     /* stat */
     PATH_ROWS("stat", SYS_stat, P_BUF, 0),
     R2("stat:missing", SYS_stat, S_MISSING, P_BUF, ENOENT),

@@ -71,6 +71,8 @@ static const struct FzSyscallInfo kInfo[SYS_count] = {
                        EB(EBADF) | EB(EFBIG) | EB(EINTR) | EB(EINVAL) | EB(EIO) | EB(EPERM) | EB(EROFS) | EB(ETXTBSY) |
                            EB(ENOSPC)},
     [SYS_fsync] = {"fsync", 1, EB(EBADF) | EB(EINTR) | EB(EIO) | EB(EINVAL) | EB(EROFS) | EB(ENOSPC)},
+    [SYS_fdatasync] = {"fdatasync", 1, EB(EBADF) | EB(EINTR) | EB(EIO) | EB(EINVAL) | EB(EROFS) | EB(ENOSPC)},
+    [SYS_sync] = {"sync", 0, 0},
     [SYS_stat] = {"stat", 2, PATHS | EB(EOVERFLOW)},
     [SYS_mmap] = {"mmap", 6,
                   EB(EACCES) | EB(EAGAIN) | EB(EBADF) | EB(EEXIST) | EB(EINVAL) | EB(ENFILE) | EB(ENODEV) | EB(ENOMEM) |

@@ -593,7 +593,8 @@ static void gen_ftruncate(Fuzz* f)
     fz_call(f, SYS_ftruncate, fd, length, 0, 0, 0, 0);
 }
 
-static void gen_fsync(Fuzz* f)
+/* fsync and fdatasync take the same arguments and fail alike. */
+static void gen_fsync_call(Fuzz* f, long number)
 {
     int bad;
     int fd = pick_fd(f, ANY_KIND, 1, &bad);
@@ -602,7 +603,16 @@ static void gen_fsync(Fuzz* f)
         f->strict = EB(EBADF);
     else if ((kind == FD_PIPE_READ || kind == FD_PIPE_WRITE || kind == FD_CONSOLE) && !(f->avoid & AVOID_FSYNC_PIPE))
         f->strict = EB(EINVAL);
-    fz_call(f, SYS_fsync, fd, 0, 0, 0, 0, 0);
+    fz_call(f, number, fd, 0, 0, 0, 0, 0);
+}
+
+static void gen_fsync(Fuzz* f) { gen_fsync_call(f, SYS_fsync); }
+static void gen_fdatasync(Fuzz* f) { gen_fsync_call(f, SYS_fdatasync); }
+
+static void gen_sync(Fuzz* f)
+{
+    f->strict = 0;  /* sync() cannot fail. */
+    fz_call(f, SYS_sync, 0, 0, 0, 0, 0, 0);
 }
 
 static void gen_stat(Fuzz* f)
@@ -708,6 +718,7 @@ static const Generator kGenerators[SYS_count] = {
     [SYS_madvise] = gen_madvise,   [SYS_getdents] = gen_getdents, [SYS_vmstat] = gen_vmstat,
     [SYS_procmaps] = gen_procmaps, [SYS_fadvise] = gen_fadvise,   [SYS_pread] = gen_pread,
     [SYS_pwrite] = gen_pwrite,
+    [SYS_fdatasync] = gen_fdatasync, [SYS_sync] = gen_sync,
     [SYS_rt_sigaction] = gen_rt_sigaction, [SYS_rt_sigprocmask] = gen_rt_sigprocmask,
     [SYS_rt_sigpending] = gen_rt_sigpending,
     [SYS_setpgid] = gen_setpgid,   [SYS_getpgid] = gen_getpgid,   [SYS_getsid] = gen_getsid,

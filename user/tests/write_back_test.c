@@ -4,6 +4,7 @@
  *   - written bytes are visible to read() and to a MAP_SHARED mapping before any
  *     write-back (vmstat's pages_written_back stays put), and fsync writes them back;
  *   - the flusher writes a dirty file back by itself after about five seconds;
+ *   - fdatasync writes its own file's dirty pages back, sync every file's at once;
  *   - a writer that writes far more than the dirty limit into a small machine is throttled,
  *     never failed, and everything it wrote reads back after fsync;
  *   - truncating or unlinking a file with dirty pages writes none of them back;
@@ -82,6 +83,30 @@ static int flusher_writes_a_dirty_file_back_after_about_five_seconds(void)
     CHECK(counters().pages_written_back >= written_back + 3);
     CHECK(close(fd) == 0);
     CHECK(unlink("write_back.aged") == 0);
+    return 0;
+}
+
+static int fdatasync_and_sync_write_dirty_pages_back_at_once(void)
+{
+    int first = open("write_back.sync1", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int second = open("write_back.sync2", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK(first >= 0 && second >= 0);
+    fill(7);
+    uint64_t written_back = counters().pages_written_back;
+    CHECK(write(first, s_buffer, 4 * PG) == (ssize_t)(4 * PG));
+    CHECK(write(second, s_buffer, 3 * PG) == (ssize_t)(3 * PG));
+    CHECK(counters().pages_written_back == written_back);
+    /* fdatasync: the first file's 4 pages, not the second's 3. */
+    CHECK(fdatasync(first) == 0);
+    CHECK(counters().pages_written_back == written_back + 4);
+    /* sync: the second's too, long before the flusher's five seconds. */
+    sync();
+    CHECK(counters().pages_written_back == written_back + 7);
+    /* Nothing is left dirty for fsync to write. */
+    CHECK(fsync(second) == 0);
+    CHECK(counters().pages_written_back == written_back + 7);
+    CHECK(close(first) == 0 && close(second) == 0);
+    CHECK(unlink("write_back.sync1") == 0 && unlink("write_back.sync2") == 0);
     return 0;
 }
 
@@ -229,6 +254,7 @@ static int write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what
 static const struct TestCase kTests[] = {
     TEST(written_bytes_are_visible_to_read_and_mmap_before_write_back),
     TEST(flusher_writes_a_dirty_file_back_after_about_five_seconds),
+    TEST(fdatasync_and_sync_write_dirty_pages_back_at_once),
     TEST(writer_outpacing_the_disk_is_throttled_not_failed),
     TEST(truncated_and_unlinked_dirty_pages_are_never_written_back),
     TEST(dropped_caches_return_frames_and_heap_to_baseline),
