@@ -720,7 +720,6 @@ static const Generator kGenerators[SYS_count] = {
     [SYS_pwrite] = gen_pwrite,
     [SYS_fdatasync] = gen_fdatasync, [SYS_sync] = gen_sync,
     [SYS_rt_sigaction] = gen_rt_sigaction, [SYS_rt_sigprocmask] = gen_rt_sigprocmask,
-    [SYS_rt_sigpending] = gen_rt_sigpending,
     [SYS_setpgid] = gen_setpgid,   [SYS_getpgid] = gen_getpgid,   [SYS_getsid] = gen_getsid,
     [SYS_setsid] = gen_setsid,     [SYS_ioctl] = gen_ioctl,
     [SYS_rt_sigpending] = gen_rt_sigpending, [SYS_rt_sigsuspend] = gen_rt_sigsuspend,
