@@ -246,12 +246,11 @@ private:
     // file_read_fault's mapping of `page`, found in the file's tree, which the caller
     // holds still with the page-tree lock held for reading (fault_around_locked asserts
     // it): the PTE, read-only, then fault-around. The PTE is swapped in without the page
-    // table's lock
-    // (PteWriters::Excluded): the only other writers of it, the reverse map's walkers under
-    // the file's lock, either act on this very frame (reclaim's accessed bit, an atomic
-    // AND; write-back's unmap, after which a read-only entry may come back: no store can
-    // dirty the page through it) or, to take the page out of the cache, wait for the
-    // page-tree lock this fault holds.
+    // table's lock (PteWriters::Excluded): the only other writers of it, the reverse
+    // map's walkers under the file's lock, either act on this very frame (reclaim's
+    // accessed bit, an atomic AND; write-back's unmap, after which a read-only entry may
+    // come back: no store can dirty the page through it) or, to take the page out of the
+    // cache, wait for the page-tree lock this fault holds.
     [[gnu::always_inline]] static Outcome map_cached_page(const FaultContext& ctx, FileObject& file, Page* page) {
         expect_space_locked(ctx);
         PteFlags flags = leaf_flags(ctx.vma.prot(), false);
@@ -337,11 +336,12 @@ private:
         return PteFlags(bits | uint64_t(PteFlags::User));
     }
 
-    // Who else may write the PTE of a page being installed. Excluded: the caller holds the
-    // lock every other writer of this PTE needs (the file object's lock for a file page,
-    // which the reverse map writes under; for memory of a Vma that no reverse map reaches,
-    // the address-space lock), so the entry is swapped in without the page table's
-    // spinlock when its level-0 table exists (PageTable::try_install_leaf_unlocked).
+    // Who else may write the PTE of a page being installed. Excluded: no other writer can
+    // undo the install (for a file page, the caller holds the file object's lock, under
+    // which the reverse map writes, or the page-tree read lock, which keeps the page from
+    // leaving the cache: see map_cached_page; for memory of a Vma that no reverse map
+    // reaches, the address-space lock does), so the entry is swapped in without the page
+    // table's spinlock when its level-0 table exists (PageTable::try_install_leaf_unlocked).
     // MayRace: a page of a file mapping installed without the file's lock (a private
     // copy): the reverse map may be removing the file's frame from this very entry, so the
     // table's lock serializes the two.

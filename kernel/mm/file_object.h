@@ -123,8 +123,9 @@ public:
     ~FileObject() override;
 
     // The object's lock, which the fault pipeline holds from looking a page up until its
-    // PTE is in place: that is what lets the reverse map take a page out of every page
-    // table without locking their address spaces.
+    // PTE is in place (a read fault on a cached page holds pages_lock() for reading
+    // instead): that is what lets the reverse map take a page out of every page table
+    // without locking their address spaces.
     Mutex& lock() { return m_lock; }
 
     // The page tree's reader-writer lock (see Locking above): a read fault holds it for
