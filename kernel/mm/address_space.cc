@@ -89,7 +89,7 @@ AddressSpace::~AddressSpace() {
     {
         WriteLocker locker(m_lock);
         for (Vma& vma : m_vmas) {
-            if (is_file_mapping(vma) && vma.ever_writable())
+            if (is_file_mapping(vma) && vma.had_writable_pte())
                 write_back_file_locked(vma, vma.range(), ShouldFlushTlb::No);
         }
     }
@@ -210,8 +210,8 @@ ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
 void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     m_lock.assert_write_locked();
     // munmap and MAP_FIXED: what was stored through a file mapping reaches the file
-    // before the mapping goes (nothing was, if it never allowed writes).
-    if (is_file_mapping(vma) && vma.ever_writable())
+    // before the mapping goes (nothing was, if no PTE of it was ever writable).
+    if (is_file_mapping(vma) && vma.had_writable_pte())
         write_back_file_locked(vma, vma.range(), flush);
     // A PTE only ever maps a frame the Vma's object holds (or the file's, for a private
     // file mapping), so a Vma over a private anonymous object holding no frame at all (the

@@ -274,6 +274,7 @@ private:
             return file_error(resident.error());
         Page* page = resident.value();
         page->set_flag(kPageDirty);
+        ctx.vma.note_writable_pte();  // munmap's write-back looks for it.
         if (!install_pte_locked(ctx, page, leaf_flags(ctx.vma.prot(), true), false, PteWriters::Excluded))
             return failed(FaultResult::OutOfMemory);
         return resolved(page, s_other_faults);

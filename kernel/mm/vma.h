@@ -83,7 +83,6 @@ public:
         , m_object(std::move(object))
         , m_page_offset(page_offset)
         , m_space(space)
-        , m_ever_writable(has_any(prot, Prot::Write))
     {
         if (m_object)
             m_object->mapping_added(*this);
@@ -126,18 +125,17 @@ public:
 
     // mprotect: the protection is not part of the tree's key or augmentation, so it may
     // change in place (the caller clips first so that the whole Vma takes the new value).
-    void set_prot(Prot prot) {
-        m_prot = prot;
-        m_ever_writable |= has_any(prot, Prot::Write);
-    }
+    void set_prot(Prot prot) { m_prot = prot; }
 
-    // Whether the protection has allowed writes at any time in the Vma's life (or its
-    // original's, for the halves of a clip): only then can a PTE of it have been
-    // writable, and a store through it have dirtied a file page. munmap and exit write
-    // back a MAP_SHARED file mapping only if so (AddressSpace::remove_vma_locked), so
-    // that unmapping a read-only view of a file does not scan the file's pages under
-    // its lock.
-    bool ever_writable() const { return m_ever_writable; }
+    // Whether a PTE of the Vma (or of its original, for the halves of a clip) was ever
+    // made writable: for a MAP_SHARED file mapping, only a write fault does that
+    // (file_write_fault in mm/fault.cc calls note_writable_pte), so only then can a store
+    // through the Vma have dirtied a page. munmap and exit write back such a mapping only
+    // if so (AddressSpace::remove_vma_locked), so that unmapping a view of a file that
+    // was only read does not scan the file's pages under its lock. Guarded by the address
+    // space's lock, like the rest of the Vma.
+    bool had_writable_pte() const { return m_had_writable_pte; }
+    void note_writable_pte() { m_had_writable_pte = true; }
 
     // The first fault of a Vma that awaits_object(): gives it its (private) object.
     void attach_object(RefPtr<VmObject> object)
@@ -161,11 +159,11 @@ private:
     Prot m_prot;
     Prot m_max_prot;
     VmaKind m_kind;
+    bool m_had_writable_pte { false };
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;
     AddressSpace* m_space;
     uint64_t m_truncation_mark { 0 };
-    bool m_ever_writable;
 
 public:
     // The hook of the AddressSpace's tree (public only so that VmaTree can name it).

@@ -140,9 +140,10 @@ static int munmap_writes_back(void)
     return 0;
 }
 
-/* munmap skips the write-back of a mapping that never allowed writes (nothing was stored
- * through it), but one that did and was then made read-only, and clipped, still writes its
- * stores back at munmap: the disk write is counted before munmap returns. */
+/* munmap skips the write-back of a mapping no PTE of which was ever writable (nothing was
+ * stored through it), but one that was stored through and then made read-only, and
+ * clipped, still writes its stores back at munmap: the disk write is counted before munmap
+ * returns. */
 static int munmap_writes_back_a_mapping_made_read_only_after_its_stores(void)
 {
     int fd = make_file("mft_munmap_ro", 2 * PG);
