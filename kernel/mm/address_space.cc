@@ -89,7 +89,7 @@ AddressSpace::~AddressSpace() {
     {
         WriteLocker locker(m_lock);
         for (Vma& vma : m_vmas) {
-            if (is_file_mapping(vma))
+            if (is_file_mapping(vma) && vma.had_writable_pte())
                 write_back_file_locked(vma, vma.range(), ShouldFlushTlb::No);
         }
     }
@@ -190,10 +190,13 @@ ErrorOr<uint64_t> AddressSpace::map_stack() {
 
 void AddressSpace::unmap_ptes_locked(VirtRange range, ShouldFlushTlb flush) {
     m_lock.assert_write_locked();
+    // Interrupts stay off from the unmap, which fences this hart, to the flush of the
+    // others, so that the hart the flush leaves out is the one that fenced.
+    InterruptDisabler disabler;
     // User mappings are 4 KiB leaves, so unmap never has to split a large leaf.
     MUST(m_page_table->unmap(range.start, range.size()));
     if (flush == ShouldFlushTlb::Yes)
-        flush_tlb(range.start, range.size());
+        flush_tlb_except(this_cpu(), range.start, range.size());
 }
 
 ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
@@ -207,8 +210,8 @@ ErrorOr<void> AddressSpace::clip_at_locked(uint64_t address) {
 void AddressSpace::remove_vma_locked(Vma& vma, ShouldFlushTlb flush) {
     m_lock.assert_write_locked();
     // munmap and MAP_FIXED: what was stored through a file mapping reaches the file
-    // before the mapping goes.
-    if (is_file_mapping(vma))
+    // before the mapping goes (nothing was, if no PTE of it was ever writable).
+    if (is_file_mapping(vma) && vma.had_writable_pte())
         write_back_file_locked(vma, vma.range(), flush);
     // A PTE only ever maps a frame the Vma's object holds (or the file's, for a private
     // file mapping), so a Vma over a private anonymous object holding no frame at all (the
@@ -531,8 +534,10 @@ void AddressSpace::deactivate_on_this_cpu() {
 }
 
 void AddressSpace::unmap_frame(uint64_t page_va, uint64_t phys) {
+    // As in unmap_ptes_locked: unmap_if_maps fenced this hart, which stays this hart.
+    InterruptDisabler disabler;
     if (m_page_table->unmap_if_maps(page_va, phys))
-        flush_tlb(page_va, vm::kPageSize);
+        flush_tlb_except(this_cpu(), page_va, vm::kPageSize);
 }
 
 bool AddressSpace::clear_accessed_frame(uint64_t page_va, uint64_t phys, StaleTlbs& stale) {
@@ -594,7 +599,9 @@ void AddressSpace::flush_tlb_other_harts(uint64_t start, uint64_t size) {
         flush_tlb(start, size);
 }
 
-void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
+void AddressSpace::flush_tlb(uint64_t start, uint64_t size) { flush_tlb_except(nullptr, start, size); }
+
+void AddressSpace::flush_tlb_except(const Cpu* fenced, uint64_t start, uint64_t size) {
     uint32_t active = m_active_cpus.load(std::memory_order_acquire);
     if (active == 0)
         return;
@@ -605,6 +612,8 @@ void AddressSpace::flush_tlb(uint64_t start, uint64_t size) {
         if (!(active & (1u << i)))
             continue;
         Cpu& cpu = cpu_by_index(i);
+        if (&cpu == fenced)
+            continue;
         if (&cpu == self) {
             local_flush_tlb_range(start, size);
         } else {

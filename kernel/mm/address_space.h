@@ -254,6 +254,11 @@ public:
     // this_cpu() read stale errs towards flushing (as the fault path's install does).
     void flush_tlb_other_harts(uint64_t start, uint64_t size);
 
+    // flush_tlb() but for the hart `fenced`, which has just fenced its own TLB for the
+    // range (a PageTable change does), or none. The caller keeps interrupts off from that
+    // change to this call, so that `fenced` is still the hart it runs on.
+    void flush_tlb_except(const Cpu* fenced, uint64_t start, uint64_t size);
+
     // The reverse map's half (mm/file_object.h): if the PTE of `page_va` maps the frame at
     // `phys`, removes it and flushes it from every hart that may cache it. Needs no m_lock:
     // the caller holds the lock of the object owning the frame, which keeps faults from

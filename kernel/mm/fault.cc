@@ -212,16 +212,47 @@ private:
     // read-only, even in a writable Vma: a store must fault, to dirty a shared page
     // (file_write_fault) or to copy a private one (private_copy_fault), so that stores
     // through other mappings or write() stay visible to a private mapping until it writes
-    // the page. The file's lock is held until the PTE is in place, so that truncation and
-    // reclaim, which take pages out of every page table under that lock, never miss it.
+    // the page. A cached page is found and mapped under the file's page-tree lock held for
+    // reading alone (map_cached_page), so that faults on one file from many address spaces
+    // go side by side; a page absent or being filled is asked of the file under its lock
+    // (file_read_fault_slow), which may read the disk. The read lock keeps the page in the
+    // tree until the PTE is in place, so that truncation and reclaim, which take a page
+    // out of the tree (under the write lock) before they take it out of every page table,
+    // never miss the PTE.
     // Inline: it is the minor fault's whole path.
     [[gnu::always_inline]] static Outcome file_read_fault(const FaultContext& ctx, FileObject& file) {
+        expect_space_locked(ctx);
+        {
+            ReadLocker pages(file.pages_lock());
+            if (Page* page = file.cached_page_for_fault(ctx.index)) [[likely]]
+                return map_cached_page(ctx, file, page);
+        }
+        return file_read_fault_slow(ctx, file);
+    }
+
+    // file_read_fault's miss: the page from the file, waiting for a fill or reading the
+    // disk (a major fault), under the file's lock; then mapped as a cached page is, under
+    // the page-tree lock too (taken inside the file's, as every writer of the tree does).
+    [[gnu::noinline]] static Outcome file_read_fault_slow(FaultContext ctx, FileObject& file) {
         expect_space_locked(ctx);
         MutexLocker locker(file.lock());
         auto resident = file.page_for_fault_locked(locker, ctx.index);
         if (resident.is_error())
             return file_error(resident.error());
-        Page* page = resident.value();
+        ReadLocker pages(file.pages_lock());
+        return map_cached_page(ctx, file, resident.value());
+    }
+
+    // file_read_fault's mapping of `page`, found in the file's tree, which the caller
+    // holds still with the page-tree lock held for reading (fault_around_locked asserts
+    // it): the PTE, read-only, then fault-around. The PTE is swapped in without the page
+    // table's lock (PteWriters::Excluded): the only other writers of it, the reverse
+    // map's walkers under the file's lock, either act on this very frame (reclaim's
+    // accessed bit, an atomic AND; write-back's unmap, after which a read-only entry may
+    // come back: no store can dirty the page through it) or, to take the page out of the
+    // cache, wait for the page-tree lock this fault holds.
+    [[gnu::always_inline]] static Outcome map_cached_page(const FaultContext& ctx, FileObject& file, Page* page) {
+        expect_space_locked(ctx);
         PteFlags flags = leaf_flags(ctx.vma.prot(), false);
         if (!install_pte_locked(ctx, page, flags, false, PteWriters::Excluded))
             return failed(FaultResult::OutOfMemory);
@@ -232,7 +263,9 @@ private:
     // A write to a page of a MAP_SHARED file mapping: the cached frame is marked dirty
     // first, then mapped writable. That is the dirty tracking write-back relies on (no
     // hardware dirty bits are trusted); write-back write-protects the page again before it
-    // cleans it. The file's lock is held as in file_read_fault.
+    // cleans it. The file's lock is held from the lookup until the PTE is in place: the
+    // dirty flag and the writable PTE must not fall between write-back's unmap and its
+    // cleaning of the flag (which the page-tree lock does not exclude).
     static Outcome file_write_fault(FaultContext ctx, FileObject& file) {
         expect_space_locked(ctx);
         MutexLocker locker(file.lock());
@@ -241,6 +274,7 @@ private:
             return file_error(resident.error());
         Page* page = resident.value();
         page->set_flag(kPageDirty);
+        ctx.vma.note_writable_pte();  // munmap's write-back looks for it.
         if (!install_pte_locked(ctx, page, leaf_flags(ctx.vma.prot(), true), false, PteWriters::Excluded))
             return failed(FaultResult::OutOfMemory);
         return resolved(page, s_other_faults);
@@ -303,11 +337,12 @@ private:
         return PteFlags(bits | uint64_t(PteFlags::User));
     }
 
-    // Who else may write the PTE of a page being installed. Excluded: the caller holds the
-    // lock every other writer of this PTE needs (the file object's lock for a file page,
-    // which the reverse map writes under; for memory of a Vma that no reverse map reaches,
-    // the address-space lock), so the entry is swapped in without the page table's
-    // spinlock when its level-0 table exists (PageTable::try_install_leaf_unlocked).
+    // Who else may write the PTE of a page being installed. Excluded: no other writer can
+    // undo the install (for a file page, the caller holds the file object's lock, under
+    // which the reverse map writes, or the page-tree read lock, which keeps the page from
+    // leaving the cache: see map_cached_page; for memory of a Vma that no reverse map
+    // reaches, the address-space lock does), so the entry is swapped in without the page
+    // table's spinlock when its level-0 table exists (PageTable::try_install_leaf_unlocked).
     // MayRace: a page of a file mapping installed without the file's lock (a private
     // copy): the reverse map may be removing the file's frame from this very entry, so the
     // table's lock serializes the two.
@@ -392,8 +427,9 @@ private:
     // already cached and not busy, within the Vma, and (for a private mapping) without a
     // private copy; pages already mapped are left as they are. Never writable: a store
     // must fault, so that a shared page is dirtied and a private one copied. Expects the
-    // file's lock (the reverse map relies on file PTEs being installed only under it) and
-    // the address-space lock (which guards the private copies). Not counted as faults.
+    // file's page-tree lock held for reading (the reverse map relies on file PTEs being
+    // installed only while the tree is held still) and the address-space lock (which
+    // guards the private copies). Not counted as faults.
     // Cached pages lie within the file (truncation removes those wholly beyond its end),
     // so no size check is needed. One walk of the page table for the whole window: the
     // window is 64 KiB-aligned, so it lies in one level-0 table.
@@ -403,7 +439,7 @@ private:
     // mapping) does not pay for map_window_locked's frame of three arrays.
     static void fault_around_locked(FaultContext ctx, FileObject& file, PteFlags flags) {
         expect_space_locked(ctx);
-        file.lock().assert_locked();
+        file.pages_lock().assert_locked();
         constexpr uint64_t kWindowBytes = kFaultAroundPages * vm::kPageSize;
         uint64_t start = ctx.page_va & ~(kWindowBytes - 1);
         uint64_t end = start + kWindowBytes;
@@ -419,7 +455,7 @@ private:
     [[gnu::noinline]] static void map_window_locked(const FaultContext& ctx, FileObject& file, PteFlags flags,
                                                     uint64_t start, uint64_t end) {
         expect_space_locked(ctx);
-        file.lock().assert_locked();
+        file.pages_lock().assert_locked();
         uint64_t phys[kFaultAroundPages];
         Page* pages[kFaultAroundPages];
         Page* private_pages[kFaultAroundPages];

@@ -25,10 +25,13 @@
 //        private, page present:
 //          write, ref_count>1  copy_on_write_fault   copied into a fresh frame in its place
 //          otherwise           map_private_page      mapped; writable when not shared
-//      A step that maps the file's own frame holds the file object's lock from the lookup
-//      of the page until its PTE is in place (the reverse map relies on it;
-//      mm/file_object.h). private_copy_fault lets the lock go once it has copied the frame:
-//      the PTE it installs names the copy, under the page table's lock.
+//      A step that maps the file's own frame holds a lock that keeps the file's page tree
+//      still from the lookup of the page until its PTE is in place (the reverse map relies
+//      on it; mm/file_object.h): file_read_fault, on a cached page, the tree's reader lock
+//      only (FileObject::cached_page_for_fault), so that read faults on one file from
+//      many address spaces do not wait for each other; a miss, and file_write_fault, the
+//      file object's lock. private_copy_fault lets the lock go once it has copied the
+//      frame: the PTE it installs names the copy, under the page table's lock.
 //   4. install_pte_locked: the PTE is (re)installed with the Vma's permissions (minus Write
 //      while the frame is shared or a file page is clean), in one page-table walk, and the
 //      old translation flushed on every hart running the space if it named another frame
@@ -39,8 +42,8 @@
 //      step therefore (re)installs the PTE even when it finds it in place already.
 //   5. Fault-around (file_read_fault): the other cached, not-busy pages of the aligned
 //      16-page window around the page (clipped to the Vma, skipping a private mapping's
-//      copies) are mapped read-only too, under the file object's lock, in one walk; they
-//      are not counted as faults.
+//      copies) are mapped read-only too, under the same lock as the page, in one walk;
+//      they are not counted as faults.
 // Each step asserts the locks it expects.
 //
 // The result is a FaultResult: Resolved, or why not, found by the lookup (NoMapping,

@@ -71,6 +71,9 @@ void FileObject::wait_until_not_busy(Page* page) {
 void FileObject::clear_busy(Page* page) {
     {
         SpinlockLocker locker(m_busy_lock);
+        // Pairs with cached_page_for_fault's acquire fence: a fault that finds the page
+        // not busy without m_lock sees the bytes the fill wrote.
+        std::atomic_thread_fence(std::memory_order_release);
         page->clear_flag(kPageBusy);
     }
     m_busy_queue.wake_all();
@@ -295,7 +298,11 @@ void FileObject::unmap_everywhere_locked(uint64_t index, Page* page) {
 
 ErrorOr<void> FileObject::insert_page_locked(uint64_t index, Page* page) {
     m_lock.assert_locked();
-    TRY(m_pages.insert(index, page));
+    {
+        // Read faults walk the tree under the read lock alone (cached_page_for_fault).
+        WriteLocker tree(m_pages_lock);
+        TRY(m_pages.insert(index, page));
+    }
     m_page_count.fetch_add(1, std::memory_order_relaxed);
     reclaim::page_cached(*page);
     return {};
@@ -303,10 +310,17 @@ ErrorOr<void> FileObject::insert_page_locked(uint64_t index, Page* page) {
 
 void FileObject::remove_page_locked(uint64_t index, Page* page) {
     m_lock.assert_locked();
+    // Out of the tree first, then out of the page tables: a read fault maps a page only
+    // while it holds m_pages_lock for reading and has found the page in the tree, so once
+    // the erase (under the write lock) is done, every such fault has either installed its
+    // PTE already, which the unmap below then finds, or will not find the page at all.
+    {
+        WriteLocker tree(m_pages_lock);
+        m_pages.erase(index);
+    }
     unmap_everywhere_locked(index, page);
     reclaim::page_uncached(*page);
     uncount_dirty(*page);
-    m_pages.erase(index);
     m_page_count.fetch_sub(1, std::memory_order_relaxed);
     page_unref(page);
 }

@@ -29,8 +29,10 @@
 // every page table that maps it (truncation, reclaim, fadvise) by computing its address in
 // each Vma and removing the PTE there if it names the page's frame
 // (AddressSpace::unmap_frame); reclaim's clock reads and clears the accessed bits of those
-// PTEs the same way (AddressSpace::clear_accessed_frame). Faults map a page only while holding m_lock, so once a page
-// has left the tree under m_lock, no PTE can name it again. The list holds the MAP_PRIVATE
+// PTEs the same way (AddressSpace::clear_accessed_frame). Faults map a page only while
+// holding m_lock or m_pages_lock (for reading) and having found the page in the tree; a
+// page leaves the tree under both (remove_page_locked), and its PTEs go after that, so once
+// it has left, no PTE can name it again. The list holds the MAP_PRIVATE
 // mappings too, whose object is a PrivateFileObject over this one
 // (mm/private_file_object.h): they map this object's frames read-only. Their private
 // copies are guarded by their address spaces' locks instead: a shrink drops them
@@ -60,7 +62,11 @@
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
 // Locking: m_lock (Mutex, rank VmObject) guards the tree, the page contents and dirty
-// flags, and is held across write-back, a growth's tail zeroing and truncation I/O; it is dropped
+// flags, and is held across write-back, a growth's tail zeroing and truncation I/O. The tree
+// changes only under m_lock and m_pages_lock (RwLock, rank FilePages) held for writing,
+// so either lock held (m_pages_lock for reading) keeps it still: a read fault on a cached
+// page takes only the read lock (cached_page_for_fault), so faults from many address
+// spaces on one file go side by side, and never wait for m_lock's I/O. m_lock is dropped
 // while a fill is in flight and while read() and write() copy between a referenced frame
 // and the caller's buffer (file_object_io.cc). The inode's lock (rank Inode) nests inside
 // it. m_busy_lock (a spinlock held alone) orders the busy flag against the waiters' sleep.
@@ -82,6 +88,7 @@
 #include "mm/vm_object.h"
 #include "mm/vma.h"
 #include "sync/mutex.h"
+#include "sync/rw_lock.h"
 #include "sync/spinlock.h"
 #include "sync/wait_queue.h"
 
@@ -122,9 +129,33 @@ public:
     ~FileObject() override;
 
     // The object's lock, which the fault pipeline holds from looking a page up until its
-    // PTE is in place: that is what lets the reverse map take a page out of every page
-    // table without locking their address spaces.
+    // PTE is in place (a read fault on a cached page holds pages_lock() for reading
+    // instead): that is what lets the reverse map take a page out of every page table
+    // without locking their address spaces.
     Mutex& lock() { return m_lock; }
+
+    // The page tree's reader-writer lock (see Locking above): a read fault holds it for
+    // reading from cached_page_for_fault() until its PTEs are in place.
+    RwLock& pages_lock() { return m_pages_lock; }
+
+    // The read fault's lookup, without m_lock: the cached page at `index`, or nullptr if
+    // it is absent or busy (being filled), which the caller then asks of
+    // page_for_fault_locked() under m_lock. Expects m_pages_lock held for reading: the
+    // page stays in the cache (and its frame allocated) until the caller lets go of it.
+    // A cached page lies within the file (truncation removes the pages beyond the new end
+    // from the tree, under the write lock), and a mapped file's inode is attached (each
+    // Vma holds it), so neither needs checking. Inline: it is the minor fault's lookup.
+    Page* cached_page_for_fault(uint64_t index) {
+        m_pages_lock.assert_locked();
+        Page* page = m_pages.lookup(index);
+        if (!page || page->has_flag(kPageBusy)) [[unlikely]]
+            return nullptr;
+        // Pairs with clear_busy()'s release fence: the bytes of a fill just finished are
+        // visible before the page is mapped.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        note_hit(*page);
+        return page;
+    }
 
     // The cached page at `index`, read from the file if absent (a major fault, counted).
     // Expects m_lock, held by `locker` (dropped and retaken while the page is read); the
@@ -414,6 +445,9 @@ private:
     uint64_t m_next_sequential { 0 };
     uint32_t m_readahead_window { 1 };
     Mutex m_lock { "file object", LockRank::VmObject };
+    // Held for writing, inside m_lock, around every change of m_pages; for reading by read
+    // faults (see Locking above).
+    RwLock m_pages_lock { "file object pages", LockRank::FilePages };
     // Serializes truncations and writes: a shrink drops private copies after releasing
     // m_lock, and a later truncation (a growth) must not overtake it; a write() holds it
     // from looking its pages up until they are dirty in the cache (across the user copy, with

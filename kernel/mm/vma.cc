@@ -81,6 +81,7 @@ ErrorOr<Vma*> VmaTreeOps::clip_at(VmaTree& tree, uint64_t address, size_t max_co
             vma->max_prot(), vma->m_space);
     if (!upper)
         return Error::from_errno(ENOMEM);
+    upper->m_had_writable_pte = vma->m_had_writable_pte;
     // Shrinking the lower half first keeps the tree ordered and free of overlaps at every
     // step; its ancestors' augmentation is recomputed before the upper half goes in.
     vma->m_range.end = address;

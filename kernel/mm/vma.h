@@ -127,6 +127,16 @@ public:
     // change in place (the caller clips first so that the whole Vma takes the new value).
     void set_prot(Prot prot) { m_prot = prot; }
 
+    // Whether a PTE of the Vma (or of its original, for the halves of a clip) was ever
+    // made writable: for a MAP_SHARED file mapping, only a write fault does that
+    // (file_write_fault in mm/fault.cc calls note_writable_pte), so only then can a store
+    // through the Vma have dirtied a page. munmap and exit write back such a mapping only
+    // if so (AddressSpace::remove_vma_locked), so that unmapping a view of a file that
+    // was only read does not scan the file's pages under its lock. Guarded by the address
+    // space's lock, like the rest of the Vma.
+    bool had_writable_pte() const { return m_had_writable_pte; }
+    void note_writable_pte() { m_had_writable_pte = true; }
+
     // The first fault of a Vma that awaits_object(): gives it its (private) object.
     void attach_object(RefPtr<VmObject> object)
     {
@@ -149,6 +159,7 @@ private:
     Prot m_prot;
     Prot m_max_prot;
     VmaKind m_kind;
+    bool m_had_writable_pte { false };
     RefPtr<VmObject> m_object;
     uint64_t m_page_offset;
     AddressSpace* m_space;

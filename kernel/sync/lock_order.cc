@@ -11,6 +11,7 @@ const char* lock_rank_name(LockRank rank) {
     case LockRank::FileWriters: return "FileWriters";
     case LockRank::AddressSpace: return "AddressSpace";
     case LockRank::VmObject: return "VmObject";
+    case LockRank::FilePages: return "FilePages";
     case LockRank::Inode: return "Inode";
     case LockRank::InodeTable: return "InodeTable";
     case LockRank::Log: return "Log";

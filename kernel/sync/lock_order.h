@@ -16,6 +16,11 @@
 //     AddressSpace      AddressSpace rw-lock: the Vma tree and its generation (sleeping)
 //     VmObject          the lock of a FileObject or SharedAnonObject (sleeping); never
 //                       two at once (see lock_rank_nests)
+//     FilePages         a FileObject's page-tree rw-lock: taken for writing (inside the
+//                       object's lock) by whoever puts a page into the cache or takes one
+//                       out, for reading (without the object's lock) by a read fault on a
+//                       cached page while it maps it; nothing sleeping is taken under it
+//                       (sleeping)
 //     Inode             inode contents and block map (sleeping); two at most, by the
 //                       inode pair rule below
 //     InodeTable        a file system's in-memory inodes by number and the LRU of unused
@@ -93,6 +98,7 @@ enum class LockRank : uint8_t {
     FileWriters,
     AddressSpace,
     VmObject,
+    FilePages,
     Inode,
     InodeTable,
     Log,

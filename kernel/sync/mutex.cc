@@ -2,6 +2,7 @@
 #include "sync/mutex.h"
 
 #include "lib/panic.h"
+#include "sync/lock_statistics.h"
 #include "sync/sleeping_lock_caller.h"
 
 using sync_detail::checked_sleeping_lock_caller;
@@ -22,6 +23,7 @@ void Mutex::panic_not_owner(SyncThread* self, SyncThread* owner) const {
 }
 
 void Mutex::lock_slow(SyncThread& self) {
+    uint64_t started = lock_statistics::wait_started();
     SpinlockLocker locker(m_state_lock);
     m_waiting.fetch_add(1, std::memory_order_seq_cst);
     m_waiters.wait_until(m_state_lock, [this, &self] {
@@ -29,6 +31,7 @@ void Mutex::lock_slow(SyncThread& self) {
         return m_owner.compare_exchange_strong(expected, &self, std::memory_order_seq_cst);
     });
     m_waiting.fetch_sub(1, std::memory_order_relaxed);
+    lock_statistics::note_wait(m_rank, started);
 }
 
 SyncThread& Mutex::lock_nested(const Mutex& outer) {

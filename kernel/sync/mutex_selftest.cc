@@ -6,6 +6,7 @@
 #include "lib/ktest.h"
 #include "proc/thread.h"
 #include "proc/thread_test_support.h"
+#include "sync/lock_statistics.h"
 #include "sync/mutex.h"
 
 using namespace ktest_threads;
@@ -107,4 +108,36 @@ KTEST(Mutex, WaiterSleepsUntilUnlock) {
     mutex.unlock();
     waiter.value()->join();
     KEXPECT_EQ(2, state.load());
+}
+
+// Lock statistics (sync/lock_statistics.h): a lock() that has to wait counts one wait of
+// its rank's class, as long as it waited; one that does not wait counts nothing.
+KTEST(Mutex, WaitIsCountedInItsRankStatistics) {
+    Mutex mutex { "counted", LockRank::Test };
+    LockClassStatistics before = lock_statistics::of(LockRank::Test);
+    {
+        MutexLocker uncontended(mutex);
+    }
+    KEXPECT_EQ(before.contended, lock_statistics::of(LockRank::Test).contended);
+    // Spawned first (spawning allocates, which a Test-rank lock must not be held for);
+    // it goes for the mutex once this thread holds it.
+    std::atomic<int> state { 0 };
+    auto waiter = Thread::try_spawn("counted waiter", [&] {
+        while (state.load() == 0)
+            Thread::yield();
+        MutexLocker locker(mutex);
+    });
+    KASSERT(!waiter.is_error());
+    mutex.lock();
+    state.store(1);
+    // Blocked only in lock(), which it then leaves at least 10 ms later.
+    while (waiter.value()->state() != ThreadState::Blocked)
+        Thread::sleep_for_us(1'000);
+    Thread::sleep_for_us(10'000);
+    mutex.unlock();
+    waiter.value()->join();
+    LockClassStatistics after = lock_statistics::of(LockRank::Test);
+    KEXPECT_EQ(before.contended + 1, after.contended);
+    // It waited at least the 10 ms this thread slept (the time CSR runs at 10 MHz).
+    KEXPECT(after.wait_ticks - before.wait_ticks >= 100'000);
 }

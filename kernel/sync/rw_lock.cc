@@ -2,6 +2,7 @@
 #include "sync/rw_lock.h"
 
 #include "lib/panic.h"
+#include "sync/lock_statistics.h"
 #include "sync/sleeping_lock_caller.h"
 
 using sync_detail::checked_sleeping_lock_caller;
@@ -20,6 +21,7 @@ void RwLock::panic_not_writer(SyncThread* self, SyncThread* writer) const {
 }
 
 void RwLock::lock_read_slow() {
+    uint64_t started = lock_statistics::wait_started();
     SpinlockLocker locker(m_state_lock);
     m_state.fetch_add(kReaderWaiting, std::memory_order_seq_cst);
     m_readers_queue.wait_until(m_state_lock, [this] {
@@ -31,6 +33,7 @@ void RwLock::lock_read_slow() {
                 return true;
         }
     });
+    lock_statistics::note_wait(m_rank, started);
 }
 
 void RwLock::unlock_read_slow(uint64_t old_state) {
@@ -41,6 +44,7 @@ void RwLock::unlock_read_slow(uint64_t old_state) {
 }
 
 void RwLock::lock_write_slow() {
+    uint64_t started = lock_statistics::wait_started();
     SpinlockLocker locker(m_state_lock);
     m_state.fetch_add(kWriterWaiting, std::memory_order_seq_cst);
     m_writers_queue.wait_until(m_state_lock, [this] {
@@ -52,6 +56,7 @@ void RwLock::lock_write_slow() {
                 return true;
         }
     });
+    lock_statistics::note_wait(m_rank, started);
 }
 
 // After a writer left (unlock_write) or became a reader (downgrade): hand over to the next

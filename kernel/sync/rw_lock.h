@@ -16,7 +16,8 @@
 //                              bit  63      a writer holds the lock (m_writer says who)
 //
 // Fast paths (no spinlock, no interrupt-disable work: the current thread is one load):
-// lock_read() adds a reader with one compare-and-swap when no writer holds or waits;
+// lock_read() adds a reader with one compare-and-swap when no writer holds or waits (a
+// swap lost to another reader is retried, not slowed down);
 // lock_write() sets the writer bit when nobody holds or waits; the unlocks are one atomic
 // operation each, and take m_state_lock only when the word they changed says somebody
 // sleeps. The slow paths count themselves in the word under m_state_lock before they
@@ -176,11 +177,18 @@ inline void RwLock::lock_read() {
     if (m_writer.load(std::memory_order_relaxed) == &self) [[unlikely]]
         panic_read_while_writing(self);
     self.held_sleeping_lock_ranks().check_acquire(m_rank, nullptr, m_name);
+    // Retried while only other readers change the word: another reader is no reason to
+    // wait (nor to count as contention: sync/lock_statistics.h).
     uint64_t state = m_state.load(std::memory_order_relaxed);
-    if ((state & (kWriter | kWritersWaitingMask)) != 0
-        || !m_state.compare_exchange_strong(state, state + kReader, std::memory_order_acquire,
-                                            std::memory_order_relaxed)) [[unlikely]]
-        lock_read_slow();
+    for (;;) {
+        if ((state & (kWriter | kWritersWaitingMask)) != 0) [[unlikely]] {
+            lock_read_slow();
+            break;
+        }
+        if (m_state.compare_exchange_weak(state, state + kReader, std::memory_order_acquire,
+                                          std::memory_order_relaxed)) [[likely]]
+            break;
+    }
     self.note_sleeping_lock_acquired(m_rank);
 }
 

@@ -3,6 +3,7 @@
 
 #include "lib/panic.h"
 #include "sync/interrupt_disabler.h"
+#include "sync/lock_statistics.h"
 #include "sync/sync_thread.h"
 
 namespace {
@@ -29,6 +30,7 @@ void Spinlock::lock() {
 }
 
 void Spinlock::spin_until_acquired(Cpu* cpu) {
+    uint64_t started = lock_statistics::wait_started();
     uint64_t spins = 0;
     do {
         // Spin on a plain load so that waiting harts do not bounce the line between them.
@@ -40,6 +42,7 @@ void Spinlock::spin_until_acquired(Cpu* cpu) {
             }
         }
     } while (m_locked.exchange(1, std::memory_order_acquire));
+    lock_statistics::note_wait(m_rank, started);
 }
 
 bool Spinlock::try_lock() {

@@ -217,6 +217,22 @@ struct atlas_iovec {
 };
 
 // --- vmstat(): counters of the memory system, a snapshot ---
+// The classes of locks in atlas_vmstat's locks[] (one lock rank of the kernel each, but
+// ATLAS_LOCK_OTHER, which sums every other rank and the unranked locks).
+#define ATLAS_LOCK_ADDRESS_SPACE 0      // An address space's rw-lock.
+#define ATLAS_LOCK_FILE_WRITERS 1       // A file's writers-and-truncation lock.
+#define ATLAS_LOCK_VM_OBJECT 2          // A file object's (or shared anonymous object's) lock.
+#define ATLAS_LOCK_FILE_PAGES 3         // A file object's page-tree rw-lock.
+#define ATLAS_LOCK_INODE 4              // An inode's lock.
+#define ATLAS_LOCK_PAGE_QUEUE 5         // The reclaim queues.
+#define ATLAS_LOCK_PAGE_TABLE 6         // An address space's page-table spinlock.
+#define ATLAS_LOCK_PHYSICAL_MEMORY 7    // The frame allocator.
+#define ATLAS_LOCK_KERNEL_HEAP 8        // The kernel heap.
+#define ATLAS_LOCK_SLEEPING_LOCK_STATE 9 // The spinlock inside every Mutex and RwLock.
+#define ATLAS_LOCK_WAIT_QUEUE 10        // The spinlock inside every WaitQueue.
+#define ATLAS_LOCK_SCHEDULER 11         // The run queue.
+#define ATLAS_LOCK_OTHER 12             // Every other lock.
+#define ATLAS_LOCK_CLASSES 13
 struct atlas_vmstat {
     __UINT64_TYPE__ page_size;
     __UINT64_TYPE__ total_frames;       // Physical frames the allocator manages.
@@ -240,6 +256,14 @@ struct atlas_vmstat {
     __UINT64_TYPE__ major_faults;       // Faults that read the page in.
     __UINT64_TYPE__ cow_copies;         // Frames copied by a write to a shared private page.
     __UINT64_TYPE__ zero_fill_faults;   // Private anonymous pages zero-filled on first touch.
+    // Lock statistics (since boot; kernel/sync/lock_statistics.h): for each class of lock,
+    // indexed by ATLAS_LOCK_* below, the acquisitions that found the lock held and had to
+    // wait (contended), and the time they waited in all, in ticks of the 10 MHz time CSR.
+    // An acquisition that did not wait is not counted at all.
+    struct {
+        __UINT64_TYPE__ contended;
+        __UINT64_TYPE__ wait_ticks;
+    } locks[ATLAS_LOCK_CLASSES];
     // The kernel's caches, what each holds now (drop_caches() empties them).
     __UINT64_TYPE__ block_cache_buffers;  // File-system metadata buffers, one frame each,
     __UINT64_TYPE__ block_cache_unused;   // of which unused (clean, reclaimable),

@@ -19,6 +19,7 @@
 #include "mm/shrinker.h"
 #include "proc/open_file.h"
 #include "proc/process.h"
+#include "sync/lock_statistics.h"
 #include "syscall/abi.h"
 #include "syscall/handlers.h"
 
@@ -38,6 +39,38 @@ ErrorOr<uint64_t> sys_sbrk(int64_t increment) {
     }
     return space->set_heap_break(new_break);
 }
+
+namespace {
+
+// The ATLAS_LOCK_* class of each lock rank (ATLAS_LOCK_OTHER for the ranks not named).
+unsigned lock_class(LockRank rank) {
+    switch (rank) {
+    case LockRank::AddressSpace: return ATLAS_LOCK_ADDRESS_SPACE;
+    case LockRank::FileWriters: return ATLAS_LOCK_FILE_WRITERS;
+    case LockRank::VmObject: return ATLAS_LOCK_VM_OBJECT;
+    case LockRank::FilePages: return ATLAS_LOCK_FILE_PAGES;
+    case LockRank::Inode: return ATLAS_LOCK_INODE;
+    case LockRank::PageQueue: return ATLAS_LOCK_PAGE_QUEUE;
+    case LockRank::PageTable: return ATLAS_LOCK_PAGE_TABLE;
+    case LockRank::PhysicalMemory: return ATLAS_LOCK_PHYSICAL_MEMORY;
+    case LockRank::KernelHeap: return ATLAS_LOCK_KERNEL_HEAP;
+    case LockRank::SleepingLockState: return ATLAS_LOCK_SLEEPING_LOCK_STATE;
+    case LockRank::WaitQueue: return ATLAS_LOCK_WAIT_QUEUE;
+    case LockRank::Scheduler: return ATLAS_LOCK_SCHEDULER;
+    default: return ATLAS_LOCK_OTHER;
+    }
+}
+
+void fill_lock_statistics(atlas_vmstat& stats) {
+    for (unsigned rank = 0; rank < static_cast<unsigned>(LockRank::Count); ++rank) {
+        LockClassStatistics of = lock_statistics::of(static_cast<LockRank>(rank));
+        auto& row = stats.locks[lock_class(static_cast<LockRank>(rank))];
+        row.contended += of.contended;
+        row.wait_ticks += of.wait_ticks;
+    }
+}
+
+}  // namespace
 
 ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     atlas_vmstat stats;
@@ -66,6 +99,7 @@ ErrorOr<void> sys_vmstat(UserPtr<atlas_vmstat> out) {
     stats.major_faults = faults.major_faults;
     stats.cow_copies = faults.cow_copies;
     stats.zero_fill_faults = faults.zero_fills;
+    fill_lock_statistics(stats);
     for (unsigned i = 0; i < cpu_count(); i++)
         stats.idle_instret += cpu_by_index(i).idle_instret.load(std::memory_order_relaxed);
     // The caches

@@ -48,7 +48,9 @@
  * the file. A descriptor of the file stays open throughout, so
  * its pages stay cached (on Atlas a file's page cache lives as long as its inode is held);
  * the read rows also fail if they read the disk (major faults and page-cache misses in
- * vmstat on Atlas, major faults and blocks read in getrusage() on Linux). On Atlas, write()
+ * vmstat on Atlas, major faults and blocks read in getrusage() on Linux). On Atlas, each loop
+ * row is followed by the lock waits of its time ("ROW: lock CLASS: N waits, T ms waited", from
+ * vmstat's lock statistics), for the classes of lock that were waited for. On Atlas, write()
  * writes through to the disk today, so wall_write_cached includes the disk's work there. */
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -404,6 +406,28 @@ static uint64_t disk_reads_so_far(void)
 #endif
 }
 
+#ifndef BENCH_LINUX
+/* On Atlas, after a loop row: the lock statistics of the row's time (vmstat's lock rows,
+ * the difference over the row), one line per class of lock that was waited for: how many
+ * acquisitions waited, and how long in all (ms of wall time, over every hart). */
+static void print_lock_waits(const char* row, const struct atlas_vmstat* before)
+{
+    static const char* const names[ATLAS_LOCK_CLASSES] = {
+        "address_space", "file_writers", "vm_object", "file_pages", "inode", "page_queue", "page_table",
+        "physical_memory", "kernel_heap", "sleeping_lock_state", "wait_queue", "scheduler", "other",
+    };
+    struct atlas_vmstat after;
+    bench_vmstat(&after);
+    for (int i = 0; i < ATLAS_LOCK_CLASSES; i++) {
+        uint64_t waits = after.locks[i].contended - before->locks[i].contended;
+        uint64_t ticks = after.locks[i].wait_ticks - before->locks[i].wait_ticks;
+        if (waits)
+            printf("%s: lock %s: %lu waits, %lu.%02lu ms waited\n", row, names[i], (unsigned long)waits,
+                   (unsigned long)(ticks / 10000), (unsigned long)(ticks / 100 % 100));
+    }
+}
+#endif
+
 int main(int argc, char** argv)
 {
     const char* usage = "wall_bench ROW|all|loops [MS [ROUNDS [MIB [PROCS]]]] (rows: zero_fill cow minor_shared "
@@ -431,7 +455,15 @@ int main(int argc, char** argv)
         if (!selects(which, row))
             continue;
         uint64_t disk_reads = disk_reads_so_far();
+#ifndef BENCH_LINUX
+        struct atlas_vmstat locks_before;
+        bench_vmstat(&locks_before);
+#endif
         uint64_t figure = measure(row, ms, rounds);
+#ifndef BENCH_LINUX
+        if (row->loop)
+            print_lock_waits(row->name, &locks_before);
+#endif
         uint64_t read_since = disk_reads_so_far() - disk_reads;
         if ((row->work == minor_shared || row->work == read_cached || row->work == file_loop) && read_since)
             bench_fail("wall_bench: %s: the cached file was read from the disk (%lu major faults and blocks)",

@@ -140,6 +140,30 @@ static int munmap_writes_back(void)
     return 0;
 }
 
+/* munmap skips the write-back of a mapping no PTE of which was ever writable (nothing was
+ * stored through it), but one that was stored through and then made read-only, and
+ * clipped, still writes its stores back at munmap: the disk write is counted before munmap
+ * returns. */
+static int munmap_writes_back_a_mapping_made_read_only_after_its_stores(void)
+{
+    int fd = make_file("mft_munmap_ro", 2 * PG);
+    CHECK(fd >= 0);
+    char* p = map_fd(2 * PG, RW, MAP_SHARED, fd, 0);
+    CHECK(p != NULL);
+    p[PG + 5] = 'R';
+    CHECK(mprotect(p, 2 * PG, PROT_READ) == 0);
+    CHECK(munmap(p, PG) == 0); /* A clip: the upper half, which holds the store, stays. */
+    /* The descriptor stays open: the inode stays in use, so the write counted is munmap's
+     * (the last user of an inode writes its dirty pages back too). */
+    unsigned long written = counters().pages_written_back;
+    CHECK(munmap(p + PG, PG) == 0);
+    CHECK(counters().pages_written_back > written);
+    close(fd);
+    CHECK(byte_in_file("mft_munmap_ro", PG + 5) == 'R');
+    unlink("mft_munmap_ro");
+    return 0;
+}
+
 static int exit_writes_back(void)
 {
     int fd = make_file("mft_exit", 2 * PG);
@@ -557,6 +581,7 @@ static const struct TestCase kTests[] = {
     TEST(two_mappings_of_one_file_alias),
     TEST(parent_and_child_share_pages),
     TEST(munmap_writes_back),
+    TEST(munmap_writes_back_a_mapping_made_read_only_after_its_stores),
     TEST(exit_writes_back),
     TEST(msync_writes_back_and_later_stores_are_kept),
     TEST(page_beyond_end_of_file_kills_with_sigbus),

@@ -1,7 +1,8 @@
-/* mmap_stress_test: races between two processes on several harts at once: both faulting one
+/* mmap_stress_test: races between processes on several harts at once: both faulting one
  * file page at the same moment, munmap in one racing the other's stores to the same file,
- * and stores seen by the other process at once (mapping to mapping, and mapping to
- * read()/write()). The two sides of each test run in step through a shared Rendezvous page
+ * stores seen by the other process at once (mapping to mapping, and mapping to
+ * read()/write()), and read faults on cached pages (which take no lock of the file but its
+ * page tree's read lock) racing truncation, the cache's drops, write-back and munmap. The two sides of each test run in step through a shared Rendezvous page
  * (barriers with no clock: a dead partner ends a wait, a slow one does not). The scale and
  * limit tests (fork chain, 100,000 mappings, out of memory) are mmap_scale_test's.
  * Each test runs in a child (the harness's TEST_IN_CHILD); a test passes if its child exits
@@ -486,11 +487,307 @@ static int stores_through_a_mapping_and_write_are_seen_by_the_other_process_at_o
     return run_ping_pong("mst_pingpong_fd", &plan);
 }
 
+/* --- 4: read faults on cached pages racing what takes pages out of the cache --- */
+
+/* A read fault on a cached file page maps it under the file's page-tree lock held for
+ * reading, without the file's own lock (kernel/mm/fault.cc, file_read_fault), so many
+ * processes fault one file side by side. These tests race such faults, from kReaders
+ * processes that map the file and read every page over and over, with truncation,
+ * posix_fadvise(DONTNEED) (the removal reclaim uses too), write-back (msync, munmap) and the
+ * readers' own munmaps, all on one file, and check that no translation outlives its page in
+ * the cache: a stale one would read bytes the file no longer holds, or keep reading a page
+ * that truncation took away instead of raising SIGBUS. */
+
+enum {
+    kRaceFilePages = 64,  /* Four fault-around windows. */
+    kReaders = 3,
+    kTruncateRounds = 20,
+    kDropRounds = 40,
+    kSweepsPerMapping = 8,
+    kWordsPerPage = PG / 8,
+};
+
+/* The first word of page `page` of the race file in version `version` (>= 1): never zero,
+ * and neither PATTERN's bytes nor a store of the other tests. */
+static unsigned long version_word(long version, size_t page)
+{
+    return 0x8000000000000000ul | ((unsigned long)version << 16) | page;
+}
+
+static long version_of(unsigned long word) { return (long)((word >> 16) & 0xffffffffl); }
+
+/* Writes version `version` into the first word of every page of the race file with pwrite. */
+static int write_version(int fd, long version)
+{
+    for (size_t page = 0; page < kRaceFilePages; page++) {
+        unsigned long word = version_word(version, page);
+        if (pwrite(fd, &word, sizeof(word), (off_t)(page * PG)) != (ssize_t)sizeof(word))
+            return -1;
+    }
+    return 0;
+}
+
+/* Waits until `count` readers have raised word `index` of the rendezvous, or one of them
+ * (pids in `readers`) has died. Returns 0, or -1 if one died first. */
+static int wait_for_readers(struct Rendezvous* r, int index, long count, const int* readers)
+{
+    for (unsigned long spins = 1; __atomic_load_n(&r->word[index], __ATOMIC_ACQUIRE) < count; spins++)
+        if (spins % 256 == 0)
+            for (int i = 0; i < kReaders; i++)
+                if (kill(readers[i], 0) != 0)
+                    return -1;
+    return 0;
+}
+
+/* Reads the word at `address` of this process the way the kernel does for a system call
+ * (write() from it into the pipe `fds`, then read back): 1 and the word in `*word`, or 0 if
+ * the kernel's access faulted and could not be resolved (EFAULT) where a load would have
+ * killed the process. A probe of a translation that does not kill the prober, though it
+ * faults the page in through the same pipeline as a load. */
+static int kernel_read(const int* fds, const volatile unsigned long* address, unsigned long* word)
+{
+    if (write(fds[1], (const void*)address, sizeof(*word)) != (ssize_t)sizeof(*word))
+        return 0;
+    return read(fds[0], word, sizeof(*word)) == (ssize_t)sizeof(*word) ? 1 : -1;
+}
+
+/* A reader of the truncation race: maps the file and sweeps it kSweepsPerMapping times per
+ * mapping, from the last page down, checking each page against `version`: the first half,
+ * which stays, with loads; the half the parent drops with ftruncate, with kernel_read, which
+ * may find a page gone (EFAULT) at any time. Once the parent has said the file shrank (word
+ * 0), no page of that half may be readable through the mapping it holds (which may carry a
+ * translation a racing fault made), and then a load from one must kill it with SIGBUS.
+ * Never returns normally. */
+__attribute__((noreturn)) static void truncation_reader(struct Rendezvous* r, int fd, long version)
+{
+    int fds[2];
+    CHILD_CHECK(r, pipe(fds) == 0);
+    int announced = 0;
+    for (;;) {
+        volatile unsigned long* map =
+            (volatile unsigned long*)map_fd(kRaceFilePages * PG, PROT_READ, MAP_SHARED, fd, 0);
+        CHILD_CHECK(r, map != NULL);
+        for (int sweep = 0; sweep < kSweepsPerMapping; sweep++) {
+            /* From the end down: truncation drops pages from its new end up, so a sweep down
+             * reaches the page being dropped before those already gone (whose faults wait
+             * for the truncation to finish). */
+            for (size_t page = kRaceFilePages; page-- > 0;) {
+                int shrunk = __atomic_load_n(&r->word[0], __ATOMIC_ACQUIRE) != 0;
+                unsigned long word;
+                if (page < kRaceFilePages / 2) {
+                    word = map[page * kWordsPerPage];
+                } else {
+                    int readable = kernel_read(fds, &map[page * kWordsPerPage], &word);
+                    CHILD_CHECK(r, readable >= 0);
+                    if (shrunk) {
+                        CHILD_CHECK(r, !readable && errno == EFAULT);
+                        if (page == kRaceFilePages / 2) {
+                            (void)map[page * kWordsPerPage];
+                            CHILD_CHECK(r, !"a load beyond the end of file did not raise SIGBUS");
+                        }
+                        continue;
+                    }
+                    if (!readable)
+                        continue;  /* Dropped already, before the parent could say so. */
+                }
+                CHILD_CHECK(r, word == version_word(version, page));
+            }
+            if (!announced) {
+                __atomic_add_fetch(&r->word[2], 1, __ATOMIC_ACQ_REL);
+                announced = 1;
+            }
+        }
+        CHILD_CHECK(r, munmap((void*)map, kRaceFilePages * PG) == 0);
+    }
+}
+
+static int truncation_racing_read_faults_leaves_no_translation_to_a_dropped_page(void)
+{
+    const char* name = "mst_truncate_race";
+    int fd = make_file(name, kRaceFilePages * PG);
+    CHECK(fd >= 0);
+    struct Rendezvous* r = new_rendezvous();
+    CHECK(r != NULL);
+    for (long round = 1; round <= kTruncateRounds; round++) {
+        /* The whole file again (the half dropped last round reads zeros), in this round's
+         * version, cached. */
+        CHECK(ftruncate(fd, (off_t)(kRaceFilePages * PG)) == 0);
+        CHECK(write_version(fd, round) == 0);
+        __atomic_store_n(&r->word[0], 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&r->word[2], 0, __ATOMIC_RELEASE);
+        int readers[kReaders];
+        for (int i = 0; i < kReaders; i++) {
+            readers[i] = fork();
+            CHECK(readers[i] >= 0);
+            if (readers[i] == 0)
+                truncation_reader(r, fd, round);
+        }
+        /* Every reader is sweeping; then the second half goes, under their faults. */
+        int started = wait_for_readers(r, 2, kReaders, readers);
+        CHECK(ftruncate(fd, (off_t)(kRaceFilePages / 2 * PG)) == 0);
+        __atomic_store_n(&r->word[0], 1, __ATOMIC_RELEASE);
+        for (int i = 0; i < kReaders; i++) {
+            int status;
+            CHECK(waitpid(readers[i], &status, 0) == readers[i]);
+            long line = __atomic_load_n(&r->child_line, __ATOMIC_ACQUIRE);
+            if (line != 0) {
+                snprintf(failure, sizeof(failure), "round %ld: reader: check at line %ld failed", round, line);
+                return 1;
+            }
+            if (!KILLED_BY(status, SIGBUS)) {
+                snprintf(failure, sizeof(failure), "round %ld: reader ended with status %#x, not SIGBUS", round,
+                         status);
+                return 1;
+            }
+        }
+        CHECK(started == 0);
+        /* Grown back, the dropped half reads zeros: nothing of it stayed cached. */
+        CHECK(ftruncate(fd, (off_t)(kRaceFilePages * PG)) == 0);
+        CHECK(file_bytes_are_zero(name, (off_t)(kRaceFilePages / 2 * PG), (off_t)(kRaceFilePages * PG)));
+        unsigned long word;
+        CHECK(pread(fd, &word, sizeof(word), 0) == (ssize_t)sizeof(word) && word == version_word(round, 0));
+    }
+    close(fd);
+    unlink(name);
+    return 0;
+}
+
+/* A reader of the removal race: until the parent says stop (word 1), maps the file and
+ * sweeps it until the parent has published two more versions (so that each mapping lives
+ * through a whole round of drops and rewrites); every page must hold at least the version
+ * the parent had published (word 0) before the read. A translation left to a page the cache
+ * dropped would keep showing the older version once the parent writes the next. Counts its
+ * sweeps in word 4 + `which`. */
+__attribute__((noreturn)) static void removal_reader(struct Rendezvous* r, int fd, int which)
+{
+    while (!__atomic_load_n(&r->word[1], __ATOMIC_ACQUIRE)) {
+        volatile unsigned long* map =
+            (volatile unsigned long*)map_fd(kRaceFilePages * PG, PROT_READ, MAP_SHARED, fd, 0);
+        CHILD_CHECK(r, map != NULL);
+        long first = __atomic_load_n(&r->word[0], __ATOMIC_ACQUIRE);
+        for (int sweep = 0;; sweep++) {
+            for (size_t k = 0; k < kRaceFilePages; k++) {
+                size_t page = (sweep & 1) ? kRaceFilePages - 1 - k : k;
+                long published = __atomic_load_n(&r->word[0], __ATOMIC_ACQUIRE);
+                unsigned long word = map[page * kWordsPerPage];
+                CHILD_CHECK(r, (word & 0xffff) == page && version_of(word) >= published);
+            }
+            __atomic_add_fetch(&r->word[4 + which], 1, __ATOMIC_ACQ_REL);
+            if (__atomic_load_n(&r->word[0], __ATOMIC_ACQUIRE) >= first + 2 ||
+                __atomic_load_n(&r->word[1], __ATOMIC_ACQUIRE))
+                break;
+        }
+        CHILD_CHECK(r, munmap((void*)map, kRaceFilePages * PG) == 0);
+        CHILD_CHECK(r, partner_alive(r, 0));
+    }
+    _exit(0);
+}
+
+/* One round of removal_race's parent: version `version` into every page (through its own
+ * shared mapping, then msync, which writes back and so unmaps the pages everywhere; or with
+ * pwrite), published, then every page dropped from the cache under the readers' faults. */
+static int removal_round(struct Rendezvous* r, int fd, long version, volatile unsigned long** mapping)
+{
+    if (version % 2) {
+        if (!*mapping) {
+            *mapping = (volatile unsigned long*)map_fd(kRaceFilePages * PG, RW, MAP_SHARED, fd, 0);
+            if (!*mapping)
+                return __LINE__;
+        }
+        for (size_t page = 0; page < kRaceFilePages; page++)
+            (*mapping)[page * kWordsPerPage] = version_word(version, page);
+        if (msync((void*)*mapping, kRaceFilePages * PG, MS_SYNC) != 0)
+            return __LINE__;
+        if (version % 3 == 0) {
+            /* munmap's write-back, too, every third odd round. */
+            if (munmap((void*)*mapping, kRaceFilePages * PG) != 0)
+                return __LINE__;
+            *mapping = NULL;
+        }
+    } else if (write_version(fd, version) != 0) {
+        return __LINE__;
+    }
+    __atomic_store_n(&r->word[0], version, __ATOMIC_RELEASE);
+    if (posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) != 0)
+        return __LINE__;
+    return 0;
+}
+
+static int drop_and_write_back_racing_read_faults_leave_no_stale_page(void)
+{
+    const char* name = "mst_removal_race";
+    int fd = make_file(name, kRaceFilePages * PG);
+    CHECK(fd >= 0);
+    CHECK(write_version(fd, 0) == 0);
+    struct Rendezvous* r = new_rendezvous();
+    CHECK(r != NULL);
+    int readers[kReaders];
+    for (int i = 0; i < kReaders; i++) {
+        readers[i] = fork();
+        CHECK(readers[i] >= 0);
+        if (readers[i] == 0)
+            removal_reader(r, fd, i);
+    }
+    volatile unsigned long* mapping = NULL;
+    int line = 0;
+    for (long version = 1; version <= kDropRounds && line == 0; version++) {
+        line = removal_round(r, fd, version, &mapping);
+        for (int i = 0; i < kReaders && line == 0; i++)
+            if (kill(readers[i], 0) != 0)
+                line = __LINE__;
+    }
+    /* The readers keep going until each has swept the file a few times after the last
+     * round, so that a stale translation from the last drops is read too. */
+    long target[kReaders];
+    for (int i = 0; i < kReaders; i++)
+        target[i] = __atomic_load_n(&r->word[4 + i], __ATOMIC_ACQUIRE) + 2 * kSweepsPerMapping;
+    for (int i = 0; i < kReaders && line == 0; i++)
+        if (wait_for_readers(r, 4 + i, target[i], readers) != 0)
+            line = __LINE__;
+    __atomic_store_n(&r->word[1], 1, __ATOMIC_RELEASE);
+    if (line != 0) {
+        __atomic_store_n(&r->give_up, 1, __ATOMIC_RELEASE);
+        snprintf(failure, sizeof(failure), "parent: check at line %d failed (errno %d)", line, errno);
+    }
+    int statuses[kReaders];
+    for (int i = 0; i < kReaders; i++)
+        CHECK(waitpid(readers[i], &statuses[i], 0) == readers[i]);
+    /* A reader's failed check is the news (the parent's is then only that a reader died). */
+    long child_line = __atomic_load_n(&r->child_line, __ATOMIC_ACQUIRE);
+    if (child_line != 0) {
+        snprintf(failure, sizeof(failure), "reader: check at line %ld failed (published version %ld)", child_line,
+                 r->word[0]);
+        return 1;
+    }
+    if (line != 0)
+        return 1;
+    for (int i = 0; i < kReaders; i++) {
+        if (!EXITED_OK(statuses[i])) {
+            snprintf(failure, sizeof(failure), "reader ended with status %#x", statuses[i]);
+            return 1;
+        }
+    }
+    /* The file holds the last version, read back from the disk. */
+    if (mapping)
+        CHECK(munmap((void*)mapping, kRaceFilePages * PG) == 0);
+    drop_cache(name);
+    for (size_t page = 0; page < kRaceFilePages; page++) {
+        unsigned long word;
+        CHECK(pread(fd, &word, sizeof(word), (off_t)(page * PG)) == (ssize_t)sizeof(word));
+        CHECK(word == version_word(kDropRounds, page));
+    }
+    close(fd);
+    unlink(name);
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(same_file_page_faulted_by_two_processes_at_once_loses_no_store),
     TEST(munmap_in_one_process_while_another_stores_to_the_file_loses_no_store),
     TEST(stores_through_two_shared_mappings_are_seen_across_processes_at_once),
     TEST(stores_through_a_mapping_and_write_are_seen_by_the_other_process_at_once),
+    TEST(truncation_racing_read_faults_leaves_no_translation_to_a_dropped_page),
+    TEST(drop_and_write_back_racing_read_faults_leave_no_stale_page),
 };
 
 int main(int argc, char** argv)
