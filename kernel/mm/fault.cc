@@ -481,8 +481,12 @@ private:
             phys[i] = page_to_phys(page);
             any = true;
         }
-        if (any)
-            ctx.space.page_table().install_leaves_if_absent(start, phys, count, flags);
+        if (!any)
+            return;
+        // Pairs with fill_run_locked's release fence: a neighbour whose fill has just ended
+        // (found not busy above, without m_lock) shows the fill's bytes once mapped.
+        std::atomic_thread_fence(std::memory_order_acquire);
+        ctx.space.page_table().install_leaves_if_absent(start, phys, count, flags);
     }
 };
 

@@ -68,17 +68,6 @@ void FileObject::wait_until_not_busy(Page* page) {
     m_busy_queue.wait_until(m_busy_lock, [page] { return !page->has_flag(kPageBusy); });
 }
 
-void FileObject::clear_busy(Page* page) {
-    {
-        SpinlockLocker locker(m_busy_lock);
-        // Pairs with cached_page_for_fault's acquire fence: a fault that finds the page
-        // not busy without m_lock sees the bytes the fill wrote.
-        std::atomic_thread_fence(std::memory_order_release);
-        page->clear_flag(kPageBusy);
-    }
-    m_busy_queue.wake_all();
-}
-
 ErrorOr<Page*> FileObject::get_page_locked(MutexLocker& locker, uint64_t index, bool* filled_from_disk) {
     m_lock.assert_locked();
     for (;;) {
@@ -188,6 +177,10 @@ ErrorOr<void> FileObject::fill_run_locked(MutexLocker& locker, uint64_t index, P
     }
     {
         SpinlockLocker busy_locker(m_busy_lock);
+        // Pairs with the acquire fences of the faults that look without m_lock
+        // (cached_page_for_fault, fault-around): one that finds a page not busy sees the
+        // bytes the fill (or the zeroing of a failed one's) wrote, not the frame's old ones.
+        std::atomic_thread_fence(std::memory_order_release);
         for (uint32_t i = 0; i < count; ++i)
             pages[i]->clear_flag(kPageBusy);
     }

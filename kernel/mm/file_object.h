@@ -150,7 +150,7 @@ public:
         Page* page = m_pages.lookup(index);
         if (!page || page->has_flag(kPageBusy)) [[unlikely]]
             return nullptr;
-        // Pairs with clear_busy()'s release fence: the bytes of a fill just finished are
+        // Pairs with fill_run_locked()'s release fence: the bytes of a fill just finished are
         // visible before the page is mapped.
         std::atomic_thread_fence(std::memory_order_acquire);
         note_hit(*page);
@@ -338,6 +338,10 @@ private:
     // enter the cache, cached pages holding bytes that were not stored leave it, and every
     // reference is dropped. Expects m_lock, held since adopt_cached_copies_locked.
     void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
+    // A fresh page holding stored bytes that the tree could not take (no memory for a
+    // node): its bytes go straight to the disk, so the count write() returns stays true; a
+    // failure is recorded for the next fsync or close, as a write-back's is. Expects m_lock.
+    void write_through_locked(uint64_t index, Page* page);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.
     // Expects m_lock, held by `locker`; may drop and retake it.
@@ -397,7 +401,6 @@ private:
     bool used_since_last_look_locked(uint64_t index, Page* page, StaleTlbs& stale);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
-    void clear_busy(Page* page);
     // Writes back the dirty pages of [first, end). Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
     // write_back_locked with room for `capacity` pages per write_pages call (frames,

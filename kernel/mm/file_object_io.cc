@@ -332,6 +332,13 @@ void FileObject::zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t 
         klib::memset(frame_bytes(first_page) + from, 0, to - from);
 }
 
+void FileObject::write_through_locked(uint64_t index, Page* page) {
+    m_lock.assert_locked();
+    const void* frame = frame_bytes(page);
+    if (auto written = m_inode->file_system().write_pages(*m_inode, index, &frame, 1); written.is_error())
+        record_write_error_locked(written.error());
+}
+
 void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages,
                                         uint32_t count) {
     m_lock.assert_locked();
@@ -360,6 +367,7 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
                     dirtied = true;
                     continue;
                 }
+                write_through_locked(index, page);
             }
             page_unref(page);
             continue;

@@ -25,6 +25,12 @@ Spinlock g_lock { "dirty files", LockRank::None };
 IntrusiveList<FileObject, &FileObject::m_dirty_node> g_queue;
 // The flusher sleeps here while the queue is empty (so a clean system never wakes it).
 WaitQueue g_queued { "dirty files queued" };
+// Files taken off the queue whose write-back has not ended yet (the flusher's, a sync's),
+// and how many times that count fell to 0: write_back_all() waits for the next fall, so a
+// file the flusher took just before a sync is on the disk when the sync returns. Under g_lock.
+size_t g_in_flight = 0;
+uint64_t g_settled_count = 0;
+WaitQueue g_settled { "dirty files settled" };
 
 // The oldest queued file if `due` says it is due (with the queue's reference), else nullptr.
 template<typename Due>
@@ -35,6 +41,7 @@ FileObject* take_front(Due due) {
         return nullptr;
     g_queue.remove(*object);
     object->m_queued = false;
+    ++g_in_flight;
     return object;
 }
 
@@ -45,6 +52,12 @@ void flush(FileObject* object) {
     if (object->write_back_queued().is_error())
         g_errors.fetch_add(1, std::memory_order_relaxed);
     object->unref();
+    SpinlockLocker locker(g_lock);
+    if (--g_in_flight != 0)
+        return;
+    ++g_settled_count;
+    locker.unlock();
+    g_settled.wake_all();
 }
 
 void thread_main(void*) {
@@ -101,6 +114,12 @@ size_t write_back_all() {
         if (!object)
             break;
         flush(object);
+    }
+    // Files others took before (the flusher's current one) may still be on their way.
+    SpinlockLocker locker(g_lock);
+    if (g_in_flight != 0) {
+        uint64_t settled = g_settled_count;
+        g_settled.wait_until(g_lock, [settled] { return g_settled_count != settled; });
     }
     return done;
 }

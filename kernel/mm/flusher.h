@@ -57,8 +57,10 @@ void page_cleaned();
 // queued (then takes a reference). Expects the object's lock.
 void queue(FileObject& object);
 
-// Writes back every queued file now (sync, drop_caches, tests), oldest first. Returns how
-// many files it wrote back. Call with no lock held.
+// Writes back every queued file now (sync, drop_caches, tests), oldest first, and waits
+// for the write-backs others had already taken off the queue (the flusher thread's), so
+// that every file queued when it was called is written back when it returns. Returns how
+// many files it wrote back itself. Call with no lock held.
 size_t write_back_all();
 
 // Starts the flusher thread (once, at boot, after the scheduler).
