@@ -106,6 +106,7 @@ PageCacheStatistics page_cache_statistics();
 
 namespace file_object_detail {
 extern std::atomic<uint64_t> g_hits;  // Pages handed out from the cache (statistics).
+extern std::atomic<uint64_t> g_written_back;  // Pages written back (statistics).
 }
 
 // Whether eviction may take a page of a file that some Vma maps (reclaim: yes, out of every
