@@ -98,7 +98,7 @@ leakcheck: kernel image
 	@tools/run-tests --build $(BUILD) --leak $(or $(N),1000)
 
 # Writes build/bench/results.json and build/bench/chart.svg; fails if a budget is broken
-# (but for the ratio budgets tools/bench lists as known red).
+# (but for the ratio budgets listed as known red: KNOWN_RED in tools/bench_budgets.py).
 bench: kernel image
 	@tools/bench --no-build --build $(BUILD)
 
