@@ -162,6 +162,10 @@ def print_scaling(table, goals, linux):
             print("  ".join("-" * width for width in widths[:-1]))
     for goal in goals:
         verdict = ratio_verdict(dict(goal, verdict=goal["verdict"]))
+        if goal["verdict"] == "not judged":
+            share = goal["foreign_share"]
+            verdict = "not judged: " + ("no /proc/stat to tell a quiet host" if share is None else
+                                        f"other programs used {100 * share:.0f}% of the host's CPU during the wall pass")
         print(f"  goal {goal['name']}: Atlas at {goal['harts']} harts >= {goal['least']:.1f}x its 1-hart "
               f"throughput (on a quiet machine): {format_ratio(goal['scaling'])}, {verdict}")
 
