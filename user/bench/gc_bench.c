@@ -23,27 +23,14 @@
 #include <sys/mman.h>
 
 #include "../gc/gc.h"
+#include "../gc/gc_tree.h"
 #include "bench.h"
 
 enum { kDepth = 12, kNodes = (1 << kDepth) - 1, kBuckets = 64, kBucketFields = 511, kStoresPerStep = 8 };
 
 static uint64_t g_random;
 
-static uint64_t next_random(void)
-{
-    g_random ^= g_random << 13;
-    g_random ^= g_random >> 7;
-    g_random ^= g_random << 17;
-    return g_random;
-}
-
-static int depth_of(uint64_t key)
-{
-    int depth = 0;
-    while (key >> depth)
-        depth++;
-    return depth;
-}
+static uint64_t next_random(void) { return gc_tree_random(&g_random); }
 
 static gc_object* allocate(uint32_t fields, uint64_t key)
 {
@@ -98,13 +85,13 @@ static uint64_t tree_round(enum gc_barrier barrier, long mutations, struct gc_st
     uint64_t begin = bench_instret();
     for (long m = 0; m < mutations; m++) {
         uint64_t key = 2 + next_random() % (kNodes - 1);
-        gc_object* fresh = build(key, kDepth - depth_of(key) + 1);
+        gc_object* fresh = build(key, kDepth - gc_tree_depth(key) + 1);
         gc_push_root(&fresh);
         for (int g = 0; g < 4; g++)
             allocate((uint32_t)(next_random() % 4), key);
         gc_pop_roots(1);
         gc_object* parent = tree;
-        for (int bit = depth_of(key) - 2; bit > 0; bit--)
+        for (int bit = gc_tree_depth(key) - 2; bit > 0; bit--)
             parent = gc_read(parent, (uint32_t)((key >> bit) & 1));
         gc_write(parent, (uint32_t)(key & 1), fresh);
     }

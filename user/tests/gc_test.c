@@ -21,6 +21,7 @@
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
 #include "../gc/gc.h"
+#include "../gc/gc_tree.h"
 #include "harness.h"
 
 static const enum gc_barrier kBarriers[] = {GC_BARRIER_PAGE_PROTECTION, GC_BARRIER_SOFTWARE};
@@ -146,21 +147,7 @@ static long verify(gc_object* at, uint64_t key, int depth)
 
 static uint64_t g_random = 88172645463325252ull;
 
-static uint64_t next_random(void)
-{
-    g_random ^= g_random << 13;
-    g_random ^= g_random >> 7;
-    g_random ^= g_random << 17;
-    return g_random;
-}
-
-static int depth_of(uint64_t key)
-{
-    int depth = 0;
-    while (key >> depth)
-        depth++;
-    return depth;
-}
+static uint64_t next_random(void) { return gc_tree_random(&g_random); }
 
 /* `mutations` times: rebuild a random subtree (the old one becomes garbage) and hang it
    where the old one was, with some unreachable objects on the side. Returns the number of
@@ -169,7 +156,7 @@ static long mutate_tree(gc_object** tree, int mutations)
 {
     for (int m = 0; m < mutations; m++) {
         uint64_t key = 2 + next_random() % (kTreeNodes - 1);
-        gc_object* fresh = build(key, kTreeDepth - depth_of(key) + 1);
+        gc_object* fresh = build(key, kTreeDepth - gc_tree_depth(key) + 1);
         if (!fresh)
             return -1;
         gc_push_root(&fresh);
@@ -177,7 +164,7 @@ static long mutate_tree(gc_object** tree, int mutations)
             node((uint32_t)(next_random() % 4), key);
         gc_pop_roots(1);
         gc_object* parent = *tree;
-        for (int bit = depth_of(key) - 2; bit > 0; bit--)
+        for (int bit = gc_tree_depth(key) - 2; bit > 0; bit--)
             parent = gc_read(parent, (uint32_t)((key >> bit) & 1));
         gc_write(parent, (uint32_t)(key & 1), fresh);
         if (m % 97 == 0 && verify(*tree, 1, kTreeDepth) != kTreeNodes)
