@@ -226,9 +226,12 @@ RATIO_BUDGETS = [
 # BROKEN (known, issue #N) and does not fail the run; any other broken ratio budget does, as
 # does every broken row of BUDGETS. A known row that holds prints so, to be taken off.
 KNOWN_RED = {
-    # Empty: every ratio budget holds. (wall_write_cached_2harts was here for issue #14 while
-    # write() wrote through to the disk; the two scaling goals for issue #15 while faults on
-    # one file took its sleeping lock. The goals are judged on a quiet host only: tools/bench.)
+    # The loops at 2 harts, judged on a quiet host only (tools/bench): on 5 December, with
+    # other programs under 10% of the host, the anonymous loop made 1.74x its 1-hart
+    # throughput and the file loop 1.79x (Linux 1.89x and 2.05x in the same pairs); 1.82x and
+    # 1.81x in an earlier quiet run. Close to the goal, not reliably over it. Issue #15.
+    "anon_loop_scaling_2harts": 15,
+    "file_loop_scaling_2harts": 15,
 }
 
 
