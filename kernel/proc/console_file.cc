@@ -69,6 +69,10 @@ int ConsoleFile::foreground_group() { return s_foreground_group.load(std::memory
 
 void ConsoleFile::set_foreground_group(int pgid) { s_foreground_group.store(pgid, std::memory_order_relaxed); }
 
+void ConsoleFile::forget_foreground_group(int pgid) {
+    s_foreground_group.compare_exchange_strong(pgid, 0, std::memory_order_relaxed);
+}
+
 ErrorOr<RefPtr<OpenFile>> ConsoleFile::try_create(FileAccess access) {
     auto file = TRY(try_make_ref_counted<ConsoleFile>(access));
     return RefPtr<OpenFile>(std::move(file));

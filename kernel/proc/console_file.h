@@ -35,10 +35,14 @@ public:
 
     // Installs the interrupt hook for Ctrl-C and Ctrl-\ (start_user_land calls it).
     static void start_job_control();
-    // The foreground process group, 0 if none was ever set. The caller of the setter has
-    // checked the group (ProcessGroup::check_foreground).
+    // The foreground process group, 0 if none is set (never, or it has gone). The caller of
+    // the setter has checked the group (ProcessGroup::check_foreground).
     static int foreground_group();
     static void set_foreground_group(int pgid);
+    // Group `pgid` has gone (its last member was reaped): if it was in front, none is now,
+    // so that a later group given the same number gets no Ctrl-C meant for nobody. Any
+    // context (a single atomic compare-and-swap).
+    static void forget_foreground_group(int pgid);
 
     explicit ConsoleFile(FileAccess access)
         : OpenFile(OpenFileKind::Console, access)

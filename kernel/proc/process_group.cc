@@ -2,6 +2,7 @@
 #include "proc/process_group.h"
 
 #include "lib/errno.h"
+#include "proc/console_file.h"
 #include "proc/process_table.h"
 
 namespace {
@@ -9,6 +10,13 @@ namespace {
 using GroupTree = IntrusiveTree<ProcessGroup, &ProcessGroup::m_tree_node, ProcessGroupTreeTraits>;
 
 GroupTree s_groups;  // Guarded by the table lock.
+
+// `group` has lost its last member: out of the tree (its number may be given again), and
+// out of the console's front.
+void retire_locked(ProcessGroup& group) {
+    s_groups.erase(group);
+    ConsoleFile::forget_foreground_group(group.pgid());
+}
 
 }  // namespace
 
@@ -30,7 +38,7 @@ RefPtr<ProcessGroup> ProcessGroup::move_locked(Process& process, ProcessGroup& g
     if (old) {
         old->m_members.remove(process);
         if (old->m_members.empty())
-            s_groups.erase(*old);
+            retire_locked(*old);
     }
     group.m_members.push_back(process);
     process.m_group = &group;
@@ -59,7 +67,7 @@ void ProcessGroup::leave_locked(Process& process) {
         return;
     group->m_members.remove(process);
     if (group->m_members.empty())
-        s_groups.erase(*group);
+        retire_locked(*group);
 }
 
 ErrorOr<void> ProcessGroup::set_group(int pid, int pgid) {

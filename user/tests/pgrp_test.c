@@ -325,6 +325,23 @@ static int console_foreground_group_is_set_and_read_by_ioctl(void)
     return 0;
 }
 
+/* A foreground group whose last member is reaped leaves the console's front: a later group
+ * given the same number must not get the Ctrl-C of a job that has ended. */
+static int console_forgets_a_foreground_group_once_it_is_gone(void)
+{
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        int ok = setpgid(0, 0) == 0 && tcsetpgrp(0, getpid()) == 0 && tcgetpgrp(0) == getpid();
+        _exit(ok ? 0 : 1);
+    }
+    int status;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(tcgetpgrp(0) == 0);
+    return 0;
+}
+
 static int console_ioctl_errors(void)
 {
     int fds[2];
@@ -358,6 +375,7 @@ static const struct TestCase kTests[] = {
     TEST(kill_program_takes_a_negative_pid_as_a_group),
     TEST(waitpid_of_a_group_reaps_only_its_members),
     TEST(console_foreground_group_is_set_and_read_by_ioctl),
+    TEST(console_forgets_a_foreground_group_once_it_is_gone),
     TEST(console_ioctl_errors),
 };
 
