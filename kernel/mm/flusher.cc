@@ -19,6 +19,7 @@ std::atomic<size_t> g_dirty { 0 };
 std::atomic<uint64_t> g_flushed { 0 };
 std::atomic<uint64_t> g_throttled { 0 };
 std::atomic<uint64_t> g_errors { 0 };
+std::atomic<bool> g_paused_for_test { false };
 
 Spinlock g_lock { "dirty files", LockRank::None };
 // Oldest first: a file is stamped when it joins at the tail.
@@ -69,7 +70,8 @@ void thread_main(void*) {
         kernel_thread::sleep_for_us(kPeriodUs);
         uint64_t now = uptime_ns();
         while (FileObject* object = take_front([now](const FileObject& file) {
-                   return dirty_pages() > background_limit() || now - file.m_dirtied_at >= kExpireNs;
+                   return !g_paused_for_test.load(std::memory_order_relaxed) &&
+                          (dirty_pages() > background_limit() || now - file.m_dirtied_at >= kExpireNs);
                })) {
             flush(object);
             g_flushed.fetch_add(1, std::memory_order_relaxed);
@@ -129,6 +131,8 @@ void start_thread() {
     if (started.is_error())
         panic("cannot create the flusher thread: %s", started.error().name());
 }
+
+void pause_for_test(bool paused) { g_paused_for_test.store(paused, std::memory_order_relaxed); }
 
 Statistics statistics() {
     return {

@@ -66,6 +66,10 @@ size_t write_back_all();
 // Starts the flusher thread (once, at boot, after the scheduler).
 void start_thread();
 
+// Self-tests only: while paused, the flusher thread writes nothing back (a write-back it
+// has begun finishes), so a test can tell what a writer does alone.
+void pause_for_test(bool paused);
+
 struct Statistics {
     uint64_t flushed;      // Files written back by the flusher thread.
     uint64_t throttled;    // Times a writer had to write back before dirtying more.
