@@ -117,6 +117,52 @@ static void join_job_group(pid_t pid, pid_t *group, int foreground)
         tcsetpgrp(0, *group);
 }
 
+/* In the child for command `index` of `job`: joins the job's group, takes the default
+ * action for Ctrl-C and Ctrl-\ back, reads from the previous pipe and writes to the next
+ * (`fds`, or -1s for the last command), and runs the command. Never returns. */
+static void run_in_child(struct sh_job *job, int index, pid_t *group, int previous_read, const int fds[2])
+{
+    join_job_group(getpid(), group, !job->background);
+    if (job_control) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGQUIT, SIG_DFL);
+    }
+    if (previous_read >= 0) {
+        dup2(previous_read, 0);
+        close(previous_read);
+    }
+    if (fds[1] >= 0) {
+        dup2(fds[1], 1);
+        close(fds[1]);
+        close(fds[0]);
+    }
+    int handled;
+    int code = run_builtin(&job->commands[index], &handled);
+    if (handled)
+        _exit(code);
+    exec_command(&job->commands[index]);
+}
+
+/* Waits for a foreground job's `started` processes: the last one's status is the job's, the
+ * first signal death is reported; then the console goes back to the shell. */
+static void wait_for_job(const pid_t *pids, int started)
+{
+    int reported = 0;
+    for (int i = 0; i < started; i++) {
+        int status;
+        if (waitpid(pids[i], &status, 0) != pids[i])
+            continue;
+        if (i == started - 1)
+            last_status = status_to_code(status);
+        if (WIFSIGNALED(status) && !reported) {
+            report_signal(status);
+            reported = 1;
+        }
+    }
+    if (job_control)
+        tcsetpgrp(0, shell_group);
+}
+
 static void run_job(struct sh_job *job)
 {
     /* A lone built-in runs in the shell itself, so that cd changes the shell's directory. */
@@ -147,27 +193,8 @@ static void run_job(struct sh_job *job)
             }
             break;
         }
-        if (pid == 0) {
-            join_job_group(getpid(), &group, !job->background);
-            if (job_control) {
-                signal(SIGINT, SIG_DFL);
-                signal(SIGQUIT, SIG_DFL);
-            }
-            if (previous_read >= 0) {
-                dup2(previous_read, 0);
-                close(previous_read);
-            }
-            if (fds[1] >= 0) {
-                dup2(fds[1], 1);
-                close(fds[1]);
-                close(fds[0]);
-            }
-            int handled;
-            int code = run_builtin(&job->commands[i], &handled);
-            if (handled)
-                _exit(code);
-            exec_command(&job->commands[i]);
-        }
+        if (pid == 0)
+            run_in_child(job, i, &group, previous_read, fds);
         join_job_group(pid, &group, !job->background);
         pids[started++] = pid;
         if (previous_read >= 0)
@@ -184,20 +211,7 @@ static void run_job(struct sh_job *job)
         last_status = 0;
         return;
     }
-    int reported = 0;
-    for (int i = 0; i < started; i++) {
-        int status;
-        if (waitpid(pids[i], &status, 0) != pids[i])
-            continue;
-        if (i == started - 1)
-            last_status = status_to_code(status);
-        if (WIFSIGNALED(status) && !reported) {
-            report_signal(status);
-            reported = 1;
-        }
-    }
-    if (job_control)
-        tcsetpgrp(0, shell_group);
+    wait_for_job(pids, started);
 }
 
 static void run_line(char *line)

@@ -15,6 +15,33 @@
 #include "../../kernel/syscall/abi.h"
 #include "../../kernel/syscall/numbers.h"
 
+/* The lock statistics: per class, the waits and their total time in ticks (10 MHz). */
+static void print_lock_statistics(const struct atlas_vmstat *stats)
+{
+    static const char *const lock_names[ATLAS_LOCK_CLASSES] = {
+        [ATLAS_LOCK_ADDRESS_SPACE] = "address_space",
+        [ATLAS_LOCK_FILE_WRITERS] = "file_writers",
+        [ATLAS_LOCK_VM_OBJECT] = "vm_object",
+        [ATLAS_LOCK_FILE_PAGES] = "file_pages",
+        [ATLAS_LOCK_INODE] = "inode",
+        [ATLAS_LOCK_PAGE_QUEUE] = "page_queue",
+        [ATLAS_LOCK_PAGE_TABLE] = "page_table",
+        [ATLAS_LOCK_PHYSICAL_MEMORY] = "physical_memory",
+        [ATLAS_LOCK_KERNEL_HEAP] = "kernel_heap",
+        [ATLAS_LOCK_SLEEPING_LOCK_STATE] = "sleeping_lock_state",
+        [ATLAS_LOCK_WAIT_QUEUE] = "wait_queue",
+        [ATLAS_LOCK_SCHEDULER] = "scheduler",
+        [ATLAS_LOCK_OTHER] = "other",
+    };
+    for (int i = 0; i < ATLAS_LOCK_CLASSES; i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "lock_%s_contended", lock_names[i]);
+        printf("%-22s %lu\n", name, (unsigned long)stats->locks[i].contended);
+        snprintf(name, sizeof(name), "lock_%s_wait_ticks", lock_names[i]);
+        printf("%-22s %lu\n", name, (unsigned long)stats->locks[i].wait_ticks);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "--drop-caches") != 0)) {
@@ -71,28 +98,6 @@ int main(int argc, char **argv)
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
         printf("%-22s %lu\n", rows[i].name, rows[i].value);
-    /* The lock statistics: per class, the waits and their total time in ticks (10 MHz). */
-    static const char *const lock_names[ATLAS_LOCK_CLASSES] = {
-        [ATLAS_LOCK_ADDRESS_SPACE] = "address_space",
-        [ATLAS_LOCK_FILE_WRITERS] = "file_writers",
-        [ATLAS_LOCK_VM_OBJECT] = "vm_object",
-        [ATLAS_LOCK_FILE_PAGES] = "file_pages",
-        [ATLAS_LOCK_INODE] = "inode",
-        [ATLAS_LOCK_PAGE_QUEUE] = "page_queue",
-        [ATLAS_LOCK_PAGE_TABLE] = "page_table",
-        [ATLAS_LOCK_PHYSICAL_MEMORY] = "physical_memory",
-        [ATLAS_LOCK_KERNEL_HEAP] = "kernel_heap",
-        [ATLAS_LOCK_SLEEPING_LOCK_STATE] = "sleeping_lock_state",
-        [ATLAS_LOCK_WAIT_QUEUE] = "wait_queue",
-        [ATLAS_LOCK_SCHEDULER] = "scheduler",
-        [ATLAS_LOCK_OTHER] = "other",
-    };
-    for (int i = 0; i < ATLAS_LOCK_CLASSES; i++) {
-        char name[64];
-        snprintf(name, sizeof(name), "lock_%s_contended", lock_names[i]);
-        printf("%-22s %lu\n", name, (unsigned long)stats.locks[i].contended);
-        snprintf(name, sizeof(name), "lock_%s_wait_ticks", lock_names[i]);
-        printf("%-22s %lu\n", name, (unsigned long)stats.locks[i].wait_ticks);
-    }
+    print_lock_statistics(&stats);
     return 0;
 }
