@@ -5,6 +5,7 @@
 
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/layout.h"
+#include "arch/riscv64/per_hart_counter.h"
 #include "arch/riscv64/sv39.h"
 #include "lib/assert.h"
 #include "lib/string.h"
@@ -16,13 +17,11 @@
 namespace {
 
 // The counters of fault.h, one per kind of resolved fault (their sum is every resolved
-// fault). Relaxed: they order nothing, and a reader only wants totals.
-std::atomic<uint64_t> s_zero_fills { 0 };
-std::atomic<uint64_t> s_copies { 0 };
-std::atomic<uint64_t> s_other_faults { 0 };
-std::atomic<uint64_t> s_major_faults { 0 };
-
-void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+// fault). Per hart: every fault bumps one, on every hart at once.
+PerHartCounter s_zero_fills;
+PerHartCounter s_copies;
+PerHartCounter s_other_faults;
+PerHartCounter s_major_faults;
 
 }  // namespace
 
@@ -128,8 +127,8 @@ private:
     }
 
     // A resolved fault of the kind `counter` counts.
-    static Outcome resolved(Page* page, std::atomic<uint64_t>& counter) {
-        bump(counter);
+    static Outcome resolved(Page* page, PerHartCounter& counter) {
+        counter.add();
         return { FaultResult::Resolved, page };
     }
 
@@ -533,10 +532,10 @@ const char* describe_fault(uint64_t vaddr, Access access, FaultResult result) {
 }
 
 FaultCounters fault_counters() {
-    uint64_t major = s_major_faults.load(std::memory_order_relaxed);
-    uint64_t zero_fills = s_zero_fills.load(std::memory_order_relaxed);
-    uint64_t copies = s_copies.load(std::memory_order_relaxed);
-    uint64_t resolved = zero_fills + copies + s_other_faults.load(std::memory_order_relaxed);
+    uint64_t major = s_major_faults.value();
+    uint64_t zero_fills = s_zero_fills.value();
+    uint64_t copies = s_copies.value();
+    uint64_t resolved = zero_fills + copies + s_other_faults.value();
     // A major fault is counted when its I/O is done, before the fault resolves, so for a
     // moment (or for good, if the PTE then cannot be installed) it may not yet be in
     // `resolved`: clamp rather than wrap.
@@ -548,7 +547,7 @@ FaultCounters fault_counters() {
     };
 }
 
-void count_major_fault() { bump(s_major_faults); }
+void count_major_fault() { s_major_faults.add(); }
 
 const char* fault_result_name(FaultResult result) {
     switch (result) {

@@ -29,12 +29,12 @@ bool holds_private_copies(const Vma& vma) { return !vma.object()->is_shared(); }
 
 }  // namespace
 
-std::atomic<uint64_t> file_object_detail::g_hits { 0 };
+PerHartCounter file_object_detail::g_hits;
 using file_object_detail::g_hits;
 
 PageCacheStatistics page_cache_statistics() {
     return {
-        g_hits.load(std::memory_order_relaxed),
+        g_hits.value(),
         g_misses.load(std::memory_order_relaxed),
         file_object_detail::g_written_back.load(std::memory_order_relaxed),
         g_readahead.load(std::memory_order_relaxed),

@@ -80,6 +80,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "arch/riscv64/per_hart_counter.h"
 #include "fs/inode.h"
 #include "lib/error_or.h"
 #include "lib/ref_ptr.h"
@@ -105,7 +106,7 @@ struct PageCacheStatistics {
 PageCacheStatistics page_cache_statistics();
 
 namespace file_object_detail {
-extern std::atomic<uint64_t> g_hits;  // Pages handed out from the cache (statistics).
+extern PerHartCounter g_hits;  // Pages handed out from the cache (statistics).
 extern std::atomic<uint64_t> g_written_back;  // Pages written back (statistics).
 }
 
@@ -285,7 +286,7 @@ private:
     // it changes, so a hot page's flag word is not dirtied on every hit), and counted.
     static void note_hit(Page& page) {
         note_referenced(page);
-        file_object_detail::g_hits.fetch_add(1, std::memory_order_relaxed);
+        file_object_detail::g_hits.add();
     }
     // note_hit() without the count, for read() and write(), which count a batch at once.
     static void note_referenced(Page& page) {

@@ -86,7 +86,7 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
             }
         }
         if (hits_counted)
-            file_object_detail::g_hits.fetch_add(count, std::memory_order_relaxed);
+            file_object_detail::g_hits.add(count);
         // The copy, with no lock held: a fault here may need m_lock (a buffer mapped from
         // this file) or the address space's lock.
         uint32_t used = 0;

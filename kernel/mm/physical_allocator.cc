@@ -18,7 +18,7 @@ Page* g_pages = nullptr;
 uint64_t g_first_frame_phys = 0;
 uintptr_t g_first_frame_virt = 0;
 size_t g_frame_count = 0;
-std::atomic<size_t> g_free_pages { 0 };
+std::atomic<size_t> g_free_list_pages { 0 };
 size_t g_total_pages = 0;
 FrameCache g_frame_caches[kMaxCpus];
 }  // namespace physical_allocator_detail
@@ -30,6 +30,15 @@ namespace {
 Spinlock s_lock { "physical pages", LockRank::PhysicalMemory };
 // The free list: a stack linked through Page::next_free. Guarded by s_lock.
 Page* s_free_list = nullptr;
+
+// With s_lock held: puts the chain first..last of `count` frames on top of the free list.
+void push_chain_locked(Page* first, Page* last, size_t count)
+{
+    s_lock.assert_locked();
+    last->next_free = s_free_list;
+    s_free_list = first;
+    klib::store_relaxed(g_free_list_pages, g_free_list_pages.load(std::memory_order_relaxed) + count);
+}
 
 // The last frame of the chain of `count` (> 0) frames starting at `first`.
 Page* chain_end(Page* first, uint32_t count)
@@ -46,9 +55,20 @@ Page* chain_end(Page* first, uint32_t count)
 // reach while any is free. `lock` is a bare flag, taken after s_lock when both are needed
 // (a hart that must refill or drain its cache lets go of it, takes s_lock, and takes it
 // again), and nothing is taken while only it is held.
-constexpr uint32_t kCacheSize = kFrameCacheSize;
+// Set by physical_allocator_init (frame_cache_capacity() in the header says how).
+uint32_t s_cache_capacity = 64;
 constexpr uint32_t kCacheBatch = 32;
 FrameCache (&s_caches)[kMaxCpus] = g_frame_caches;
+
+// Puts a free frame on top of `cache` (locked).
+void push_cached_frame(FrameCache& cache, Page* page)
+{
+    if (cache.count == 0)
+        cache.bottom = page;
+    page->next_free = cache.top;
+    cache.top = page;
+    ++cache.count;
+}
 
 // Interrupts off and this hart's cache locked, for the span of one allocation or free.
 class CacheGuard {
@@ -70,7 +90,7 @@ public:
             while (cache.lock.load(std::memory_order_relaxed)) { }
         }
     }
-    static void unlock(FrameCache& cache) { cache.lock.store(0, std::memory_order_release); }
+    static void unlock(FrameCache& cache) { klib::store_release(cache.lock, 0); }
 
 private:
     InterruptDisabler m_pinned;  // First: constructed before, and destroyed after, m_cache's use.
@@ -134,6 +154,9 @@ uint32_t refill_locked(FrameCache& cache)
         ++moved;
     }
     s_free_list = last->next_free;
+    klib::store_relaxed(g_free_list_pages, g_free_list_pages.load(std::memory_order_relaxed) - moved);
+    if (cache.count == 0)
+        cache.bottom = last;
     last->next_free = cache.top;
     cache.top = first;
     cache.count += moved;
@@ -151,9 +174,7 @@ bool steal_cached_frames_locked(FrameCache& mine)
             continue;
         CacheGuard::lock(other);
         if (other.count > 0) {
-            Page* last = chain_end(other.top, other.count);
-            last->next_free = s_free_list;
-            s_free_list = other.top;
+            push_chain_locked(other.top, other.bottom, other.count);
             other.top = nullptr;
             other.count = 0;
             found = true;
@@ -170,9 +191,7 @@ void drain_cache_locked(FrameCache& cache)
     s_lock.assert_locked();
     CacheGuard::lock(cache);
     if (cache.count > 0) {
-        Page* last = chain_end(cache.top, cache.count);
-        last->next_free = s_free_list;
-        s_free_list = cache.top;
+        push_chain_locked(cache.top, cache.bottom, cache.count);
         cache.top = nullptr;
         cache.count = 0;
     }
@@ -249,7 +268,10 @@ void physical_allocator_init(const MachineInfo& machine, MemoryRange device_tree
             ++g_total_pages;
         }
     }
-    g_free_pages.store(g_total_pages, std::memory_order_relaxed);
+    g_free_list_pages.store(g_total_pages, std::memory_order_relaxed);
+    // A quarter of RAM over the harts that may run, within [kCacheBatch * 2, 8192].
+    size_t share = g_total_pages / (4 * std::max<size_t>(machine.hart_count, 1));
+    s_cache_capacity = static_cast<uint32_t>(std::clamp<size_t>(share, kCacheBatch * 2, 8192));
 }
 
 Page* refill_and_allocate_page(ZeroFill fill, PageUse use)
@@ -269,34 +291,36 @@ ErrorOr<Page*> allocate_page(ZeroFill fill, PageUse use)
     return page;
 }
 
-static void release_frame(Page* page)
+// Marks a frame that just lost its last reference as Free.
+static void retire_frame(Page* page)
 {
     ASSERT(page->use != PageUse::Free && page->use != PageUse::Reserved);
     ASSERT(!page->list_node.is_linked());
     page->use = PageUse::Free;
     page->owner = nullptr;
+}
+
+static void release_frame(Page* page)
+{
+    retire_frame(page);
     CacheGuard guard;
     FrameCache& cache = guard.cache();
-    if (cache.count == kCacheSize) [[unlikely]] {
+    if (cache.count >= s_cache_capacity) [[unlikely]] {
         // Full: the 32 on top go back to the free list as one chain.
         // s_lock first, as in take_free_frame(). A stealer may empty the cache meanwhile.
         CacheGuard::unlock(cache);
         SpinlockLocker locker(s_lock);
         CacheGuard::lock(cache);
-        if (cache.count == kCacheSize) {
+        if (cache.count >= s_cache_capacity) {
             Page* first = cache.top;
             Page* last = chain_end(first, kCacheBatch);
             cache.top = last->next_free;
-            last->next_free = s_free_list;
-            s_free_list = first;
+            push_chain_locked(first, last, kCacheBatch);
             cache.count -= kCacheBatch;
         }
     }
     // Most recently freed is handed out first: its cache lines are the likeliest to be warm.
-    page->next_free = cache.top;
-    cache.top = page;
-    ++cache.count;
-    g_free_pages.fetch_add(1, std::memory_order_relaxed);
+    push_cached_frame(cache, page);
 }
 
 void free_page(Page* page)
@@ -319,6 +343,52 @@ void page_unref(Page* page)
     ASSERT(old > 0);
     if (old == 1)
         release_frame(page);
+}
+
+void page_unref_into(Page* page, FreeBatch& batch)
+{
+    uint32_t old = page->ref_count.fetch_sub(1, std::memory_order_acq_rel);
+    ASSERT(old > 0);
+    if (old != 1)
+        return;
+    retire_frame(page);
+    page->next_free = batch.first;
+    batch.first = page;
+    if (!batch.last)
+        batch.last = page;
+    ++batch.count;
+}
+
+void free_page_batch(FreeBatch& batch)
+{
+    Page* rest = batch.first;
+    Page* last = batch.last;
+    size_t left = batch.count;
+    batch = FreeBatch {};
+    if (left == 0)
+        return;
+    {
+        CacheGuard guard;
+        FrameCache& cache = guard.cache();
+        while (left > 0 && cache.count < s_cache_capacity) {
+            Page* page = rest;
+            rest = page->next_free;
+            push_cached_frame(cache, page);
+            --left;
+        }
+    }
+    if (left == 0)
+        return;
+    // The rest is still linked in order and ends at the batch's last frame.
+    SpinlockLocker locker(s_lock);
+    push_chain_locked(rest, last, left);
+}
+
+uint32_t frame_cache_capacity() { return s_cache_capacity; }
+
+size_t free_page_count()
+{
+    return g_free_list_pages.load(std::memory_order_relaxed) + cached_frame_count();
 }
 
 void drain_frame_caches()

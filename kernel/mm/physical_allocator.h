@@ -21,11 +21,24 @@
 // page_from_phys() and page_to_phys() are one subtraction and one shift; frames in holes
 // between RAM ranges get descriptors marked Reserved that are never handed out.
 //
-// Free frames sit on one global free list and in small per-hart caches (stacks of up to 64
-// frames, refilled and drained 32 at a time): the common allocation and free touch only
-// the calling hart's cache, with interrupts off, and the free list's lock is taken once per
-// 32 frames. When the free list runs dry, an allocation takes the frames of every other
-// hart's cache before it fails, so ENOMEM means no frame is free anywhere.
+// Free frames sit on one global free list and in per-hart caches (stacks refilled from the
+// free list 32 frames at a time): the common allocation and free touch only the calling
+// hart's cache, with interrupts off, and the free list's lock is taken once per 32 frames.
+// A caller that frees many frames at once (munmap, exit) collects them in a FreeBatch and
+// hands them over in one call: one lock of its cache for the lot, and the frames that do
+// not fit go to the free list as one chain.
+//
+// A cache holds up to frame_cache_capacity() frames: a quarter of RAM shared out among the
+// harts (at least 64, at most 8,192 frames, 32 MiB), so that what a hart's munmap of tens of
+// MiB frees is what its next faults get back: frames last written on this hart, whose bytes
+// and descriptors the host's caches still hold on this core, instead of frames another
+// hart just freed. The frames stay free and counted, and within reach of every hart. When
+// the free list runs dry, an allocation takes the frames of every other hart's cache
+// before it fails, so ENOMEM means no frame is free anywhere.
+//
+// Nothing shared is written per frame: each cache counts its own frames, and the free list
+// its own (changed only under its lock), so two harts faulting and freeing at full speed
+// touch no common cache line (free_page_count() adds the counts up).
 //
 // Invariants: free_page_count() is the number of frames on the free list and in the
 // caches; every such frame is Free with a zero reference count; total_page_count() never
@@ -44,6 +57,7 @@
 #include "arch/riscv64/machine.h"
 #include "lib/assert.h"
 #include "lib/error_or.h"
+#include "lib/plain_store.h"
 #include "lib/string.h"
 #include "mm/page.h"
 #include "sync/interrupt_disabler.h"
@@ -94,6 +108,22 @@ void free_page(Page* page);
 void page_ref(Page* page);
 void page_unref(Page* page);
 
+// Frames on their way back to the allocator, chained through Page::next_free: each is
+// already Free, with no reference. free_page_batch() frees them all.
+struct FreeBatch {
+    Page* first { nullptr };
+    Page* last { nullptr };
+    size_t count { 0 };
+};
+
+// page_unref() for a caller dropping many references at once: a frame whose last
+// reference this was joins `batch` instead of going back at once.
+void page_unref_into(Page* page, FreeBatch& batch);
+
+// Frees every frame of `batch` (which ends up empty): as many as fit into this hart's
+// cache go there, the rest onto the free list in one piece.
+void free_page_batch(FreeBatch& batch);
+
 // The descriptor array (set once by physical_allocator_init, never changed after), for
 // the inline conversions below: the fault path converts on every page it maps.
 namespace physical_allocator_detail {
@@ -101,28 +131,29 @@ extern Page* g_pages;
 extern uint64_t g_first_frame_phys;
 extern uintptr_t g_first_frame_virt;  // Where the direct map shows the first frame.
 extern size_t g_frame_count;
-extern std::atomic<size_t> g_free_pages;  // Changed with every allocation and free.
-extern size_t g_total_pages;              // Set by physical_allocator_init.
+// Frames on the free list: changed only under the free list's lock, read without it.
+extern std::atomic<size_t> g_free_list_pages;
+extern size_t g_total_pages;  // Set by physical_allocator_init.
 
 // A hart's cache of free frames: a stack linked through Page::next_free, like the free
 // list, so that a refill or a drain moves a whole chain. Used by its own hart with
 // interrupts off under `lock` (a bare flag; see physical_allocator.cc for who else takes
-// it and in what order).
-constexpr uint32_t kFrameCacheSize = 64;  // The most frames a cache holds.
+// it and in what order). `bottom` is the last frame of the stack while count > 0 (stale
+// when it is 0), so that the whole stack moves to the free list without a walk.
 struct alignas(64) FrameCache {
     std::atomic<uint32_t> lock { 0 };
     uint32_t count { 0 };
     Page* top { nullptr };
+    Page* bottom { nullptr };
 };
 extern FrameCache g_frame_caches[kMaxCpus];
 
-// Takes the top frame of `cache` (locked, not empty) and counts it as no longer free.
+// Takes the top frame of `cache` (locked, not empty).
 inline Page* pop_cached_frame(FrameCache& cache)
 {
     Page* page = cache.top;
     cache.top = page->next_free;
     --cache.count;
-    g_free_pages.fetch_sub(1, std::memory_order_relaxed);
     return page;
 }
 constexpr unsigned kFrameShift = 12;  // 4 KiB frames.
@@ -163,10 +194,21 @@ inline Page* page_from_virt(const void* direct_mapped)
     return frame < g_frame_count ? &g_pages[frame] : nullptr;
 }
 
-// Frames free (on the free list or in a hart's cache), and frames managed. Inline: the
-// reclaim check of every user allocation reads them.
-inline size_t free_page_count() { return physical_allocator_detail::g_free_pages.load(std::memory_order_relaxed); }
+// Frames free (on the free list or in a hart's cache: a sum of snapshots, since the caches
+// change without a common lock), and frames managed.
+size_t free_page_count();
 inline size_t total_page_count() { return physical_allocator_detail::g_total_pages; }
+
+// The most frames one hart's cache holds (set at init from RAM and the number of harts).
+uint32_t frame_cache_capacity();
+
+// The frames on the free list alone: one load, and at most frame_cache_capacity() per hart below
+// free_page_count(). For the reclaim check of every user allocation
+// (reclaim::allocate_user_page), which looks again with free_page_count() when this is low.
+inline size_t free_list_page_count()
+{
+    return physical_allocator_detail::g_free_list_pages.load(std::memory_order_relaxed);
+}
 
 // Moves the frames of every hart's cache to the free list (they stay free and counted so;
 // the caches refill on their next allocation). For drop_caches: afterwards the free list
@@ -199,8 +241,9 @@ void dump_physical_allocator();
         break;
     }
     page->use = use;
-    page->ref_count.store(1, std::memory_order_relaxed);
-    page->flags.store(0, std::memory_order_relaxed);
+    // Plain stores (lib/plain_store.h): nobody else can see the frame yet.
+    klib::store_relaxed(page->ref_count, 1);
+    klib::store_relaxed(page->flags, 0);
     page->owner = nullptr;
     page->index = 0;
     page->slab_in_use = 0;
@@ -217,7 +260,7 @@ void dump_physical_allocator();
         if (!cache.lock.exchange(1, std::memory_order_acquire)) [[likely]] {
             if (cache.top) [[likely]]
                 page = pop_cached_frame(cache);
-            cache.lock.store(0, std::memory_order_release);
+            klib::store_release(cache.lock, 0);
         }
     }
     if (page) [[likely]]

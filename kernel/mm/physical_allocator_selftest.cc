@@ -170,6 +170,58 @@ KTEST(PhysicalAllocator, LastReferenceFreesTheFrame)
     KEXPECT_EQ(PageUse::Free, page->use);
 }
 
+// More frames than a hart's cache holds, some of them with a second reference: the batch
+// takes exactly those whose last reference went, and frees them all at once, into the cache
+// and the free list both.
+KTEST(PhysicalAllocator, FreeBatchFreesExactlyTheFramesWhoseLastReferenceWent)
+{
+    size_t free_before = free_page_count();
+    // More than fit into this hart's cache, even an empty one.
+    const size_t kFrames = frame_cache_capacity() + 37;
+    IntrusiveList<Page, &Page::list_node> taken;
+    for (size_t i = 0; i < kFrames; ++i) {
+        auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
+        KASSERT(!page.is_error());
+        if (i % 7 == 0)
+            page_ref(page.value());  // Still held elsewhere: the batch must leave it alone.
+        taken.push_back(*page.value());
+    }
+    KEXPECT_EQ(free_before - kFrames, free_page_count());
+
+    FreeBatch batch;
+    IntrusiveList<Page, &Page::list_node> shared;
+    size_t shared_count = 0;
+    size_t index = 0;
+    while (Page* page = taken.pop_front()) {
+        bool still_held = index++ % 7 == 0;
+        page_unref_into(page, batch);
+        if (still_held) {
+            shared.push_back(*page);
+            ++shared_count;
+        }
+    }
+    KEXPECT_EQ(kFrames - shared_count, batch.count);
+    // Collected, not yet free: the allocator has not seen them.
+    KEXPECT_EQ(free_before - kFrames, free_page_count());
+    for (Page* page = batch.first; page; page = page->next_free) {
+        KEXPECT_EQ(PageUse::Free, page->use);
+        KEXPECT_EQ(0u, page->ref_count.load());
+    }
+    free_page_batch(batch);
+    KEXPECT_EQ(0u, batch.count);
+    KEXPECT(batch.first == nullptr && batch.last == nullptr);
+    KEXPECT_EQ(free_before - shared_count, free_page_count());
+    while (Page* page = shared.pop_front()) {
+        KEXPECT_EQ(1u, page->ref_count.load());
+        KEXPECT(page->use != PageUse::Free);
+        page_unref(page);
+    }
+    KEXPECT_EQ(free_before, free_page_count());
+    // An empty batch frees nothing.
+    free_page_batch(batch);
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
 KTEST(PhysicalAllocator, CallerOverwritesHandsBackTheFrameAsItWasFreed)
 {
     Page* frames[kPatternFrames];
@@ -264,10 +316,11 @@ KTEST(PhysicalAllocator, AllocationTakesFramesCachedByAnotherHartBeforeFailing)
         page->ref_count.store(0, std::memory_order_relaxed);
         page->use = PageUse::Free;
         page->owner = nullptr;
+        if (other.count == 0)
+            other.bottom = page;
         page->next_free = other.top;
         other.top = page;
         ++other.count;
-        g_free_pages.fetch_add(1, std::memory_order_relaxed);
     }
     other.lock.store(0, std::memory_order_release);
 

@@ -6,21 +6,25 @@
 
 VmObject::~VmObject() {
     // Each frame loses this object's reference; frames shared with another object (fork)
-    // live on there.
-    m_pages.for_each([](uint64_t, Page* page) { page_unref(page); });
+    // live on there. The others go back to the allocator in one batch.
+    FreeBatch freed;
+    m_pages.for_each([&freed](uint64_t, Page* page) { page_unref_into(page, freed); });
     m_pages.clear();
+    free_page_batch(freed);
 }
 
 void VmObject::remove_pages(uint64_t first, uint64_t count) {
     uint64_t end = first + count;
     uint64_t index = first;
+    FreeBatch freed;
     while (auto entry = m_pages.find_next(index)) {
         if (entry->index >= end)
             break;
         m_pages.erase(entry->index);
-        page_unref(entry->value);
+        page_unref_into(entry->value, freed);
         index = entry->index + 1;
     }
+    free_page_batch(freed);
 }
 
 ErrorOr<Page*> VmObject::page_for_fault(uint64_t index) {

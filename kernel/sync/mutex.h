@@ -32,6 +32,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "lib/plain_store.h"
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
 #include "sync/thread_safety.h"
@@ -191,7 +192,11 @@ inline void Mutex::unlock(SyncThread& self) {
     if (owner != &self) [[unlikely]]
         panic_not_owner(&self, owner);
     self.note_sleeping_lock_released(m_rank);
-    m_owner.store(nullptr, std::memory_order_seq_cst);
-    if (m_waiting.load(std::memory_order_seq_cst) != 0) [[unlikely]]
+    // A sequentially consistent store and load, written as the RISC-V mapping has them
+    // (lib/plain_store.h): the full fence between them keeps a waiter that counted itself
+    // before the store from being missed.
+    klib::store_release(m_owner, nullptr);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (m_waiting.load(std::memory_order_relaxed) != 0) [[unlikely]]
         wake_waiter();
 }

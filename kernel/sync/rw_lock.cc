@@ -79,7 +79,7 @@ bool RwLock::try_lock_write() {
     uint64_t expected = 0;
     if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
         return false;
-    m_writer.store(&self, std::memory_order_relaxed);
+    klib::store_relaxed(m_writer, &self);
     self.note_sleeping_lock_acquired(m_rank);
     return true;
 }
@@ -93,7 +93,7 @@ void RwLock::downgrade() {
     SyncThread* self = sync_detail::current_sleeping_lock_thread();
     if (m_writer.load(std::memory_order_relaxed) != self)
         panic("rw lock '%s' downgraded by a thread that does not hold it for writing", m_name);
-    m_writer.store(nullptr, std::memory_order_relaxed);
+    klib::store_relaxed(m_writer, nullptr);
     // The rank held stays the same. Readers waiting only for the writer may go now;
     // those waiting behind another writer would only go back to sleep.
     uint64_t old = m_state.fetch_add(kReader - kWriter, std::memory_order_seq_cst);

@@ -39,6 +39,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "lib/plain_store.h"
 #include "sync/lock_order.h"
 #include "sync/spinlock.h"
 #include "sync/thread_safety.h"
@@ -210,7 +211,7 @@ inline SyncThread& RwLock::lock_write() {
     if (!m_state.compare_exchange_strong(expected, kWriter, std::memory_order_acquire, std::memory_order_relaxed))
         [[unlikely]]
         lock_write_slow();
-    m_writer.store(&self, std::memory_order_relaxed);
+    klib::store_relaxed(m_writer, &self);
     self.note_sleeping_lock_acquired(m_rank);
     return self;
 }
@@ -245,7 +246,7 @@ inline void RwLock::unlock_write(SyncThread& self) {
     SyncThread* writer = m_writer.load(std::memory_order_relaxed);
     if (writer != &self) [[unlikely]]
         panic_not_writer(&self, writer);
-    m_writer.store(nullptr, std::memory_order_relaxed);
+    klib::store_relaxed(m_writer, nullptr);
     self.note_sleeping_lock_released(m_rank);
     uint64_t expected = kWriter;
     if (!m_state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed))

@@ -2,6 +2,7 @@
 #include "sync/spinlock.h"
 
 #include "lib/panic.h"
+#include "lib/plain_store.h"
 #include "sync/interrupt_disabler.h"
 #include "sync/lock_statistics.h"
 #include "sync/sync_thread.h"
@@ -60,7 +61,7 @@ bool Spinlock::try_lock() {
 }
 
 void Spinlock::note_acquired(Cpu* cpu) {
-    m_holder.store(cpu, std::memory_order_relaxed);
+    klib::store_relaxed(m_holder, cpu);
     ++cpu->spinlocks_held;
     cpu->spinlock_ranks.note_acquired(m_rank);
 }
@@ -78,7 +79,7 @@ void Spinlock::unlock() {
     --cpu->spinlocks_held;
     if (m_rank != LockRank::None)
         cpu->spinlock_ranks.note_released(m_rank);
-    m_holder.store(nullptr, std::memory_order_relaxed);
-    m_locked.store(0, std::memory_order_release);
+    klib::store_relaxed(m_holder, nullptr);
+    klib::store_release(m_locked, 0);
     pop_interrupts_disabled(cpu);
 }

@@ -5,6 +5,7 @@
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
 #include "lib/kprintf.h"
+#include "lib/plain_store.h"
 #include "mm/kernel_page_table.h"
 #include "mm/physical_allocator.h"
 
@@ -55,7 +56,8 @@ bool clear_leaf(Pte* entry)
 {
     if (!pte_is_valid(*entry))
         return false;
-    __atomic_store_n(entry, Pte(0), __ATOMIC_RELEASE);
+    // Relaxed: a cleared entry publishes nothing, and the flush that follows orders it.
+    klib::store_relaxed(*entry, Pte(0));
     return true;
 }
 
@@ -112,7 +114,7 @@ Pte PageTable::link_new_table_locked(Pte* entry) const
         return 0;
     // Release: an unlocked walk that sees the link sees the table's zeroes too.
     Pte link = make_pte(table_phys.value(), PteFlags::Valid);
-    __atomic_store_n(entry, link, __ATOMIC_RELEASE);
+    klib::store_release(*entry, link);
     return link;
 }
 
@@ -169,7 +171,7 @@ ErrorOr<void> PageTable::split_leaf_locked(Pte* entry, unsigned level)
         table[i] = make_pte(base + i * child_size, flags);
     // One store replaces the leaf, so a concurrent hardware walk sees either the old
     // large leaf or the new table, and both translate every address identically.
-    __atomic_store_n(entry, make_pte(table_phys, PteFlags::Valid), __ATOMIC_RELEASE);
+    klib::store_release(*entry, make_pte(table_phys, PteFlags::Valid));
     return {};
 }
 
@@ -201,7 +203,7 @@ ErrorOr<void> PageTable::map(uint64_t vaddr, uint64_t paddr, uint64_t size, PteF
             }
             return Error::from_errno(error);
         }
-        __atomic_store_n(slot.entry, leaf_pte(paddr + done, flags), __ATOMIC_RELEASE);
+        klib::store_release(*slot.entry, leaf_pte(paddr + done, flags));
         flush_local(va);
         done += level_size(level);
     }
@@ -291,7 +293,7 @@ ErrorOr<void> PageTable::protect(uint64_t vaddr, uint64_t size, PteFlags flags)
         Pte pte = *entry;
         if (!pte_is_valid(pte))
             return false;
-        __atomic_store_n(entry, (pte & ~uint64_t(kChangeable)) | uint64_t(new_bits), __ATOMIC_RELEASE);
+        klib::store_release(*entry, (pte & ~uint64_t(kChangeable)) | uint64_t(new_bits));
         return true;
     }));
     return {};
@@ -310,7 +312,7 @@ ErrorOr<size_t> PageTable::write_protect(uint64_t vaddr, uint64_t size)
         Pte pte = *entry;
         if ((pte & kWritable) != kWritable)
             return false;
-        __atomic_store_n(entry, pte & ~uint64_t(PteFlags::Write), __ATOMIC_RELAXED);
+        klib::store_relaxed(*entry, pte & ~uint64_t(PteFlags::Write));
         return true;
     });
 }
@@ -340,7 +342,7 @@ ErrorOr<Pte> PageTable::install_leaf(uint64_t vaddr, uint64_t paddr, PteFlags fl
     if (slot.level != 0)
         return Error::from_errno(EEXIST);  // A large leaf covers `vaddr`.
     Pte old = *slot.entry;
-    __atomic_store_n(slot.entry, pte, __ATOMIC_RELEASE);
+    klib::store_release(*slot.entry, pte);
     flush_local(vaddr);
     return old;
 }
@@ -362,7 +364,7 @@ size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddr
     for (size_t i = 0; i < count; ++i) {
         if (paddrs[i] == 0 || pte_is_valid(entries[i]))
             continue;
-        __atomic_store_n(&entries[i], make_pte(paddrs[i], PteFlags::None) | bits, __ATOMIC_RELEASE);
+        klib::store_release(entries[i], make_pte(paddrs[i], PteFlags::None) | bits);
         ++mapped;
     }
     return mapped;
@@ -376,7 +378,7 @@ bool PageTable::unmap_if_maps(uint64_t vaddr, uint64_t paddr)
     auto [leaf, level] = find_leaf_locked(vaddr);
     if (!leaf || level != 0 || pte_phys(*leaf) != paddr)
         return false;
-    __atomic_store_n(leaf, Pte(0), __ATOMIC_RELEASE);
+    klib::store_release(*leaf, Pte(0));
     flush_local(vaddr);
     return true;
 }
@@ -405,7 +407,7 @@ ErrorOr<void> PageTable::populate_root_entries(size_t first, size_t last)
         if (pte_is_valid(root()[i]))
             continue;
         uint64_t phys = TRY(allocate_table());
-        __atomic_store_n(&root()[i], make_pte(phys, PteFlags::Valid), __ATOMIC_RELEASE);
+        klib::store_release(root()[i], make_pte(phys, PteFlags::Valid));
     }
     return {};
 }
