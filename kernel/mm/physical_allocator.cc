@@ -31,6 +31,27 @@ Spinlock s_lock { "physical pages", LockRank::PhysicalMemory };
 // The free list: a stack linked through Page::next_free. Guarded by s_lock.
 Page* s_free_list = nullptr;
 
+// Bumped by the holder of s_lock before and after each move of frames between the free list
+// and a cache (odd while one is under way), so that free_page_count() can add up the counts
+// without s_lock and still neither miss nor double-count the frames being moved: it reads
+// them again if a move overlapped its reads.
+std::atomic<uint32_t> s_move_sequence { 0 };
+
+// Brackets one such move, under s_lock.
+class MoveWindow {
+public:
+    MoveWindow()
+    {
+        s_lock.assert_locked();
+        klib::store_relaxed(s_move_sequence, s_move_sequence.load(std::memory_order_relaxed) + 1);
+        // The odd sequence is visible before any count it brackets changes.
+        std::atomic_thread_fence(std::memory_order_release);
+    }
+    ~MoveWindow() { klib::store_release(s_move_sequence, s_move_sequence.load(std::memory_order_relaxed) + 1); }
+    MoveWindow(const MoveWindow&) = delete;
+    MoveWindow& operator=(const MoveWindow&) = delete;
+};
+
 // With s_lock held: puts the chain first..last of `count` frames on top of the free list.
 void push_chain_locked(Page* first, Page* last, size_t count)
 {
@@ -58,6 +79,8 @@ Page* chain_end(Page* first, uint32_t count)
 // Set by physical_allocator_init (frame_cache_capacity() in the header says how).
 uint32_t s_cache_capacity = 64;
 constexpr uint32_t kCacheBatch = 32;
+// The most frames free_page_batch() pushes one by one in one hold of a cache.
+constexpr uint32_t kMaxPushesPerHold = 256;
 FrameCache (&s_caches)[kMaxCpus] = g_frame_caches;
 
 // Puts a free frame on top of `cache` (locked).
@@ -147,6 +170,7 @@ uint32_t refill_locked(FrameCache& cache)
     Page* first = s_free_list;
     if (!first)
         return 0;
+    MoveWindow moving;
     Page* last = first;
     uint32_t moved = 1;
     while (moved < kCacheBatch && last->next_free) {
@@ -174,6 +198,7 @@ bool steal_cached_frames_locked(FrameCache& mine)
             continue;
         CacheGuard::lock(other);
         if (other.count > 0) {
+            MoveWindow moving;
             push_chain_locked(other.top, other.bottom, other.count);
             other.top = nullptr;
             other.count = 0;
@@ -191,6 +216,7 @@ void drain_cache_locked(FrameCache& cache)
     s_lock.assert_locked();
     CacheGuard::lock(cache);
     if (cache.count > 0) {
+        MoveWindow moving;
         push_chain_locked(cache.top, cache.bottom, cache.count);
         cache.top = nullptr;
         cache.count = 0;
@@ -312,6 +338,7 @@ static void release_frame(Page* page)
         SpinlockLocker locker(s_lock);
         CacheGuard::lock(cache);
         if (cache.count >= s_cache_capacity) {
+            MoveWindow moving;
             Page* first = cache.top;
             Page* last = chain_end(first, kCacheBatch);
             cache.top = last->next_free;
@@ -367,10 +394,24 @@ void free_page_batch(FreeBatch& batch)
     batch = FreeBatch {};
     if (left == 0)
         return;
-    {
+    while (left > 0) {
         CacheGuard guard;
         FrameCache& cache = guard.cache();
-        while (left > 0 && cache.count < s_cache_capacity) {
+        uint32_t room = s_cache_capacity > cache.count ? s_cache_capacity - cache.count : 0;
+        if (room == 0)
+            break;
+        if (left <= room) {
+            // All of it fits: one splice.
+            if (cache.count == 0)
+                cache.bottom = last;
+            last->next_free = cache.top;
+            cache.top = rest;
+            cache.count += static_cast<uint32_t>(left);
+            return;
+        }
+        // A part, a bounded number of frames at a time, so that interrupts stay off (and a
+        // stealer waits for this cache's flag) only briefly.
+        for (uint32_t pushed = 0; pushed < kMaxPushesPerHold && pushed < room; ++pushed) {
             Page* page = rest;
             rest = page->next_free;
             push_cached_frame(cache, page);
@@ -379,7 +420,7 @@ void free_page_batch(FreeBatch& batch)
     }
     if (left == 0)
         return;
-    // The rest is still linked in order and ends at the batch's last frame.
+    // The cache is full. The rest is still linked in order and ends at the batch's last frame.
     SpinlockLocker locker(s_lock);
     push_chain_locked(rest, last, left);
 }
@@ -388,7 +429,15 @@ uint32_t frame_cache_capacity() { return s_cache_capacity; }
 
 size_t free_page_count()
 {
-    return g_free_list_pages.load(std::memory_order_relaxed) + cached_frame_count();
+    for (;;) {
+        uint32_t sequence = s_move_sequence.load(std::memory_order_acquire);
+        if (sequence & 1) [[unlikely]]
+            continue;  // A move is under way, with interrupts off: it ends soon.
+        size_t count = g_free_list_pages.load(std::memory_order_relaxed) + cached_frame_count();
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (s_move_sequence.load(std::memory_order_relaxed) == sequence) [[likely]]
+            return count;
+    }
 }
 
 void drain_frame_caches()

@@ -41,8 +41,8 @@
 // touch no common cache line (free_page_count() adds the counts up).
 //
 // Invariants: free_page_count() is the number of frames on the free list and in the
-// caches; every such frame is Free with a zero reference count; total_page_count() never
-// changes after init.
+// caches (a snapshot while other harts allocate and free); every such frame is Free with a
+// zero reference count; total_page_count() never changes after init.
 //
 // Locking: one lock (LockRank::PhysicalMemory) guards the free list; it and the calling
 // hart's cache lock are taken and released inside each call. Callers may hold a page-table
@@ -194,20 +194,25 @@ inline Page* page_from_virt(const void* direct_mapped)
     return frame < g_frame_count ? &g_pages[frame] : nullptr;
 }
 
-// Frames free (on the free list or in a hart's cache: a sum of snapshots, since the caches
-// change without a common lock), and frames managed.
+// Frames free (on the free list or in a hart's cache), and frames managed. The count is a
+// snapshot, since frames are allocated and freed in the caches without a common lock, but
+// frames moving between the free list and a cache are never missed or counted twice.
 size_t free_page_count();
 inline size_t total_page_count() { return physical_allocator_detail::g_total_pages; }
 
 // The most frames one hart's cache holds (set at init from RAM and the number of harts).
 uint32_t frame_cache_capacity();
 
-// The frames on the free list alone: one load, and at most frame_cache_capacity() per hart below
-// free_page_count(). For the reclaim check of every user allocation
-// (reclaim::allocate_user_page), which looks again with free_page_count() when this is low.
-inline size_t free_list_page_count()
+// The frames on the free list and in the calling hart's cache: two loads, and no more than
+// free_page_count() but for frames moving meanwhile. For the reclaim check of every user
+// allocation (reclaim::allocate_user_page), which looks again with free_page_count() when
+// this is low. (The other harts' caches are left out: reading them would fetch cache lines
+// that their harts write at every allocation and free.)
+inline size_t quick_free_page_count()
 {
-    return physical_allocator_detail::g_free_list_pages.load(std::memory_order_relaxed);
+    using namespace physical_allocator_detail;
+    return g_free_list_pages.load(std::memory_order_relaxed)
+        + __atomic_load_n(&g_frame_caches[this_cpu()->index].count, __ATOMIC_RELAXED);
 }
 
 // Moves the frames of every hart's cache to the free list (they stay free and counted so;

@@ -176,8 +176,10 @@ KTEST(PhysicalAllocator, LastReferenceFreesTheFrame)
 KTEST(PhysicalAllocator, FreeBatchFreesExactlyTheFramesWhoseLastReferenceWent)
 {
     size_t free_before = free_page_count();
-    // More than fit into this hart's cache, even an empty one.
-    const size_t kFrames = frame_cache_capacity() + 37;
+    // More than fit into this hart's cache even once the shared ones are left out: the batch
+    // fills the cache in parts and the rest goes to the free list.
+    const size_t kFrames = frame_cache_capacity() + frame_cache_capacity() / 4 + 64;
+    KASSERT(kFrames < free_before);
     IntrusiveList<Page, &Page::list_node> taken;
     for (size_t i = 0; i < kFrames; ++i) {
         auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
@@ -219,6 +221,44 @@ KTEST(PhysicalAllocator, FreeBatchFreesExactlyTheFramesWhoseLastReferenceWent)
     KEXPECT_EQ(free_before, free_page_count());
     // An empty batch frees nothing.
     free_page_batch(batch);
+    KEXPECT_EQ(free_before, free_page_count());
+}
+
+// A batch that fits into the cache goes in as one splice; afterwards every free frame is
+// still reachable exactly once (the chains and each cache's bottom frame are right).
+KTEST(PhysicalAllocator, BatchSplicedIntoTheCacheLeavesEveryFrameReachableOnce)
+{
+    drain_frame_caches();
+    size_t free_before = free_page_count();
+    FreeBatch batch;
+    for (int i = 0; i < 10; ++i) {
+        auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
+        KASSERT(!page.is_error());
+        page_unref_into(page.value(), batch);
+    }
+    KEXPECT_EQ(10u, batch.count);
+    free_page_batch(batch);
+    KEXPECT_EQ(free_before, free_page_count());
+
+    IntrusiveList<Page, &Page::list_node> taken;
+    size_t duplicates = 0;
+    for (;;) {
+        auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
+        if (page.is_error())
+            break;
+        if (page.value()->list_node.is_linked()) {
+            ++duplicates;
+            continue;
+        }
+        taken.push_back(*page.value());
+    }
+    KEXPECT_EQ(0u, duplicates);
+    KEXPECT_EQ(free_before, taken.size());
+    // Back in one batch, most of which overflows the cache onto the free list.
+    FreeBatch everything;
+    while (Page* page = taken.pop_front())
+        page_unref_into(page, everything);
+    free_page_batch(everything);
     KEXPECT_EQ(free_before, free_page_count());
 }
 

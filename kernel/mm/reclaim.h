@@ -92,11 +92,12 @@ Page* allocate_user_page_with_reclaim(ZeroFill fill, PageUse use);
 // nullptr means out of memory (ENOMEM for the caller). May sleep.
 // Inline, and no ErrorOr: above the low watermark (the common case) one comparison
 // decides, and the frame comes from this hart's cache, so every fault that allocates pays
-// no call for it. The comparison counts the free list's frames alone (one load); when they
-// are few, allocate_user_page_with_reclaim() looks again at every free frame, the harts'
-// caches included, so the decision is the same as with free_page_count().
+// no call for it. The comparison counts the free list's frames and this hart's cache's
+// (quick_free_page_count(), two loads); when they are few, allocate_user_page_with_reclaim()
+// looks again at every free frame, the other harts' caches included, so the decision is the
+// same as with free_page_count().
 [[gnu::always_inline]] inline Page* allocate_user_page(ZeroFill fill, PageUse use) {
-    if (free_list_page_count() > low_watermark()) [[likely]] {
+    if (quick_free_page_count() > low_watermark()) [[likely]] {
         if (Page* page = try_allocate_page(fill, use)) [[likely]]
             return page;
     }

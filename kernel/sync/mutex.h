@@ -16,8 +16,8 @@
 // interrupt-disable work (the current thread is one load: sync/sleeping_lock_caller.h).
 // A thread that finds it taken goes the slow way: under m_state_lock (rank
 // SleepingLockState) it counts itself in m_waiting, retries the swap and sleeps on
-// m_waiters. unlock() stores nullptr and then
-// reads m_waiting (both sequentially consistent), so either it sees the waiter and wakes
+// m_waiters. unlock() stores nullptr and then reads m_waiting, with a full fence between
+// (the waiter's side is sequentially consistent), so either it sees the waiter and wakes
 // it (under m_state_lock, which the waiter holds until it is on the queue), or the
 // waiter's retry sees the mutex free. The mutex itself takes part in the lock order with
 // the rank given at construction (lock_order.h), checked on every lock().

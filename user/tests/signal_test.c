@@ -214,7 +214,7 @@ static int a_handler_that_mprotects_resolves_100000_faults_without_leaking(void)
     CHECK(g_count == kFaults + 100);
     CHECK(g_code == SEGV_ACCERR && g_addr == page + 8);
     CHECK(after.kernel_heap_bytes == before.kernel_heap_bytes);
-    CHECK(after.free_frames + after.frame_cache_frames >= before.free_frames + before.frame_cache_frames - 8);
+    CHECK(after.free_frames + 8 >= before.free_frames);  /* free_frames counts the harts' caches too */
     return 0;
 }
 

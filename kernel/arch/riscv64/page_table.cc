@@ -1,6 +1,8 @@
 // The Sv39 walker: see page_table.h.
 #include "arch/riscv64/page_table.h"
 
+#include <atomic>
+
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/layout.h"
 #include "lib/assert.h"
@@ -360,11 +362,15 @@ size_t PageTable::install_leaves_if_absent(uint64_t vaddr, const uint64_t* paddr
     auto [entries, level] = walk<CreateTables::No>(vaddr, 0);
     if (level != 0)
         return 0;  // No level-0 table (a hole above it, or a large leaf).
+    // One release fence for every entry below (rather than one per entry: under QEMU with
+    // several harts each fence is a host memory barrier): what the frames hold is ordered
+    // before any of their entries.
+    std::atomic_thread_fence(std::memory_order_release);
     size_t mapped = 0;
     for (size_t i = 0; i < count; ++i) {
         if (paddrs[i] == 0 || pte_is_valid(entries[i]))
             continue;
-        klib::store_release(entries[i], make_pte(paddrs[i], PteFlags::None) | bits);
+        klib::store_relaxed(entries[i], make_pte(paddrs[i], PteFlags::None) | bits);
         ++mapped;
     }
     return mapped;
