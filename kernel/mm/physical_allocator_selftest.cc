@@ -73,6 +73,28 @@ size_t index_among(Page* const (&frames)[kPatternFrames], const Page* page)
     return kPatternFrames;
 }
 
+using FrameList = IntrusiveList<Page, &Page::list_node>;
+
+// Allocates frames (with `fill`) until the allocator says ENOMEM, onto `taken`, and returns
+// how many it was handed twice. Allocated frames are on no list, so their list hooks can
+// hold them here; a frame handed out twice would already be linked.
+size_t take_every_free_frame(FrameList& taken, ZeroFill fill)
+{
+    size_t duplicates = 0;
+    for (;;) {
+        auto page = allocate_page(fill, PageUse::Other);
+        if (page.is_error()) {
+            KEXPECT_EQ(ENOMEM, page.error().code());
+            return duplicates;
+        }
+        if (page.value()->list_node.is_linked()) {
+            ++duplicates;
+            continue;
+        }
+        taken.push_back(*page.value());
+    }
+}
+
 } // namespace
 
 KTEST(PhysicalAllocator, AllocateEveryFrameThenFreeThem)
@@ -81,23 +103,8 @@ KTEST(PhysicalAllocator, AllocateEveryFrameThenFreeThem)
     KASSERT(free_before > 0);
     KEXPECT(free_before <= total_page_count());
 
-    // Allocated frames are on no list, so their list hooks can hold them here; a frame
-    // handed out twice would already be linked.
-    IntrusiveList<Page, &Page::list_node> taken;
-    size_t duplicates = 0;
-    for (;;) {
-        auto page = allocate_page(ZeroFill::No, PageUse::Other);
-        if (page.is_error()) {
-            KEXPECT_EQ(ENOMEM, page.error().code());
-            break;
-        }
-        if (page.value()->list_node.is_linked()) {
-            ++duplicates;
-            continue;
-        }
-        taken.push_back(*page.value());
-    }
-    KEXPECT_EQ(0u, duplicates);
+    FrameList taken;
+    KEXPECT_EQ(0u, take_every_free_frame(taken, ZeroFill::No));
     KEXPECT_EQ(free_before, taken.size());
     KEXPECT_EQ(0u, free_page_count());
 
@@ -180,7 +187,7 @@ KTEST(PhysicalAllocator, FreeBatchFreesExactlyTheFramesWhoseLastReferenceWent)
     // fills the cache in parts and the rest goes to the free list.
     const size_t kFrames = frame_cache_capacity() + frame_cache_capacity() / 4 + 64;
     KASSERT(kFrames < free_before);
-    IntrusiveList<Page, &Page::list_node> taken;
+    FrameList taken;
     for (size_t i = 0; i < kFrames; ++i) {
         auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
         KASSERT(!page.is_error());
@@ -191,7 +198,7 @@ KTEST(PhysicalAllocator, FreeBatchFreesExactlyTheFramesWhoseLastReferenceWent)
     KEXPECT_EQ(free_before - kFrames, free_page_count());
 
     FreeBatch batch;
-    IntrusiveList<Page, &Page::list_node> shared;
+    FrameList shared;
     size_t shared_count = 0;
     size_t index = 0;
     while (Page* page = taken.pop_front()) {
@@ -240,19 +247,8 @@ KTEST(PhysicalAllocator, BatchSplicedIntoTheCacheLeavesEveryFrameReachableOnce)
     free_page_batch(batch);
     KEXPECT_EQ(free_before, free_page_count());
 
-    IntrusiveList<Page, &Page::list_node> taken;
-    size_t duplicates = 0;
-    for (;;) {
-        auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
-        if (page.is_error())
-            break;
-        if (page.value()->list_node.is_linked()) {
-            ++duplicates;
-            continue;
-        }
-        taken.push_back(*page.value());
-    }
-    KEXPECT_EQ(0u, duplicates);
+    FrameList taken;
+    KEXPECT_EQ(0u, take_every_free_frame(taken, ZeroFill::CallerOverwrites));
     KEXPECT_EQ(free_before, taken.size());
     // Back in one batch, most of which overflows the cache onto the free list.
     FreeBatch everything;
@@ -365,7 +361,7 @@ KTEST(PhysicalAllocator, AllocationTakesFramesCachedByAnotherHartBeforeFailing)
     other.lock.store(0, std::memory_order_release);
 
     size_t free_before = free_page_count();
-    IntrusiveList<Page, &Page::list_node> taken;
+    FrameList taken;
     size_t parked_taken = 0;
     for (;;) {
         auto page = allocate_page(ZeroFill::CallerOverwrites, PageUse::Other);
