@@ -56,8 +56,10 @@
 //     kPageDirtyCounted, which counts it in flusher::dirty_pages() until it is written
 //     back or leaves the cache; an object with such pages is on the flusher's queue, or
 //     was taken off it for a write-back that has not finished.
-//   - m_write_error holds the first write-back failure that no caller saw (the flusher's,
-//     a throttled writer's, the last close's); the next fsync or close reports it once.
+//   - m_write_error holds the first write-back failure since the last report (whoever
+//     wrote back: the flusher, a throttled writer, reclaim, msync, the last close); the
+//     next fsync or close reports it once. A failed write-back leaves its pages clean, so
+//     no page stays dirty (or counted) for want of a disk that takes it.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
@@ -230,7 +232,8 @@ public:
     // first with WriteAt::End), marks them dirty and queues the object for the flusher
     // (write-back caching); a growth raises the size in memory (FileSystem::grow_cached_size,
     // delayed allocation: blocks are allocated at write-back). Returns the count, short when
-    // the source faulted part-way (EFAULT before any byte). Nothing that was not written is
+    // the source faulted part-way (EFAULT before any byte) or the calling process must die
+    // (current_process_must_die(), asked between batches). Nothing that was not written is
     // left for a later read to see: a source that faults leaves the rest of its page as it
     // was (old bytes, or zeros beyond the end), and pages beyond the end of file enter the
     // cache only once the size covers them. A page written whole is not read from the disk
@@ -252,7 +255,7 @@ public:
     ErrorOr<void> sync();
     // The flusher's write-back (mm/flusher.h): every dirty page, then the size
     // (FileSystem::log_size). A failure is recorded for the next fsync or close, and the
-    // pages stay dirty. Nothing if the inode is gone.
+    // pages are clean all the same (write_back_locked). Nothing if the inode is gone.
     ErrorOr<void> write_back_queued();
     // close(): the write-back failure recorded since the last report, if any (forgotten
     // once returned).
@@ -403,12 +406,14 @@ private:
     bool used_since_last_look_locked(uint64_t index, Page* page, StaleTlbs& stale);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
-    // Writes back the dirty pages of [first, end). Expects m_lock.
+    // Writes back the dirty pages of [first, end), and leaves none dirty there: a run that
+    // fails is clean all the same (its bytes lost to the disk), its failure recorded
+    // (record_write_error_locked), and the runs after it are still written. Returns the
+    // first failure. Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
-    // write_back_locked with room for `capacity` pages per write_pages call (frames,
-    // pages, counted: the caller's arrays). Expects m_lock.
-    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
-                                              bool* counted, uint32_t capacity);
+    // write_back_locked with room for `capacity` pages per write_pages call (`frames`: the
+    // caller's array). Expects m_lock.
+    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, uint32_t capacity);
     // write() dirtied `page`: kPageDirty, and kPageDirtyCounted counted once. Expects m_lock.
     static void mark_written_locked(Page& page);
     // `page` is clean now, or leaves the cache: its count goes. Expects m_lock.

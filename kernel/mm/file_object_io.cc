@@ -27,6 +27,7 @@
 #include "mm/flusher.h"
 #include "mm/physical_allocator.h"
 #include "mm/reclaim.h"
+#include "mm/user_memory.h"
 
 namespace {
 
@@ -136,6 +137,10 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
         return Error::from_errno(EFBIG);
     size_t written = 0;
     while (from.remaining() > 0 && offset + written < fs::kMaxFileSize) {
+        // A process killed meanwhile stops at this batch boundary with what it wrote (it
+        // dies on the way out), rather than writing (and being throttled) to the end.
+        if (written > 0 && current_process_must_die()) [[unlikely]]
+            break;
         uint64_t position = offset + written;
         size_t length = kBatchPages * kPageSize - size_t(position % kPageSize);
         if (length > from.remaining())
