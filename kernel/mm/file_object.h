@@ -260,6 +260,9 @@ public:
     // close(): the write-back failure recorded since the last report, if any (forgotten
     // once returned).
     ErrorOr<void> take_write_error();
+    // Self-tests only: the tree refuses the next `count` fresh pages write() publishes, as
+    // it would with no memory for a node, so they are written through (write_through_locked).
+    static void fail_next_written_page_inserts_for_test(uint32_t count);
 
     // The flusher's queue (mm/flusher.h): its node, whether the object is on it, and when it
     // joined. Guarded by the flusher's queue lock.
@@ -345,7 +348,9 @@ private:
     void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
     // A fresh page holding stored bytes that the tree could not take (no memory for a
     // node): its bytes go straight to the disk, so the count write() returns stays true; a
-    // failure is recorded for the next fsync or close, as a write-back's is. Expects m_lock.
+    // failure is recorded for the next fsync or close, as a write-back's is. Sets
+    // m_may_have_dirty_pages, so that the last close logs a size the write raised within
+    // a block the file had (write_pages logs nothing then). Expects m_lock.
     void write_through_locked(uint64_t index, Page* page);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.
@@ -439,8 +444,10 @@ private:
     std::atomic<size_t> m_page_count { 0 };
     // Whether a page may be dirty: set when a Vma maps the object (stores through a
     // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too), when write()
-    // dirties a page, and when a write-back fails; cleared by write_back_before_unused() once everything is written
-    // and nothing maps the object. Anything new that dirties a page must set it. Guarded by
+    // dirties a page, and when it writes one through (write_through_locked: the size it
+    // raised in memory is logged by the last close, like a write-back's); cleared by
+    // write_back_before_unused() once everything is written (and the size logged) and
+    // nothing maps the object. Anything new that dirties a page must set it. Guarded by
     // m_lock.
     bool m_may_have_dirty_pages { false };
     // The first unreported write-back failure (an errno), 0 if none. Guarded by m_lock.

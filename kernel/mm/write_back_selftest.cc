@@ -4,8 +4,9 @@
 // file with dirty pages write nothing and allocate nothing, and reclaim writes a dirty page
 // back before evicting it, a failed write-back is reported once by the next fsync or
 // close with nothing fsynced lost and leaves no page dirty or counted, a size grown within
-// the last block survives eviction, and write-back racing truncation never brings
-// truncated bytes back. Each test works on its own file and removes it again.
+// the last block (by a write-back or a write-through) survives eviction, and write-back
+// racing truncation never brings truncated bytes back. Each test works on its own file and
+// removes it again.
 #include "fs/file_system.h"
 #include "fs/inode_table.h"
 #include "fs/root_file_system.h"
@@ -352,6 +353,59 @@ KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
     KEXPECT(all_bytes(in.data(), 300, 0x4d));
     again = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-evict").is_error());
+}
+
+KTEST(WriteBack, SizeGrownByAWriteThroughSurvivesTheInodesEviction) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-through");
+    KASSERT(!file.is_error());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x6b, kPage);
+    {
+        // Two blocks on the disk, the second holding 100 bytes.
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
+        KASSERT(!cache.value()->write(kPage, out.data(), 100).is_error());
+        KASSERT(!cache.value()->sync().is_error());
+    }
+    // A new cache, with nothing dirty since it was made.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    file = fs->lookup(*fs->root(), "/ktest-wb-through");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        // Page 0 cached and clean, so the unused inode is kept with its cache (and evicted
+        // later without a write).
+        auto read = cache.value()->read(0, in.data(), kPage);
+        KASSERT(!read.is_error() && read.value() == kPage);
+        cache.value()->drop_cached_pages(1, 2);  // Read ahead with page 0.
+        KASSERT(cache.value()->lookup_page(0) && !cache.value()->lookup_page(1));
+        // A whole page over the uncached block 1: a fresh frame, which the tree refuses,
+        // so it is written through, in place, with no transaction; the size grows to two
+        // pages in memory only.
+        FileObject::fail_next_written_page_inserts_for_test(1);
+        auto written = cache.value()->write(kPage, out.data(), kPage);
+        FileObject::fail_next_written_page_inserts_for_test(0);
+        KEXPECT(!written.is_error() && written.value() == kPage);
+        KEXPECT(!cache.value()->lookup_page(1));
+    }
+    // The last reference must log the size: the eviction writes nothing, and the inode is
+    // read anew from the disk.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    auto again = fs->lookup(*fs->root(), "/ktest-wb-through");
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(uint64_t(2 * kPage), fs->stat(*again.value()).size);
+    auto read = fs->read(*again.value(), kPage, in.data(), kPage);
+    KEXPECT(!read.is_error() && read.value() == kPage);
+    KEXPECT(all_bytes(in.data(), kPage, 0x6b));
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-through").is_error());
 }
 
 KTEST(WriteBack, WriteBackRacingTruncationNeverBringsTruncatedBytesBack) {
