@@ -538,7 +538,7 @@ std::optional<size_t> FileObject::evict_if_unused() {
     if (m_lock.is_locked_by_current_thread() || !m_lock.try_lock())
         return std::nullopt;
     // An unused inode has no mappings (each holds a reference) and no reader: its pages are
-    // normally all clean and idle. One that is not (dirty after a failed write-back, busy,
+    // normally all clean and idle. One that is not (dirtied since its last close, busy,
     // or held by a read that raced the last close) keeps the whole cache.
     ASSERT(m_vmas.empty());
     uint64_t index = 0;

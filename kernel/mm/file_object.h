@@ -209,7 +209,8 @@ public:
     // Marks dirty every cached page of [first, end) for which `probe` answers true.
     void mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context);
     // Writes back the dirty pages of [first, end), clipped at the end of file (msync,
-    // munmap, exit). EIO; the pages stay dirty then.
+    // munmap, exit). EIO; the pages are clean all the same, the failure recorded for the
+    // next fsync or close (write_back_locked).
     ErrorOr<void> write_back_range(uint64_t first, uint64_t end);
 
     // read() and write() (file_object_io.cc) copy once, straight between the cached frames
