@@ -176,8 +176,8 @@ public:
 
     // msync: writes back the pages stored to through the file mappings of
     // [start, start + size) (page-aligned), write-protecting them first so that later
-    // stores dirty them again. ENOMEM if a page is unmapped. Write errors are logged, and
-    // the pages stay dirty.
+    // stores dirty them again. ENOMEM if a page is unmapped. Write errors are logged and
+    // recorded on the file for its next fsync or close (the pages are clean all the same).
     ErrorOr<void> sync_range(uint64_t start, uint64_t size);
 
     // Removes every mapping in [start, start + size) (page-aligned), clipping Vmas that
@@ -358,7 +358,7 @@ private:
 
     // Writes back the dirty pages of the file mapping `vma` in `part`, after marking dirty
     // and write-protecting those this space maps writable (flushing the TLBs if asked).
-    // Errors are logged: the pages stay dirty for a later write-back.
+    // Errors are logged, and recorded on the file for its next fsync or close.
     void write_back_file_locked(Vma& vma, VirtRange part, ShouldFlushTlb flush);
 
     // The clip helper (VmaTreeOps::clip_at): makes sure no Vma straddles `address`,

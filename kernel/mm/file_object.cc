@@ -387,7 +387,7 @@ EvictOutcome FileObject::evict_locked(uint64_t index, Page* page, bool write_bac
         // The dirty pages after it go in the same write-back (one transaction for a run of
         // holes): the next candidates from the same stream are then clean and cheap.
         if (auto written = write_back_locked(index, index + 64); written.is_error())
-            return EvictOutcome::Kept;  // Still dirty and cached; it will be tried again.
+            return EvictOutcome::Kept;  // Clean now (the failure recorded): evicted next time.
     }
     remove_page_locked(index, page);
     return EvictOutcome::Evicted;
@@ -538,7 +538,7 @@ std::optional<size_t> FileObject::evict_if_unused() {
     if (m_lock.is_locked_by_current_thread() || !m_lock.try_lock())
         return std::nullopt;
     // An unused inode has no mappings (each holds a reference) and no reader: its pages are
-    // normally all clean and idle. One that is not (dirty after a failed write-back, busy,
+    // normally all clean and idle. One that is not (dirtied since its last close, busy,
     // or held by a read that raced the last close) keeps the whole cache.
     ASSERT(m_vmas.empty());
     uint64_t index = 0;
@@ -579,7 +579,7 @@ void FileObject::drop_cached_pages(uint64_t first, uint64_t end) {
         return;
     wait_for_fills_locked(locker, first, end);
     if (auto written = write_back_locked(first, end); written.is_error())
-        return;  // The dirty pages stay, and so does everything else: nothing is lost.
+        return;  // Recorded for the next fsync or close; the cached pages stay.
     remove_range_locked(first, end);
 }
 

@@ -56,8 +56,10 @@
 //     kPageDirtyCounted, which counts it in flusher::dirty_pages() until it is written
 //     back or leaves the cache; an object with such pages is on the flusher's queue, or
 //     was taken off it for a write-back that has not finished.
-//   - m_write_error holds the first write-back failure that no caller saw (the flusher's,
-//     a throttled writer's, the last close's); the next fsync or close reports it once.
+//   - m_write_error holds the first write-back failure since the last report (whoever
+//     wrote back: the flusher, a throttled writer, reclaim, msync, the last close); the
+//     next fsync or close reports it once. A failed write-back leaves its pages clean, so
+//     no page stays dirty (or counted) for want of a disk that takes it.
 //   - A busy page (kPageBusy) is being filled from the disk with m_lock released; nobody
 //     reads or writes its contents until the flag is clear. Waiters sleep on m_busy_queue.
 //
@@ -207,7 +209,8 @@ public:
     // Marks dirty every cached page of [first, end) for which `probe` answers true.
     void mark_dirty_where(uint64_t first, uint64_t end, WritableProbe probe, void* context);
     // Writes back the dirty pages of [first, end), clipped at the end of file (msync,
-    // munmap, exit). EIO; the pages stay dirty then.
+    // munmap, exit). EIO; the pages are clean all the same, the failure recorded for the
+    // next fsync or close (write_back_locked).
     ErrorOr<void> write_back_range(uint64_t first, uint64_t end);
 
     // read() and write() (file_object_io.cc) copy once, straight between the cached frames
@@ -230,7 +233,8 @@ public:
     // first with WriteAt::End), marks them dirty and queues the object for the flusher
     // (write-back caching); a growth raises the size in memory (FileSystem::grow_cached_size,
     // delayed allocation: blocks are allocated at write-back). Returns the count, short when
-    // the source faulted part-way (EFAULT before any byte). Nothing that was not written is
+    // the source faulted part-way (EFAULT before any byte) or the calling process must die
+    // (current_process_must_die(), asked between batches). Nothing that was not written is
     // left for a later read to see: a source that faults leaves the rest of its page as it
     // was (old bytes, or zeros beyond the end), and pages beyond the end of file enter the
     // cache only once the size covers them. A page written whole is not read from the disk
@@ -252,11 +256,14 @@ public:
     ErrorOr<void> sync();
     // The flusher's write-back (mm/flusher.h): every dirty page, then the size
     // (FileSystem::log_size). A failure is recorded for the next fsync or close, and the
-    // pages stay dirty. Nothing if the inode is gone.
+    // pages are clean all the same (write_back_locked). Nothing if the inode is gone.
     ErrorOr<void> write_back_queued();
     // close(): the write-back failure recorded since the last report, if any (forgotten
     // once returned).
     ErrorOr<void> take_write_error();
+    // Self-tests only: the tree refuses the next `count` fresh pages write() publishes, as
+    // it would with no memory for a node, so they are written through (write_through_locked).
+    static void fail_next_written_page_inserts_for_test(uint32_t count);
 
     // The flusher's queue (mm/flusher.h): its node, whether the object is on it, and when it
     // joined. Guarded by the flusher's queue lock.
@@ -342,7 +349,9 @@ private:
     void publish_written_locked(uint64_t position, size_t arrived, size_t stored, WritePage* pages, uint32_t count);
     // A fresh page holding stored bytes that the tree could not take (no memory for a
     // node): its bytes go straight to the disk, so the count write() returns stays true; a
-    // failure is recorded for the next fsync or close, as a write-back's is. Expects m_lock.
+    // failure is recorded for the next fsync or close, as a write-back's is. Sets
+    // m_may_have_dirty_pages, so that the last close logs a size the write raised within
+    // a block the file had (write_pages logs nothing then). Expects m_lock.
     void write_through_locked(uint64_t index, Page* page);
 
     // Waits until no page in [first_index, end_index) is being filled from the disk.
@@ -403,12 +412,14 @@ private:
     bool used_since_last_look_locked(uint64_t index, Page* page, StaleTlbs& stale);
     // Sleeps until `page` (referenced by the caller) is no longer busy. Expects no spinlock.
     void wait_until_not_busy(Page* page);
-    // Writes back the dirty pages of [first, end). Expects m_lock.
+    // Writes back the dirty pages of [first, end), and leaves none dirty there: a run that
+    // fails is clean all the same (its bytes lost to the disk), its failure recorded
+    // (record_write_error_locked), and the runs after it are still written. Returns the
+    // first failure. Expects m_lock.
     ErrorOr<void> write_back_locked(uint64_t first, uint64_t end);
-    // write_back_locked with room for `capacity` pages per write_pages call (frames,
-    // pages, counted: the caller's arrays). Expects m_lock.
-    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
-                                              bool* counted, uint32_t capacity);
+    // write_back_locked with room for `capacity` pages per write_pages call (`frames`: the
+    // caller's array). Expects m_lock.
+    ErrorOr<void> write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, uint32_t capacity);
     // write() dirtied `page`: kPageDirty, and kPageDirtyCounted counted once. Expects m_lock.
     static void mark_written_locked(Page& page);
     // `page` is clean now, or leaves the cache: its count goes. Expects m_lock.
@@ -434,8 +445,10 @@ private:
     std::atomic<size_t> m_page_count { 0 };
     // Whether a page may be dirty: set when a Vma maps the object (stores through a
     // MAP_SHARED mapping dirty pages; mark_dirty_where comes from one too), when write()
-    // dirties a page, and when a write-back fails; cleared by write_back_before_unused() once everything is written
-    // and nothing maps the object. Anything new that dirties a page must set it. Guarded by
+    // dirties a page, and when it writes one through (write_through_locked: the size it
+    // raised in memory is logged by the last close, like a write-back's); cleared by
+    // write_back_before_unused() once everything is written (and the size logged) and
+    // nothing maps the object. Anything new that dirties a page must set it. Guarded by
     // m_lock.
     bool m_may_have_dirty_pages { false };
     // The first unreported write-back failure (an errno), 0 if none. Guarded by m_lock.

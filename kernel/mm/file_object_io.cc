@@ -18,6 +18,7 @@
 // page was looked up). Pages a write creates beyond the end of file are private to it
 // (not in the cache, where a fault would map them without a size check) until the size
 // covers them.
+#include <atomic>
 #include <new>
 
 #include "arch/riscv64/layout.h"
@@ -27,6 +28,7 @@
 #include "mm/flusher.h"
 #include "mm/physical_allocator.h"
 #include "mm/reclaim.h"
+#include "mm/user_memory.h"
 
 namespace {
 
@@ -34,6 +36,17 @@ namespace {
 constexpr uint32_t kBatchPages = 16;
 
 uint8_t* frame_bytes(Page* page) { return static_cast<uint8_t*>(page_to_virt(page)); }
+
+// FileObject::fail_next_written_page_inserts_for_test.
+std::atomic<uint32_t> g_failing_inserts { 0 };
+
+bool insert_fails_for_test() {
+    for (uint32_t failing = g_failing_inserts.load(std::memory_order_relaxed); failing > 0;) {
+        if (g_failing_inserts.compare_exchange_weak(failing, failing - 1))
+            return true;
+    }
+    return false;
+}
 
 }  // namespace
 
@@ -135,7 +148,8 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
     if (offset >= fs::kMaxFileSize)
         return Error::from_errno(EFBIG);
     size_t written = 0;
-    while (from.remaining() > 0 && offset + written < fs::kMaxFileSize) {
+    // At least one batch: there are bytes to write, and room for them.
+    for (;;) {
         uint64_t position = offset + written;
         size_t length = kBatchPages * kPageSize - size_t(position % kPageSize);
         if (length > from.remaining())
@@ -160,6 +174,12 @@ ErrorOr<size_t> FileObject::write(TransferBuffer& from, uint64_t& offset, WriteA
         written += batch.value();
         if (batch.value() < length)
             break;  // The source faulted.
+        if (from.remaining() == 0 || offset + written >= fs::kMaxFileSize)
+            break;
+        // A process killed meanwhile stops at this batch boundary with what it wrote (it
+        // dies on the way out), rather than writing (and being throttled) to the end.
+        if (current_process_must_die()) [[unlikely]]
+            break;
     }
     if (written == 0 && from.faulted())
         return Error::from_errno(EFAULT);
@@ -332,8 +352,13 @@ void FileObject::zero_gap_locked(uint64_t old_size, uint64_t position, uint64_t 
         klib::memset(frame_bytes(first_page) + from, 0, to - from);
 }
 
+void FileObject::fail_next_written_page_inserts_for_test(uint32_t count) { g_failing_inserts.store(count); }
+
 void FileObject::write_through_locked(uint64_t index, Page* page) {
     m_lock.assert_locked();
+    // A size this write raised within a block the file had is in memory only: the last
+    // close must still log it (write_back_before_unused looks only if this is set).
+    m_may_have_dirty_pages = true;
     const void* frame = frame_bytes(page);
     if (auto written = m_inode->file_system().write_pages(*m_inode, index, &frame, 1); written.is_error())
         record_write_error_locked(written.error());
@@ -362,7 +387,7 @@ void FileObject::publish_written_locked(uint64_t position, size_t arrived, size_
             if (holds_stored && !cached && m_inode) {
                 page->owner = this;
                 page->index = index;
-                if (!insert_page_locked(index, page).is_error()) {
+                if (!insert_fails_for_test() && !insert_page_locked(index, page).is_error()) {
                     mark_written_locked(*page);
                     dirtied = true;
                     continue;

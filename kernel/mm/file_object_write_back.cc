@@ -19,13 +19,11 @@ std::atomic<uint64_t> file_object_detail::g_written_back { 0 };
 
 namespace {
 
-// The pages of one write_pages call of write-back, and whether each was counted dirty.
+// The frames of one write_pages call of write-back.
 template<uint32_t Capacity>
 struct WriteBackCluster {
     static constexpr uint32_t kCapacity = Capacity;
     const void* frames[Capacity];
-    Page* pages[Capacity];
-    bool counted[Capacity];
 };
 
 // Large clusters for long ranges (a commit per 240 pages rather than per 64), from the
@@ -41,23 +39,23 @@ ErrorOr<void> FileObject::write_back_locked(uint64_t first, uint64_t end) {
     m_lock.assert_locked();
     if (end - first > SmallCluster::kCapacity) {
         if (auto* large = new (std::nothrow) LargeCluster) {
-            auto written = write_back_clustered_locked(first, end, large->frames, large->pages, large->counted,
-                                                       LargeCluster::kCapacity);
+            auto written = write_back_clustered_locked(first, end, large->frames, LargeCluster::kCapacity);
             delete large;
             return written;
         }
     }
     SmallCluster small;
-    return write_back_clustered_locked(first, end, small.frames, small.pages, small.counted, SmallCluster::kCapacity);
+    return write_back_clustered_locked(first, end, small.frames, SmallCluster::kCapacity);
 }
 
-ErrorOr<void> FileObject::write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames, Page** pages,
-                                                      bool* counted, uint32_t capacity) {
+ErrorOr<void> FileObject::write_back_clustered_locked(uint64_t first, uint64_t end, const void** frames,
+                                                      uint32_t capacity) {
     m_lock.assert_locked();
     // Runs of consecutive dirty pages go to the file system together, so that the blocks
     // of a run of holes are allocated in one transaction.
     uint64_t pages_in_file = (file_size() + kPageSize - 1) / kPageSize;
     uint64_t index = first;
+    int failure = 0;
     for (;;) {
         uint32_t count = 0;
         uint64_t run_start = 0;
@@ -78,31 +76,33 @@ ErrorOr<void> FileObject::write_back_clustered_locked(uint64_t first, uint64_t e
             // it. The next store faults and dirties it anew.
             unmap_everywhere_locked(entry->index, page);
             page->clear_flag(kPageDirty);
-            counted[count] = page->has_flag(kPageDirtyCounted);
             uncount_dirty(*page);
             if (count == 0)
                 run_start = entry->index;
-            pages[count] = page;
             frames[count] = page_to_virt(page);
             if (++count == capacity)
                 break;
         }
         if (count == 0)
-            return {};
+            break;
         auto written = m_inode->file_system().write_pages(*m_inode, run_start, frames, count);
         if (written.is_error()) {
-            for (uint32_t i = 0; i < count; ++i) {
-                if (counted[i])
-                    mark_written_locked(*pages[i]);
-                else
-                    pages[i]->set_flag(kPageDirty);
-            }
-            m_may_have_dirty_pages = true;
-            return written.release_error();
+            // The run stays clean (as on Linux): a page that may never reach the disk (a
+            // dead device, a full disk) neither stays counted, throttling every writer,
+            // nor pins its frame, nor is retried forever. Its bytes are lost to the disk,
+            // so the failure is recorded for the next fsync or close, whoever wrote back.
+            // The runs after it are still written.
+            record_write_error_locked(written.error());
+            if (failure == 0)
+                failure = written.error().code();
+        } else {
+            file_object_detail::g_written_back.fetch_add(count, std::memory_order_relaxed);
         }
-        file_object_detail::g_written_back.fetch_add(count, std::memory_order_relaxed);
         index = run_start + count;
     }
+    if (failure != 0)
+        return Error::from_errno(failure);
+    return {};
 }
 
 void FileObject::mark_written_locked(Page& page) {
@@ -208,7 +208,7 @@ void FileObject::write_back_before_unused() {
     if (!written.is_error())
         written = m_inode->file_system().log_size(*m_inode);
     if (written.is_error()) {
-        kprintf("page cache: inode %u: write-back at the last close failed (%d); the pages stay dirty\n",
+        kprintf("page cache: inode %u: write-back at the last close failed (%d); those bytes are lost\n",
                 m_inode->number(), written.error().code());
         record_write_error_locked(written.error());
         return;

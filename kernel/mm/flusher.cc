@@ -47,8 +47,9 @@ FileObject* take_front(Due due) {
 }
 
 // Writes `object` back and drops the queue's reference. A failure is recorded on the file
-// (FileObject::write_back_queued); the file is queued again only if write() dirties it
-// again, so a disk that keeps failing is not retried in a loop.
+// and leaves its pages clean (FileObject::write_back_queued), so the count falls as it
+// would after a success; the file is queued again only if write() dirties it again, so a
+// disk that keeps failing is not retried in a loop.
 void flush(FileObject* object) {
     if (object->write_back_queued().is_error())
         g_errors.fetch_add(1, std::memory_order_relaxed);

@@ -33,6 +33,12 @@ class AddressSpace;
 // it, so it defines this (proc/thread_services.cc); mm/ only asks.
 AddressSpace* current_address_space();
 
+// Whether the current thread's process must die (a fatal signal is pending: SIGKILL, or
+// one whose default action terminates and that is not blocked), so that a long transfer
+// stops at its next batch boundary rather than running to the end first. False for a
+// kernel thread. Defined by the thread code, like current_address_space().
+bool current_process_must_die();
+
 // The up-front check of every copy: whether [address, address + length) may be handed to
 // one. A zero length is acceptable at any user address; otherwise the range must lie in
 // user space above page 0 (which no mapping can take, so NULL always faults).

@@ -2,10 +2,11 @@
 // system: a page written whole is not read first, the flusher writes old dirty pages back,
 // a writer above the hard limit is throttled rather than failed, truncation and unlink of a
 // file with dirty pages write nothing and allocate nothing, and reclaim writes a dirty page
-// back before evicting it, and a failed write-back is reported once by the next fsync or
-// close with nothing fsynced lost, a size grown within the last block survives eviction,
-// and write-back racing truncation never brings truncated bytes back. Each test works on
-// its own file and removes it again.
+// back before evicting it, a failed write-back is reported once by the next fsync or
+// close with nothing fsynced lost and leaves no page dirty or counted, a size grown within
+// the last block (by a write-back or a write-through) survives eviction, and write-back
+// racing truncation never brings truncated bytes back. Each test works on its own file and
+// removes it again.
 #include "fs/file_system.h"
 #include "fs/inode_table.h"
 #include "fs/root_file_system.h"
@@ -235,7 +236,7 @@ KTEST(WriteBack, ReclaimWritesADirtyPageBackBeforeEvictingIt) {
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-reclaim").is_error());
 }
 
-KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothing) {
+KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothingFsynced) {
     fs::FileSystem* fs = root_file_system();
     KASSERT(fs);
     auto file = fs->create_file(*fs->root(), "/ktest-wb-error");
@@ -248,23 +249,21 @@ KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothi
         klib::memset(out.data(), 0x11, kPage);
         KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
         KASSERT(!cache.value()->sync().is_error());
-        // The flusher's write-back of page 1 fails: recorded, the page stays dirty.
+        // The flusher's write-back of page 1 fails: recorded, and the page is clean (its
+        // bytes lost to the disk, as on Linux).
         klib::memset(out.data(), 0x22, kPage);
         KASSERT(write_pages(*cache.value(), 1, 1, out.data()));
         fs->fail_next_write_pages_for_test(1);
         auto flushed = cache.value()->write_back_queued();
         KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
-        KEXPECT(cache.value()->lookup_page(1)->has_flag(kPageDirty));
-        // The next fsync writes it and reports the failure; the one after has nothing to say.
+        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
+        // The next fsync reports the failure; the one after has nothing to say.
         auto synced = cache.value()->sync();
         KEXPECT(synced.is_error() && synced.error().code() == EIO);
-        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
         KEXPECT(!cache.value()->sync().is_error());
-        // Nothing fsynced was lost, and the page that failed is on the disk now.
+        // Nothing fsynced was lost.
         KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
         KEXPECT(all_bytes(in.data(), kPage, 0x11));
-        KEXPECT(!fs->read_page(*file.value(), 1, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0x22));
         // close() reports a failure recorded since, once.
         KASSERT(write_pages(*cache.value(), 2, 1, out.data()));
         fs->fail_next_write_pages_for_test(1);
@@ -276,6 +275,51 @@ KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothi
     }
     file = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error").is_error());
+}
+
+// A failed write-back must not leave pages dirty and counted on a file that is off the
+// flusher's queue: nothing would write them, and every writer would stay throttled by them.
+KTEST(WriteBack, FailedWriteBackLeavesNoPageDirtyOrCountedAndWritesTheRunsAfterIt) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-error-count");
+    KASSERT(!file.is_error());
+    flusher::pause_for_test(true);
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        FileObject& object = *cache.value();
+        ScopedFrame out, in;
+        KASSERT(out.ok() && in.ok());
+        // Two runs, pages 0-2 and 5-6, with a hole between them.
+        size_t before = flusher::dirty_pages();
+        klib::memset(out.data(), 0x5a, kPage);
+        KASSERT(write_pages(object, 0, 3, out.data()));
+        KASSERT(write_pages(object, 5, 2, out.data()));
+        KEXPECT_EQ(before + 5, flusher::dirty_pages());
+        // The first run's write_pages fails; the second run's succeeds.
+        fs->fail_next_write_pages_for_test(1);
+        auto flushed = object.write_back_queued();
+        KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
+        KEXPECT_EQ(before, flusher::dirty_pages());
+        for (uint64_t index : { 0, 1, 2, 5, 6 }) {
+            Page* page = object.lookup_page(index);
+            KEXPECT(page && !page->has_flag(kPageDirty) && !page->has_flag(kPageDirtyCounted));
+        }
+        KEXPECT(!fs->read_page(*file.value(), 5, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x5a));
+        KEXPECT(!fs->read_page(*file.value(), 6, in.data()).is_error());
+        KEXPECT(all_bytes(in.data(), kPage, 0x5a));
+        // Reported once; nothing is left to write back.
+        uint64_t written_back = page_cache_statistics().written_back;
+        auto synced = object.sync();
+        KEXPECT(synced.is_error() && synced.error().code() == EIO);
+        KEXPECT(!object.sync().is_error());
+        KEXPECT_EQ(written_back, page_cache_statistics().written_back);
+    }
+    flusher::pause_for_test(false);
+    file = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error-count").is_error());
 }
 
 KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
@@ -309,6 +353,59 @@ KTEST(WriteBack, SizeGrownWithinTheLastBlockSurvivesTheInodesEviction) {
     KEXPECT(all_bytes(in.data(), 300, 0x4d));
     again = nullptr;
     KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-evict").is_error());
+}
+
+KTEST(WriteBack, SizeGrownByAWriteThroughSurvivesTheInodesEviction) {
+    fs::FileSystem* fs = root_file_system();
+    KASSERT(fs);
+    auto file = fs->create_file(*fs->root(), "/ktest-wb-through");
+    KASSERT(!file.is_error());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x6b, kPage);
+    {
+        // Two blocks on the disk, the second holding 100 bytes.
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
+        KASSERT(!cache.value()->write(kPage, out.data(), 100).is_error());
+        KASSERT(!cache.value()->sync().is_error());
+    }
+    // A new cache, with nothing dirty since it was made.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    file = fs->lookup(*fs->root(), "/ktest-wb-through");
+    KASSERT(!file.is_error());
+    {
+        auto cache = FileObject::for_inode(*file.value());
+        KASSERT(!cache.is_error());
+        // Page 0 cached and clean, so the unused inode is kept with its cache (and evicted
+        // later without a write).
+        auto read = cache.value()->read(0, in.data(), kPage);
+        KASSERT(!read.is_error() && read.value() == kPage);
+        cache.value()->drop_cached_pages(1, 2);  // Read ahead with page 0.
+        KASSERT(cache.value()->lookup_page(0) && !cache.value()->lookup_page(1));
+        // A whole page over the uncached block 1: a fresh frame, which the tree refuses,
+        // so it is written through, in place, with no transaction; the size grows to two
+        // pages in memory only.
+        FileObject::fail_next_written_page_inserts_for_test(1);
+        auto written = cache.value()->write(kPage, out.data(), kPage);
+        FileObject::fail_next_written_page_inserts_for_test(0);
+        KEXPECT(!written.is_error() && written.value() == kPage);
+        KEXPECT(!cache.value()->lookup_page(1));
+    }
+    // The last reference must log the size: the eviction writes nothing, and the inode is
+    // read anew from the disk.
+    file = nullptr;
+    fs->inode_table().evict_unused(SIZE_MAX);
+    auto again = fs->lookup(*fs->root(), "/ktest-wb-through");
+    KASSERT(!again.is_error());
+    KEXPECT_EQ(uint64_t(2 * kPage), fs->stat(*again.value()).size);
+    auto read = fs->read(*again.value(), kPage, in.data(), kPage);
+    KEXPECT(!read.is_error() && read.value() == kPage);
+    KEXPECT(all_bytes(in.data(), kPage, 0x6b));
+    again = nullptr;
+    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-through").is_error());
 }
 
 KTEST(WriteBack, WriteBackRacingTruncationNeverBringsTruncatedBytesBack) {

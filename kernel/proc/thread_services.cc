@@ -1,13 +1,14 @@
 // What the thread code provides to the layers below it, which include nothing from proc/:
 // kernel threads (sync/kernel_thread.h), parking and waking for wait queues
-// (sync/sync_thread.h) and the current thread's address space
-// (mm/user_memory.h: current_address_space(); mm/address_space.h:
-// address_space_switch_current()). Each is declared where its users can see it and defined
-// here, over Thread.
+// (sync/sync_thread.h), the current thread's address space (mm/user_memory.h:
+// current_address_space(); mm/address_space.h: address_space_switch_current()) and
+// whether its process must die (mm/user_memory.h: current_process_must_die()). Each is
+// declared where its users can see it and defined here, over Thread.
 #include "lib/panic.h"
 #include "lib/ref_ptr.h"
 #include "mm/address_space.h"
 #include "mm/user_memory.h"
+#include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/thread.h"
 #include "sync/interrupt_disabler.h"
@@ -56,6 +57,12 @@ void run_in_threads(size_t count, void (*body)(void* context, size_t index), voi
 AddressSpace* current_address_space() {
     Thread* thread = Thread::current();
     return thread ? thread->address_space() : nullptr;
+}
+
+bool current_process_must_die() {
+    Thread* thread = Thread::current();
+    Process* process = thread ? thread->process() : nullptr;
+    return process && process->is_killed();
 }
 
 void address_space_switch_current(AddressSpace* space) {

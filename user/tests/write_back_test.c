@@ -10,7 +10,9 @@
  *   - truncating or unlinking a file with dirty pages writes none of them back;
  *   - with the caches dropped, frames and heap come back to their baseline (no leak);
  *   - a write of new pages past the end whose source faults leaves zeros after what
- *     arrived (new whole pages are not zeroed before the copy).
+ *     arrived (new whole pages are not zeroed before the copy);
+ *   - SIGKILL stops a long write() at a batch boundary, and the killed writer leaks
+ *     nothing.
  *
  * Each test runs in a child (the harness's TEST_IN_CHILD). Prints "PASS name" or
  * "FAIL name: why" per test and ends with "N passed, N failed".
@@ -19,10 +21,13 @@
  *   write_back_test NAME...    run the tests whose names contain one of the NAMEs */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../kernel/syscall/numbers.h"
@@ -251,6 +256,84 @@ static int write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what
     return 0;
 }
 
+/* One write() of kKillChunks MiB from a source of that much address space over a single
+ * 1 MiB file (mapped again and again, so the source costs 1 MiB of frames); returns the
+ * child writing it, which has written a byte to `ready` just before the call. */
+enum { kKillChunk = 1 << 20, kKillChunks = 96 };
+
+static pid_t start_big_writer(int ready)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    int source = open("write_back.kill.source", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    for (int i = 0; i < kKillChunk / (int)sizeof(s_buffer); i++)
+        if (write(source, s_buffer, sizeof(s_buffer)) != (ssize_t)sizeof(s_buffer))
+            _exit(2);
+    size_t total = (size_t)kKillChunks * kKillChunk;
+    char* base = map_anon(total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (!base)
+        _exit(3);
+    for (int i = 0; i < kKillChunks; i++) {
+        char* chunk = base + (size_t)i * kKillChunk;
+        if (mmap(chunk, kKillChunk, PROT_READ, MAP_SHARED | MAP_FIXED, source, 0) != chunk)
+            _exit(4);
+    }
+    int fd = open("write_back.killed", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || write(ready, "x", 1) != 1)
+        _exit(5);
+    write(fd, base, total);
+    _exit(0);
+}
+
+/* SIGKILL stops a long write() at its next batch (64 KiB) boundary: the child dies with
+ * a small part of the file written, not after writing (and being throttled through) all of
+ * it, and the frames and heap it used come back (drop_caches, as above). */
+static int writer_killed_during_a_long_write_stops_at_a_batch_boundary_and_leaks_nothing(void)
+{
+    struct atlas_vmstat baseline = { 0 };
+    fill(21);
+    for (int round = 0; round < 3; round++) {
+        /* Round 0 warms up; round 2 must end where round 1 did. */
+        int ready[2];
+        CHECK(pipe(ready) == 0);
+        pid_t pid = start_big_writer(ready[1]);
+        CHECK(pid > 0);
+        char byte;
+        CHECK(read(ready[0], &byte, 1) == 1);
+        usleep(100000);
+        CHECK(kill(pid, SIGKILL) == 0);
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        struct stat st;
+        CHECK(stat("write_back.killed", &st) == 0);
+        if (st.st_size >= (off_t)kKillChunks * kKillChunk / 2) {
+            snprintf(failure, sizeof(failure), "the killed writer wrote %ld of %ld bytes", (long)st.st_size,
+                     (long)kKillChunks * kKillChunk);
+            return 1;
+        }
+        CHECK(close(ready[0]) == 0 && close(ready[1]) == 0);
+        CHECK(unlink("write_back.killed") == 0);
+        CHECK(unlink("write_back.kill.source") == 0);
+        CHECK(syscall(SYS_drop_caches) == 0);
+        struct atlas_vmstat dropped = counters();
+        if (round == 1)
+            baseline = dropped;
+        if (round < 2)
+            continue;
+        long used_before = (long)(baseline.total_frames - baseline.free_frames);
+        long used_after = (long)(dropped.total_frames - dropped.free_frames);
+        if (used_after != used_before || dropped.kernel_heap_bytes != baseline.kernel_heap_bytes) {
+            snprintf(failure, sizeof(failure), "after drop_caches: used frames %ld -> %ld, heap bytes %lu -> %lu",
+                     used_before, used_after, (unsigned long)baseline.kernel_heap_bytes,
+                     (unsigned long)dropped.kernel_heap_bytes);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(written_bytes_are_visible_to_read_and_mmap_before_write_back),
     TEST(flusher_writes_a_dirty_file_back_after_about_five_seconds),
@@ -259,6 +342,7 @@ static const struct TestCase kTests[] = {
     TEST(truncated_and_unlinked_dirty_pages_are_never_written_back),
     TEST(dropped_caches_return_frames_and_heap_to_baseline),
     TEST(write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived),
+    TEST(writer_killed_during_a_long_write_stops_at_a_batch_boundary_and_leaks_nothing),
 };
 
 int main(int argc, char** argv)
