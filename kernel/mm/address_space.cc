@@ -99,6 +99,8 @@ AddressSpace::~AddressSpace() {
         m_vmas.erase(*vma);
         delete vma;
     }
+    if (m_spare_vma)
+        ::operator delete(m_spare_vma);
     // A truncation may have pinned this space before its Vmas left the reverse maps; none
     // can pin it now. Its page table and lock must outlive the last such truncation.
     SpinlockLocker locker(m_pin_lock);

@@ -22,7 +22,8 @@
 //     Heap Vmas, and munmap or MAP_FIXED may have punched holes into it. sbrk grows the Vma
 //     that ends at the break (or maps a new Heap Vma there) and shrinks by unmapping.
 //     m_heap_start <= m_heap_break <= kUserHeapLimit.
-//   - m_generation increases with every change of the Vma tree.
+//   - m_generation increases with every Vma inserted, removed, clipped or merged (not
+//     when only a protection changes or mprotect moves a boundary: no Vma is freed then).
 //   - The Vma lookup hint (m_vma_hint, m_vma_hint_generation) is trusted only while
 //     m_vma_hint_generation == m_generation, i.e. while no Vma was inserted, removed or
 //     clipped since it was taken (a removed Vma is freed, so an older hint may dangle);
@@ -188,7 +189,9 @@ public:
     ErrorOr<void> unmap(uint64_t start, uint64_t size);
 
     // mprotect: gives every page of [start, start + size) (page-aligned) the protection
-    // `prot`, splitting Vmas at the range's ends through the clip helper, and updates the
+    // `prot`, splitting Vmas at the range's ends through the clip helper (or moving the
+    // boundary with a neighbour that has `prot` already), merging the changed Vmas with
+    // their neighbours where they can be one again (VmaTreeOps::can_merge), and updates the
     // present PTEs on every hart that may cache them. ENOMEM (nothing changed) if any page
     // of the range is unmapped; ENOMEM from a clip. Contents are kept, PROT_NONE included.
     ErrorOr<void> protect(uint64_t start, uint64_t size, Prot prot);
@@ -376,6 +379,39 @@ private:
     // returns the flags its present PTEs must get (nullopt: none to change; the caller
     // changes them and flushes the TLBs). Expects m_lock held for writing.
     std::optional<PteFlags> set_vma_prot_locked(Vma& vma, Prot prot);
+    // The same for `part` of `vma`, whose protection is already set.
+    std::optional<PteFlags> pte_flags_after_protect_locked(Vma& vma, VirtRange part);
+
+    // mprotect of `range`, which lies in `vma` but is not all of it (or is, and `vma` has
+    // `prot` already), to `prot` (allowed by its max_prot): returns the Vma that then holds the range with that protection: `vma`
+    // itself (if it already has `prot`), the neighbour the range moved to
+    // (VmaTreeOps::move_boundary) or the middle piece of a clip. PTEs untouched. ENOMEM
+    // from a clip.
+    ErrorOr<Vma*> reprotect_within_locked(Vma& vma, VirtRange range, Prot prot);
+
+    // Brings the PTEs of `part` of `vma` in line with its protection (the single-Vma
+    // mprotect): one page whose frame is the Vma's alone is mapped at once, others are
+    // rewritten or, for PROT_NONE, dropped. The caller flushes the other harts.
+    void protect_ptes_locked(Vma& vma, VirtRange part);
+
+    // mprotect's merge: merges each Vma from the one below `first` up to the one starting at
+    // `end` with the next wherever VmaTreeOps::can_merge allows, so that what a protection
+    // split comes together again when the protections agree. Bumps m_generation if a Vma
+    // went. Returns the Vma that holds `first`'s range now. O(log n + the Vmas in the range).
+    Vma* merge_range_locked(Vma& first, uint64_t end);
+    // The same for one whole Vma whose protection changed: tries the Vma below it and the
+    // Vma above it, no loop. Returns the Vma that holds its range now.
+    Vma* merge_whole_locked(Vma& vma);
+    // The memory of a Vma a merge freed (VmaTreeOps::merge_next with keep_storage), kept
+    // for the next split: a page toggled back and forth splits and merges every time.
+    void keep_spare(void* storage) {
+        if (storage)
+            m_spare_vma = storage;
+    }
+
+    // The clip of a Vma already found (VmaTreeOps::split), made in m_spare_vma if there is
+    // one. Returns the upper half, or nullptr for ENOMEM.
+    Vma* split_locked(Vma& vma, uint64_t address);
 
     // munmap's body: clips at both ends of `range` and removes every Vma inside it.
     ErrorOr<void> unmap_range_locked(VirtRange range);
@@ -421,6 +457,10 @@ private:
     // The level-0 table of the last try_install_leaf_locked. Guarded by m_lock held for
     // writing (the only way to reach it).
     PageTable::LeafTable m_leaf_table_hint;
+    // The memory of the last Vma a merge removed (destroyed, not freed), for the next split:
+    // a page whose protection toggles splits and merges its Vma every time. Freed with the
+    // space. Guarded by m_lock.
+    void* m_spare_vma { nullptr };
     uint64_t m_heap_start { 0 }; // Guarded by m_lock.
     uint64_t m_heap_break { 0 }; // Guarded by m_lock.
     // Bit i: the hart with Cpu index i has this table in satp. Changed by that hart only.

@@ -350,6 +350,55 @@ KTEST(AddressSpace, VmaLookupsAreRightUnderEitherLockAndAfterTheTreeChanges) {
     KEXPECT_EQ(kBase + 4 * kPage, last->start());
 }
 
+// mprotect merges what it split once the protections agree again: the Vma count comes
+// back, the generation moves whenever a Vma is freed (so the hint, which named the freed
+// one, is not trusted), lookups find the merged Vma, and the contents stay.
+KTEST(AddressSpace, MprotectMergesWhatItSplitAndInvalidatesTheHint) {
+    auto space = make_space();
+    KASSERT(!space->map_anonymous(kBase, 8 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    for (unsigned i = 0; i < 8; ++i)
+        write_u64(*space, kBase + i * kPage, 700 + i);
+    size_t before = space->vma_count();
+    for (unsigned round = 0; round < 100; ++round) {
+        KASSERT(!space->protect(kBase + 3 * kPage, kPage, Prot::Read).is_error());
+        KEXPECT_EQ(before + 2, space->vma_count());
+        {
+            // The hint now names the one-page Vma; the merge below frees a Vma.
+            WriteLocker locker(space->lock());
+            Vma* page = space->find_vma_locked(kBase + 3 * kPage);
+            KASSERT(page);
+            KEXPECT_EQ(kBase + 4 * kPage, page->end());
+        }
+        uint64_t generation = space->generation();
+        KASSERT(!space->protect(kBase + 3 * kPage, kPage, kReadWrite).is_error());
+        KEXPECT(space->generation() != generation);
+        KEXPECT_EQ(before, space->vma_count());
+    }
+    {
+        WriteLocker locker(space->lock());
+        Vma* whole = space->find_vma_locked(kBase + 5 * kPage);
+        KASSERT(whole);
+        KEXPECT_EQ(kBase, whole->start());
+        KEXPECT_EQ(kBase + 8 * kPage, whole->end());
+        KEXPECT_EQ(0u, whole->page_offset());
+    }
+    // A run protected at once and given back page by page moves boundaries and ends whole.
+    KASSERT(!space->protect(kBase, 8 * kPage, Prot::Read).is_error());
+    for (unsigned i = 0; i < 8; ++i)
+        KASSERT(!space->protect(kBase + i * kPage, kPage, kReadWrite).is_error());
+    KEXPECT_EQ(before, space->vma_count());
+    for (unsigned i = 0; i < 8; ++i)
+        KEXPECT_EQ(700u + i, read_u64(*space, kBase + i * kPage));
+    KEXPECT_EQ(FaultResult::Resolved, handle_page_fault(*space, kBase + 7 * kPage, Access::Write));
+    // A mapping made apart right above does not join it.
+    KASSERT(!space->map_anonymous(kBase + 8 * kPage, 2 * kPage, kReadWrite, VmaKind::Anonymous).is_error());
+    write_u64(*space, kBase + 8 * kPage, 1);
+    KASSERT(!space->protect(kBase, 10 * kPage, Prot::Read).is_error());
+    KASSERT(!space->protect(kBase, 10 * kPage, kReadWrite).is_error());
+    KEXPECT_EQ(before + 1, space->vma_count());
+    space->validate();
+}
+
 // Taking a page away flushes it on every hart running the space, not only on the one that
 // does it. All online harts meet in one cross-call (interrupts off, so none can switch
 // threads and lose the translation that way): each activates one address space and

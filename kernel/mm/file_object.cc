@@ -265,13 +265,22 @@ void FileObject::mapping_removed(Vma& vma) {
         inode->unref();
 }
 
+void FileObject::mappings_merged(Vma& lower, const Vma& upper) {
+    // A truncation skips the Vmas carrying its mark (discard_private_copies): the merged
+    // one carries it only if both did, so that upper's pages are still dealt with.
+    MutexLocker locker(m_lock);
+    if (upper.truncation_mark() < lower.truncation_mark())
+        lower.set_truncation_mark(upper.truncation_mark());
+}
+
 template<typename Visit>
 void FileObject::for_each_mapping_locked(uint64_t index, Visit visit) {
     m_lock.assert_locked();
     for (Vma& vma : m_vmas) {
         // start and page_offset never change; end may be shrinking under a clip in another
-        // address space, which is harmless: the upper half maps the page at the same
-        // address, and the visitors act only on an entry naming the page's own frame.
+        // address space, or growing under a merge, which is harmless: the other Vma maps
+        // the page at the same address (and stays on the list until the merge is done),
+        // and the visitors act only on an entry naming the page's own frame.
         AddressSpace* space = vma.space();
         if (!space || index < vma.page_offset())
             continue;

@@ -190,6 +190,8 @@ public:
     // after close() and unlink().
     void mapping_added(Vma& vma) override;
     void mapping_removed(Vma& vma) override;
+    // mprotect's merge: `lower` takes the older truncation mark (VmObject::mappings_merged).
+    void mappings_merged(Vma& lower, const Vma& upper) override;
 
     // Page reclaim (mm/reclaim.h): evicts `page` if it is still the page at `index` on the
     // inactive queue, is not being read or used, and is clean (or `write_back` allows

@@ -41,3 +41,5 @@ ErrorOr<RefPtr<VmObject>> PrivateFileObject::clone_for_fork(uint64_t first, uint
 void PrivateFileObject::mapping_added(Vma& vma) { file()->mapping_added(vma); }
 
 void PrivateFileObject::mapping_removed(Vma& vma) { file()->mapping_removed(vma); }
+
+void PrivateFileObject::mappings_merged(Vma& lower, const Vma& upper) { file()->mappings_merged(lower, upper); }

@@ -57,6 +57,7 @@ public:
     // its frames.
     void mapping_added(Vma& vma) override;
     void mapping_removed(Vma& vma) override;
+    void mappings_merged(Vma& lower, const Vma& upper) override;
 
 private:
     explicit PrivateFileObject(FileObject& file);

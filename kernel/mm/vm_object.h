@@ -122,6 +122,12 @@ public:
     // A file object also links the Vma into its reverse map (mm/file_object.h).
     virtual void mapping_added(Vma&) {}
     virtual void mapping_removed(Vma&) {}
+    // mprotect merged `upper` into `lower` (VmaTreeOps::merge_next; both map the object,
+    // and lower now covers upper's range); upper is removed next. A file object gives
+    // lower the older of the two truncation marks, under the lock that guards them, so
+    // that a truncation under way still deals with upper's pages. Called with the owning
+    // address space's lock held.
+    virtual void mappings_merged(Vma&, const Vma&) {}
 
     // The frame at `index`, or nullptr if none is resident.
     Page* lookup_page(uint64_t index) const { return m_pages.lookup(index); }

@@ -74,21 +74,90 @@ ErrorOr<Vma*> VmaTreeOps::clip_at(VmaTree& tree, uint64_t address, size_t max_co
     Vma* vma = find(tree, address);
     if (!vma || vma->start() == address)
         return nullptr;
-    if (tree.size() >= max_count)
-        return Error::from_errno(ENOMEM);
-    auto* upper = new (std::nothrow)
-        Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object, vma->object_index(address),
-            vma->max_prot(), vma->m_space);
+    Vma* upper = split(tree, *vma, address, max_count);
     if (!upper)
         return Error::from_errno(ENOMEM);
+    return upper;
+}
+
+Vma* VmaTreeOps::split(VmaTree& tree, Vma& lower, uint64_t address, size_t max_count, void* storage) {
+    Vma* vma = &lower;
+    ASSERT(vma->start() < address && address < vma->end());
+    if (tree.size() >= max_count)
+        return nullptr;
+    void* memory = storage ? storage : ::operator new(sizeof(Vma), std::nothrow);
+    if (!memory)
+        return nullptr;
+    auto* upper = new (memory) Vma({ address, vma->end() }, vma->prot(), vma->kind(), vma->m_object,
+                                   vma->object_index(address), vma->max_prot(), vma->m_space);
     upper->m_had_writable_pte = vma->m_had_writable_pte;
     // Shrinking the lower half first keeps the tree ordered and free of overlaps at every
-    // step; its ancestors' augmentation is recomputed before the upper half goes in.
+    // step. The upper half is the lower's successor: it links at the empty left link of the
+    // leftmost Vma of the lower's right subtree, or as its right child, with no descent.
+    // Either way the insert's walk up passes through the lower half (every subtree on the
+    // way gets a lower start, or a rotation recomputes it) and recomputes it with its new
+    // end; above it nothing changes (the same pages, no hole between the halves).
     vma->m_range.end = address;
-    tree.update_path(*vma);
-    bool inserted = tree.insert(*upper);
-    ASSERT(inserted);
+    Vma* parent = VmaTree::right_of(*vma);
+    if (!parent) {
+        tree.insert_at(*upper, vma, false);
+    } else {
+        while (Vma* left = VmaTree::left_of(*parent))
+            parent = left;
+        tree.insert_at(*upper, parent, true);
+    }
     return upper;
+}
+
+void* VmaTreeOps::merge_next(VmaTree& tree, Vma& lower, Vma& upper, bool keep_storage) {
+    ASSERT(lower.m_range.end == upper.m_range.start);
+    // The lower one grows over the upper one, which is unlinked: a reverse-map walker may
+    // meanwhile see both (upper is still on the object's list) and finds a page of upper's
+    // range through either, at the same address. If upper is the leftmost Vma of lower's right
+    // subtree, the erase's walk up passes through lower (every subtree on the way loses
+    // its lowest start) and recomputes it with its new end, and nothing above it changes
+    // (the same pages, no hole between the two); else upper is an ancestor, and lower's
+    // path is recomputed after.
+    bool upper_below = VmaTree::right_of(lower) != nullptr;
+    lower.m_range.end = upper.m_range.end;
+    tree.erase(upper);
+    if (!upper_below)
+        tree.update_path(lower);
+    lower.m_had_writable_pte |= upper.m_had_writable_pte;
+    if (lower.m_object)
+        lower.m_object->mappings_merged(lower, upper);
+    upper.~Vma();
+    if (keep_storage)
+        return &upper;
+    ::operator delete(&upper);
+    return nullptr;
+}
+
+void VmaTreeOps::move_boundary(VmaTree& tree, Vma& lower, Vma& upper, uint64_t address) {
+    ASSERT(lower.m_range.end == upper.m_range.start && lower.m_object.ptr() == upper.m_object.ptr());
+    ASSERT(lower.m_range.start < address && address < upper.m_range.end);
+    // Upper's key moves but stays between lower's and its successor's, so the order holds
+    // without relinking.
+    upper.m_page_offset = lower.m_page_offset + (address - lower.m_range.start) / vm::kPageSize;
+    upper.m_range.start = address;
+    lower.m_range.end = address;
+    // The augmentation: two neighbours in the tree are ancestor and descendant, and only
+    // the subtrees holding one of the two but not the other see a change, those rooted on
+    // the way from the descendant up to (not including) the ancestor; the ancestor's
+    // subtree holds both, with no hole between them, before and after. Those subtrees
+    // see their edge move and nothing else: no hole inside them or beside the descendant
+    // changes. If lower has a right subtree, upper is its leftmost Vma, and each subtree
+    // on the way up from upper starts at upper; else upper is the ancestor reached by
+    // the first step up from a left child, and each subtree on the way ends at lower.
+    // (tree.update_path would recompute the same, a full update a level.)
+    (void)tree;
+    if (VmaTree::right_of(lower)) {
+        for (Vma* node = &upper; node != &lower; node = VmaTree::parent_of(*node))
+            node->m_subtree_min_start = address;
+    } else {
+        for (Vma* node = &lower; node != &upper; node = VmaTree::parent_of(*node))
+            node->m_subtree_max_end = address;
+    }
 }
 
 namespace {

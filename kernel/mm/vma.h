@@ -22,11 +22,18 @@
 //     MAP_PRIVATE|MAP_ANONYMOUS) gets its AnonObject lazily, on its first fault
 //     (awaits_object()): until then it has no object, no frame and no PTE, so mmap and
 //     munmap of a page never touched allocate and free no object. A lazy Vma clipped in
-//     two gives two lazy halves, each of which makes its own object when first touched.
+//     two gives two lazy halves, each of which makes its own object when first touched
+//     (two still both lazy may merge again: can_merge_as).
 //     Shared and file Vmas get their object when they are made.
-//   - start and page_offset never change; end only shrinks (clip) or, for the heap, moves
-//     with the break. So a reverse-map walker that reads them under the object's lock
-//     alone (mm/file_object.h) computes the right address for any page it still maps.
+//   - A Vma over a file (its object has a file(): it is on the file's reverse map) never
+//     changes start or page_offset; its end only shrinks (clip) or grows over the Vma it
+//     merges with (merge_next), which stays on the reverse map until the grown one covers
+//     its pages. So a reverse-map walker that reads them under the object's lock alone
+//     (mm/file_object.h) computes the right address for any page it still maps. Other
+//     Vmas are read under the address space's lock only: mprotect may move the boundary
+//     between two of them (move_boundary), and the heap's end moves with the break.
+//   - Two Vmas that can_merge() are normally one: mprotect merges what it changed with
+//     its neighbours. (munmap, mmap and sbrk do not merge, so others may remain.)
 //   - A File Vma's object is the inode's FileObject (MAP_SHARED) or a PrivateFileObject
 //     over it (MAP_PRIVATE, mm/private_file_object.h: the mapping's private copies, and
 //     the file's pages elsewhere). Either way the Vma is on the FileObject's reverse map.
@@ -124,7 +131,8 @@ public:
     uint64_t object_index(uint64_t vaddr) const { return m_page_offset + (vaddr - m_range.start) / vm::kPageSize; }
 
     // mprotect: the protection is not part of the tree's key or augmentation, so it may
-    // change in place (the caller clips first so that the whole Vma takes the new value).
+    // change in place (the caller clips first so that the whole Vma takes the new value,
+    // and merges after).
     void set_prot(Prot prot) { m_prot = prot; }
 
     // Whether a PTE of the Vma (or of its original, for the halves of a clip) was ever
@@ -267,6 +275,58 @@ struct VmaTreeOps {
     // also when the tree already holds `max_count` Vmas. munmap, mprotect, MAP_FIXED and
     // sbrk all split through here.
     static ErrorOr<Vma*> clip_at(VmaTree& tree, uint64_t address, size_t max_count);
+    // The same for a Vma already found: splits `lower`, which must straddle `address`, and
+    // returns the upper half, or nullptr for ENOMEM (no memory, or `max_count` reached).
+    // With `storage` (memory for a Vma that merge_next kept), the upper half is made there,
+    // without allocating; on failure the storage is left to the caller.
+    static Vma* split(VmaTree& tree, Vma& lower, uint64_t address, size_t max_count, void* storage = nullptr);
+
+    // Whether `lower` and `upper`, neighbours in the tree, could be one Vma if they had the
+    // protections `lower_prot` and `upper_prot`: adjacent, equal protections, the same kind
+    // and maximum protection, the same object (so the same sharing) or both still awaiting
+    // theirs, and contiguous object indices (upper's offset is lower's plus its pages), so
+    // that every page keeps its object index. The two halves of a clip qualify; two
+    // mappings made apart do not: each has an object of its own once touched, and an
+    // anonymous mmap starts at offset 0, which no Vma below it can continue. (Two lazy
+    // Vmas, no object, could only meet so if a mapping was placed exactly where a piece
+    // of another one continues: merging those is safe too, since neither has a frame,
+    // a PTE or an object to keep apart.) O(1).
+    // Inline and without branches: mprotect asks it for both neighbours of every change.
+    [[gnu::always_inline]] static bool can_merge_as(const Vma& lower, Prot lower_prot, const Vma& upper,
+                                                    Prot upper_prot)
+    {
+        if (lower.m_range.end != upper.m_range.start)
+            return false;
+        uint64_t differs = (uint64_t(lower_prot) ^ uint64_t(upper_prot)) |
+                           (uint64_t(lower.m_kind) ^ uint64_t(upper.m_kind)) |
+                           (uint64_t(lower.m_max_prot) ^ uint64_t(upper.m_max_prot)) |
+                           (reinterpret_cast<uintptr_t>(lower.m_object.ptr()) ^
+                            reinterpret_cast<uintptr_t>(upper.m_object.ptr())) |
+                           ((lower.m_page_offset + (lower.m_range.end - lower.m_range.start) / vm::kPageSize) ^
+                            upper.m_page_offset);
+        return differs == 0;
+    }
+    [[gnu::always_inline]] static bool can_merge(const Vma& lower, const Vma& upper)
+    {
+        return can_merge_as(lower, lower.prot(), upper, upper.prot());
+    }
+
+    // Undoes a clip: `upper`, the Vma after `lower` (can_merge), leaves the tree and is
+    // deleted, and `lower` grows over its range. The grown Vma keeps the conservative
+    // value of the per-Vma state: had_writable_pte if either had it; its object is told
+    // (VmObject::mappings_merged), so that a file keeps the older truncation mark. The
+    // caller bumps its generation (a pointer to `upper` dangles). With `keep_storage`,
+    // upper's memory is not freed but returned, for a later split to reuse; else nullptr.
+    // O(log n).
+    static void* merge_next(VmaTree& tree, Vma& lower, Vma& upper, bool keep_storage = false);
+
+    // Moves the boundary between `lower` and `upper` (adjacent, over no file, and
+    // can_merge_as with the protection the pages that change sides will have) to
+    // `address`, strictly inside the two: the pages in between change Vma and keep their
+    // object index (upper's start and page_offset move together). No allocation and no
+    // relinking: mprotect of the head or tail of a Vma whose neighbour already has the new
+    // protection. O(log n).
+    static void move_boundary(VmaTree& tree, Vma& lower, Vma& upper, uint64_t address);
 
     // First fit, from the top: the highest page-aligned start s such that [s, s + size)
     // lies inside `window` and overlaps no Vma, or nothing. `size` and `window` are

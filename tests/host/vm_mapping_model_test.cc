@@ -125,14 +125,41 @@ public:
         EXPECT_EQ(model_covered, VmaTreeOps::covers(m_tree, range));
         if (!model_covered)
             return false;
+        for (size_t page = first; page < first + count; ++page)
+            m_pages[page].prot = prot;
+        // As AddressSpace::reprotect_within_locked: the head or tail of one Vma next to a
+        // Vma it can join moves the boundary instead of clipping.
+        Vma* holder = VmaTreeOps::find(m_tree, range.start);
+        if (holder->end() >= range.end && holder->prot() != prot && holder->range() != range) {
+            Vma* lower = m_tree.prev(*holder);
+            Vma* upper = m_tree.next(*holder);
+            if (range.start == holder->start() && lower && VmaTreeOps::can_merge_as(*lower, lower->prot(), *holder, prot)) {
+                VmaTreeOps::move_boundary(m_tree, *lower, *holder, range.end);
+                return true;
+            }
+            if (range.end == holder->end() && upper && VmaTreeOps::can_merge_as(*holder, prot, *upper, upper->prot())) {
+                VmaTreeOps::move_boundary(m_tree, *holder, *upper, range.start);
+                return true;
+            }
+        }
         EXPECT_FALSE(VmaTreeOps::clip_at(m_tree, range.start, kMaxCount).is_error());
         EXPECT_FALSE(VmaTreeOps::clip_at(m_tree, range.end, kMaxCount).is_error());
-        for (Vma* vma = VmaTreeOps::find(m_tree, range.start); vma && vma->start() < range.end; vma = m_tree.next(*vma)) {
+        Vma* head = VmaTreeOps::find(m_tree, range.start);
+        for (Vma* vma = head; vma && vma->start() < range.end; vma = m_tree.next(*vma)) {
             EXPECT_LE(vma->end(), range.end);
             vma->set_prot(prot);
         }
-        for (size_t page = first; page < first + count; ++page)
-            m_pages[page].prot = prot;
+        // As AddressSpace::merge_range_locked: each Vma from the one below the range to the
+        // one starting at its end is merged with the next where it can be.
+        Vma* vma = m_tree.prev(*head);
+        if (!vma || !VmaTreeOps::can_merge(*vma, *head))
+            vma = head;
+        for (Vma* next = m_tree.next(*vma); next && next->start() <= range.end; next = m_tree.next(*vma)) {
+            if (VmaTreeOps::can_merge(*vma, *next))
+                VmaTreeOps::merge_next(m_tree, *vma, *next);
+            else
+                vma = next;
+        }
         return true;
     }
 
@@ -155,6 +182,7 @@ public:
             ASSERT_GE(vma.start(), kBase);
             ASSERT_LE(vma.end(), address_of(kPages));
         }
+
     }
 
     // Random ranges: overlaps() and covers() against the array.
@@ -262,6 +290,15 @@ TEST(VmMappingModel, UnmapOverNothingAndAcrossSeveralMappings) {
 TEST(VmMappingModel, ProtectInTheMiddleSplitsIntoThreeAndOverAHoleChangesNothing) {
     MappingModel model;
     model.map_fixed(20, 9, Prot::Read | Prot::Write);
+    EXPECT_TRUE(model.protect(23, 3, Prot::Read));
+    EXPECT_EQ(3u, model.vma_count());
+    // Back, page by page from either side and then the middle: one Vma again.
+    EXPECT_TRUE(model.protect(23, 1, Prot::Read | Prot::Write));
+    EXPECT_TRUE(model.protect(25, 1, Prot::Read | Prot::Write));
+    EXPECT_EQ(3u, model.vma_count());
+    EXPECT_TRUE(model.protect(24, 1, Prot::Read | Prot::Write));
+    EXPECT_EQ(1u, model.vma_count());
+    model.check();
     EXPECT_TRUE(model.protect(23, 3, Prot::Read));
     EXPECT_EQ(3u, model.vma_count());
     model.map_fixed(40, 2, Prot::Read);
@@ -500,4 +537,43 @@ TEST(VmMappingModel, AWaitingPrivateVmaClipsIntoTwoWaitingHalvesAndAGuardNeverWa
         tree.erase(*vma);
         delete vma;
     }
+}
+
+TEST(VmMappingModel, MergeUndoesAClipAndBoundaryMovesKeepIndices) {
+    // One mapping of 8 pages, clipped at 3 and 5 (as mprotect of pages 3..4 does), then
+    // merged back: one Vma with the original offset, the tree exact after every step.
+    VmaTree tree;
+    uint64_t base = 0x300000000;
+    auto* vma = new Vma({ base, base + 8 * kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 100);
+    ASSERT_TRUE(tree.insert(*vma));
+    Vma* middle = VmaTreeOps::clip_at(tree, base + 3 * kPageSize, 16).value();
+    Vma* upper = VmaTreeOps::clip_at(tree, base + 5 * kPageSize, 16).value();
+    ASSERT_EQ(3u, tree.size());
+    EXPECT_TRUE(VmaTreeOps::can_merge(*vma, *middle));
+    middle->set_prot(Prot::None);
+    EXPECT_FALSE(VmaTreeOps::can_merge(*vma, *middle));
+    EXPECT_TRUE(VmaTreeOps::can_merge_as(*vma, Prot::None, *middle, Prot::None));
+    // The boundary moves: page 5 goes from upper to middle and comes back, keeping index 105.
+    VmaTreeOps::move_boundary(tree, *middle, *upper, base + 6 * kPageSize);
+    ASSERT_TRUE(tree.validate());
+    EXPECT_EQ(106u, upper->page_offset());
+    EXPECT_EQ(105u, middle->object_index(base + 5 * kPageSize));
+    VmaTreeOps::move_boundary(tree, *middle, *upper, base + 5 * kPageSize);
+    ASSERT_TRUE(tree.validate());
+    EXPECT_EQ(105u, upper->page_offset());
+    middle->set_prot(Prot::Read);
+    VmaTreeOps::merge_next(tree, *middle, *upper);
+    VmaTreeOps::merge_next(tree, *vma, *middle);
+    ASSERT_TRUE(tree.validate());
+    ASSERT_EQ(1u, tree.size());
+    EXPECT_EQ(base + 8 * kPageSize, vma->end());
+    EXPECT_EQ(100u, vma->page_offset());
+    // A mapping made apart right above (offset 0 again) does not continue it.
+    auto* other = new Vma({ base + 8 * kPageSize, base + 9 * kPageSize }, Prot::Read, VmaKind::Anonymous, nullptr, 0);
+    ASSERT_TRUE(tree.insert(*other));
+    EXPECT_FALSE(VmaTreeOps::can_merge(*vma, *other));
+    tree.erase(*other);
+    delete other;
+    tree.erase(*vma);
+    delete vma;
 }
