@@ -286,8 +286,9 @@ struct VmaTreeOps {
     // and maximum protection, the same object (so the same sharing) or both still awaiting
     // theirs, and contiguous object indices (upper's offset is lower's plus its pages), so
     // that every page keeps its object index. The two halves of a clip qualify; two
-    // mappings made apart do not: each has an object of its own once touched, and an
-    // anonymous mmap starts at offset 0, which no Vma below it can continue. (Two lazy
+    // anonymous mappings made apart do not: each has an object of its own once touched, and
+    // an anonymous mmap starts at offset 0, which no Vma below it can continue. Two
+    // MAP_SHARED views of one file at continuing offsets do (the file is their object). (Two lazy
     // Vmas, no object, could only meet so if a mapping was placed exactly where a piece
     // of another one continues: merging those is safe too, since neither has a frame,
     // a PTE or an object to keep apart.) O(1).

@@ -157,7 +157,8 @@ static int test_separately_mapped_neighbours_do_not_merge(void)
 }
 
 /* A MAP_SHARED file mapping split by mprotect and merged again writes back what was
- * stored through either part: msync, then the file read back. Two views of one file whose
+ * stored through either part: msync, then the file read back; and munmap of a merged mapping
+ * writes back what was stored through the part merged in. Two views of one file whose
  * offsets do not continue each other stay two mappings. */
 static int test_shared_file_mapping_merges_and_writes_back(void)
 {
@@ -181,12 +182,25 @@ static int test_shared_file_mapping_merges_and_writes_back(void)
     CHECK(pread(fd, &back[0], 1, 0) == 1 && pread(fd, &back[1], 1, 2 * PG) == 1 &&
           pread(fd, &back[2], 1, 3 * PG + 7) == 1);
     CHECK(back[0] == 'x' && back[1] == 'y' && back[2] == 'w');
-    /* Split again, store through the upper part while it is split off, merge, munmap:
-       the store reaches the file (the merged mapping remembers it was writable). */
+    CHECK(munmap(p, 4 * PG) == 0);
+    /* A fresh mapping whose lower part is split off read-only before any store, a store
+       through the upper part alone, and the merge: the merged mapping (the lower part,
+       grown) must remember that the upper part had a writable entry, so that munmap writes
+       the page back. Without that, munmap skips the write-back and the page stays dirty
+       (to be written by the flusher or an fsync later): pages_written_back would not move
+       across the munmap. */
+    p = mmap(0, 4 * PG, RW, MAP_SHARED, fd, 0);
+    CHECK(p != MAP_FAILED);
     CHECK(mprotect(p, 2 * PG, PROT_READ) == 0);
     p[3 * PG + 8] = 'v';
     CHECK(mprotect(p, 2 * PG, RW) == 0);
+    CHECK(mapping_at(p).end == (uint64_t)(uintptr_t)(p + 4 * PG));
+    struct atlas_vmstat stats;
+    CHECK(syscall(SYS_vmstat, &stats) == 0);
+    uint64_t written_before = stats.pages_written_back;
     CHECK(munmap(p, 4 * PG) == 0);
+    CHECK(syscall(SYS_vmstat, &stats) == 0);
+    CHECK(stats.pages_written_back >= written_before + 1);
     CHECK(pread(fd, &back[0], 1, 3 * PG + 8) == 1 && back[0] == 'v');
     /* Offsets 0..2 at one address, 4..6 right above: not one mapping. */
     char *a = mmap(0, 4 * PG, RW, MAP_SHARED, fd, 0);
