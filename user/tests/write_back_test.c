@@ -169,6 +169,28 @@ static int truncated_and_unlinked_dirty_pages_are_never_written_back(void)
     return 0;
 }
 
+/* Drops the caches and looks at what memory stays used: round 1 records it as the
+ * baseline; from round 2 on, a difference from it in used frames or heap bytes is a leak
+ * (1, with `failure` set). */
+static int caches_dropped_back_to_baseline(int round, struct atlas_vmstat *baseline)
+{
+    CHECK(syscall(SYS_drop_caches) == 0);
+    struct atlas_vmstat dropped = counters();
+    if (round == 1)
+        *baseline = dropped;
+    if (round < 2)
+        return 0;
+    long used_before = (long)(baseline->total_frames - baseline->free_frames);
+    long used_after = (long)(dropped.total_frames - dropped.free_frames);
+    if (used_after != used_before || dropped.kernel_heap_bytes != baseline->kernel_heap_bytes) {
+        snprintf(failure, sizeof(failure), "after drop_caches: used frames %ld -> %ld, heap bytes %lu -> %lu",
+                 used_before, used_after, (unsigned long)baseline->kernel_heap_bytes,
+                 (unsigned long)dropped.kernel_heap_bytes);
+        return 1;
+    }
+    return 0;
+}
+
 static int dropped_caches_return_frames_and_heap_to_baseline(void)
 {
     struct atlas_vmstat baseline = { 0 };
@@ -188,20 +210,8 @@ static int dropped_caches_return_frames_and_heap_to_baseline(void)
             if (i == 3)
                 CHECK(unlink(name) == 0);
         }
-        CHECK(syscall(SYS_drop_caches) == 0);
-        struct atlas_vmstat dropped = counters();
-        if (round == 1)
-            baseline = dropped;
-        if (round < 2)
-            continue;
-        long used_before = (long)(baseline.total_frames - baseline.free_frames);
-        long used_after = (long)(dropped.total_frames - dropped.free_frames);
-        if (used_after != used_before || dropped.kernel_heap_bytes != baseline.kernel_heap_bytes) {
-            snprintf(failure, sizeof(failure), "after drop_caches: used frames %ld -> %ld, heap bytes %lu -> %lu",
-                     used_before, used_after, (unsigned long)baseline.kernel_heap_bytes,
-                     (unsigned long)dropped.kernel_heap_bytes);
+        if (caches_dropped_back_to_baseline(round, &baseline))
             return 1;
-        }
     }
     for (int i = 0; i < 3; i++) {
         char name[32];
@@ -316,20 +326,8 @@ static int writer_killed_during_a_long_write_stops_at_a_batch_boundary_and_leaks
         CHECK(close(ready[0]) == 0 && close(ready[1]) == 0);
         CHECK(unlink("write_back.killed") == 0);
         CHECK(unlink("write_back.kill.source") == 0);
-        CHECK(syscall(SYS_drop_caches) == 0);
-        struct atlas_vmstat dropped = counters();
-        if (round == 1)
-            baseline = dropped;
-        if (round < 2)
-            continue;
-        long used_before = (long)(baseline.total_frames - baseline.free_frames);
-        long used_after = (long)(dropped.total_frames - dropped.free_frames);
-        if (used_after != used_before || dropped.kernel_heap_bytes != baseline.kernel_heap_bytes) {
-            snprintf(failure, sizeof(failure), "after drop_caches: used frames %ld -> %ld, heap bytes %lu -> %lu",
-                     used_before, used_after, (unsigned long)baseline.kernel_heap_bytes,
-                     (unsigned long)dropped.kernel_heap_bytes);
+        if (caches_dropped_back_to_baseline(round, &baseline))
             return 1;
-        }
     }
     return 0;
 }
