@@ -124,6 +124,10 @@ ErrorOr<size_t> FileObject::read(uint64_t offset, TransferBuffer& to) {
             page_unref(pages[i]);
         if (stopped)
             break;
+        // As write() does: a process killed meanwhile stops at this batch boundary (it dies
+        // on the way out) rather than reading, perhaps from the disk, to the end.
+        if (to.remaining() > 0 && current_process_must_die()) [[unlikely]]
+            break;
     }
     if (done == 0 && to.faulted())
         return Error::from_errno(EFAULT);

@@ -332,6 +332,74 @@ static int writer_killed_during_a_long_write_stops_at_a_batch_boundary_and_leaks
     return 0;
 }
 
+/* One read() of kKillReadChunks MiB from a sparse file (holes: each page read is a zero
+ * page filled into the cache, no disk needed) into a destination of that much address space
+ * over a single 1 MiB file; returns the child reading it, which has written a byte to
+ * `ready` just before the call. */
+enum { kKillReadChunks = 192 };
+
+static pid_t start_big_reader(int ready)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    size_t total = (size_t)kKillReadChunks * kKillChunk;
+    int source = open("write_back.sparse", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int target = open("write_back.target", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (source < 0 || target < 0 || ftruncate(source, (off_t)total) != 0 || ftruncate(target, kKillChunk) != 0)
+        _exit(2);
+    char* base = map_anon(total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS);
+    if (!base)
+        _exit(3);
+    for (int i = 0; i < kKillReadChunks; i++) {
+        char* chunk = base + (size_t)i * kKillChunk;
+        if (mmap(chunk, kKillChunk, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, target, 0) != chunk)
+            _exit(4);
+    }
+    if (write(ready, "x", 1) != 1)
+        _exit(5);
+    read(source, base, total);
+    _exit(0);
+}
+
+/* SIGKILL stops a long read() at its next batch boundary too: the child dies having
+ * brought a small part of the file into the cache (page-cache misses and readahead count
+ * the pages it filled), not all of it, and the frames and heap it used come back. */
+static int reader_killed_during_a_long_read_stops_at_a_batch_boundary_and_leaks_nothing(void)
+{
+    struct atlas_vmstat baseline = { 0 };
+    const uint64_t total_pages = (uint64_t)kKillReadChunks * kKillChunk / PG;
+    for (int round = 0; round < 3; round++) {
+        /* Round 0 warms up; round 2 must end where round 1 did. */
+        int ready[2];
+        CHECK(pipe(ready) == 0);
+        struct atlas_vmstat before = counters();
+        pid_t pid = start_big_reader(ready[1]);
+        CHECK(pid > 0);
+        char byte;
+        CHECK(read(ready[0], &byte, 1) == 1);
+        usleep(20000);
+        CHECK(kill(pid, SIGKILL) == 0);
+        int status;
+        CHECK(waitpid(pid, &status, 0) == pid);
+        CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+        struct atlas_vmstat after = counters();
+        uint64_t filled = (after.page_cache_misses + after.readahead_pages) -
+                          (before.page_cache_misses + before.readahead_pages);
+        if (filled >= total_pages / 2) {
+            snprintf(failure, sizeof(failure), "the killed reader filled %lu of %lu pages", (unsigned long)filled,
+                     (unsigned long)total_pages);
+            return 1;
+        }
+        CHECK(close(ready[0]) == 0 && close(ready[1]) == 0);
+        CHECK(unlink("write_back.sparse") == 0);
+        CHECK(unlink("write_back.target") == 0);
+        if (caches_dropped_back_to_baseline(round, &baseline))
+            return 1;
+    }
+    return 0;
+}
+
 static const struct TestCase kTests[] = {
     TEST(written_bytes_are_visible_to_read_and_mmap_before_write_back),
     TEST(flusher_writes_a_dirty_file_back_after_about_five_seconds),
@@ -341,6 +409,7 @@ static const struct TestCase kTests[] = {
     TEST(dropped_caches_return_frames_and_heap_to_baseline),
     TEST(write_faulting_inside_a_new_page_past_the_end_leaves_zeros_after_what_arrived),
     TEST(writer_killed_during_a_long_write_stops_at_a_batch_boundary_and_leaks_nothing),
+    TEST(reader_killed_during_a_long_read_stops_at_a_batch_boundary_and_leaks_nothing),
 };
 
 int main(int argc, char** argv)
