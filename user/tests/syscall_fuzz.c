@@ -185,13 +185,14 @@ long fz_call(Fuzz* f, int number, long a0, long a1, long a2, long a3, long a4, l
 
 /* ---- Descriptors and pipes ---- */
 
-void fz_fd_opened(Fuzz* f, int fd, enum FdKind kind, int pipe)
+void fz_fd_opened(Fuzz* f, int fd, enum FdKind kind, int pipe, unsigned access)
 {
     if (fd < 0 || fd >= FZ_MAX_FD)
         return;
     if (f->fds[fd] != FD_CLOSED)
         fz_fd_closed(f, fd);
     f->fds[fd] = (unsigned char)kind;
+    f->fd_access[fd] = (unsigned char)access;
     f->fd_pipe[fd] = (signed char)pipe;
     if (pipe >= 0) {
         if (kind == FD_PIPE_READ)
@@ -217,6 +218,14 @@ void fz_fd_closed(Fuzz* f, int fd)
     }
     f->fds[fd] = FD_CLOSED;
     f->fd_pipe[fd] = -1;
+    f->fd_access[fd] = 0;
+}
+
+int fz_fd_refuses(const Fuzz* f, int fd, unsigned access)
+{
+    if (fd < 0 || fd >= FZ_MAX_FD || f->fds[fd] == FD_CLOSED)
+        return 0;
+    return !(f->fd_access[fd] & (access | FA_UNKNOWN));
 }
 
 void fz_pipe_wrote(Fuzz* f, int pipe, const unsigned char* data, long result, long length)
@@ -307,6 +316,7 @@ static void worker_setup(Fuzz* f)
     memset(f->fd_pipe, -1, sizeof(f->fd_pipe));
     for (int fd = 0; fd < 3; fd++) {
         f->fds[fd] = FD_CONSOLE;
+        f->fd_access[fd] = FA_UNKNOWN;
         f->protected_fds[fd] = 1;
     }
     f->scratch = island(f, FZ_SCRATCH_PAGES, PROT_READ | PROT_WRITE);
@@ -342,6 +352,7 @@ static void worker_setup(Fuzz* f)
     fz_call(f, SYS_close, fd, 0, 0, 0, 0, 0);
     f->model_fd = MODEL_FD;
     f->fds[MODEL_FD] = FD_FILE;
+    f->fd_access[MODEL_FD] = FA_READ | FA_WRITE;
     f->protected_fds[MODEL_FD] = 1;
     f->model_size = 3000;
     fz_fill_random(f, f->model, (size_t)f->model_size);

@@ -11,8 +11,11 @@
  *    a pipe the model cannot prove holds bytes);
  *  - it never unmaps, remaps or protects memory outside the playground and the mappings it
  *    made itself (Fuzz.maps), except at addresses no program can own (kernel, non-canonical,
- *    NULL with a short length);
- *  - it knows every descriptor it holds (Fuzz.fds), so the fd classes below are exact.
+ *    NULL with a short length), and leaves the unmapped pages beside them unmapped (a
+ *    mapping the kernel places on one is unmapped at once), since the pointer classes count
+ *    on them;
+ *  - it knows every descriptor it holds (Fuzz.fds) and how it was opened (Fuzz.fd_access),
+ *    so the fd classes below are exact.
  *
  * The PRNG is splitmix64, seeded from the command line: the same seed draws the same calls,
  * so a failure line names everything needed to replay it (seed, worker, call number). */
@@ -51,6 +54,12 @@ enum {
 
 /* What a descriptor of the worker refers to. */
 enum FdKind { FD_CLOSED, FD_FILE, FD_DIR, FD_PIPE_READ, FD_PIPE_WRITE, FD_CONSOLE };
+
+/* How a descriptor was opened (a set): for reading, for writing, or not known (the
+   descriptors the program was started with, which someone else opened). A read or write
+   on a descriptor known not to allow it must be EBADF, whatever the buffer and length:
+   the open mode is checked first, as on Linux. */
+enum { FA_READ = 1, FA_WRITE = 2, FA_UNKNOWN = 4 };
 
 /* The model of one pipe the worker made: how many bytes it may hold (lo..hi; equal while
  * the model is certain), which bytes while certain, and how many of the worker's
@@ -109,6 +118,7 @@ typedef struct Fuzz {
 
     /* Descriptors. */
     unsigned char fds[FZ_MAX_FD];      /* enum FdKind */
+    unsigned char fd_access[FZ_MAX_FD]; /* FA_* */
     signed char fd_pipe[FZ_MAX_FD];    /* Index into pipes, for pipe ends. */
     unsigned char protected_fds[FZ_MAX_FD];
     struct FzPipe pipes[FZ_MAX_PIPES];
@@ -163,6 +173,9 @@ int pick_fd(Fuzz* f, unsigned kinds, int allow_protected, int* bad);
 uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int for_link_source);
 /* Whether [start, start + length) overlaps a region of the worker's own. */
 int overlaps_own(Fuzz* f, uintptr_t start, size_t length);
+/* Whether it covers one of the unmapped pages beside those regions and the playground,
+   which must stay unmapped (f->hole is one). */
+int touches_guard_page(Fuzz* f, uintptr_t start, size_t length);
 /* A range for munmap, mprotect, msync, madvise or MAP_FIXED (see the invariants above). */
 void pick_range(Fuzz* f, long* address, long* length);
 /* Drops the remembered mappings inside [start, start + length). */
@@ -203,9 +216,11 @@ void fz_note(Fuzz* f, const char* format, ...) __attribute__((format(printf, 2, 
 /* Draws and issues one random system call (syscall_fuzz_calls.c). */
 void fz_random_call(Fuzz* f);
 
-/* The descriptor bookkeeping: a new descriptor of `kind`, or one closed. */
-void fz_fd_opened(Fuzz* f, int fd, enum FdKind kind, int pipe);
+/* The descriptor bookkeeping: a new descriptor of `kind` opened with `access` (FA_*), or
+ * one closed; whether an open descriptor is known not to allow `access`. */
+void fz_fd_opened(Fuzz* f, int fd, enum FdKind kind, int pipe, unsigned access);
 void fz_fd_closed(Fuzz* f, int fd);
+int fz_fd_refuses(const Fuzz* f, int fd, unsigned access);
 
 /* Models (syscall_fuzz.c): a random operation on the private file or the anonymous mapping
  * with the checks that follow, and the check of both. */

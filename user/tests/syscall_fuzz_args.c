@@ -360,19 +360,51 @@ uintptr_t pick_path(Fuzz* f, int slot, const char* role, uint64_t* strict, int f
 
 /* ---- Memory regions ---- */
 
+/* The worker's own regions (the playground aside), each with an unmapped page on both sides. */
+struct FzRegion {
+    uintptr_t base;
+    size_t pages;
+};
+
+static size_t own_regions(const Fuzz* f, struct FzRegion* out)
+{
+    const struct FzRegion regions[] = {
+        {(uintptr_t)f->scratch, FZ_SCRATCH_PAGES}, {(uintptr_t)f->rw_end, 1}, {(uintptr_t)f->none, 1},
+        {(uintptr_t)f->ro, 1}, {(uintptr_t)f->anon, FZ_ANON_PAGES}, {(uintptr_t)f->eof_map, 2},
+    };
+    memcpy(out, regions, sizeof(regions));
+    return sizeof(regions) / sizeof(regions[0]);
+}
+
+static int overlaps(uintptr_t start, size_t length, uintptr_t base, size_t bytes)
+{
+    return start < base + bytes && base < start + length;
+}
+
 /* Whether [start, start + length) overlaps one of the worker's own regions. */
 int overlaps_own(Fuzz* f, uintptr_t start, size_t length)
 {
-    const struct {
-        unsigned char* base;
-        size_t pages;
-    } regions[] = {
-        {f->scratch, FZ_SCRATCH_PAGES}, {f->rw_end, 1}, {f->none, 1},          {f->ro, 1},
-        {f->anon, FZ_ANON_PAGES},       {f->eof_map, 2},
-    };
-    for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
-        uintptr_t base = (uintptr_t)regions[i].base;
-        if (start < base + regions[i].pages * FZ_PAGE && base < start + length)
+    struct FzRegion regions[8];
+    size_t count = own_regions(f, regions);
+    for (size_t i = 0; i < count; i++)
+        if (overlaps(start, length, regions[i].base, regions[i].pages * FZ_PAGE))
+            return 1;
+    return 0;
+}
+
+/* Whether [start, start + length) covers an unmapped page beside a region of the worker's
+   own (the hole after rw_end among them) or beside the playground. The pointer classes
+   count on them: a buffer at the end of scratch has only the bytes up to its end. */
+int touches_guard_page(Fuzz* f, uintptr_t start, size_t length)
+{
+    struct FzRegion regions[8];
+    size_t count = own_regions(f, regions);
+    regions[count].base = (uintptr_t)f->play;
+    regions[count++].pages = FZ_PLAY_PAGES;
+    for (size_t i = 0; i < count; i++) {
+        uintptr_t end = regions[i].base + regions[i].pages * FZ_PAGE;
+        if (overlaps(start, length, regions[i].base - FZ_PAGE, FZ_PAGE) ||
+            overlaps(start, length, end, FZ_PAGE))
             return 1;
     }
     return 0;

@@ -22,7 +22,7 @@
 
 /* ---- The generators ---- */
 
-static void got_new_fd(Fuzz* f, long fd, int source);
+static void got_new_fd(Fuzz* f, long fd, int source, unsigned access);
 
 static void gen_fork(Fuzz* f) { fz_spawn(f); }
 
@@ -126,8 +126,8 @@ static void gen_pipe(Fuzz* f)
     if (fds[0] == fds[1] || fds[0] < 0 || fds[0] >= FZ_MAX_FD || fds[1] < 0 || fds[1] >= FZ_MAX_FD ||
         f->fds[fds[0]] != FD_CLOSED || f->fds[fds[1]] != FD_CLOSED)
         fz_fail(f, "pipe returned descriptors %d and %d", fds[0], fds[1]);
-    fz_fd_opened(f, fds[0], FD_PIPE_READ, slot);
-    fz_fd_opened(f, fds[1], FD_PIPE_WRITE, slot);
+    fz_fd_opened(f, fds[0], FD_PIPE_READ, slot, FA_READ);
+    fz_fd_opened(f, fds[1], FD_PIPE_WRITE, slot, FA_WRITE);
 }
 
 static void gen_read(Fuzz* f)
@@ -159,8 +159,10 @@ static void gen_read(Fuzz* f)
                 length = p->lo - 1;
         }
     }
-    if (bad_fd)
+    if (bad_fd || fz_fd_refuses(f, fd, FA_READ))
         f->strict = EB(EBADF);
+    else if (kind == FD_CONSOLE && length != 0)
+        f->strict = EB(EFAULT) | ((f->fd_access[fd] & FA_UNKNOWN) ? EB(EBADF) : 0);
     long result = fz_call(f, SYS_read, fd, (long)buffer, length, 0, 0, 0);
     if (kind == FD_PIPE_READ) {
         struct FzPipe* p = &f->pipes[pipe];
@@ -198,10 +200,10 @@ static void gen_write(Fuzz* f)
         if (p->readers > 0 && (length < 0 || length > 4096))
             length = 0;
     }
-    if (bad_fd)
-        f->strict = EB(EBADF);
-    else if (kind == FD_CONSOLE && length > 0)
-        f->strict = EB(EFAULT);
+    if (bad_fd || fz_fd_refuses(f, fd, FA_WRITE))
+        f->strict = EB(EBADF);  /* A console opened read-only too: the mode comes first. */
+    else if (kind == FD_CONSOLE && length != 0)
+        f->strict = EB(EFAULT) | ((f->fd_access[fd] & FA_UNKNOWN) ? EB(EBADF) : 0);
     long result = fz_call(f, SYS_write, fd, (long)buffer, length, 0, 0, 0);
     if (!fz_failed(result) && result > 0 && (size_t)result > usable)
         fz_fail(f, "a write from a %zu-byte buffer returned %ld", usable, result);
@@ -229,6 +231,8 @@ static void gen_positioned(Fuzz* f, int number)
         f->strict = EB(EBADF);
     else if (kind == FD_CONSOLE || kind == FD_PIPE_READ || kind == FD_PIPE_WRITE)
         f->strict = EB(ESPIPE);
+    else if (fz_fd_refuses(f, fd, number == SYS_pread ? FA_READ : FA_WRITE))
+        f->strict = EB(EBADF);  /* Then the open mode. */
     long result = fz_call(f, number, fd, (long)buffer, length, offset, 0, 0);
     if (!fz_failed(result) && result > 0 && (size_t)result > usable)
         fz_fail(f, "a transfer with a %zu-byte buffer returned %ld", usable, result);
@@ -345,7 +349,9 @@ static void removed_cwd(Fuzz* f)
         fz_note(f, "in a removed directory");
         f->strict = EB(ENOENT);
         switch (fz_below(f, 3)) {
-        case 0: got_new_fd(f, fz_call(f, SYS_open, (long)"x", O_CREAT | O_RDWR, 0666, 0, 0, 0), -1); break;
+        case 0:
+            got_new_fd(f, fz_call(f, SYS_open, (long)"x", O_CREAT | O_RDWR, 0666, 0, 0, 0), -1, FA_READ | FA_WRITE);
+            break;
         case 1: fz_call(f, SYS_mkdir, (long)"y", 0777, 0, 0, 0, 0); break;
         default:
             f->strict = 0;
@@ -386,7 +392,8 @@ static enum FdKind kind_from_stat(Fuzz* f, int fd)
     }
 }
 
-static void got_new_fd(Fuzz* f, long fd, int source)
+/* A descriptor open returned (source -1, opened for `access`) or a copy of `source`. */
+static void got_new_fd(Fuzz* f, long fd, int source, unsigned access)
 {
     if (fz_failed(fd))
         return;
@@ -395,9 +402,9 @@ static void got_new_fd(Fuzz* f, long fd, int source)
         return;
     }
     if (source >= 0)
-        fz_fd_opened(f, (int)fd, (enum FdKind)f->fds[source], f->fd_pipe[source]);
+        fz_fd_opened(f, (int)fd, (enum FdKind)f->fds[source], f->fd_pipe[source], f->fd_access[source]);
     else
-        fz_fd_opened(f, (int)fd, kind_from_stat(f, (int)fd), -1);
+        fz_fd_opened(f, (int)fd, kind_from_stat(f, (int)fd), -1, access);
 }
 
 static void gen_dup(Fuzz* f)
@@ -406,7 +413,7 @@ static void gen_dup(Fuzz* f)
     int fd = pick_fd(f, ANY_KIND, 1, &bad);
     if (bad)
         f->strict = EB(EBADF);
-    got_new_fd(f, fz_call(f, SYS_dup, fd, 0, 0, 0, 0, 0), fd);
+    got_new_fd(f, fz_call(f, SYS_dup, fd, 0, 0, 0, 0, 0), fd, 0);
 }
 
 static void gen_getpid(Fuzz* f)
@@ -486,7 +493,8 @@ static void gen_open(Fuzz* f)
         flags &= ~O_DIRECTORY;
     fz_note(f, " flags=%#o", flags);
     f->strict = strict;
-    got_new_fd(f, fz_call(f, SYS_open, (long)path, flags, 0666, 0, 0, 0), -1);
+    static const unsigned kAccess[] = {FA_READ, FA_WRITE, FA_READ | FA_WRITE, 0};
+    got_new_fd(f, fz_call(f, SYS_open, (long)path, flags, 0666, 0, 0, 0), -1, kAccess[flags & O_ACCMODE]);
 }
 
 static void gen_mknod(Fuzz* f)
@@ -578,7 +586,7 @@ static void gen_dup2(Fuzz* f)
     if (result != new_fd)
         fz_fail(f, "dup2(%d, %d) -> %ld", old_fd, new_fd, result);
     else if (new_fd != old_fd)
-        fz_fd_opened(f, new_fd, (enum FdKind)f->fds[old_fd], f->fd_pipe[old_fd]);
+        fz_fd_opened(f, new_fd, (enum FdKind)f->fds[old_fd], f->fd_pipe[old_fd], f->fd_access[old_fd]);
 }
 
 static void gen_ftruncate(Fuzz* f)

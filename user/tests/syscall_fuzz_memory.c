@@ -76,8 +76,8 @@ void gen_mmap(Fuzz* f)
         fz_call(f, SYS_munmap, result, (long)size, 0, 0, 0, 0);
         return;
     }
-    if (!fixed_in_play && (uintptr_t)result < f->hole + FZ_PAGE && f->hole < (uintptr_t)result + size) {
-        /* Free space, and legal to use; but the unmapped page must stay unmapped. */
+    if (!fixed_in_play && touches_guard_page(f, (uintptr_t)result, size)) {
+        /* Free space, and legal to use; but the unmapped pages must stay unmapped. */
         fz_call(f, SYS_munmap, result, (long)size, 0, 0, 0, 0);
         return;
     }
