@@ -9,6 +9,7 @@
 #include "lib/ktest.h"
 #include "lib/string.h"
 #include "mm/file_object.h"
+#include "mm/file_test_support.h"
 #include "mm/physical_allocator.h"
 #include "mm/scoped_frame.h"
 
@@ -40,118 +41,94 @@ bool all_bytes(const uint8_t* data, size_t length, uint8_t value) {
 }  // namespace
 
 KTEST(FileObject, WriteDirtiesCachedPagesAndFsyncPutsThemOnTheDisk) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-cache-wt");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x11, kPage);
-        KASSERT(!cache.value()->write(0, out.data(), kPage).is_error());
-        KASSERT(!cache.value()->sync().is_error());
-        // Overwrite part of the cached page with write().
-        klib::memset(out.data(), 0x5a, kPage);
-        auto written = cache.value()->write(100, out.data(), 3000);
-        KASSERT(!written.is_error());
-        KEXPECT_EQ(size_t(3000), written.value());
-        KEXPECT_EQ(uint64_t(kPage), fs->stat(*file.value()).size);
-        Page* page = cache.value()->lookup_page(0);
-        KASSERT(page);
-        // The cached copy has the bytes and is dirty; the disk does not have them yet.
-        KEXPECT(page->has_flag(kPageDirty));
-        const uint8_t* cached = static_cast<const uint8_t*>(page_to_virt(page));
-        KEXPECT(all_bytes(cached, 100, 0x11));
-        KEXPECT(all_bytes(cached + 100, 3000, 0x5a));
-        KEXPECT(all_bytes(cached + 3100, kPage - 3100, 0x11));
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0x11));
-        // fsync writes the page back: clean, and the disk agrees.
-        KEXPECT(!cache.value()->sync().is_error());
-        KEXPECT(!page->has_flag(kPageDirty));
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), 100, 0x11));
-        KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
-        KEXPECT(all_bytes(in.data() + 3100, kPage - 3100, 0x11));
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-wt").is_error());
+    CachedTestFile file("/ktest-cache-wt");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x11, kPage);
+    KASSERT(!file.cache->write(0, out.data(), kPage).is_error());
+    KASSERT(!file.cache->sync().is_error());
+    // Overwrite part of the cached page with write().
+    klib::memset(out.data(), 0x5a, kPage);
+    auto written = file.cache->write(100, out.data(), 3000);
+    KASSERT(!written.is_error());
+    KEXPECT_EQ(size_t(3000), written.value());
+    KEXPECT_EQ(uint64_t(kPage), file.fs->stat(*file.inode).size);
+    Page* page = file.cache->lookup_page(0);
+    KASSERT(page);
+    // The cached copy has the bytes and is dirty; the disk does not have them yet.
+    KEXPECT(page->has_flag(kPageDirty));
+    const uint8_t* cached = static_cast<const uint8_t*>(page_to_virt(page));
+    KEXPECT(all_bytes(cached, 100, 0x11));
+    KEXPECT(all_bytes(cached + 100, 3000, 0x5a));
+    KEXPECT(all_bytes(cached + 3100, kPage - 3100, 0x11));
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0x11));
+    // fsync writes the page back: clean, and the disk agrees.
+    KEXPECT(!file.cache->sync().is_error());
+    KEXPECT(!page->has_flag(kPageDirty));
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), 100, 0x11));
+    KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
+    KEXPECT(all_bytes(in.data() + 3100, kPage - 3100, 0x11));
 }
 
 KTEST(FileObject, ReadSeesStoresBeforeAnyWriteBack) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-cache-rw");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x11, kPage);
-        KASSERT(!cache.value()->write(0, out.data(), 3100).is_error());
-        KASSERT(!cache.value()->sync().is_error());
-        uint64_t written_before = page_cache_statistics().written_back;
-        KASSERT(store_into_cache(*cache.value(), 0, 100, 3000, 0x5a));
-        // Nothing reached the disk yet: the page is dirty, and the disk still has 0x11.
-        KEXPECT_EQ(written_before, page_cache_statistics().written_back);
-        KEXPECT(cache.value()->lookup_page(0)->has_flag(kPageDirty));
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data() + 100, 3000, 0x11));
-        // read() through the cache, and FileSystem::read (which goes through it too).
-        klib::memset(in.data(), 0, kPage);
-        auto read = cache.value()->read(0, in.data(), kPage);
-        KASSERT(!read.is_error());
-        KEXPECT_EQ(size_t(3100), read.value());
-        KEXPECT(all_bytes(in.data(), 100, 0x11));
-        KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
-        klib::memset(in.data(), 0, kPage);
-        auto via_fs = fs->read(*file.value(), 100, in.data(), 3000);
-        KASSERT(!via_fs.is_error());
-        KEXPECT(all_bytes(in.data(), 3000, 0x5a));
-        // Leave nothing dirty behind for the release path.
-        KEXPECT(!cache.value()->sync().is_error());
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-rw").is_error());
+    CachedTestFile file("/ktest-cache-rw");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x11, kPage);
+    KASSERT(!file.cache->write(0, out.data(), 3100).is_error());
+    KASSERT(!file.cache->sync().is_error());
+    uint64_t written_before = page_cache_statistics().written_back;
+    KASSERT(store_into_cache(*file.cache, 0, 100, 3000, 0x5a));
+    // Nothing reached the disk yet: the page is dirty, and the disk still has 0x11.
+    KEXPECT_EQ(written_before, page_cache_statistics().written_back);
+    KEXPECT(file.cache->lookup_page(0)->has_flag(kPageDirty));
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data() + 100, 3000, 0x11));
+    // read() through the cache, and FileSystem::read (which goes through it too).
+    klib::memset(in.data(), 0, kPage);
+    auto read = file.cache->read(0, in.data(), kPage);
+    KASSERT(!read.is_error());
+    KEXPECT_EQ(size_t(3100), read.value());
+    KEXPECT(all_bytes(in.data(), 100, 0x11));
+    KEXPECT(all_bytes(in.data() + 100, 3000, 0x5a));
+    klib::memset(in.data(), 0, kPage);
+    auto via_fs = file.fs->read(*file.inode, 100, in.data(), 3000);
+    KASSERT(!via_fs.is_error());
+    KEXPECT(all_bytes(in.data(), 3000, 0x5a));
+    // Leave nothing dirty behind for the release path.
+    KEXPECT(!file.cache->sync().is_error());
 }
 
 KTEST(FileObject, FsyncWritesDirtyPagesToTheDisk) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-cache-sync");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        // A page and a half of zeros on the disk, then stores make both pages dirty; the
-        // second is clipped at the end of file when written back.
-        klib::memset(out.data(), 0, kPage);
-        KASSERT(!cache.value()->write(0, out.data(), kPage + kPage / 2).is_error());
-        KASSERT(store_into_cache(*cache.value(), 0, 0, kPage, 0xc3));
-        KASSERT(store_into_cache(*cache.value(), 1, 0, kPage / 2, 0xc3));
-        uint64_t written_before = page_cache_statistics().written_back;
-        KEXPECT(!cache.value()->sync().is_error());
-        KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
-        KEXPECT(!cache.value()->lookup_page(0)->has_flag(kPageDirty));
-        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
-        // A fresh frame read from the disk, bypassing the cache.
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0xc3));
-        KEXPECT(!fs->read_page(*file.value(), 1, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage / 2, 0xc3));
-        KEXPECT(all_bytes(in.data() + kPage / 2, kPage / 2, 0));
-        // A second sync has nothing dirty left to write.
-        KEXPECT(!cache.value()->sync().is_error());
-        KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
-        KEXPECT_EQ(uint64_t(kPage + kPage / 2), fs->stat(*file.value()).size);
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-sync").is_error());
+    CachedTestFile file("/ktest-cache-sync");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    // A page and a half of zeros on the disk, then stores make both pages dirty; the
+    // second is clipped at the end of file when written back.
+    klib::memset(out.data(), 0, kPage);
+    KASSERT(!file.cache->write(0, out.data(), kPage + kPage / 2).is_error());
+    KASSERT(store_into_cache(*file.cache, 0, 0, kPage, 0xc3));
+    KASSERT(store_into_cache(*file.cache, 1, 0, kPage / 2, 0xc3));
+    uint64_t written_before = page_cache_statistics().written_back;
+    KEXPECT(!file.cache->sync().is_error());
+    KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
+    KEXPECT(!file.cache->lookup_page(0)->has_flag(kPageDirty));
+    KEXPECT(!file.cache->lookup_page(1)->has_flag(kPageDirty));
+    // A fresh frame read from the disk, bypassing the cache.
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0xc3));
+    KEXPECT(!file.fs->read_page(*file.inode, 1, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), kPage / 2, 0xc3));
+    KEXPECT(all_bytes(in.data() + kPage / 2, kPage / 2, 0));
+    // A second sync has nothing dirty left to write.
+    KEXPECT(!file.cache->sync().is_error());
+    KEXPECT_EQ(written_before + 2, page_cache_statistics().written_back);
+    KEXPECT_EQ(uint64_t(kPage + kPage / 2), file.fs->stat(*file.inode).size);
 }
 
 KTEST(FileObject, DirtyPagesReachTheDiskWhenTheInodeIsReleased) {
@@ -225,44 +202,36 @@ KTEST(FileObject, CacheOutlivesTheLastReferenceUntilEvicted) {
 }
 
 KTEST(FileObject, TruncationDropsPagesAndZeroesTheTail) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-cache-trunc");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0xee, kPage);
-        for (uint64_t page = 0; page < 4; ++page)
-            KASSERT(!cache.value()->write(page * kPage, out.data(), kPage).is_error());
-        // write() leaves the pages cached (and dirty); reading them finds them there.
-        for (uint64_t page = 0; page < 4; ++page)
-            KASSERT(!cache.value()->read(page * kPage, in.data(), kPage).is_error());
-        KEXPECT_EQ(size_t(4), cache.value()->resident_page_count());
-        KEXPECT(!cache.value()->truncate(kPage + 10).is_error());
-        KEXPECT_EQ(uint64_t(kPage + 10), fs->stat(*file.value()).size);
-        KEXPECT_EQ(size_t(2), cache.value()->resident_page_count());
-        KEXPECT(!cache.value()->lookup_page(2));
-        Page* last = cache.value()->lookup_page(1);
-        KASSERT(last);
-        auto* bytes = static_cast<uint8_t*>(page_to_virt(last));
-        KEXPECT(all_bytes(bytes, 10, 0xee));
-        KEXPECT(all_bytes(bytes + 10, kPage - 10, 0));
-        // Growing again shows zeros where the dropped data was, never the old bytes.
-        KEXPECT(!cache.value()->truncate(3 * kPage).is_error());
-        auto read = cache.value()->read(kPage, in.data(), kPage);
-        KASSERT(!read.is_error());
-        KEXPECT_EQ(size_t(kPage), read.value());
-        KEXPECT(all_bytes(in.data(), 10, 0xee));
-        KEXPECT(all_bytes(in.data() + 10, kPage - 10, 0));
-        read = cache.value()->read(2 * kPage, in.data(), kPage);
-        KASSERT(!read.is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0));
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-cache-trunc").is_error());
+    CachedTestFile file("/ktest-cache-trunc");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0xee, kPage);
+    for (uint64_t page = 0; page < 4; ++page)
+        KASSERT(!file.cache->write(page * kPage, out.data(), kPage).is_error());
+    // write() leaves the pages cached (and dirty); reading them finds them there.
+    for (uint64_t page = 0; page < 4; ++page)
+        KASSERT(!file.cache->read(page * kPage, in.data(), kPage).is_error());
+    KEXPECT_EQ(size_t(4), file.cache->resident_page_count());
+    KEXPECT(!file.cache->truncate(kPage + 10).is_error());
+    KEXPECT_EQ(uint64_t(kPage + 10), file.fs->stat(*file.inode).size);
+    KEXPECT_EQ(size_t(2), file.cache->resident_page_count());
+    KEXPECT(!file.cache->lookup_page(2));
+    Page* last = file.cache->lookup_page(1);
+    KASSERT(last);
+    auto* bytes = static_cast<uint8_t*>(page_to_virt(last));
+    KEXPECT(all_bytes(bytes, 10, 0xee));
+    KEXPECT(all_bytes(bytes + 10, kPage - 10, 0));
+    // Growing again shows zeros where the dropped data was, never the old bytes.
+    KEXPECT(!file.cache->truncate(3 * kPage).is_error());
+    auto read = file.cache->read(kPage, in.data(), kPage);
+    KASSERT(!read.is_error());
+    KEXPECT_EQ(size_t(kPage), read.value());
+    KEXPECT(all_bytes(in.data(), 10, 0xee));
+    KEXPECT(all_bytes(in.data() + 10, kPage - 10, 0));
+    read = file.cache->read(2 * kPage, in.data(), kPage);
+    KASSERT(!read.is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0));
 }
 
 KTEST(FileObject, MissReadsTheDiskStraightIntoTheCachedFrame) {

@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "mm/address_space.h"
 #include "mm/file_object.h"
+#include "mm/file_test_support.h"
 #include "mm/flusher.h"
 #include "mm/physical_allocator.h"
 #include "mm/scoped_frame.h"
@@ -44,140 +45,108 @@ bool write_pages(FileObject& cache, uint64_t first, uint64_t pages, const uint8_
 }  // namespace
 
 KTEST(WriteBack, PageWrittenWholeIsNotReadFromTheDiskFirst) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-whole");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x21, kPage);
-        KASSERT(write_pages(*cache.value(), 0, 2, out.data()));
-        KASSERT(!cache.value()->sync().is_error());
-        cache.value()->drop_cached_pages(0, 2);
-        KASSERT(!cache.value()->lookup_page(0) && !cache.value()->lookup_page(1));
-        // A whole page over an uncached one: no miss. Part of a page: the rest is read.
-        klib::memset(out.data(), 0x42, kPage);
-        uint64_t misses = page_cache_statistics().misses;
-        KEXPECT(write_pages(*cache.value(), 0, 1, out.data()));
-        KEXPECT_EQ(misses, page_cache_statistics().misses);
-        KEXPECT(!cache.value()->write(kPage + 10, out.data(), 10).is_error());
-        KEXPECT_EQ(misses + 1, page_cache_statistics().misses);
-        KASSERT(!cache.value()->read(0, in.data(), kPage).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0x42));
-        KASSERT(!cache.value()->read(kPage, in.data(), kPage).is_error());
-        KEXPECT(all_bytes(in.data(), 10, 0x21));
-        KEXPECT(all_bytes(in.data() + 10, 10, 0x42));
-        KEXPECT(all_bytes(in.data() + 20, kPage - 20, 0x21));
-        KEXPECT(!cache.value()->sync().is_error());
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-whole").is_error());
+    CachedTestFile file("/ktest-wb-whole");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x21, kPage);
+    KASSERT(write_pages(*file.cache, 0, 2, out.data()));
+    KASSERT(!file.cache->sync().is_error());
+    file.cache->drop_cached_pages(0, 2);
+    KASSERT(!file.cache->lookup_page(0) && !file.cache->lookup_page(1));
+    // A whole page over an uncached one: no miss. Part of a page: the rest is read.
+    klib::memset(out.data(), 0x42, kPage);
+    uint64_t misses = page_cache_statistics().misses;
+    KEXPECT(write_pages(*file.cache, 0, 1, out.data()));
+    KEXPECT_EQ(misses, page_cache_statistics().misses);
+    KEXPECT(!file.cache->write(kPage + 10, out.data(), 10).is_error());
+    KEXPECT_EQ(misses + 1, page_cache_statistics().misses);
+    KASSERT(!file.cache->read(0, in.data(), kPage).is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0x42));
+    KASSERT(!file.cache->read(kPage, in.data(), kPage).is_error());
+    KEXPECT(all_bytes(in.data(), 10, 0x21));
+    KEXPECT(all_bytes(in.data() + 10, 10, 0x42));
+    KEXPECT(all_bytes(in.data() + 20, kPage - 20, 0x21));
+    KEXPECT(!file.cache->sync().is_error());
 }
 
 KTEST(WriteBack, FlusherWritesDirtyPagesBackOnceTheyAreOld) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-age");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x6d, kPage);
-        uint64_t flushed = flusher::statistics().flushed;
-        KASSERT(!cache.value()->write(0, out.data(), 3000).is_error());
-        Page* page = cache.value()->lookup_page(0);
-        KASSERT(page);
-        KEXPECT(page->has_flag(kPageDirty));
-        // Not at once: a second later it is still dirty (the flusher waits kExpireNs).
-        kernel_thread::sleep_for_us(1'000'000);
-        KEXPECT(page->has_flag(kPageDirty));
-        // Within the age plus two of the flusher's periods, it is clean and on the disk,
-        // size included.
-        uint64_t waited_us = 1'000'000;
-        while (page->has_flag(kPageDirty) && waited_us < flusher::kExpireNs / 1000 + 4 * flusher::kPeriodUs) {
-            kernel_thread::sleep_for_us(flusher::kPeriodUs / 2);
-            waited_us += flusher::kPeriodUs / 2;
-        }
-        KEXPECT(!page->has_flag(kPageDirty));
-        KEXPECT(waited_us >= flusher::kExpireNs / 1000 - flusher::kPeriodUs);
-        KEXPECT(flusher::statistics().flushed > flushed);
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), 3000, 0x6d));
-        KEXPECT(all_bytes(in.data() + 3000, kPage - 3000, 0));
-        MutexLocker locker(file.value()->lock());
-        KEXPECT(!file.value()->size_unlogged());
+    CachedTestFile file("/ktest-wb-age");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x6d, kPage);
+    uint64_t flushed = flusher::statistics().flushed;
+    KASSERT(!file.cache->write(0, out.data(), 3000).is_error());
+    Page* page = file.cache->lookup_page(0);
+    KASSERT(page);
+    KEXPECT(page->has_flag(kPageDirty));
+    // Not at once: a second later it is still dirty (the flusher waits kExpireNs).
+    kernel_thread::sleep_for_us(1'000'000);
+    KEXPECT(page->has_flag(kPageDirty));
+    // Within the age plus two of the flusher's periods, it is clean and on the disk,
+    // size included.
+    uint64_t waited_us = 1'000'000;
+    while (page->has_flag(kPageDirty) && waited_us < flusher::kExpireNs / 1000 + 4 * flusher::kPeriodUs) {
+        kernel_thread::sleep_for_us(flusher::kPeriodUs / 2);
+        waited_us += flusher::kPeriodUs / 2;
     }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-age").is_error());
+    KEXPECT(!page->has_flag(kPageDirty));
+    KEXPECT(waited_us >= flusher::kExpireNs / 1000 - flusher::kPeriodUs);
+    KEXPECT(flusher::statistics().flushed > flushed);
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), 3000, 0x6d));
+    KEXPECT(all_bytes(in.data() + 3000, kPage - 3000, 0));
+    MutexLocker locker(file.inode->lock());
+    KEXPECT(!file.inode->size_unlogged());
 }
 
 KTEST(WriteBack, WriterAboveTheHardLimitIsThrottledNotFailed) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-throttle");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out;
-        KASSERT(out.ok());
-        klib::memset(out.data(), 0x7e, kPage);
-        uint64_t throttled = flusher::statistics().throttled;
-        // Alone: with two harts the flusher thread could keep the count under the hard
-        // limit by itself, and nothing would be left for the writer to throttle on.
-        flusher::pause_for_test(true);
-        size_t pages = flusher::hard_limit() + flusher::hard_limit() / 2;
-        size_t most_dirty = 0;
-        bool all_written = true;
-        for (size_t i = 0; i < pages && all_written; ++i) {
-            all_written = write_pages(*cache.value(), i, 1, out.data());
-            if (flusher::dirty_pages() > most_dirty)
-                most_dirty = flusher::dirty_pages();
-        }
-        flusher::pause_for_test(false);
-        KEXPECT(all_written);
-        // Bounded: the hard limit plus the page a writer dirties before it looks again (and
-        // a few dirtied elsewhere meanwhile).
-        KEXPECT(most_dirty <= flusher::hard_limit() + 64);
-        KEXPECT(flusher::statistics().throttled > throttled);
-        KEXPECT_EQ(uint64_t(pages * kPage), fs->stat(*file.value()).size);
+    CachedTestFile file("/ktest-wb-throttle");
+    KASSERT(file.ok());
+    ScopedFrame out;
+    KASSERT(out.ok());
+    klib::memset(out.data(), 0x7e, kPage);
+    uint64_t throttled = flusher::statistics().throttled;
+    // Alone: with two harts the flusher thread could keep the count under the hard
+    // limit by itself, and nothing would be left for the writer to throttle on.
+    flusher::pause_for_test(true);
+    size_t pages = flusher::hard_limit() + flusher::hard_limit() / 2;
+    size_t most_dirty = 0;
+    bool all_written = true;
+    for (size_t i = 0; i < pages && all_written; ++i) {
+        all_written = write_pages(*file.cache, i, 1, out.data());
+        if (flusher::dirty_pages() > most_dirty)
+            most_dirty = flusher::dirty_pages();
     }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-throttle").is_error());
+    flusher::pause_for_test(false);
+    KEXPECT(all_written);
+    // Bounded: the hard limit plus the page a writer dirties before it looks again (and
+    // a few dirtied elsewhere meanwhile).
+    KEXPECT(most_dirty <= flusher::hard_limit() + 64);
+    KEXPECT(flusher::statistics().throttled > throttled);
+    KEXPECT_EQ(uint64_t(pages * kPage), file.fs->stat(*file.inode).size);
 }
 
 KTEST(WriteBack, TruncatingDirtyPagesWritesAndAllocatesNothing) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-trunc");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out;
-        KASSERT(out.ok());
-        klib::memset(out.data(), 0x3f, kPage);
-        uint32_t free_blocks = fs->usage().free_blocks;
-        uint64_t written_back = page_cache_statistics().written_back;
-        size_t dirty = flusher::dirty_pages();
-        KASSERT(write_pages(*cache.value(), 0, 16, out.data()));
-        KEXPECT_EQ(dirty + 16, flusher::dirty_pages());
-        // Delayed allocation: nothing on the disk yet.
-        KEXPECT_EQ(free_blocks, fs->usage().free_blocks);
-        KEXPECT(!cache.value()->truncate(kPage / 2).is_error());
-        KEXPECT_EQ(dirty + 1, flusher::dirty_pages());
-        KEXPECT(!cache.value()->sync().is_error());
-        KEXPECT_EQ(written_back + 1, page_cache_statistics().written_back);
-        KEXPECT_EQ(free_blocks - 1, fs->usage().free_blocks);
-        KEXPECT_EQ(uint64_t(kPage / 2), fs->stat(*file.value()).size);
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-trunc").is_error());
+    CachedTestFile file("/ktest-wb-trunc");
+    KASSERT(file.ok());
+    ScopedFrame out;
+    KASSERT(out.ok());
+    klib::memset(out.data(), 0x3f, kPage);
+    uint32_t free_blocks = file.fs->usage().free_blocks;
+    uint64_t written_back = page_cache_statistics().written_back;
+    size_t dirty = flusher::dirty_pages();
+    KASSERT(write_pages(*file.cache, 0, 16, out.data()));
+    KEXPECT_EQ(dirty + 16, flusher::dirty_pages());
+    // Delayed allocation: nothing on the disk yet.
+    KEXPECT_EQ(free_blocks, file.fs->usage().free_blocks);
+    KEXPECT(!file.cache->truncate(kPage / 2).is_error());
+    KEXPECT_EQ(dirty + 1, flusher::dirty_pages());
+    KEXPECT(!file.cache->sync().is_error());
+    KEXPECT_EQ(written_back + 1, page_cache_statistics().written_back);
+    KEXPECT_EQ(free_blocks - 1, file.fs->usage().free_blocks);
+    KEXPECT_EQ(uint64_t(kPage / 2), file.fs->stat(*file.inode).size);
 }
 
 KTEST(WriteBack, UnlinkedFileWithDirtyPagesIsFreedWithoutWritingThem) {
@@ -209,72 +178,56 @@ KTEST(WriteBack, UnlinkedFileWithDirtyPagesIsFreedWithoutWritingThem) {
 }
 
 KTEST(WriteBack, ReclaimWritesADirtyPageBackBeforeEvictingIt) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-reclaim");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x9b, kPage);
-        size_t dirty = flusher::dirty_pages();
-        KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
-        Page* page = cache.value()->lookup_page(0);
-        KASSERT(page && page->has_flag(kPageDirty));
-        // As the reclaim thread does (EvictMapped::No: no second chance to ask about).
-        StaleTlbs stale;
-        KEXPECT(cache.value()->try_evict(0, page, true, true, stale, EvictMapped::No) == EvictOutcome::Evicted);
-        KEXPECT(!cache.value()->lookup_page(0));
-        KEXPECT_EQ(dirty, flusher::dirty_pages());
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0x9b));
-        KEXPECT(!cache.value()->sync().is_error());
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-reclaim").is_error());
+    CachedTestFile file("/ktest-wb-reclaim");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x9b, kPage);
+    size_t dirty = flusher::dirty_pages();
+    KASSERT(write_pages(*file.cache, 0, 1, out.data()));
+    Page* page = file.cache->lookup_page(0);
+    KASSERT(page && page->has_flag(kPageDirty));
+    // As the reclaim thread does (EvictMapped::No: no second chance to ask about).
+    StaleTlbs stale;
+    KEXPECT(file.cache->try_evict(0, page, true, true, stale, EvictMapped::No) == EvictOutcome::Evicted);
+    KEXPECT(!file.cache->lookup_page(0));
+    KEXPECT_EQ(dirty, flusher::dirty_pages());
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0x9b));
+    KEXPECT(!file.cache->sync().is_error());
 }
 
 KTEST(WriteBack, FailedWriteBackIsReportedOnceByTheNextFsyncOrCloseAndLosesNothingFsynced) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-error");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        ScopedFrame out, in;
-        KASSERT(out.ok() && in.ok());
-        klib::memset(out.data(), 0x11, kPage);
-        KASSERT(write_pages(*cache.value(), 0, 1, out.data()));
-        KASSERT(!cache.value()->sync().is_error());
-        // The flusher's write-back of page 1 fails: recorded, and the page is clean (its
-        // bytes lost to the disk, as on Linux).
-        klib::memset(out.data(), 0x22, kPage);
-        KASSERT(write_pages(*cache.value(), 1, 1, out.data()));
-        fs->fail_next_write_pages_for_test(1);
-        auto flushed = cache.value()->write_back_queued();
-        KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
-        KEXPECT(!cache.value()->lookup_page(1)->has_flag(kPageDirty));
-        // The next fsync reports the failure; the one after has nothing to say.
-        auto synced = cache.value()->sync();
-        KEXPECT(synced.is_error() && synced.error().code() == EIO);
-        KEXPECT(!cache.value()->sync().is_error());
-        // Nothing fsynced was lost.
-        KEXPECT(!fs->read_page(*file.value(), 0, in.data()).is_error());
-        KEXPECT(all_bytes(in.data(), kPage, 0x11));
-        // close() reports a failure recorded since, once.
-        KASSERT(write_pages(*cache.value(), 2, 1, out.data()));
-        fs->fail_next_write_pages_for_test(1);
-        KEXPECT(cache.value()->write_back_queued().is_error());
-        auto closed = cache.value()->take_write_error();
-        KEXPECT(closed.is_error() && closed.error().code() == EIO);
-        KEXPECT(!cache.value()->take_write_error().is_error());
-        KEXPECT(!cache.value()->sync().is_error());
-    }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-error").is_error());
+    CachedTestFile file("/ktest-wb-error");
+    KASSERT(file.ok());
+    ScopedFrame out, in;
+    KASSERT(out.ok() && in.ok());
+    klib::memset(out.data(), 0x11, kPage);
+    KASSERT(write_pages(*file.cache, 0, 1, out.data()));
+    KASSERT(!file.cache->sync().is_error());
+    // The flusher's write-back of page 1 fails: recorded, and the page is clean (its
+    // bytes lost to the disk, as on Linux).
+    klib::memset(out.data(), 0x22, kPage);
+    KASSERT(write_pages(*file.cache, 1, 1, out.data()));
+    file.fs->fail_next_write_pages_for_test(1);
+    auto flushed = file.cache->write_back_queued();
+    KEXPECT(flushed.is_error() && flushed.error().code() == EIO);
+    KEXPECT(!file.cache->lookup_page(1)->has_flag(kPageDirty));
+    // The next fsync reports the failure; the one after has nothing to say.
+    auto synced = file.cache->sync();
+    KEXPECT(synced.is_error() && synced.error().code() == EIO);
+    KEXPECT(!file.cache->sync().is_error());
+    // Nothing fsynced was lost.
+    KEXPECT(!file.fs->read_page(*file.inode, 0, in.data()).is_error());
+    KEXPECT(all_bytes(in.data(), kPage, 0x11));
+    // close() reports a failure recorded since, once.
+    KASSERT(write_pages(*file.cache, 2, 1, out.data()));
+    file.fs->fail_next_write_pages_for_test(1);
+    KEXPECT(file.cache->write_back_queued().is_error());
+    auto closed = file.cache->take_write_error();
+    KEXPECT(closed.is_error() && closed.error().code() == EIO);
+    KEXPECT(!file.cache->take_write_error().is_error());
+    KEXPECT(!file.cache->sync().is_error());
 }
 
 // A failed write-back must not leave pages dirty and counted on a file that is off the
@@ -409,56 +362,48 @@ KTEST(WriteBack, SizeGrownByAWriteThroughSurvivesTheInodesEviction) {
 }
 
 KTEST(WriteBack, WriteBackRacingTruncationNeverBringsTruncatedBytesBack) {
-    fs::FileSystem* fs = root_file_system();
-    KASSERT(fs);
-    auto file = fs->create_file(*fs->root(), "/ktest-wb-race");
-    KASSERT(!file.is_error());
-    {
-        auto cache = FileObject::for_inode(*file.value());
-        KASSERT(!cache.is_error());
-        FileObject& object = *cache.value();
-        constexpr uint32_t kRounds = 40;
-        constexpr uint64_t kPages = 24;
-        bool writes_ok = true;
-        // One thread writes the file whole and cuts it back, round after round; the other
-        // writes it back as the flusher does, as fast as it can.
-        volatile bool writer_done = false;
-        ktest_threads::run_in_threads(2, [&](size_t index) {
-            if (index == 1) {
-                while (!writer_done)
-                    (void)object.write_back_queued();
-                return;
-            }
-            ScopedFrame out;
-            for (uint32_t round = 0; round < kRounds && out.ok(); ++round) {
-                klib::memset(out.data(), int(round + 1), kPage);
-                writes_ok = writes_ok && write_pages(object, 0, kPages, out.data());
-                writes_ok = writes_ok && !object.truncate(kPage * (round % 5) + round * 37).is_error();
-            }
-            writes_ok = writes_ok && out.ok();
-            writer_done = true;
-        });
-        KEXPECT(writes_ok);
-        uint64_t size = kPage * ((kRounds - 1) % 5) + (kRounds - 1) * 37;
-        KEXPECT_EQ(size, fs->stat(*file.value()).size);
-        // What the disk holds: the last round's bytes up to the size, zeros after it once
-        // the file grows again, never an older round's.
-        KEXPECT(!object.sync().is_error());
-        object.drop_cached_pages(0, ~uint64_t(0));
-        KEXPECT(!object.truncate(size + 3 * kPage).is_error());
-        ScopedFrame in;
-        KASSERT(in.ok());
-        bool right = true;
-        uint64_t grown = size + 3 * kPage;
-        for (uint64_t offset = 0; offset < grown && right; offset += kPage) {
-            size_t expected = grown - offset < kPage ? size_t(grown - offset) : kPage;
-            auto read = object.read(offset, in.data(), kPage);
-            right = !read.is_error() && read.value() == expected;
-            for (size_t i = 0; i < expected && right; ++i)
-                right = in.data()[i] == (offset + i < size ? uint8_t(kRounds) : 0);
+    CachedTestFile file("/ktest-wb-race");
+    KASSERT(file.ok());
+    FileObject& object = *file.cache;
+    constexpr uint32_t kRounds = 40;
+    constexpr uint64_t kPages = 24;
+    bool writes_ok = true;
+    // One thread writes the file whole and cuts it back, round after round; the other
+    // writes it back as the flusher does, as fast as it can.
+    volatile bool writer_done = false;
+    ktest_threads::run_in_threads(2, [&](size_t index) {
+        if (index == 1) {
+            while (!writer_done)
+                (void)object.write_back_queued();
+            return;
         }
-        KEXPECT(right);
+        ScopedFrame out;
+        for (uint32_t round = 0; round < kRounds && out.ok(); ++round) {
+            klib::memset(out.data(), int(round + 1), kPage);
+            writes_ok = writes_ok && write_pages(object, 0, kPages, out.data());
+            writes_ok = writes_ok && !object.truncate(kPage * (round % 5) + round * 37).is_error();
+        }
+        writes_ok = writes_ok && out.ok();
+        writer_done = true;
+    });
+    KEXPECT(writes_ok);
+    uint64_t size = kPage * ((kRounds - 1) % 5) + (kRounds - 1) * 37;
+    KEXPECT_EQ(size, file.fs->stat(*file.inode).size);
+    // What the disk holds: the last round's bytes up to the size, zeros after it once
+    // the file grows again, never an older round's.
+    KEXPECT(!object.sync().is_error());
+    object.drop_cached_pages(0, ~uint64_t(0));
+    KEXPECT(!object.truncate(size + 3 * kPage).is_error());
+    ScopedFrame in;
+    KASSERT(in.ok());
+    bool right = true;
+    uint64_t grown = size + 3 * kPage;
+    for (uint64_t offset = 0; offset < grown && right; offset += kPage) {
+        size_t expected = grown - offset < kPage ? size_t(grown - offset) : kPage;
+        auto read = object.read(offset, in.data(), kPage);
+        right = !read.is_error() && read.value() == expected;
+        for (size_t i = 0; i < expected && right; ++i)
+            right = in.data()[i] == (offset + i < size ? uint8_t(kRounds) : 0);
     }
-    file = nullptr;
-    KEXPECT(!fs->unlink(*fs->root(), "/ktest-wb-race").is_error());
+    KEXPECT(right);
 }
