@@ -41,19 +41,9 @@ static gc_object* allocate(uint32_t fields, uint64_t key)
     return object;
 }
 
-static gc_object* build(uint64_t key, int depth)
-{
-    gc_object* root = allocate(2, key);
-    if (depth == 1)
-        return root;
-    gc_push_root(&root);
-    gc_object* left = build(2 * key, depth - 1);
-    gc_write(root, 0, left);
-    gc_object* right = build(2 * key + 1, depth - 1);
-    gc_write(root, 1, right);
-    gc_pop_roots(1);
-    return root;
-}
+static gc_object* tree_node(uint64_t key) { return allocate(2, key); }
+
+static gc_object* build(uint64_t key, int depth) { return gc_tree_build(key, depth, tree_node); }
 
 /* Sum of key x level over the tree, 0 if any node is wrong. */
 static uint64_t checksum(gc_object* at, uint64_t key, int depth)

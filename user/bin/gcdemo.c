@@ -21,25 +21,20 @@ static uint64_t g_random = 0x9E3779B97F4A7C15ull;
 
 static uint64_t next_random(void) { return gc_tree_random(&g_random); }
 
-/* A complete subtree of `depth` levels rooted at heap index `key`; its data is the key. */
-static gc_object* build(uint64_t key, int depth)
+/* A node of the tree, for heap index `key` (its data); out of memory ends the demo. */
+static gc_object* tree_node(uint64_t key)
 {
-    gc_object* root = gc_alloc(2, 8);
-    if (!root) {
+    gc_object* node = gc_alloc(2, 8);
+    if (!node) {
         fprintf(stderr, "gcdemo: out of memory\n");
         exit(1);
     }
-    *(uint64_t*)gc_data(root) = key;
-    if (depth == 1)
-        return root;
-    gc_push_root(&root);
-    gc_object* left = build(2 * key, depth - 1);
-    gc_write(root, 0, left);
-    gc_object* right = build(2 * key + 1, depth - 1);
-    gc_write(root, 1, right);
-    gc_pop_roots(1);
-    return root;
+    *(uint64_t*)gc_data(node) = key;
+    return node;
 }
+
+/* A complete subtree of `depth` levels rooted at heap index `key`. */
+static gc_object* build(uint64_t key, int depth) { return gc_tree_build(key, depth, tree_node); }
 
 /* The sum of key x depth over the subtree, or 0 if a node has the wrong key or shape. */
 static uint64_t checksum(gc_object* at, uint64_t key, int depth)

@@ -119,19 +119,9 @@ static int collections_free_exactly_the_unreachable_objects(void)
 enum { kTreeDepth = 10, kTreeNodes = (1 << kTreeDepth) - 1 };
 
 /* A complete subtree of `depth` levels whose root is heap index `key` (children 2k, 2k+1). */
-static gc_object* build(uint64_t key, int depth)
-{
-    gc_object* root = node(2, key);
-    if (!root || depth == 1)
-        return root;
-    gc_push_root(&root);
-    gc_object* left = build(2 * key, depth - 1);
-    gc_write(root, 0, left);
-    gc_object* right = build(2 * key + 1, depth - 1);
-    gc_write(root, 1, right);
-    gc_pop_roots(1);
-    return root;
-}
+static gc_object* tree_node(uint64_t key) { return node(2, key); }
+
+static gc_object* build(uint64_t key, int depth) { return gc_tree_build(key, depth, tree_node); }
 
 /* Nodes of the subtree whose shape and keys are right, or -1 at the first wrong one. */
 static long verify(gc_object* at, uint64_t key, int depth)
